@@ -1,0 +1,12 @@
+//! # macie-conform
+//!
+//! A contract and conformance harness for the Amazon Macie
+//! `ListClassificationJobs` operation (`POST /jobs/list`).
+//!
+//! - [`model`]: the document's types, the only thing the server and the checks share.
+//! - [`schema`]: the JSON Schemas derived from the document, embedded and compiled.
+//! - [`server`]: the reference implementation, used as the default target.
+
+pub mod model;
+pub mod schema;
+pub mod server;

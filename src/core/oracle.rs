@@ -1,0 +1,230 @@
+//! The oracle: computes what a correct server must answer for a list request
+//! over a known job set.
+//!
+//! It is written independently of the reference server, deliberately naive
+//! (filter, then a full sort, no caching, no tokens), and works on plain JSON
+//! values so that it judges what a target sent, not what our types can hold.
+//!
+//! Where the document leaves the order open (ties), the oracle does not pick
+//! one: an expected listing is a sequence of *tie groups*, and any order
+//! inside a group is correct.
+
+use crate::model::{JobComparator, ListJobsFilterKey, ListJobsSortAttributeName, OrderBy};
+use serde_json::Value;
+use std::cmp::Ordering;
+
+/// One filter condition as the oracle understands it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub key: ListJobsFilterKey,
+    pub comparator: JobComparator,
+    pub values: Vec<String>,
+}
+
+/// The parts of a request that decide which jobs are listed and in what order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    pub includes: Vec<Term>,
+    pub excludes: Vec<Term>,
+    /// `None` when the request sets no sort attribute: the order is then the
+    /// server's choice and only membership can be predicted.
+    pub sort: Option<(ListJobsSortAttributeName, OrderBy)>,
+}
+
+/// Why the oracle cannot predict an answer for a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OracleError {
+    #[error("{0} is not in a form the document defines, so no answer can be predicted")]
+    Malformed(String),
+}
+
+impl Query {
+    /// Reads the filter and sort members of a request body.
+    ///
+    /// A sort that lacks its attribute or its direction predicts no order,
+    /// because the document gives no default for either.
+    pub fn from_request(body: &Value) -> Result<Query, OracleError> {
+        let Some(obj) = body.as_object() else {
+            return Err(OracleError::Malformed("the request body".into()));
+        };
+        let mut query = Query::default();
+        if let Some(fc) = obj.get("filterCriteria").filter(|v| !v.is_null()) {
+            let fc = fc
+                .as_object()
+                .ok_or_else(|| OracleError::Malformed("filterCriteria".into()))?;
+            query.includes = terms(fc.get("includes"), "filterCriteria.includes")?;
+            query.excludes = terms(fc.get("excludes"), "filterCriteria.excludes")?;
+        }
+        if let Some(sc) = obj.get("sortCriteria").filter(|v| !v.is_null()) {
+            let sc = sc
+                .as_object()
+                .ok_or_else(|| OracleError::Malformed("sortCriteria".into()))?;
+            let attribute =
+                match sc.get("attributeName").and_then(Value::as_str) {
+                    Some(s) => Some(ListJobsSortAttributeName::from_wire(s).ok_or_else(|| {
+                        OracleError::Malformed("sortCriteria.attributeName".into())
+                    })?),
+                    None => None,
+                };
+            let order = match sc.get("orderBy").and_then(Value::as_str) {
+                Some(s) => Some(
+                    OrderBy::from_wire(s)
+                        .ok_or_else(|| OracleError::Malformed("sortCriteria.orderBy".into()))?,
+                ),
+                None => None,
+            };
+            query.sort = match (attribute, order) {
+                (Some(a), Some(o)) => Some((a, o)),
+                _ => None,
+            };
+        }
+        Ok(query)
+    }
+
+    /// Whether `job` belongs in the listing: every include term holds and no
+    /// exclude term does.
+    pub fn selects(&self, job: &Value) -> bool {
+        self.includes.iter().all(|t| t.holds(job)) && !self.excludes.iter().any(|t| t.holds(job))
+    }
+
+    /// The expected listing over `jobs`, as tie groups in order. Without a
+    /// sort attribute everything lands in one group (membership only).
+    pub fn expected(&self, jobs: &[Value]) -> Vec<Vec<Value>> {
+        let mut selected: Vec<&Value> = jobs.iter().filter(|j| self.selects(j)).collect();
+        let Some((attribute, order)) = self.sort else {
+            return if selected.is_empty() {
+                Vec::new()
+            } else {
+                vec![selected.into_iter().cloned().collect()]
+            };
+        };
+        selected.sort_by(|a, b| {
+            let o = compare(attribute, a, b);
+            if order == OrderBy::Desc {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        let mut groups: Vec<Vec<Value>> = Vec::new();
+        for job in selected {
+            match groups.last_mut() {
+                Some(g) if compare(attribute, &g[0], job) == Ordering::Equal => g.push(job.clone()),
+                _ => groups.push(vec![job.clone()]),
+            }
+        }
+        groups
+    }
+}
+
+fn terms(v: Option<&Value>, path: &str) -> Result<Vec<Term>, OracleError> {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let arr = v
+        .as_array()
+        .ok_or_else(|| OracleError::Malformed(path.into()))?;
+    arr.iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let bad = || OracleError::Malformed(format!("{path}[{i}]"));
+            let key = t
+                .get("key")
+                .and_then(Value::as_str)
+                .and_then(ListJobsFilterKey::from_wire)
+                .ok_or_else(bad)?;
+            let comparator = t
+                .get("comparator")
+                .and_then(Value::as_str)
+                .and_then(JobComparator::from_wire)
+                .ok_or_else(bad)?;
+            let values = t
+                .get("values")
+                .and_then(Value::as_array)
+                .ok_or_else(bad)?
+                .iter()
+                .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Term {
+                key,
+                comparator,
+                values,
+            })
+        })
+        .collect()
+}
+
+/// A job property prepared for comparison: instants for `createdAt`, text
+/// for everything else.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Field<'a> {
+    Instant(i128),
+    Text(&'a str),
+}
+
+fn field<'a>(job: &'a Value, name: &str) -> Option<Field<'a>> {
+    let s = job.get(name)?.as_str()?;
+    if name == "createdAt" {
+        instant(s).map(Field::Instant)
+    } else {
+        Some(Field::Text(s))
+    }
+}
+
+fn instant(s: &str) -> Option<i128> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp_nanos())
+}
+
+impl Term {
+    /// Several values are alternatives: the term holds when the comparator
+    /// holds for at least one value, except NE, which holds when the job's
+    /// value equals none of them. A job without the property only passes NE.
+    pub fn holds(&self, job: &Value) -> bool {
+        let Some(actual) = field(job, self.key.as_str()) else {
+            return self.comparator == JobComparator::Ne;
+        };
+        let operand = |v: &'_ str| -> Option<Field<'static>> {
+            // Values are compared in the same domain as the property.
+            match &actual {
+                Field::Instant(_) => instant(v).map(Field::Instant),
+                Field::Text(_) => None,
+            }
+        };
+        let test = |v: &String| -> bool {
+            let ordering = match (&actual, operand(v)) {
+                (Field::Instant(a), Some(Field::Instant(b))) => a.cmp(&b),
+                (Field::Text(a), _) => (*a).cmp(v.as_str()),
+                // A value that is not a date-time never matches a time.
+                _ => return false,
+            };
+            match self.comparator {
+                JobComparator::Eq | JobComparator::Ne => ordering == Ordering::Equal,
+                JobComparator::Gt => ordering == Ordering::Greater,
+                JobComparator::Gte => ordering != Ordering::Less,
+                JobComparator::Lt => ordering == Ordering::Less,
+                JobComparator::Lte => ordering != Ordering::Greater,
+                JobComparator::Contains => {
+                    matches!(&actual, Field::Text(a) if a.contains(v.as_str()))
+                }
+                JobComparator::StartsWith => {
+                    matches!(&actual, Field::Text(a) if a.starts_with(v.as_str()))
+                }
+            }
+        };
+        let any = self.values.iter().any(test);
+        if self.comparator == JobComparator::Ne {
+            !any
+        } else {
+            any
+        }
+    }
+}
+
+/// Compares two jobs on a sort attribute: instants for `createdAt`, code
+/// points for text (the collation the document leaves open is not assumed
+/// beyond that), jobs lacking the property first.
+pub fn compare(attribute: ListJobsSortAttributeName, a: &Value, b: &Value) -> Ordering {
+    field(a, attribute.as_str()).cmp(&field(b, attribute.as_str()))
+}

@@ -1,0 +1,79 @@
+//! `macie-conform serve` as a user runs it: a real process on a free port.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_macie-conform"))
+}
+
+#[tokio::test]
+async fn serve_on_port_zero_prints_its_address_and_answers() {
+    let mut child = binary()
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let _guard = Killed(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(!url.ends_with(":0"), "the real port is printed: {url}");
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/jobs/list"))
+        .body(r#"{"maxResults": 3}"#)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(3));
+    assert!(body["nextToken"].is_string());
+}
+
+#[test]
+fn serve_refuses_a_bad_fixture_with_exit_code_2() {
+    let dir = std::env::temp_dir().join(format!("macie-conform-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("jobs.json");
+    std::fs::write(&path, "[{\"jobId\": 1}]").expect("write");
+    let out = binary()
+        .args(["serve", "--port", "0", "--fixture"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("jobs.json") && stderr.contains("line 1"),
+        "{stderr}"
+    );
+
+    let out = binary()
+        .args(["serve", "--fixture", "a.json", "--jobs", "5"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "clap usage errors exit 2");
+    let _ = std::fs::remove_dir_all(&dir);
+}

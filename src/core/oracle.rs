@@ -228,3 +228,111 @@ impl Term {
 pub fn compare(attribute: ListJobsSortAttributeName, a: &Value, b: &Value) -> Ordering {
     field(a, attribute.as_str()).cmp(&field(b, attribute.as_str()))
 }
+
+/// Compares a listing with the expected tie groups.
+///
+/// `complete` says the listing is the whole answer (no further pages); if
+/// not, it must be a prefix: whole groups, then part of the next one. Jobs
+/// are identified by `jobId`, then compared member for member with the
+/// fixture, so a job that is listed at the right place but altered is
+/// caught too. The message names the first difference.
+pub fn compare_listing(
+    groups: &[Vec<Value>],
+    items: &[Value],
+    complete: bool,
+) -> Result<(), String> {
+    let id = |j: &Value| {
+        j.get("jobId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let total: usize = groups.iter().map(Vec::len).sum();
+    if items.len() > total {
+        return Err(format!(
+            "{} job(s) listed, but only {total} match the request in the fixture",
+            items.len()
+        ));
+    }
+    if complete && items.len() < total {
+        return Err(format!(
+            "{} job(s) listed and no nextToken, but {total} match the request in the fixture",
+            items.len()
+        ));
+    }
+    let mut at = 0;
+    for group in groups {
+        if at >= items.len() {
+            break;
+        }
+        let end = (at + group.len()).min(items.len());
+        let expected: std::collections::HashMap<String, &Value> =
+            group.iter().map(|j| (id(j), j)).collect();
+        for (offset, item) in items[at..end].iter().enumerate() {
+            let position = at + offset;
+            let Some(want) = expected.get(&id(item)) else {
+                let mut allowed: Vec<String> = expected.keys().cloned().collect();
+                allowed.sort();
+                let shown = allowed
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(format!(
+                    "position {position}: job {} does not belong here; expected {} ({shown}{})",
+                    id(item),
+                    if allowed.len() == 1 {
+                        "job"
+                    } else {
+                        "one of the tied jobs"
+                    },
+                    if allowed.len() > 5 { ", …" } else { "" }
+                ));
+            };
+            if *want != item {
+                return Err(format!(
+                    "position {position}: job {} differs from the fixture: {}",
+                    id(item),
+                    first_difference(want, item, "")
+                ));
+            }
+        }
+        let listed: std::collections::HashSet<String> = items[at..end].iter().map(id).collect();
+        if listed.len() != end - at {
+            return Err(format!("positions {at}..{end}: a job is listed twice"));
+        }
+        at = end;
+    }
+    Ok(())
+}
+
+/// Where two JSON values first differ, as a readable phrase.
+fn first_difference(want: &Value, got: &Value, path: &str) -> String {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, v) in w {
+                match g.get(k) {
+                    None => return format!("member {path}/{k} is missing"),
+                    Some(x) if x != v => return first_difference(v, x, &format!("{path}/{k}")),
+                    _ => {}
+                }
+            }
+            if let Some(k) = g.keys().find(|k| !w.contains_key(*k)) {
+                return format!("member {path}/{k} is not in the fixture");
+            }
+            format!("{path} differs")
+        }
+        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => w
+            .iter()
+            .zip(g)
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .map(|(i, (a, b))| first_difference(a, b, &format!("{path}/{i}")))
+            .unwrap_or_else(|| format!("{path} differs")),
+        _ => format!(
+            "{} is {got}, the fixture has {want}",
+            if path.is_empty() { "/" } else { path }
+        ),
+    }
+}

@@ -1,0 +1,413 @@
+//! The case format: what a YAML case file may say.
+//!
+//! A file holds a list of cases under `cases:`. A case is a request (or a few
+//! requests in `steps`) and what its answers must look like. Every struct
+//! here refuses unknown members, so a typo in a case file is an error that
+//! points at the line, never a silently ignored expectation.
+
+use crate::model::ErrorKind;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How much weight a failed check carries.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// An implementation choice the document leaves open: observed and
+    /// reported, never failed.
+    Info,
+    /// A convention of AWS REST-JSON services that the document does not
+    /// state (such as the `x-amzn-ErrorType` header).
+    Should,
+    /// Follows from the document.
+    Must,
+}
+
+impl Level {
+    pub const ALL: &'static [Level] = &[Level::Must, Level::Should, Level::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "must",
+            Level::Should => "should",
+            Level::Info => "info",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Level> {
+        Level::ALL.iter().copied().find(|l| l.as_str() == s)
+    }
+
+    /// A check that by nature is a convention cannot weigh more than
+    /// `should`, even in a `must` case.
+    pub fn capped(self, cap: Level) -> Level {
+        self.min(cap)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A case file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    pub cases: Vec<Case>,
+}
+
+/// One case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Stable identifier, unique across the suite; names the test.
+    pub id: Spanned<String>,
+    /// What the case verifies: the property of the document it traces to.
+    pub verifies: String,
+    /// Requirement ids from `cases/requirements.yaml` this case covers.
+    #[serde(default)]
+    pub requirements: Vec<Spanned<String>>,
+    pub level: Level,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The case needs the canonical data set (`cases/fixtures/jobs.json`)
+    /// on the target; it is skipped otherwise.
+    #[serde(default)]
+    pub fixture: bool,
+    /// Single-step form: one request and its expectation.
+    #[serde(default)]
+    pub request: Option<Request>,
+    #[serde(default)]
+    pub expect: Option<Expect>,
+    /// Multi-step form.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+impl Case {
+    /// The case's steps, whichever form it was written in.
+    pub fn steps(&self) -> Vec<Step> {
+        if self.steps.is_empty() {
+            vec![Step {
+                name: None,
+                request: self.request.clone().unwrap_or_default(),
+                walk: None,
+                expect: self.expect.clone().unwrap_or_default(),
+                capture: BTreeMap::new(),
+            }]
+        } else {
+            self.steps.clone()
+        }
+    }
+}
+
+/// One request of a case, or a walk through every page of a listing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub request: Request,
+    /// Follow `nextToken` until the last page and judge the pages together.
+    #[serde(default)]
+    pub walk: Option<Walk>,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Values taken from this step's answer for later steps: variable name
+    /// to JSONPath. A later request uses `${name}` in any string.
+    #[serde(default)]
+    pub capture: BTreeMap<String, Spanned<String>>,
+}
+
+/// Options of a page walk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Walk {
+    /// Give up (and fail) after this many pages.
+    #[serde(default = "Walk::default_max_pages")]
+    pub max_pages: usize,
+}
+
+impl Walk {
+    fn default_max_pages() -> usize {
+        1_000
+    }
+}
+
+/// An HTTP request. Defaults: `POST /jobs/list` with body `{}`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    #[serde(default = "Request::default_method")]
+    pub method: String,
+    #[serde(default = "Request::default_path")]
+    pub path: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body, written as YAML.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// A body sent byte for byte (for malformed input). Excludes `body`.
+    #[serde(default)]
+    pub raw: Option<String>,
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Request {
+            method: Self::default_method(),
+            path: Self::default_path(),
+            headers: BTreeMap::new(),
+            body: None,
+            raw: None,
+        }
+    }
+}
+
+impl Request {
+    fn default_method() -> String {
+        "POST".into()
+    }
+    fn default_path() -> String {
+        "/jobs/list".into()
+    }
+
+    /// The bytes to send.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match (&self.raw, &self.body) {
+            (Some(raw), _) => raw.clone().into_bytes(),
+            (None, Some(body)) => body.to_string().into_bytes(),
+            (None, None) => b"{}".to_vec(),
+        }
+    }
+
+    /// The JSON body, when the request has one that the semantic checks can
+    /// read (`{}` when none was written).
+    pub fn json_body(&self) -> Option<Value> {
+        match (&self.raw, &self.body) {
+            (Some(raw), _) => serde_json::from_str(raw).ok(),
+            (None, Some(body)) => Some(body.clone()),
+            (None, None) => Some(Value::Object(Default::default())),
+        }
+    }
+}
+
+/// What an answer (or, for a walk, every page) must satisfy.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Acceptable status codes.
+    #[serde(default)]
+    pub status: Option<StatusSet>,
+    /// One of the documented errors: its status, an error-type signal naming
+    /// it, and a body of its schema.
+    #[serde(default)]
+    pub error: Option<ErrorKind>,
+    /// Body schema by shape name (a file of `schemas/`). Defaults to the
+    /// response schema for a 200 and the error's schema for a documented
+    /// error status; `none` turns schema checking off.
+    #[serde(default)]
+    pub schema: Option<Spanned<String>>,
+    /// The body must equal this JSON value.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// The body must contain this JSON value (objects: these members,
+    /// recursively; arrays: these elements in this order, as a prefix).
+    #[serde(default)]
+    pub body_subset: Option<Value>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, HeaderCheck>,
+    #[serde(default)]
+    pub jsonpath: Vec<PathAssertion>,
+    /// Properties that must hold for any data, computed from the request.
+    #[serde(default)]
+    pub semantics: Vec<Semantic>,
+    /// Compare the listing with the answer computed from the fixture.
+    #[serde(default)]
+    pub oracle: bool,
+    /// Compare the normalised answer with its stored snapshot.
+    #[serde(default)]
+    pub snapshot: bool,
+    /// Alternatives where the document allows several outcomes: at least
+    /// one must hold entirely (in addition to the checks above).
+    #[serde(default)]
+    pub any_of: Vec<Expect>,
+}
+
+/// One status code or several acceptable ones.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum StatusSet {
+    One(u16),
+    Any(Vec<u16>),
+}
+
+impl StatusSet {
+    pub fn codes(&self) -> Vec<u16> {
+        match self {
+            StatusSet::One(c) => vec![*c],
+            StatusSet::Any(v) => v.clone(),
+        }
+    }
+}
+
+/// A check of one response header (names are case-insensitive).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderCheck {
+    #[serde(default)]
+    pub present: Option<bool>,
+    #[serde(default)]
+    pub equals: Option<String>,
+    /// Substring, compared case-insensitively (media types, for instance).
+    #[serde(default)]
+    pub contains: Option<String>,
+}
+
+/// A JSONPath (RFC 9535) query and what its result must satisfy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathAssertion {
+    pub path: Spanned<String>,
+    /// Whether the query selects anything.
+    #[serde(default)]
+    pub exists: Option<bool>,
+    /// How many nodes the query selects.
+    #[serde(default)]
+    pub count: Option<Range>,
+    /// Every selected node must satisfy this.
+    #[serde(default)]
+    pub each: Option<NodeCheck>,
+    // The remaining members apply to the single selected node.
+    #[serde(default)]
+    pub equals: Option<Value>,
+    #[serde(default)]
+    pub one_of: Option<Vec<Value>>,
+    #[serde(default)]
+    pub contains: Option<Value>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub length: Option<Range>,
+}
+
+impl PathAssertion {
+    /// The checks that apply to the single selected node.
+    pub fn node(&self) -> NodeCheck {
+        NodeCheck {
+            equals: self.equals.clone(),
+            one_of: self.one_of.clone(),
+            contains: self.contains.clone(),
+            kind: self.kind.clone(),
+            length: self.length.clone(),
+        }
+    }
+}
+
+/// What one JSON node must satisfy.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeCheck {
+    #[serde(default)]
+    pub equals: Option<Value>,
+    #[serde(default)]
+    pub one_of: Option<Vec<Value>>,
+    /// A string containing this text, or an array containing this value.
+    #[serde(default)]
+    pub contains: Option<Value>,
+    /// JSON type: null, boolean, number, integer, string, array, object.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Length of a string (characters) or array.
+    #[serde(default)]
+    pub length: Option<Range>,
+}
+
+impl NodeCheck {
+    pub fn is_empty(&self) -> bool {
+        *self == NodeCheck::default()
+    }
+}
+
+/// An exact number or bounds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Range {
+    Exactly(u64),
+    Between {
+        #[serde(default)]
+        min: Option<u64>,
+        #[serde(default)]
+        max: Option<u64>,
+    },
+}
+
+impl Range {
+    pub fn contains(&self, n: u64) -> bool {
+        match self {
+            Range::Exactly(e) => n == *e,
+            Range::Between { min, max } => min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m),
+        }
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Range::Exactly(e) => write!(f, "exactly {e}"),
+            Range::Between {
+                min: Some(a),
+                max: Some(b),
+            } => write!(f, "between {a} and {b}"),
+            Range::Between {
+                min: Some(a),
+                max: None,
+            } => write!(f, "at least {a}"),
+            Range::Between {
+                min: None,
+                max: Some(b),
+            } => write!(f, "at most {b}"),
+            Range::Between {
+                min: None,
+                max: None,
+            } => write!(f, "any number"),
+        }
+    }
+}
+
+/// A property computed from the request that any correct answer has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Semantic {
+    /// Every listed job satisfies the request's filter criteria.
+    Filter,
+    /// Jobs are in the order the request's sort criteria ask for.
+    Sort,
+    /// No page holds more jobs than `maxResults`.
+    PageSize,
+    /// (walks) No job appears on two pages.
+    NoDuplicates,
+    /// (walks) The pages together hold the same jobs as a walk with the
+    /// server's default page size.
+    Complete,
+}
+
+impl Semantic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Semantic::Filter => "filter",
+            Semantic::Sort => "sort",
+            Semantic::PageSize => "page_size",
+            Semantic::NoDuplicates => "no_duplicates",
+            Semantic::Complete => "complete",
+        }
+    }
+}

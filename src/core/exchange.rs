@@ -1,0 +1,94 @@
+//! What was sent and what came back, as plain data: the runner fills these
+//! in, the checks read them, the reports render them.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A request as sent (after variable substitution and signing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(serialize_with = "lossy_text")]
+    pub body: Vec<u8>,
+}
+
+/// A response as received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    #[serde(serialize_with = "lossy_text")]
+    pub body: Vec<u8>,
+    /// The body was cut at the size cap; what is kept is its beginning.
+    pub truncated: bool,
+    pub elapsed_ms: u64,
+}
+
+impl HttpResponse {
+    /// First value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON, or why it is not.
+    pub fn json(&self) -> Result<serde_json::Value, String> {
+        if self.truncated {
+            return Err(format!(
+                "the body is larger than the size cap and was cut after {} bytes",
+                self.body.len()
+            ));
+        }
+        let text = std::str::from_utf8(&self.body).map_err(|e| {
+            format!(
+                "the body is not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            )
+        })?;
+        if text.trim().is_empty() {
+            return Err("the body is empty".into());
+        }
+        serde_json::from_str(text).map_err(|e| format!("the body is not valid JSON: {e}"))
+    }
+}
+
+/// Why no response was received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum TransportError {
+    /// Nothing listens there, or the address cannot be reached.
+    Connect(String),
+    /// No complete answer within the time limit (milliseconds).
+    Timeout(u64),
+    /// The connection broke while sending or receiving.
+    Broken(String),
+    /// The request could not be built (bad URL, bad header).
+    Request(String),
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::Connect(e) => write!(f, "cannot connect: {e}"),
+            TransportError::Timeout(ms) => write!(f, "no complete answer within {ms} ms"),
+            TransportError::Broken(e) => write!(f, "connection broke: {e}"),
+            TransportError::Request(e) => write!(f, "request could not be sent: {e}"),
+        }
+    }
+}
+
+/// One request and its outcome, with the retries it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exchange {
+    pub request: HttpRequest,
+    pub outcome: Result<HttpResponse, TransportError>,
+    /// Attempts made; more than 1 when throttling answers were retried.
+    pub attempts: u32,
+}
+
+fn lossy_text<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(bytes))
+}

@@ -1,0 +1,565 @@
+//! Loading case files: parsing, then every check that can be made before a
+//! request is sent. Problems come back as [`Diagnostic`]s that point at the
+//! file, line and column, rustc style, so a case author can fix them without
+//! guessing.
+
+use super::case::{Case, CaseFile, Expect, Semantic, Step};
+use crate::schema::SchemaSet;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+/// A case file's name (as shown to users) and text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// A case together with where it was written.
+#[derive(Debug, Clone)]
+pub struct LoadedCase {
+    pub case: Case,
+    /// The file's name as given in [`SourceFile::name`].
+    pub file: String,
+    pub line: usize,
+}
+
+impl LoadedCase {
+    pub fn id(&self) -> &str {
+        &self.case.id.value
+    }
+}
+
+/// Every case of a suite, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Suite {
+    pub cases: Vec<LoadedCase>,
+}
+
+/// A problem in a case file, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    /// 1-based; 0 when unknown.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+    /// The text of the line, for the excerpt.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    fn at(file: &SourceFile, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.name.clone(),
+            line,
+            column,
+            message: message.into(),
+            notes: Vec::new(),
+            help: None,
+            source_line: (line > 0)
+                .then(|| file.text.lines().nth(line - 1).map(str::to_string))
+                .flatten(),
+        }
+    }
+
+    fn spanned<T>(file: &SourceFile, span: &Spanned<T>, message: impl Into<String>) -> Self {
+        Self::at(
+            file,
+            span.referenced.line() as usize,
+            span.referenced.column() as usize,
+            message,
+        )
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// Renders like rustc: message, arrow with position, the line with a
+    /// caret, then notes and help.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        if self.line == 0 {
+            writeln!(f, "  --> {}", self.file)?;
+        } else {
+            let gutter = self.line.to_string().len();
+            let pad = " ".repeat(gutter);
+            writeln!(f, "{pad}--> {}:{}:{}", self.file, self.line, self.column)?;
+            if let Some(src) = &self.source_line {
+                writeln!(f, "{pad} |")?;
+                writeln!(f, "{} | {}", self.line, src)?;
+                let caret_at = self.column.saturating_sub(1);
+                let prefix: String = src
+                    .chars()
+                    .take(caret_at)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let width = src
+                    .chars()
+                    .skip(caret_at)
+                    .take_while(|c| !c.is_whitespace() && *c != ':' && *c != ',')
+                    .count()
+                    .max(1);
+                writeln!(f, "{pad} | {prefix}{}", "^".repeat(width))?;
+            }
+            for note in &self.notes {
+                writeln!(f, "{pad} = note: {note}")?;
+            }
+            if let Some(help) = &self.help {
+                writeln!(f, "{pad} = help: {help}")?;
+            }
+            return Ok(());
+        }
+        for note in &self.notes {
+            writeln!(f, "  = note: {note}")?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses and checks every file. All problems of all files are returned at
+/// once, so one run of `check` shows everything to fix.
+pub fn load(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let mut suite = Suite::default();
+    for file in files {
+        match serde_saphyr::from_str::<CaseFile>(&file.text) {
+            Ok(parsed) => {
+                for case in parsed.cases {
+                    problems.extend(check_case(file, &case, schemas));
+                    suite.cases.push(LoadedCase {
+                        file: file.name.clone(),
+                        line: case.id.referenced.line() as usize,
+                        case,
+                    });
+                }
+            }
+            Err(e) => problems.push(parse_diagnostic(file, &e)),
+        }
+    }
+    problems.extend(duplicate_ids(&suite, files));
+    if problems.is_empty() {
+        Ok(suite)
+    } else {
+        Err(problems)
+    }
+}
+
+fn parse_diagnostic(file: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
+    let (line, column) = e
+        .location()
+        .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
+    // The library's own rendering repeats the position and an excerpt;
+    // keep only its first line, which says what is wrong.
+    let text = e.to_string();
+    let message = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid case file")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string();
+    let message = strip_position_suffix(&message);
+    let mut d = Diagnostic::at(file, line, column, message.clone());
+    if message.contains("unknown field") {
+        d = d.help(
+            "check the spelling; schemas/case.schema.json lists every member a case may have",
+        );
+    } else if message.contains("missing field") {
+        d = d.help("every case needs `id`, `verifies` and `level`, and `cases:` holds the list");
+    } else if message.contains("unknown variant") {
+        d = d.help("use one of the values the message lists, spelled exactly");
+    }
+    d
+}
+
+/// The parser states the position in the message too ("line 7 column 7:
+/// ..." or "... at line 7 column 7"); the diagnostic shows it already.
+fn strip_position_suffix(message: &str) -> String {
+    let mut m = message;
+    if m.starts_with("line ")
+        && let Some(i) = m.find(": ")
+        && m[..i].contains(" column ")
+    {
+        m = &m[i + 2..];
+    }
+    match m.rfind(" at line ") {
+        Some(i) => m[..i].to_string(),
+        None => m.to_string(),
+    }
+}
+
+/// Edit distance, for "did you mean" hints.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Ids name tests and snapshot files, so they must be usable as both.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+fn check_case(file: &SourceFile, case: &Case, schemas: &SchemaSet) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let id = &case.id.value;
+    if !valid_id(id) {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                &case.id,
+                format!("case id {id:?} has characters ids may not use"),
+            )
+            .help("use letters, digits, '.', '-' and '_' only (ids name tests and snapshot files)"),
+        );
+    }
+    if case.verifies.trim().is_empty() {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                &case.id,
+                format!("case `{id}` does not say what it verifies"),
+            )
+            .help("write in `verifies` which property of the document the case checks"),
+        );
+    }
+    let single = case.request.is_some() || case.expect.is_some();
+    if single && !case.steps.is_empty() {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                &case.id,
+                format!("case `{id}` has both `request`/`expect` and `steps`"),
+            )
+            .help("use `request` + `expect` for one request, or `steps` for several, not both"),
+        );
+    }
+    if !single && case.steps.is_empty() {
+        out.push(
+            Diagnostic::spanned(file, &case.id, format!("case `{id}` sends no request"))
+                .help("add `request` and `expect`, or a list of `steps`"),
+        );
+    }
+    let mut captured: BTreeSet<String> = BTreeSet::new();
+    for (n, step) in case.steps().iter().enumerate() {
+        let label = step_label(case, n, step);
+        if step.request.raw.is_some() && step.request.body.is_some() {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.id,
+                    format!("{label}: the request has both `body` and `raw`"),
+                )
+                .help("`body` is JSON written as YAML; `raw` is sent byte for byte; pick one"),
+            );
+        }
+        for var in variables_used(step) {
+            if !captured.contains(&var) {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        &case.id,
+                        format!(
+                            "{label}: `${{{var}}}` is used but no earlier step captures `{var}`"
+                        ),
+                    )
+                    .help("add `capture: {NAME: JSONPATH}` to an earlier step"),
+                );
+            }
+        }
+        for (name, path) in &step.capture {
+            if let Err(e) = serde_json_path::JsonPath::parse(&path.value) {
+                out.push(
+                    Diagnostic::spanned(file, path, format!("capture `{name}`: invalid JSONPath {:?}: {e}", path.value))
+                        .help("JSONPath follows RFC 9535, for example `$.nextToken` or `$.items[0].jobId`"),
+                );
+            }
+            captured.insert(name.clone());
+        }
+        check_expect(file, case, &label, step, &step.expect, schemas, &mut out);
+    }
+    out
+}
+
+fn step_label(case: &Case, n: usize, step: &Step) -> String {
+    match &step.name {
+        Some(name) => format!("case `{}`, step {:?}", case.id.value, name),
+        None if case.steps.is_empty() => format!("case `{}`", case.id.value),
+        None => format!("case `{}`, step {}", case.id.value, n + 1),
+    }
+}
+
+fn check_expect(
+    file: &SourceFile,
+    case: &Case,
+    label: &str,
+    step: &Step,
+    expect: &Expect,
+    schemas: &SchemaSet,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(schema) = &expect.schema
+        && schema.value != "none"
+        && !schemas.contains(&schema.value)
+    {
+        let known: Vec<&str> = schemas.names().collect();
+        let close = known
+            .iter()
+            .min_by_key(|k| distance(&k.to_ascii_lowercase(), &schema.value.to_ascii_lowercase()))
+            .filter(|k| distance(&k.to_ascii_lowercase(), &schema.value.to_ascii_lowercase()) <= 3)
+            .map(|k| format!("did you mean `{k}`? "))
+            .unwrap_or_default();
+        out.push(
+            Diagnostic::spanned(
+                file,
+                schema,
+                format!("{label}: no schema named `{}`", schema.value),
+            )
+            .help(format!(
+                "{close}schema names are the files of schemas/ without `.json`, or `none`"
+            ))
+            .note(format!("known: {}", known.join(", "))),
+        );
+    }
+    if let (Some(error), Some(status)) = (expect.error, &expect.status)
+        && !status.codes().contains(&error.status())
+    {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                &case.id,
+                format!(
+                    "{label}: `error: {error}` means status {}, but `status` allows only {:?}",
+                    error.status(),
+                    status.codes()
+                ),
+            )
+            .help("drop `status`; `error` already implies it"),
+        );
+    }
+    for assertion in &expect.jsonpath {
+        if let Err(e) = serde_json_path::JsonPath::parse(&assertion.path.value) {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &assertion.path,
+                    format!("{label}: invalid JSONPath {:?}: {e}", assertion.path.value),
+                )
+                .help("JSONPath follows RFC 9535, for example `$.items[*].jobStatus`"),
+            );
+        }
+        let kinds = assertion
+            .kind
+            .iter()
+            .chain(assertion.each.as_ref().and_then(|e| e.kind.as_ref()));
+        for kind in kinds {
+            if !JSON_TYPES.contains(&kind.as_str()) {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        &assertion.path,
+                        format!("{label}: unknown JSON type `{kind}`"),
+                    )
+                    .help(format!("use one of {}", JSON_TYPES.join(", "))),
+                );
+            }
+        }
+        if assertion.exists.is_none()
+            && assertion.count.is_none()
+            && assertion.each.is_none()
+            && assertion.node().is_empty()
+        {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &assertion.path,
+                    format!("{label}: JSONPath assertion checks nothing"),
+                )
+                .help("add one of exists, count, each, equals, one_of, contains, type, length"),
+            );
+        }
+    }
+    if expect.oracle && !case.fixture {
+        out.push(
+            Diagnostic::spanned(file, &case.id, format!("{label}: `oracle: true` needs the canonical data set"))
+                .help("add `fixture: true` to the case: the oracle computes answers from cases/fixtures/jobs.json"),
+        );
+    }
+    for semantic in &expect.semantics {
+        if matches!(semantic, Semantic::NoDuplicates | Semantic::Complete) && step.walk.is_none() {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.id,
+                    format!(
+                        "{label}: `{}` only applies to a page walk",
+                        semantic.as_str()
+                    ),
+                )
+                .help("add `walk: {}` to the step, or drop this semantic"),
+            );
+        }
+    }
+    for alternative in &expect.any_of {
+        check_expect(file, case, label, step, alternative, schemas, out);
+    }
+}
+
+const JSON_TYPES: &[&str] = &[
+    "null", "boolean", "number", "integer", "string", "array", "object",
+];
+
+/// Variables a step's request refers to as `${name}`.
+fn variables_used(step: &Step) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let r = &step.request;
+    let mut scan = |s: &str| found.extend(placeholders(s));
+    scan(&r.path);
+    r.headers.values().for_each(|v| scan(v));
+    if let Some(raw) = &r.raw {
+        scan(raw);
+    }
+    if let Some(body) = &r.body {
+        walk_strings(body, &mut scan);
+    }
+    found
+}
+
+fn walk_strings(v: &Value, f: &mut impl FnMut(&str)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter().for_each(|x| walk_strings(x, f)),
+        Value::Object(o) => o.values().for_each(|x| walk_strings(x, f)),
+        _ => {}
+    }
+}
+
+/// Names inside `${...}` in a string.
+pub fn placeholders(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => {
+                out.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+fn duplicate_ids(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnostic> {
+    let mut first: HashMap<&str, &LoadedCase> = HashMap::new();
+    let mut out = Vec::new();
+    for case in &suite.cases {
+        match first.get(case.id()) {
+            None => {
+                first.insert(case.id(), case);
+            }
+            Some(original) => {
+                let Some(file) = files.iter().find(|f| f.name == case.file) else {
+                    continue;
+                };
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        &case.case.id,
+                        format!("duplicate case id `{}`", case.id()),
+                    )
+                    .note(format!("first used at {}:{}", original.file, original.line))
+                    .help("ids must be unique across the suite; rename one of them"),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Suite, Vec<Diagnostic>> {
+        let schemas = SchemaSet::embedded().expect("schemas");
+        load(
+            &[SourceFile {
+                name: "cases/t.yaml".into(),
+                text: text.into(),
+            }],
+            schemas,
+        )
+    }
+
+    fn render(text: &str) -> String {
+        match load_text(text) {
+            Ok(_) => panic!("expected diagnostics"),
+            Err(d) => d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+        }
+    }
+
+    #[test]
+    fn a_valid_file_loads() {
+        let suite = load_text(
+            "cases:\n  - id: a.b\n    verifies: x\n    level: must\n    request:\n      body: {maxResults: 5}\n    expect:\n      status: [200, 400]\n      error: ValidationException\n      jsonpath:\n        - {path: $.items, length: {max: 5}}\n",
+        );
+        let suite = suite.expect("loads");
+        assert_eq!(suite.cases.len(), 1);
+        assert_eq!(suite.cases[0].line, 2);
+    }
+
+    #[test]
+    fn diagnostics_point_at_the_line() {
+        insta::assert_snapshot!(
+            "unknown_field",
+            render("cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      stauts: 200\n")
+        );
+        insta::assert_snapshot!(
+            "unknown_schema",
+            render("cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      schema: JobSumary\n")
+        );
+        insta::assert_snapshot!(
+            "bad_jsonpath",
+            render("cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      jsonpath:\n        - {path: \"$.items[\", exists: true}\n")
+        );
+        insta::assert_snapshot!(
+            "duplicate_id",
+            render("cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n  - id: a\n    verifies: y\n    level: info\n    request: {}\n")
+        );
+        insta::assert_snapshot!(
+            "wrong_type",
+            render("cases:\n  - id: a\n    verifies: x\n    level: sometimes\n    request: {}\n")
+        );
+    }
+}

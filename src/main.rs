@@ -1,21 +1,36 @@
 //! Command-line entry point: parses arguments, calls the library, and maps
-//! outcomes to the documented exit codes.
+//! outcomes to the documented exit codes:
+//!
+//! - 0: every selected must/should check passed
+//! - 1: at least one must/should check failed
+//! - 2: usage, configuration or case-file error
+//! - 3: the target could not be reached at all
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use macie_conform::core::case::Level;
+use macie_conform::report::terminal::{self, Style};
+use macie_conform::runner::http::{ClientOptions, RetryPolicy};
+use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
+use macie_conform::runner::{self, RunError, RunOptions, Selection};
 use macie_conform::server::{self, ServerConfig};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Exit code for usage, configuration and input-file errors.
+const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
+const EXIT_UNREACHABLE: u8 = 3;
 
 #[derive(Parser)]
 #[command(
     name = "macie-conform",
     version,
-    about = "Conformance harness for Amazon Macie ListClassificationJobs (POST /jobs/list)"
+    about = "Conformance harness for Amazon Macie ListClassificationJobs (POST /jobs/list)",
+    after_help = "Exit codes: 0 all selected checks passed; 1 a must/should check failed; \
+                  2 usage, configuration or case-file error; 3 the target could not be reached."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -24,11 +39,80 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the conformance suite against a target (default: the embedded reference server).
+    Run(RunArgs),
+    /// List the cases with their id, level, tags and what they verify.
+    List(SuiteArgs),
+    /// Load and validate the case files and schemas without sending anything.
+    Check(SuiteArgs),
     /// Run the reference implementation of ListClassificationJobs.
     Serve(ServeArgs),
 }
 
-#[derive(clap::Args)]
+#[derive(Args)]
+struct SuiteArgs {
+    /// Folder holding the case files (*.yaml, searched recursively).
+    #[arg(long, value_name = "DIR", default_value = "cases")]
+    cases: PathBuf,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Base URL of the implementation under test; a path prefix is kept.
+    /// Without it, the embedded reference server is started on a free port.
+    #[arg(long, env = "MACIE_CONFORM_TARGET", value_name = "URL")]
+    target: Option<String>,
+    /// The target serves the canonical data set in this file, so cases that
+    /// need it run (implied for the embedded server).
+    #[arg(long, value_name = "PATH")]
+    fixture: Option<PathBuf>,
+    /// The target honours the x-macie-conform-fault header (implied for the embedded server).
+    #[arg(long)]
+    faults: bool,
+    /// Extra request header, `Name: value`; may be repeated.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Header whose value is never shown in output (Authorization, X-Amz-Security-Token and cookies always are).
+    #[arg(long = "redact-header", value_name = "NAME")]
+    redact: Vec<String>,
+    /// Per-request time limit in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    timeout: f64,
+    /// Cases run at once; output order does not depend on it.
+    #[arg(short = 'j', long = "jobs", default_value_t = 4, value_name = "N")]
+    concurrency: usize,
+    /// Retries of a throttled request (429 / ThrottlingException), with exponential backoff.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    retries: u32,
+    /// Skip TLS certificate verification.
+    #[arg(long)]
+    insecure: bool,
+    /// Largest response body read, in bytes; longer bodies are cut and fail their checks.
+    #[arg(long, default_value_t = 8 << 20, value_name = "BYTES")]
+    max_body: usize,
+    /// Run only cases whose id matches (substring, or glob with `*`); may be repeated.
+    #[arg(long, value_name = "PATTERN")]
+    filter: Vec<String>,
+    /// Run only cases with this tag; may be repeated.
+    #[arg(long, value_name = "TAG")]
+    tag: Vec<String>,
+    /// Run only cases of this level (must, should, info); may be repeated.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    level: Vec<Level>,
+    /// Snapshot handling: check (compare only), update (rewrite), new (write .snap.new for review).
+    #[arg(long, default_value = "check", value_name = "MODE")]
+    snapshots: SnapshotMode,
+    /// Folder of the snapshot files.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    snapshot_dir: PathBuf,
+    /// Print a line for every case, not only failures.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Args)]
 struct ServeArgs {
     /// Port to listen on; 0 picks a free one. The address is printed on start.
     #[arg(long, default_value_t = 8080)]
@@ -47,10 +131,250 @@ struct ServeArgs {
     faults: bool,
 }
 
+fn parse_level(s: &str) -> Result<Level, String> {
+    Level::from_name(s).ok_or_else(|| format!("unknown level {s:?}; use must, should or info"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run(args),
+        Command::List(args) => list(&args),
+        Command::Check(args) => check(&args),
         Command::Serve(args) => serve(args),
+    }
+}
+
+fn color_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Prints a library error and picks the exit code for it.
+fn fail(e: &RunError) -> ExitCode {
+    match e {
+        RunError::Cases(diagnostics) => {
+            for d in diagnostics {
+                eprintln!("{d}");
+            }
+            eprintln!(
+                "error: {} problem(s) in the case files; nothing was run",
+                diagnostics.len()
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
+        RunError::Unreachable { .. } => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_UNREACHABLE)
+        }
+        _ => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+fn parse_header(raw: &str) -> Result<(String, String), String> {
+    match raw.split_once(':') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("--header {raw:?} is not `Name: value`")),
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let suite = match runner::load_suite(&args.suite.cases) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let mut headers = Vec::new();
+    for raw in &args.headers {
+        match parse_header(raw) {
+            Ok(h) => headers.push(h),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        eprintln!("error: --timeout must be a positive number of seconds");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let fixture = match &args.fixture {
+        Some(path) => match runner::read_fixture(path) {
+            Ok(f) => Some(Arc::new(f)),
+            Err(e) => return fail(&e),
+        },
+        None => None,
+    };
+    let selection = Selection {
+        filters: args.filter.clone(),
+        tags: args.tag.clone(),
+        levels: args.level.clone(),
+    };
+    let style = Style {
+        color: color_wanted(),
+        redact: args.redact.clone(),
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    rt.block_on(async move {
+        let (embedded, target, fixture, faults) = match &args.target {
+            Some(url) => match runner::validate_target(url) {
+                Ok(t) => (None, t, fixture, args.faults),
+                Err(e) => return fail(&e),
+            },
+            None => match runner::start_embedded().await {
+                Ok(server) => {
+                    let url = server.url();
+                    eprintln!("target: embedded reference server at {url}");
+                    (
+                        Some(server),
+                        url,
+                        Some(Arc::new(runner::embedded_fixture())),
+                        true,
+                    )
+                }
+                Err(e) => return fail(&e),
+            },
+        };
+        let options = RunOptions {
+            target,
+            client: ClientOptions {
+                timeout: Duration::from_secs_f64(args.timeout),
+                max_body_bytes: args.max_body,
+                insecure: args.insecure,
+                headers,
+                retry: RetryPolicy {
+                    max_retries: args.retries,
+                    ..RetryPolicy::default()
+                },
+                signer: None,
+            },
+            concurrency: args.concurrency,
+            fixture,
+            faults,
+            snapshots: Some(SnapshotStore::new(
+                args.snapshot_dir.clone(),
+                args.snapshots,
+            )),
+        };
+        let selected = suite.cases.iter().filter(|c| selection.selects(c)).count();
+        if selected == 0 {
+            eprintln!("error: no case matches the selection (--filter/--tag/--level)");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        let bar = progress_bar(selected);
+        let on_case = {
+            let bar = bar.clone();
+            let style = style.clone();
+            let verbose = args.verbose;
+            move |case: &macie_conform::report::CaseReport| {
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                    if case.verdict == macie_conform::report::Verdict::Fail {
+                        bar.println(terminal::case_line(case, &style));
+                    }
+                } else if verbose {
+                    eprintln!("{}", terminal::case_line(case, &style));
+                }
+            }
+        };
+        let result = runner::run(&suite, &selection, options, on_case).await;
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        if let Some(server) = embedded {
+            let _ = server.shutdown().await;
+        }
+        let report = match result {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ = write!(stdout, "{}", terminal::render(&report, &style));
+        if report.failed() {
+            ExitCode::from(EXIT_FAILED)
+        } else {
+            ExitCode::SUCCESS
+        }
+    })
+}
+
+fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+fn list(args: &SuiteArgs) -> ExitCode {
+    let suite = match runner::load_suite(&args.cases) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let mut out = std::io::stdout().lock();
+    for loaded in &suite.cases {
+        let c = &loaded.case;
+        let mut needs = Vec::new();
+        if c.fixture {
+            needs.push("fixture");
+        }
+        if c.faults {
+            needs.push("faults");
+        }
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}{}",
+            loaded.id(),
+            c.level,
+            c.tags.join(","),
+            c.verifies,
+            if needs.is_empty() {
+                String::new()
+            } else {
+                format!(" (needs {})", needs.join(", "))
+            }
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn check(args: &SuiteArgs) -> ExitCode {
+    match runner::load_suite(&args.cases) {
+        Ok(suite) => {
+            let levels: Vec<String> = Level::ALL
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} {}",
+                        suite.cases.iter().filter(|c| c.case.level == *l).count(),
+                        l
+                    )
+                })
+                .collect();
+            println!(
+                "{} case(s) OK ({}); schemas compile",
+                suite.cases.len(),
+                levels.join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
     }
 }
 
@@ -67,16 +391,13 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let rt = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let jobs = config.store.len();
     let faults = config.faults;
-    runtime.block_on(async move {
+    rt.block_on(async move {
         let running = match server::spawn(config, SocketAddr::new(args.host, args.port)).await {
             Ok(r) => r,
             Err(e) => {

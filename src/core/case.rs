@@ -81,6 +81,11 @@ pub struct Case {
     /// on the target; it is skipped otherwise.
     #[serde(default)]
     pub fixture: bool,
+    /// The case provokes errors through the target's fault injection
+    /// (the `x-macie-conform-fault` request header of `serve --faults`); it
+    /// is skipped unless the target is declared to offer it.
+    #[serde(default)]
+    pub faults: bool,
     /// Single-step form: one request and its expectation.
     #[serde(default)]
     pub request: Option<Request>,

@@ -525,7 +525,11 @@ mod tests {
     fn render(text: &str) -> String {
         match load_text(text) {
             Ok(_) => panic!("expected diagnostics"),
-            Err(d) => d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            Err(d) => d
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
 
@@ -543,19 +547,27 @@ mod tests {
     fn diagnostics_point_at_the_line() {
         insta::assert_snapshot!(
             "unknown_field",
-            render("cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      stauts: 200\n")
+            render(
+                "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      stauts: 200\n"
+            )
         );
         insta::assert_snapshot!(
             "unknown_schema",
-            render("cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      schema: JobSumary\n")
+            render(
+                "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      schema: JobSumary\n"
+            )
         );
         insta::assert_snapshot!(
             "bad_jsonpath",
-            render("cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      jsonpath:\n        - {path: \"$.items[\", exists: true}\n")
+            render(
+                "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      jsonpath:\n        - {path: \"$.items[\", exists: true}\n"
+            )
         );
         insta::assert_snapshot!(
             "duplicate_id",
-            render("cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n  - id: a\n    verifies: y\n    level: info\n    request: {}\n")
+            render(
+                "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n  - id: a\n    verifies: y\n    level: info\n    request: {}\n"
+            )
         );
         insta::assert_snapshot!(
             "wrong_type",

@@ -13,3 +13,4 @@ pub mod diff;
 pub mod exchange;
 pub mod load;
 pub mod oracle;
+pub mod snapshot;

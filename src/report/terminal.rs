@@ -1,0 +1,258 @@
+//! The human-readable report for a terminal: one line per failed case, then
+//! details (failed checks, diffs, a `curl` command that reproduces the
+//! request), then counts per level and the closing line.
+
+use super::{CaseReport, RunReport, Verdict};
+use crate::core::case::Level;
+use crate::core::check::Outcome;
+use crate::core::exchange::{Exchange, HttpRequest};
+use std::fmt::Write;
+
+/// Headers whose values never appear in output.
+pub const ALWAYS_REDACTED: &[&str] = &[
+    "authorization",
+    "x-amz-security-token",
+    "cookie",
+    "set-cookie",
+];
+
+/// How to render.
+#[derive(Debug, Clone, Default)]
+pub struct Style {
+    pub color: bool,
+    /// Further header names (case-insensitive) to redact.
+    pub redact: Vec<String>,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn is_redacted(&self, header: &str) -> bool {
+        ALWAYS_REDACTED
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(header))
+            || self.redact.iter().any(|h| h.eq_ignore_ascii_case(header))
+    }
+}
+
+/// The one-line form of a case's result, as shown while running.
+pub fn case_line(case: &CaseReport, style: &Style) -> String {
+    match &case.verdict {
+        Verdict::Pass => format!("{} {} [{}]", style.paint("32", "PASS"), case.id, case.level),
+        Verdict::Skip(reason) => format!(
+            "{} {} [{}] {}",
+            style.paint("33", "SKIP"),
+            case.id,
+            case.level,
+            reason
+        ),
+        Verdict::Fail => {
+            let reason = case
+                .failed_checks()
+                .find(|c| c.level > Level::Info)
+                .map(|c| format!("{}: {}", c.kind.as_str(), c.message))
+                .unwrap_or_default();
+            format!(
+                "{} {} [{}] {}",
+                style.paint("31", "FAIL"),
+                case.id,
+                case.level,
+                reason
+            )
+        }
+    }
+}
+
+/// The whole report.
+pub fn render(report: &RunReport, style: &Style) -> String {
+    let mut out = String::new();
+    let failed: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .collect();
+    for case in &failed {
+        let _ = writeln!(out, "{}", case_line(case, style));
+    }
+    for case in &failed {
+        out.push('\n');
+        out.push_str(&details(case, style));
+    }
+    let observed: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.observations().next().is_some())
+        .collect();
+    if !observed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.paint(
+                "1",
+                "Observations (info level: choices the document leaves open, never failures)"
+            )
+        );
+        for case in observed {
+            for check in case.observations() {
+                let _ = writeln!(
+                    out,
+                    "  {} {}: {}",
+                    case.id,
+                    check.kind.as_str(),
+                    check.message
+                );
+            }
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary(report, style));
+    out
+}
+
+/// Failed checks of one case with their details and a reproduction.
+pub fn details(case: &CaseReport, style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} ({}:{}) [{}]",
+        style.paint("1;31", "FAIL"),
+        style.paint("1", &case.id),
+        case.file,
+        case.line,
+        case.level
+    );
+    let _ = writeln!(out, "  verifies: {}", case.verifies);
+    for check in case.checks.iter().filter(|c| c.outcome == Outcome::Fail) {
+        let mark = if check.level == Level::Info {
+            style.paint("33", "~")
+        } else {
+            style.paint("31", "✗")
+        };
+        let _ = writeln!(
+            out,
+            "  {mark} [{}] step {} {}: {}",
+            check.level,
+            check.step + 1,
+            check.kind.as_str(),
+            check.message
+        );
+        if let Some(detail) = &check.detail {
+            for line in detail.lines() {
+                let painted = if line.starts_with("+++") || line.starts_with("---") {
+                    style.paint("1", line)
+                } else if line.starts_with('+') {
+                    style.paint("32", line)
+                } else if line.starts_with('-') {
+                    style.paint("31", line)
+                } else if line.starts_with("@@") {
+                    style.paint("36", line)
+                } else {
+                    line.to_string()
+                };
+                let _ = writeln!(out, "      {painted}");
+            }
+        }
+    }
+    if let Some(exchange) = failing_exchange(case) {
+        let _ = writeln!(out, "  reproduce:");
+        let _ = writeln!(out, "    {}", curl(&exchange.request, style));
+        match &exchange.outcome {
+            Ok(r) => {
+                let _ = writeln!(
+                    out,
+                    "  answer: status {} in {} ms, {} byte(s){}",
+                    r.status,
+                    r.elapsed_ms,
+                    r.body.len(),
+                    if r.truncated {
+                        " (cut at the size cap)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(out, "  answer: none ({e})");
+            }
+        }
+    }
+    out
+}
+
+/// The exchange of the first failing step (the last exchange of that step).
+fn failing_exchange(case: &CaseReport) -> Option<&Exchange> {
+    let step = case.failed_checks().map(|c| c.step).next()?;
+    // Steps and exchanges line up for request steps; walks add several.
+    case.exchanges.get(step).or_else(|| case.exchanges.last())
+}
+
+/// A `curl` command that sends the same request, with secrets redacted.
+pub fn curl(request: &HttpRequest, style: &Style) -> String {
+    let mut parts = vec![
+        "curl".to_string(),
+        "-sS".to_string(),
+        "-i".to_string(),
+        "-X".to_string(),
+        request.method.clone(),
+        shell_quote(&request.url),
+    ];
+    for (k, v) in &request.headers {
+        let value = if style.is_redacted(k) {
+            "[REDACTED]"
+        } else {
+            v.as_str()
+        };
+        parts.push("-H".into());
+        parts.push(shell_quote(&format!("{k}: {value}")));
+    }
+    if !request.body.is_empty() {
+        parts.push("--data-binary".into());
+        parts.push(shell_quote(&String::from_utf8_lossy(&request.body)));
+    }
+    parts.join(" ")
+}
+
+/// Single-quotes for POSIX shells.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Counts per level and the closing line `N passed, N failed, N skipped`.
+pub fn summary(report: &RunReport, style: &Style) -> String {
+    let mut out = String::new();
+    for level in Level::ALL {
+        let c = report.counts_for(*level);
+        if c.total() == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{:>6}: {} passed, {} failed, {} skipped",
+            level.as_str(),
+            c.passed,
+            c.failed,
+            c.skipped
+        );
+    }
+    let all = report.counts();
+    let line = format!(
+        "{} passed, {} failed, {} skipped",
+        all.passed, all.failed, all.skipped
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        if all.failed > 0 {
+            style.paint("1;31", &line)
+        } else {
+            style.paint("1;32", &line)
+        }
+    );
+    out
+}

@@ -1,0 +1,237 @@
+//! Sending one request: timeouts, a cap on body size, retries on throttling,
+//! and a hook for signing. Whatever the target does, the outcome is an
+//! [`Exchange`]; nothing here panics on a target's behaviour.
+
+use crate::core::check::{error_signals, normalise_error_name};
+use crate::core::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Signs a request just before it is sent (for example AWS SigV4). It sees
+/// the final method, URL, headers and body.
+pub trait RequestSigner: Send + Sync {
+    fn sign(&self, request: &mut HttpRequest) -> Result<(), String>;
+}
+
+/// Retries of throttled requests.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; 0 turns retrying off.
+    pub max_retries: u32,
+    /// Delay before the first retry; doubled for each further one.
+    pub base_delay: Duration,
+    /// Upper bound on one delay, including one a `Retry-After` header asks for.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Settings of the HTTP client.
+#[derive(Clone)]
+pub struct ClientOptions {
+    pub timeout: Duration,
+    pub max_body_bytes: usize,
+    pub insecure: bool,
+    /// Sent with every request, after the case's own headers.
+    pub headers: Vec<(String, String)>,
+    pub retry: RetryPolicy,
+    pub signer: Option<Arc<dyn RequestSigner>>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(10),
+            max_body_bytes: 8 << 20,
+            insecure: false,
+            headers: Vec::new(),
+            retry: RetryPolicy::default(),
+            signer: None,
+        }
+    }
+}
+
+/// Why the client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(String),
+}
+
+/// An HTTP client bound to a target.
+pub struct Client {
+    http: reqwest::Client,
+    options: ClientOptions,
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Self, ClientError> {
+        // reqwest is built without a default TLS crypto provider so that the
+        // smaller `ring` one can be chosen here; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .danger_accept_invalid_certs(options.insecure)
+            // A conformance verdict is about this endpoint's answer, not
+            // another one's, so redirects are reported, not followed.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.timeout)
+            .build()
+            .map_err(|e| ClientError::Build(chain(&e)))?;
+        Ok(Client { http, options })
+    }
+
+    /// Sends `request`, retrying throttled answers when `retry_throttling`.
+    pub async fn send(&self, mut request: HttpRequest, retry_throttling: bool) -> Exchange {
+        for (name, value) in &self.options.headers {
+            request
+                .headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+            request.headers.push((name.clone(), value.clone()));
+        }
+        if let Some(signer) = &self.options.signer
+            && let Err(e) = signer.sign(&mut request)
+        {
+            return Exchange {
+                request,
+                outcome: Err(TransportError::Request(format!("signing failed: {e}"))),
+                attempts: 0,
+            };
+        }
+        let retry = self.options.retry;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let outcome = self.attempt(&request).await;
+            let delay = match &outcome {
+                Ok(response) if retry_throttling && attempts <= retry.max_retries => {
+                    throttled(response).then(|| backoff(retry, attempts, response))
+                }
+                _ => None,
+            };
+            match delay {
+                Some(d) => tokio::time::sleep(d).await,
+                None => {
+                    return Exchange {
+                        request,
+                        outcome,
+                        attempts,
+                    };
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| TransportError::Request(format!("invalid method {:?}", request.method)))?;
+        let mut builder = self.http.request(method, &request.url);
+        for (k, v) in &request.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let built = builder
+            .body(request.body.clone())
+            .build()
+            .map_err(|e| TransportError::Request(chain(&e)))?;
+        let started = Instant::now();
+        let limit = self.options.timeout;
+        let max = self.options.max_body_bytes;
+        let exchange = async {
+            let mut response = self.http.execute(built).await.map_err(classify)?;
+            let status = response.status().as_u16();
+            let headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let mut body = Vec::new();
+            let mut truncated = false;
+            while let Some(chunk) = response.chunk().await.map_err(classify)? {
+                let room = max.saturating_sub(body.len());
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(HttpResponse {
+                status,
+                headers,
+                body,
+                truncated,
+                elapsed_ms: 0,
+            })
+        };
+        match tokio::time::timeout(limit, exchange).await {
+            Ok(Ok(mut response)) => {
+                response.elapsed_ms = started.elapsed().as_millis() as u64;
+                Ok(response)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(TransportError::Timeout(limit.as_millis() as u64)),
+        }
+    }
+}
+
+/// A throttling answer: 429, or an error named ThrottlingException.
+fn throttled(response: &HttpResponse) -> bool {
+    if response.status == 429 {
+        return true;
+    }
+    let body = response.json().ok();
+    error_signals(response, body.as_ref())
+        .iter()
+        .any(|(_, name)| normalise_error_name(name) == "ThrottlingException")
+}
+
+fn backoff(retry: RetryPolicy, attempt: u32, response: &HttpResponse) -> Duration {
+    let asked = response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let exponential = retry
+        .base_delay
+        .saturating_mul(1u32 << (attempt - 1).min(16));
+    asked.unwrap_or(exponential).min(retry.max_delay)
+}
+
+fn classify(e: reqwest::Error) -> TransportError {
+    let text = chain(&e);
+    if e.is_connect() {
+        TransportError::Connect(text)
+    } else if e.is_timeout() {
+        TransportError::Timeout(0)
+    } else if e.is_builder() {
+        TransportError::Request(text)
+    } else {
+        TransportError::Broken(text)
+    }
+}
+
+/// An error with its causes, which is where the useful words are
+/// ("connection refused", "invalid HTTP version", ...).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,830 @@
+//! The runner: reads case files, sends requests, applies the core's checks,
+//! and assembles a [`RunReport`].
+//!
+//! Cases run concurrently (bounded by `concurrency`), but the report lists
+//! them in suite order, so output does not depend on timing.
+
+pub mod http;
+pub mod snapshot;
+
+use crate::core::case::{Expect, Level, Request, Semantic, Step};
+use crate::core::check::{self, CheckKind, CheckResult, Context, Outcome};
+use crate::core::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
+use crate::core::load::{self, Diagnostic, LoadedCase, SourceFile, Suite};
+use crate::core::snapshot as snap;
+use crate::report::{CaseReport, RunReport, Verdict};
+use crate::schema::SchemaSet;
+use crate::server::{self, RunningServer, ServerConfig};
+use http::{Client, ClientOptions};
+use serde_json::Value;
+use snapshot::SnapshotStore;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot read cases from {path}: {source}; pass the suite folder with --cases")]
+    ReadCases {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no case files (*.yaml) found under {0}; pass the suite folder with --cases")]
+    NoCases(PathBuf),
+    #[error("{} problem(s) in the case files", .0.len())]
+    Cases(Vec<Diagnostic>),
+    #[error("the contract's schemas do not compile: {0}")]
+    Schemas(String),
+    #[error("cannot read the fixture {path}: {reason}")]
+    Fixture { path: PathBuf, reason: String },
+    #[error("invalid target URL {url:?}: {reason}; give a base URL such as http://127.0.0.1:8080")]
+    Target { url: String, reason: String },
+    #[error("cannot reach the target {url}: {reason}. Is the server running and is the URL right?")]
+    Unreachable { url: String, reason: String },
+    #[error(transparent)]
+    Client(#[from] http::ClientError),
+    #[error("cannot start the embedded reference server: {0}")]
+    Server(#[from] server::ServerError),
+}
+
+/// Reads every `*.yaml` file under `dir` (sorted, so runs are repeatable).
+/// Names are shown relative to `dir`'s parent (`cases/filter.yaml`).
+pub fn read_case_files(dir: &Path) -> Result<Vec<SourceFile>, RunError> {
+    let mut paths = Vec::new();
+    collect_yaml(dir, &mut paths).map_err(|source| RunError::ReadCases {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    paths.sort();
+    let base = dir.parent().unwrap_or(Path::new(""));
+    let mut files = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|source| RunError::ReadCases {
+            path: path.clone(),
+            source,
+        })?;
+        let name = path
+            .strip_prefix(base)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.push(SourceFile { name, text });
+    }
+    if files.is_empty() {
+        return Err(RunError::NoCases(dir.to_path_buf()));
+    }
+    Ok(files)
+}
+
+fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            // Fixtures and other data live beside the cases; they are not cases.
+            if path.file_name().is_some_and(|n| n == "fixtures") {
+                continue;
+            }
+            collect_yaml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            && path.file_name().is_some_and(|n| n != "requirements.yaml")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads and checks a suite folder.
+pub fn load_suite(dir: &Path) -> Result<Suite, RunError> {
+    let files = read_case_files(dir)?;
+    let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
+    load::load(&files, schemas).map_err(RunError::Cases)
+}
+
+/// Reads a fixture file (a JSON array of jobs).
+pub fn read_fixture(path: &Path) -> Result<Vec<Value>, RunError> {
+    let text = std::fs::read_to_string(path).map_err(|e| RunError::Fixture {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    parse_fixture(&text).map_err(|reason| RunError::Fixture {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+pub fn parse_fixture(text: &str) -> Result<Vec<Value>, String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(jobs)) => Ok(jobs),
+        Ok(_) => Err("it is not a JSON array of jobs".into()),
+        Err(e) => Err(format!("it is not valid JSON: {e}")),
+    }
+}
+
+/// Which cases to run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Id patterns (`*` matches any run of characters); empty selects all.
+    pub filters: Vec<String>,
+    /// Tags, any of which selects a case; empty selects all.
+    pub tags: Vec<String>,
+    /// Levels; empty selects all.
+    pub levels: Vec<Level>,
+}
+
+impl Selection {
+    pub fn selects(&self, case: &LoadedCase) -> bool {
+        let c = &case.case;
+        (self.filters.is_empty() || self.filters.iter().any(|f| glob(f, case.id())))
+            && (self.tags.is_empty() || self.tags.iter().any(|t| c.tags.contains(t)))
+            && (self.levels.is_empty() || self.levels.contains(&c.level))
+    }
+}
+
+/// `*` matches any run of characters; without a `*`, a pattern matches ids
+/// that contain it.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return text.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    rest.is_empty()
+}
+
+/// How to run.
+pub struct RunOptions {
+    /// Base URL; the path of each case is appended (a path prefix is kept).
+    pub target: String,
+    pub client: ClientOptions,
+    pub concurrency: usize,
+    /// The canonical data set, when the target holds it.
+    pub fixture: Option<Arc<Vec<Value>>>,
+    /// The target honours the fault-injection header.
+    pub faults: bool,
+    /// Where snapshots are compared; `None` skips snapshot checks.
+    pub snapshots: Option<SnapshotStore>,
+}
+
+/// Checks that the target answers at all. Any HTTP answer counts; only a
+/// failure to connect (or to get any answer in time) means unreachable.
+pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
+    let request = HttpRequest {
+        method: "POST".into(),
+        url: join_url(target, "/jobs/list"),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: b"{}".to_vec(),
+    };
+    match client.send(request, false).await.outcome {
+        Ok(_) => Ok(()),
+        Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
+            Err(RunError::Unreachable {
+                url: target.to_string(),
+                reason: e.to_string(),
+            })
+        }
+        // A target that breaks connections still answers something; each
+        // case will report what it does.
+        Err(_) => Ok(()),
+    }
+}
+
+/// Checks a target URL for the mistakes a user makes most.
+pub fn validate_target(url: &str) -> Result<String, RunError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| RunError::Target {
+        url: url.to_string(),
+        reason: e.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(RunError::Target {
+            url: url.to_string(),
+            reason: format!("scheme {:?} is not http or https", parsed.scheme()),
+        });
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(RunError::Target {
+            url: url.to_string(),
+            reason: "a base URL has no query or fragment".into(),
+        });
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+fn join_url(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+/// Runs the selected cases; `progress` is called as each case finishes.
+pub async fn run(
+    suite: &Suite,
+    selection: &Selection,
+    options: RunOptions,
+    progress: impl Fn(&CaseReport) + Send + Sync + 'static,
+) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
+    let client = Client::new(options.client.clone())?;
+    probe(&client, &options.target).await?;
+    let shared = Arc::new(Shared {
+        client,
+        schemas,
+        target: options.target.clone(),
+        fixture: options.fixture.clone(),
+        faults: options.faults,
+        snapshots: options.snapshots,
+    });
+    let progress = Arc::new(progress);
+    let selected: Vec<LoadedCase> = suite
+        .cases
+        .iter()
+        .filter(|c| selection.selects(c))
+        .cloned()
+        .collect();
+    let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, case) in selected.into_iter().enumerate() {
+        let shared = Arc::clone(&shared);
+        let limit = Arc::clone(&limit);
+        let progress = Arc::clone(&progress);
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let report = run_case(&case, &shared).await;
+            progress(&report);
+            (index, report)
+        });
+    }
+    let mut reports: Vec<Option<CaseReport>> = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        // A panicking case task would be a harness bug; it must not take
+        // the other cases' results with it.
+        if let Ok((index, report)) = joined {
+            if reports.len() <= index {
+                reports.resize_with(index + 1, || None);
+            }
+            reports[index] = Some(report);
+        }
+    }
+    Ok(RunReport {
+        target: options.target,
+        fixture: options.fixture.is_some(),
+        cases: reports.into_iter().flatten().collect(),
+        duration_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// What every case task needs.
+pub struct Shared {
+    pub client: Client,
+    pub schemas: &'static SchemaSet,
+    pub target: String,
+    pub fixture: Option<Arc<Vec<Value>>>,
+    pub faults: bool,
+    pub snapshots: Option<SnapshotStore>,
+}
+
+impl Shared {
+    pub fn new(options: RunOptions) -> Result<Shared, RunError> {
+        Ok(Shared {
+            client: Client::new(options.client)?,
+            schemas: SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?,
+            target: options.target,
+            fixture: options.fixture,
+            faults: options.faults,
+            snapshots: options.snapshots,
+        })
+    }
+}
+
+/// Runs one case to its report.
+pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
+    let started = Instant::now();
+    let c = &case.case;
+    let mut report = CaseReport {
+        id: case.id().to_string(),
+        file: case.file.clone(),
+        line: case.line,
+        level: c.level,
+        verifies: c.verifies.clone(),
+        tags: c.tags.clone(),
+        requirements: c.requirements.iter().map(|r| r.value.clone()).collect(),
+        exchanges: Vec::new(),
+        checks: Vec::new(),
+        verdict: Verdict::Pass,
+        duration_ms: 0,
+    };
+    let skip = if c.fixture && shared.fixture.is_none() {
+        Some(
+            "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it",
+        )
+    } else if c.faults && !shared.faults {
+        Some(
+            "needs fault injection (x-macie-conform-fault); pass --faults if the target honours it",
+        )
+    } else {
+        None
+    };
+    if let Some(reason) = skip {
+        report.verdict = Verdict::Skip(reason.to_string());
+        return report;
+    }
+    let steps = c.steps();
+    let named = steps.len() > 1;
+    let mut vars: BTreeMap<String, Value> = BTreeMap::new();
+    for (index, step) in steps.iter().enumerate() {
+        let before = report.checks.len();
+        let snapshot_name = if named {
+            format!("{}.{}", case.id(), index + 1)
+        } else {
+            case.id().to_string()
+        };
+        let go_on = if step.walk.is_some() {
+            run_walk(step, c.level, shared, &vars, &mut report, &snapshot_name).await
+        } else {
+            run_step(
+                step,
+                c.level,
+                shared,
+                &mut vars,
+                &mut report,
+                &snapshot_name,
+            )
+            .await
+        };
+        for check in &mut report.checks[before..] {
+            check.step = index;
+        }
+        if !go_on {
+            break;
+        }
+    }
+    report.verdict = CaseReport::decide(&report.checks);
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+fn build_request(request: &Request, vars: &BTreeMap<String, Value>, target: &str) -> HttpRequest {
+    let mut headers: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), substitute_str(v, vars)))
+        .collect();
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("content-type".into(), "application/json".into()));
+    }
+    let body = match (&request.raw, &request.body) {
+        (Some(raw), _) => substitute_str(raw, vars).into_bytes(),
+        (None, Some(body)) => substitute_value(body, vars).to_string().into_bytes(),
+        (None, None) => b"{}".to_vec(),
+    };
+    HttpRequest {
+        method: request.method.clone(),
+        url: join_url(target, &substitute_str(&request.path, vars)),
+        headers,
+        body,
+    }
+}
+
+/// Replaces `${name}` in a string. A string that is exactly one placeholder
+/// takes the captured value itself, keeping its JSON type.
+fn substitute_value(v: &Value, vars: &BTreeMap<String, Value>) -> Value {
+    match v {
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
+                && let Some(value) = vars.get(name)
+            {
+                return value.clone();
+            }
+            Value::String(substitute_str(s, vars))
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute_value(x, vars)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), substitute_value(x, vars)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn substitute_str(s: &str, vars: &BTreeMap<String, Value>) -> String {
+    let mut out = s.to_string();
+    for (name, value) in vars {
+        let text = match value {
+            Value::String(t) => t.clone(),
+            other => other.to_string(),
+        };
+        out = out.replace(&format!("${{{name}}}"), &text);
+    }
+    out
+}
+
+fn wants_throttle(expect: &Expect) -> bool {
+    let codes = |e: &Expect| {
+        e.status.as_ref().is_some_and(|s| s.codes().contains(&429))
+            || e.error == Some(crate::model::ErrorKind::ThrottlingException)
+    };
+    codes(expect) || expect.any_of.iter().any(codes)
+}
+
+/// One request step. Returns whether later steps can run.
+async fn run_step(
+    step: &Step,
+    level: Level,
+    shared: &Shared,
+    vars: &mut BTreeMap<String, Value>,
+    report: &mut CaseReport,
+    snapshot_name: &str,
+) -> bool {
+    let request = build_request(&step.request, vars, &shared.target);
+    let request_json = serde_json::from_slice::<Value>(&request.body).ok();
+    let exchange = shared
+        .client
+        .send(request, !wants_throttle(&step.expect))
+        .await;
+    let response = match &exchange.outcome {
+        Ok(r) => r.clone(),
+        Err(e) => {
+            report.checks.push(CheckResult::fail(
+                CheckKind::Transport,
+                level,
+                e.to_string(),
+            ));
+            report.exchanges.push(exchange);
+            return false;
+        }
+    };
+    report.exchanges.push(exchange);
+    let ctx = Context {
+        level,
+        schemas: shared.schemas,
+        request: request_json.as_ref(),
+        fixture: shared.fixture.as_deref().map(Vec::as_slice),
+    };
+    report
+        .checks
+        .extend(check::evaluate(&step.expect, &ctx, &response));
+    if step.expect.snapshot {
+        report.checks.push(snapshot_check(
+            shared,
+            snapshot_name,
+            &report.file,
+            &response,
+            request_json.as_ref(),
+            level,
+        ));
+    }
+    capture(step, &response, vars, level, report)
+}
+
+fn capture(
+    step: &Step,
+    response: &HttpResponse,
+    vars: &mut BTreeMap<String, Value>,
+    level: Level,
+    report: &mut CaseReport,
+) -> bool {
+    if step.capture.is_empty() {
+        return true;
+    }
+    let body = response.json().ok();
+    for (name, path) in &step.capture {
+        let found = body.as_ref().and_then(|b| {
+            serde_json_path::JsonPath::parse(&path.value)
+                .ok()
+                .and_then(|q| q.query(b).first().cloned())
+        });
+        match found {
+            Some(value) => {
+                vars.insert(name.clone(), value);
+            }
+            None => {
+                report.checks.push(CheckResult::fail(
+                    CheckKind::Capture,
+                    level,
+                    format!("cannot capture `{name}`: {} selects nothing in the answer, so later steps cannot run", path.value),
+                ));
+                return false;
+            }
+        }
+    }
+    true
+}
+
+fn snapshot_check(
+    shared: &Shared,
+    name: &str,
+    source: &str,
+    response: &HttpResponse,
+    request: Option<&Value>,
+    level: Level,
+) -> CheckResult {
+    let Some(store) = &shared.snapshots else {
+        return CheckResult::skip(
+            CheckKind::Snapshot,
+            level,
+            "snapshots are not compared in this run",
+        );
+    };
+    let body = match response.json() {
+        Ok(b) => b,
+        Err(reason) => {
+            return CheckResult::fail(
+                CheckKind::Snapshot,
+                level,
+                format!("cannot snapshot: {reason}"),
+            );
+        }
+    };
+    let normalised = serde_json::json!({
+        "status": response.status,
+        "body": snap::normalise(&body, request),
+    });
+    store.compare(name, source, &normalised, level)
+}
+
+/// A page walk: follows `nextToken` to the end, then judges the pages
+/// together.
+async fn run_walk(
+    step: &Step,
+    level: Level,
+    shared: &Shared,
+    vars: &BTreeMap<String, Value>,
+    report: &mut CaseReport,
+    snapshot_name: &str,
+) -> bool {
+    let max_pages = step.walk.as_ref().map_or(1_000, |w| w.max_pages);
+    let first = build_request(&step.request, vars, &shared.target);
+    let Some(request_json) = serde_json::from_slice::<Value>(&first.body)
+        .ok()
+        .filter(Value::is_object)
+    else {
+        report.checks.push(CheckResult::fail(
+            CheckKind::Json,
+            level,
+            "a walk needs a JSON object request body",
+        ));
+        return false;
+    };
+    let page_expect = Expect {
+        status: step.expect.status.clone(),
+        error: step.expect.error,
+        schema: step.expect.schema.clone(),
+        headers: step.expect.headers.clone(),
+        jsonpath: step.expect.jsonpath.clone(),
+        ..Expect::default()
+    };
+    let walked = match walk_pages(
+        shared,
+        &first,
+        &request_json,
+        max_pages,
+        level,
+        &page_expect,
+        report,
+    )
+    .await
+    {
+        Some(w) => w,
+        None => return false,
+    };
+    let ctx = Context {
+        level,
+        schemas: shared.schemas,
+        request: Some(&request_json),
+        fixture: shared.fixture.as_deref().map(Vec::as_slice),
+    };
+    let all: Vec<Value> = walked.iter().flatten().cloned().collect();
+    for semantic in &step.expect.semantics {
+        let result = match semantic {
+            Semantic::Filter => check::filter_check(&ctx, &all, level),
+            Semantic::Sort => check::sort_check(&ctx, &all, level, "the walk"),
+            Semantic::PageSize => {
+                let sizes: Vec<usize> = walked.iter().map(Vec::len).collect();
+                check::page_size_check(Some(&request_json), &sizes, level)
+            }
+            Semantic::NoDuplicates => check::no_duplicates_check(&walked, level),
+            Semantic::Complete => {
+                // The reference: the same listing at the server's own page size.
+                let mut reference = request_json.clone();
+                if let Some(obj) = reference.as_object_mut() {
+                    obj.remove("maxResults");
+                    obj.remove("nextToken");
+                }
+                let mut first_ref = first.clone();
+                first_ref.body = reference.to_string().into_bytes();
+                let mut scratch = CaseReport {
+                    exchanges: Vec::new(),
+                    checks: Vec::new(),
+                    ..report.clone()
+                };
+                match walk_pages(
+                    shared,
+                    &first_ref,
+                    &reference,
+                    max_pages,
+                    level,
+                    &page_expect,
+                    &mut scratch,
+                )
+                .await
+                {
+                    Some(pages) => {
+                        let reference_items: Vec<Value> = pages.into_iter().flatten().collect();
+                        check::complete_check(&all, &reference_items, level)
+                    }
+                    None => {
+                        let why = scratch
+                            .failed_checks()
+                            .next()
+                            .map(|c| c.message.clone())
+                            .unwrap_or_default();
+                        CheckResult::fail(
+                            CheckKind::Complete,
+                            level,
+                            format!("the reference walk (no maxResults) failed: {why}"),
+                        )
+                    }
+                }
+            }
+        };
+        report.checks.push(result);
+    }
+    if step.expect.oracle {
+        report
+            .checks
+            .push(check::oracle_check(&ctx, &all, true, level));
+    }
+    if step.expect.snapshot {
+        let Some(store) = &shared.snapshots else {
+            report.checks.push(CheckResult::skip(
+                CheckKind::Snapshot,
+                level,
+                "snapshots are not compared in this run",
+            ));
+            return true;
+        };
+        let combined = serde_json::json!({ "items": all });
+        let normalised = serde_json::json!({
+            "pages": walked.len(),
+            "body": snap::normalise(&combined, Some(&request_json)),
+        });
+        report
+            .checks
+            .push(store.compare(snapshot_name, &report.file, &normalised, level));
+    }
+    true
+}
+
+/// Fetches every page. Page-level checks are merged per kind so that a walk
+/// of 1000 pages reports one line per kind, naming the first failing page.
+async fn walk_pages(
+    shared: &Shared,
+    first: &HttpRequest,
+    request_json: &Value,
+    max_pages: usize,
+    level: Level,
+    page_expect: &Expect,
+    report: &mut CaseReport,
+) -> Option<Vec<Vec<Value>>> {
+    let mut pages: Vec<Vec<Value>> = Vec::new();
+    let mut merged: Vec<(CheckResult, usize, usize)> = Vec::new(); // (first result, failing pages, first failing page)
+    let mut body = request_json.clone();
+    let mut request = first.clone();
+    loop {
+        if pages.len() >= max_pages {
+            report.checks.push(CheckResult::fail(
+                CheckKind::LastPage,
+                level,
+                format!("the listing did not end within {max_pages} pages; nextToken keeps coming"),
+            ));
+            flush(merged, pages.len(), report);
+            return None;
+        }
+        let exchange: Exchange = shared.client.send(request.clone(), true).await;
+        let response = match &exchange.outcome {
+            Ok(r) => r.clone(),
+            Err(e) => {
+                report.checks.push(CheckResult::fail(
+                    CheckKind::Transport,
+                    level,
+                    format!("page {}: {e}", pages.len() + 1),
+                ));
+                report.exchanges.push(exchange);
+                flush(merged, pages.len(), report);
+                return None;
+            }
+        };
+        // Keep the first exchanges and the last one; a long walk would
+        // otherwise swell reports with thousands of near-identical pages.
+        if report.exchanges.len() < 3 {
+            report.exchanges.push(exchange);
+        }
+        let page_number = pages.len() + 1;
+        let ctx = Context {
+            level,
+            schemas: shared.schemas,
+            request: Some(&body),
+            fixture: None,
+        };
+        for result in check::evaluate(page_expect, &ctx, &response) {
+            match merged.iter_mut().find(|(r, _, _)| r.kind == result.kind) {
+                Some(entry) => {
+                    if result.failed() {
+                        if entry.1 == 0 {
+                            entry.0 = result;
+                            entry.2 = page_number;
+                        }
+                        entry.1 += 1;
+                    }
+                }
+                None => {
+                    let failing = usize::from(result.failed());
+                    merged.push((result, failing, page_number));
+                }
+            }
+        }
+        let parsed = response.json().ok();
+        let Some(items) = parsed.as_ref().and_then(check::items) else {
+            report.checks.push(CheckResult::fail(
+                CheckKind::Json,
+                level,
+                format!(
+                    "page {page_number}: status {}, no `items` array; the walk cannot go on",
+                    response.status
+                ),
+            ));
+            flush(merged, page_number, report);
+            return None;
+        };
+        pages.push(items.clone());
+        match parsed.as_ref().and_then(|b| b.get("nextToken")) {
+            Some(Value::String(token)) => {
+                body["nextToken"] = Value::String(token.clone());
+                request.body = body.to_string().into_bytes();
+            }
+            None | Some(Value::Null) => break,
+            Some(other) => {
+                report.checks.push(CheckResult::fail(
+                    CheckKind::LastPage,
+                    level,
+                    format!("page {page_number}: nextToken is {other}, neither a string nor null"),
+                ));
+                flush(merged, page_number, report);
+                return None;
+            }
+        }
+    }
+    let count = pages.len();
+    flush(merged, count, report);
+    Some(pages)
+}
+
+fn flush(merged: Vec<(CheckResult, usize, usize)>, pages: usize, report: &mut CaseReport) {
+    for (mut result, failing, first) in merged {
+        if result.outcome == Outcome::Fail {
+            result.message = format!(
+                "page {first} (of {pages}; {failing} failing): {}",
+                result.message
+            );
+        } else if result.outcome == Outcome::Pass {
+            result.message = format!("all {pages} page(s): {}", result.message);
+        }
+        report.checks.push(result);
+    }
+}
+
+/// Starts the embedded reference server (canonical fixture, fault injection
+/// on) on a free loopback port.
+pub async fn start_embedded() -> Result<RunningServer, RunError> {
+    let config = ServerConfig::embedded()?.with_faults(true);
+    Ok(server::spawn(config, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?)
+}
+
+/// The canonical fixture as the checks see it.
+pub fn embedded_fixture() -> Vec<Value> {
+    parse_fixture(server::EMBEDDED_FIXTURE).unwrap_or_default()
+}

@@ -42,7 +42,7 @@ enum Command {
     /// Run the conformance suite against a target (default: the embedded reference server).
     Run(RunArgs),
     /// List the cases with their id, level, tags and what they verify.
-    List(SuiteArgs),
+    List(ListArgs),
     /// Load and validate the case files and schemas without sending anything.
     Check(SuiteArgs),
     /// Run the reference implementation of ListClassificationJobs.
@@ -54,6 +54,15 @@ struct SuiteArgs {
     /// Folder holding the case files (*.yaml, searched recursively).
     #[arg(long, value_name = "DIR", default_value = "cases")]
     cases: PathBuf,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Print the traceability matrix instead: each requirement with the cases that verify it.
+    #[arg(long)]
+    requirements: bool,
 }
 
 #[derive(Args)]
@@ -322,12 +331,34 @@ fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn list(args: &SuiteArgs) -> ExitCode {
-    let suite = match runner::load_suite(&args.cases) {
+fn list(args: &ListArgs) -> ExitCode {
+    let suite = match runner::load_suite(&args.suite.cases) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
     let mut out = std::io::stdout().lock();
+    if args.requirements {
+        if suite.requirements.is_empty() {
+            eprintln!(
+                "error: no requirements catalogue ({}/requirements.yaml)",
+                args.suite.cases.display()
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+        for r in &suite.requirements {
+            let cases: Vec<&str> = suite.cases_for(r.id()).map(|c| c.id()).collect();
+            let _ = writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                r.id(),
+                r.level,
+                r.section,
+                cases.len(),
+                cases.join(", ")
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
     for loaded in &suite.cases {
         let c = &loaded.case;
         let mut needs = Vec::new();
@@ -372,6 +403,20 @@ fn check(args: &SuiteArgs) -> ExitCode {
                 suite.cases.len(),
                 levels.join(", ")
             );
+            if !suite.requirements.is_empty() {
+                // Loading refuses an uncovered requirement, so reaching here
+                // means full coverage; the figure is still worth showing.
+                let covered = suite
+                    .requirements
+                    .iter()
+                    .filter(|r| suite.cases_for(r.id()).next().is_some())
+                    .count();
+                println!(
+                    "{covered} of {} requirement(s) covered ({}%)",
+                    suite.requirements.len(),
+                    covered * 100 / suite.requirements.len()
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),

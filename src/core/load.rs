@@ -4,6 +4,7 @@
 //! guessing.
 
 use super::case::{Case, CaseFile, Expect, Semantic, Step};
+use super::requirements::{self, Catalogue, Requirement};
 use crate::schema::SchemaSet;
 use serde_json::Value;
 use serde_saphyr::Spanned;
@@ -32,10 +33,23 @@ impl LoadedCase {
     }
 }
 
-/// Every case of a suite, in file order.
+/// Every case of a suite, in file order, and the requirements catalogue.
 #[derive(Debug, Clone, Default)]
 pub struct Suite {
     pub cases: Vec<LoadedCase>,
+    pub requirements: Vec<Requirement>,
+}
+
+impl Suite {
+    /// The cases that name a requirement.
+    pub fn cases_for<'a>(
+        &'a self,
+        requirement: &'a str,
+    ) -> impl Iterator<Item = &'a LoadedCase> + 'a {
+        self.cases
+            .iter()
+            .filter(move |c| c.case.requirements.iter().any(|r| r.value == requirement))
+    }
 }
 
 /// A problem in a case file, with its position.
@@ -136,6 +150,141 @@ impl fmt::Display for Diagnostic {
 /// Parses and checks every file. All problems of all files are returned at
 /// once, so one run of `check` shows everything to fix.
 pub fn load(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Diagnostic>> {
+    load_with_requirements(files, None, schemas)
+}
+
+/// As [`load`], with the requirements catalogue: then every case must name
+/// the requirements it verifies, every named requirement must exist, and
+/// every requirement must be verified by at least one case.
+pub fn load_with_requirements(
+    files: &[SourceFile],
+    catalogue: Option<&SourceFile>,
+    schemas: &SchemaSet,
+) -> Result<Suite, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let mut requirements = Vec::new();
+    if let Some(file) = catalogue {
+        match serde_saphyr::from_str::<Catalogue>(&file.text) {
+            Ok(c) => {
+                problems.extend(check_catalogue(file, &c.requirements));
+                requirements = c.requirements;
+            }
+            Err(e) => problems.push(parse_diagnostic(file, &e)),
+        }
+    }
+    let mut suite = match load_cases(files, schemas) {
+        Ok(s) => s,
+        Err(mut p) => {
+            problems.append(&mut p);
+            Suite::default()
+        }
+    };
+    suite.requirements = requirements;
+    if let Some(file) = catalogue
+        && problems.is_empty()
+    {
+        problems.extend(trace(file, files, &suite));
+    }
+    if problems.is_empty() {
+        Ok(suite)
+    } else {
+        Err(problems)
+    }
+}
+
+fn check_catalogue(file: &SourceFile, requirements: &[Requirement]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for r in requirements {
+        if !requirements::valid_id(r.id()) {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &r.id,
+                    format!(
+                        "requirement id {:?} is not of the form LCJ-AREA-123",
+                        r.id()
+                    ),
+                )
+                .help("use LCJ-, an upper-case area, and a three-digit number, e.g. LCJ-SORT-003"),
+            );
+        }
+        if r.statement.trim().is_empty() {
+            out.push(Diagnostic::spanned(
+                file,
+                &r.id,
+                format!("requirement {} has no statement", r.id()),
+            ));
+        }
+        if let Some(line) = seen.insert(r.id(), r.id.referenced.line() as usize) {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &r.id,
+                    format!("duplicate requirement id `{}`", r.id()),
+                )
+                .note(format!("first used at {}:{line}", file.name)),
+            );
+        }
+    }
+    out
+}
+
+/// Traceability in both directions.
+fn trace(catalogue: &SourceFile, files: &[SourceFile], suite: &Suite) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let known: HashMap<&str, &Requirement> =
+        suite.requirements.iter().map(|r| (r.id(), r)).collect();
+    for case in &suite.cases {
+        let Some(file) = files.iter().find(|f| f.name == case.file) else {
+            continue;
+        };
+        if case.case.requirements.is_empty() {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.case.id,
+                    format!("case `{}` names no requirement", case.id()),
+                )
+                .help(format!(
+                    "add `requirements: [LCJ-...]` with the ids from {} it verifies",
+                    catalogue.name
+                )),
+            );
+        }
+        for r in &case.case.requirements {
+            if !known.contains_key(r.value.as_str()) {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        r,
+                        format!(
+                            "case `{}` names unknown requirement `{}`",
+                            case.id(),
+                            r.value
+                        ),
+                    )
+                    .help(format!("add it to {} or fix the id", catalogue.name)),
+                );
+            }
+        }
+    }
+    for r in &suite.requirements {
+        if suite.cases_for(r.id()).next().is_none() {
+            out.push(
+                Diagnostic::spanned(
+                    catalogue,
+                    &r.id,
+                    format!("requirement `{}` is verified by no case", r.id()),
+                )
+                .help("write a case that names it in `requirements`, or remove the requirement"),
+            );
+        }
+    }
+    out
+}
+
+fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut suite = Suite::default();
     for file in files {

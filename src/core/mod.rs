@@ -13,4 +13,5 @@ pub mod diff;
 pub mod exchange;
 pub mod load;
 pub mod oracle;
+pub mod requirements;
 pub mod snapshot;

@@ -211,7 +211,8 @@ fn backoff(retry: RetryPolicy, attempt: u32, response: &HttpResponse) -> Duratio
 fn classify(e: reqwest::Error) -> TransportError {
     let text = chain(&e);
     if e.is_connect() {
-        TransportError::Connect(text)
+        // The outer layers only repeat the URL; the root cause says what happened.
+        TransportError::Connect(root_cause(&e))
     } else if e.is_timeout() {
         TransportError::Timeout(0)
     } else if e.is_builder() {
@@ -219,6 +220,14 @@ fn classify(e: reqwest::Error) -> TransportError {
     } else {
         TransportError::Broken(text)
     }
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut current = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
 }
 
 /// An error with its causes, which is where the useful words are

@@ -88,7 +88,7 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             }
             collect_yaml(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
-            && path.file_name().is_some_and(|n| n != "requirements.yaml")
+            && path.file_name().is_some_and(|n| n != REQUIREMENTS_FILE)
         {
             out.push(path);
         }
@@ -96,11 +96,32 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Loads and checks a suite folder.
+/// Name of the requirements catalogue inside a suite folder.
+pub const REQUIREMENTS_FILE: &str = "requirements.yaml";
+
+/// Loads and checks a suite folder, with its requirements catalogue when
+/// the folder has one.
 pub fn load_suite(dir: &Path) -> Result<Suite, RunError> {
     let files = read_case_files(dir)?;
     let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
-    load::load(&files, schemas).map_err(RunError::Cases)
+    let catalogue_path = dir.join(REQUIREMENTS_FILE);
+    let catalogue = if catalogue_path.is_file() {
+        let text =
+            std::fs::read_to_string(&catalogue_path).map_err(|source| RunError::ReadCases {
+                path: catalogue_path.clone(),
+                source,
+            })?;
+        let base = dir.parent().unwrap_or(Path::new(""));
+        let name = catalogue_path
+            .strip_prefix(base)
+            .unwrap_or(&catalogue_path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        Some(SourceFile { name, text })
+    } else {
+        None
+    };
+    load::load_with_requirements(&files, catalogue.as_ref(), schemas).map_err(RunError::Cases)
 }
 
 /// Reads a fixture file (a JSON array of jobs).

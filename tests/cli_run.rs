@@ -1,0 +1,366 @@
+//! `macie-conform run`, `list` and `check` as a user runs them: exit codes,
+//! output, redaction and snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn binary() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_macie-conform"));
+    c.env_remove("MACIE_CONFORM_TARGET").env_remove("NO_COLOR");
+    c
+}
+
+/// A scratch folder removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "macie-conform-cli-run-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("cases")).expect("scratch dir");
+        Scratch(dir)
+    }
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.0.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("parent dir");
+        }
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    binary()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+const PASSING: &str = r#"cases:
+  - id: ok.listing
+    verifies: a listing is answered
+    level: must
+    request: {body: {maxResults: 3}}
+    expect: {status: 200, semantics: [page_size]}
+"#;
+
+const FAILING: &str = r#"cases:
+  - id: bad.expects-201
+    verifies: deliberately wrong expectation, to see a failure
+    level: must
+    request:
+      headers: {authorization: "AWS4-HMAC-SHA256 Credential=secret-key-123", x-api-key: "hush-456"}
+      body: {maxResults: 1, sortCriteria: {attributeName: createdAt, orderBy: ASC}}
+    expect:
+      status: 201
+      body_subset: {items: [{name: "not this name"}]}
+  - id: ok.still-runs
+    verifies: other cases still run after a failure
+    level: must
+    request: {body: {}}
+    expect: {status: 200}
+  - id: info.observed
+    verifies: an info-level mismatch is reported, never failed
+    level: info
+    request: {body: {}}
+    expect: {status: 204}
+"#;
+
+#[test]
+fn the_real_suite_passes_against_the_embedded_server() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = run_in(root, &["run", "--snapshots", "check"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.ends_with(" failed, 0 skipped") || last.contains(" 0 failed"),
+        "{last}"
+    );
+    assert!(last.contains(" 0 failed"), "{last}");
+}
+
+#[test]
+fn a_passing_run_exits_0_with_the_closing_line() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", PASSING);
+    let out = run_in(&s.0, &["run"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("\n  must: 1 passed, 0 failed, 0 skipped\n"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().last(), Some("1 passed, 0 failed, 0 skipped"));
+    assert!(stderr.contains("embedded reference server"), "{stderr}");
+}
+
+#[test]
+fn a_failing_run_exits_1_with_details_a_curl_command_and_redaction() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", FAILING);
+    let out = run_in(&s.0, &["run", "--redact-header", "X-Api-Key", "-j", "1"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("FAIL bad.expects-201 [must] status: status 200 where 201 was expected"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(cases/a.yaml:2) [must]"),
+        "points at the case: {stdout}"
+    );
+    assert!(
+        stdout.contains("--- expected") && stdout.contains("+++ actual"),
+        "diff shown: {stdout}"
+    );
+    assert!(
+        stdout.contains("-      \"name\": \"not this name\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("curl -sS -i -X POST 'http://127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("'authorization: [REDACTED]'"), "{stdout}");
+    assert!(stdout.contains("'x-api-key: [REDACTED]'"), "{stdout}");
+    assert!(!stdout.contains("secret-key-123") && !stderr.contains("secret-key-123"));
+    assert!(!stdout.contains("hush-456") && !stderr.contains("hush-456"));
+    assert!(
+        stdout.contains("Observations") && stdout.contains("info.observed status"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\x1b'), "no colour when not a terminal");
+    assert_eq!(
+        stdout.lines().last(),
+        Some("2 passed, 1 failed, 0 skipped"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unreachable_target_exits_3() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", PASSING);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let url = format!("http://127.0.0.1:{port}");
+    let out = run_in(&s.0, &["run", "--target", &url]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot reach the target {url}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+
+    let env = binary()
+        .current_dir(&s.0)
+        .env("MACIE_CONFORM_TARGET", &url)
+        .arg("run")
+        .output()
+        .expect("runs");
+    assert_eq!(
+        env.status.code(),
+        Some(3),
+        "the target may come from the environment"
+    );
+}
+
+#[test]
+fn case_file_errors_exit_2_and_point_at_the_line() {
+    let s = Scratch::new();
+    s.write(
+        "cases/broken.yaml",
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      stauts: 200\n",
+    );
+    for command in [&["check"][..], &["run"][..], &["list"][..]] {
+        let out = run_in(&s.0, command);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {stdout}{stderr}");
+        assert!(stderr.contains("--> cases/broken.yaml:7:7"), "{stderr}");
+        assert!(stderr.contains("unknown field `stauts`"), "{stderr}");
+        assert!(stderr.contains("help:"), "{stderr}");
+    }
+    let missing = run_in(&s.0, &["check", "--cases", "nowhere"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing).1.contains("--cases"),
+        "the error says what to do"
+    );
+    let bad_target = run_in(&s.0, &["run", "--target", "ftp://example"]);
+    assert_eq!(bad_target.status.code(), Some(2));
+}
+
+#[test]
+fn check_and_list_report_the_suite() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", FAILING);
+    let out = run_in(&s.0, &["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out).0.lines().next(),
+        Some("3 case(s) OK (2 must, 0 should, 1 info); schemas compile")
+    );
+    let out = run_in(&s.0, &["list"]);
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("ok.still-runs\tmust\t\tother cases still run")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn selection_by_filter_tag_and_level() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", FAILING);
+    let out = run_in(&s.0, &["run", "--filter", "ok.*"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(
+        text(&out).0.lines().last(),
+        Some("1 passed, 0 failed, 0 skipped")
+    );
+    let out = run_in(&s.0, &["run", "--level", "info"]);
+    assert_eq!(out.status.code(), Some(0), "info cases never fail a run");
+    let out = run_in(&s.0, &["run", "--tag", "nothing-has-this"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an empty selection is a usage error"
+    );
+}
+
+#[test]
+fn requirements_are_traced_in_both_directions() {
+    let s = Scratch::new();
+    s.write(
+        "cases/requirements.yaml",
+        "requirements:\n  - id: LCJ-PAGE-001\n    level: must\n    section: ListClassificationJobsRequest\n    statement: maxResults bounds a page\n  - id: LCJ-PAGE-002\n    level: must\n    section: x\n    statement: uncovered\n",
+    );
+    s.write(
+        "cases/a.yaml",
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    requirements: [LCJ-PAGE-001, LCJ-NOPE-009]\n    request: {}\n",
+    );
+    let out = run_in(&s.0, &["check"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unknown requirement `LCJ-NOPE-009`") && stderr.contains("cases/a.yaml:5:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("requirement `LCJ-PAGE-002` is verified by no case")
+            && stderr.contains("cases/requirements.yaml:6:"),
+        "{stderr}"
+    );
+
+    s.write(
+        "cases/a.yaml",
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    requirements: [LCJ-PAGE-001, LCJ-PAGE-002]\n    request: {}\n",
+    );
+    let out = run_in(&s.0, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(
+        text(&out)
+            .0
+            .contains("2 of 2 requirement(s) covered (100%)")
+    );
+    let out = run_in(&s.0, &["list", "--requirements"]);
+    assert_eq!(
+        text(&out).0,
+        "LCJ-PAGE-001\tmust\tListClassificationJobsRequest\t1\ta\nLCJ-PAGE-002\tmust\tx\t1\ta\n"
+    );
+}
+
+#[test]
+fn snapshots_new_update_and_check() {
+    let s = Scratch::new();
+    s.write(
+        "cases/a.yaml",
+        "cases:\n  - id: snap.page\n    verifies: x\n    level: must\n    fixture: true\n    request: {body: {maxResults: 2, sortCriteria: {attributeName: jobStatus, orderBy: ASC}}}\n    expect: {status: 200, snapshot: true}\n",
+    );
+    let check = |mode: &str| run_in(&s.0, &["run", "--snapshots", mode]);
+
+    let out = check("check");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a missing snapshot fails in check mode"
+    );
+    assert!(
+        text(&out).0.contains("no snapshot `snap.page` stored"),
+        "{:?}",
+        text(&out)
+    );
+    assert!(
+        !s.path("snapshots/snap.page.snap.new").exists(),
+        "check mode writes nothing"
+    );
+
+    let out = check("new");
+    assert_eq!(out.status.code(), Some(1));
+    let pending = std::fs::read_to_string(s.path("snapshots/snap.page.snap.new"))
+        .expect("pending snapshot written");
+    assert!(
+        pending.starts_with("---\n") && pending.contains("[nextToken]"),
+        "{pending}"
+    );
+
+    let out = check("update");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(s.path("snapshots/snap.page.snap").exists());
+    assert!(
+        !s.path("snapshots/snap.page.snap.new").exists(),
+        "update clears the pending file"
+    );
+
+    let out = check("check");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+
+    // A changed snapshot fails with a diff.
+    let stored = std::fs::read_to_string(s.path("snapshots/snap.page.snap")).expect("stored");
+    std::fs::write(
+        s.path("snapshots/snap.page.snap"),
+        stored.replacen("\"status\": 200", "\"status\": 299", 1),
+    )
+    .expect("edit");
+    let out = check("check");
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("snapshot `snap.page` changed"), "{stdout}");
+    assert!(
+        stdout.contains("-  \"status\": 299") && stdout.contains("+  \"status\": 200"),
+        "{stdout}"
+    );
+}

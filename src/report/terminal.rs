@@ -240,6 +240,18 @@ pub fn summary(report: &RunReport, style: &Style) -> String {
             c.skipped
         );
     }
+    let retried = report
+        .cases
+        .iter()
+        .flat_map(|c| &c.exchanges)
+        .filter(|e| e.attempts > 1)
+        .count();
+    if retried > 0 {
+        let _ = writeln!(
+            out,
+            "{retried} request(s) were retried after throttling answers"
+        );
+    }
     let all = report.counts();
     let line = format!(
         "{} passed, {} failed, {} skipped",

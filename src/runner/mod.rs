@@ -849,3 +849,46 @@ pub async fn start_embedded() -> Result<RunningServer, RunError> {
 pub fn embedded_fixture() -> Vec<Value> {
     parse_fixture(server::EMBEDDED_FIXTURE).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_keep_the_target_path_prefix() {
+        assert_eq!(join_url("http://h:1", "/jobs/list"), "http://h:1/jobs/list");
+        assert_eq!(
+            join_url("http://h:1/macie/", "/jobs/list"),
+            "http://h:1/macie/jobs/list"
+        );
+        assert_eq!(
+            validate_target("http://h:1/prefix/").ok().as_deref(),
+            Some("http://h:1/prefix")
+        );
+        assert!(validate_target("h:1").is_err());
+        assert!(validate_target("http://h:1/?a=b").is_err());
+    }
+
+    #[test]
+    fn selection_patterns() {
+        assert!(glob("filter", "filter.jobStatus.eq"));
+        assert!(glob("filter.*", "filter.jobStatus.eq"));
+        assert!(glob("*.eq", "filter.jobStatus.eq"));
+        assert!(glob("f*Status*q", "filter.jobStatus.eq"));
+        assert!(!glob("sort.*", "filter.jobStatus.eq"));
+        assert!(!glob("*.ne", "filter.jobStatus.eq"));
+    }
+
+    #[test]
+    fn placeholders_keep_json_types() {
+        let mut vars = BTreeMap::new();
+        vars.insert("n".to_string(), serde_json::json!(5));
+        vars.insert("t".to_string(), serde_json::json!("tok"));
+        let body =
+            serde_json::json!({"maxResults": "${n}", "nextToken": "${t}", "s": "a-${t}-${n}"});
+        assert_eq!(
+            substitute_value(&body, &vars),
+            serde_json::json!({"maxResults": 5, "nextToken": "tok", "s": "a-tok-5"})
+        );
+    }
+}

@@ -119,6 +119,35 @@ struct RunArgs {
     /// Print a line for every case, not only failures.
     #[arg(short, long)]
     verbose: bool,
+    /// Write a JUnit XML report (one testsuite per case file).
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write the machine-readable JSON report (schemas/report.schema.json).
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Fail the run (exit 1) when spec coverage is below this percentage.
+    #[arg(long, value_name = "PCT")]
+    min_coverage: Option<f64>,
+}
+
+/// Writes every report asked for; stops at the first that cannot be written.
+fn write_reports(
+    args: &RunArgs,
+    report: &macie_conform::report::RunReport,
+    style: &Style,
+) -> Result<(), String> {
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text)
+            .map_err(|e| format!("cannot write report {}: {e}", path.display()))
+    };
+    if let Some(path) = &args.junit {
+        let xml = macie_conform::report::junit::render(report, style).map_err(|e| e.to_string())?;
+        write(path, xml)?;
+    }
+    if let Some(path) = &args.json {
+        write(path, macie_conform::report::json::render(report))?;
+    }
+    Ok(())
 }
 
 #[derive(Args)]
@@ -275,6 +304,7 @@ fn run(args: RunArgs) -> ExitCode {
                 args.snapshot_dir.clone(),
                 args.snapshots,
             )),
+            redact: args.redact.clone(),
         };
         let selected = suite.cases.iter().filter(|c| selection.selects(c)).count();
         if selected == 0 {
@@ -310,7 +340,23 @@ fn run(args: RunArgs) -> ExitCode {
         };
         let mut stdout = std::io::stdout().lock();
         let _ = write!(stdout, "{}", terminal::render(&report, &style));
-        if report.failed() {
+        if let Err(e) = write_reports(&args, &report, &style) {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        let mut failed = report.failed();
+        if let Some(min) = args.min_coverage {
+            let coverage = macie_conform::report::coverage::compute(&report);
+            if coverage.percent < min {
+                eprintln!(
+                    "error: spec coverage {:.1}% is below --min-coverage {min}%; uncovered: {}",
+                    coverage.percent,
+                    coverage.uncovered().join(", ")
+                );
+                failed = true;
+            }
+        }
+        if failed {
             ExitCode::from(EXIT_FAILED)
         } else {
             ExitCode::SUCCESS

@@ -86,6 +86,7 @@ fn main() -> ExitCode {
             root.join("snapshots"),
             SnapshotMode::from_insta_env(),
         )),
+        redact: Vec::new(),
     }) {
         Ok(s) => Arc::new(s),
         Err(e) => {

@@ -38,6 +38,8 @@ impl LoadedCase {
 pub struct Suite {
     pub cases: Vec<LoadedCase>,
     pub requirements: Vec<Requirement>,
+    /// SHA-256 (hex) of every file's name and text, catalogue included.
+    pub digest: String,
 }
 
 impl Suite {
@@ -180,6 +182,7 @@ pub fn load_with_requirements(
         }
     };
     suite.requirements = requirements;
+    suite.digest = digest(files.iter().chain(catalogue));
     if let Some(file) = catalogue
         && problems.is_empty()
     {
@@ -190,6 +193,19 @@ pub fn load_with_requirements(
     } else {
         Err(problems)
     }
+}
+
+fn digest<'a>(files: impl Iterator<Item = &'a SourceFile>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in files {
+        // Length prefixes keep file boundaries unambiguous.
+        h.update((f.name.len() as u64).to_be_bytes());
+        h.update(f.name.as_bytes());
+        h.update((f.text.len() as u64).to_be_bytes());
+        h.update(f.text.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn check_catalogue(file: &SourceFile, requirements: &[Requirement]) -> Vec<Diagnostic> {

@@ -8,14 +8,6 @@ use crate::core::check::Outcome;
 use crate::core::exchange::{Exchange, HttpRequest};
 use std::fmt::Write;
 
-/// Headers whose values never appear in output.
-pub const ALWAYS_REDACTED: &[&str] = &[
-    "authorization",
-    "x-amz-security-token",
-    "cookie",
-    "set-cookie",
-];
-
 /// How to render.
 #[derive(Debug, Clone, Default)]
 pub struct Style {
@@ -34,10 +26,7 @@ impl Style {
     }
 
     pub fn is_redacted(&self, header: &str) -> bool {
-        ALWAYS_REDACTED
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(header))
-            || self.redact.iter().any(|h| h.eq_ignore_ascii_case(header))
+        super::is_secret(header, &self.redact)
     }
 }
 
@@ -204,7 +193,7 @@ pub fn curl(request: &HttpRequest, style: &Style) -> String {
     ];
     for (k, v) in &request.headers {
         let value = if style.is_redacted(k) {
-            "[REDACTED]"
+            super::REDACTED
         } else {
             v.as_str()
         };
@@ -252,6 +241,12 @@ pub fn summary(report: &RunReport, style: &Style) -> String {
             "{retried} request(s) were retried after throttling answers"
         );
     }
+    let coverage = super::coverage::compute(report);
+    let _ = writeln!(
+        out,
+        "spec coverage: {:.1}% ({} of {} items exercised)",
+        coverage.percent, coverage.covered, coverage.total
+    );
     let all = report.counts();
     let line = format!(
         "{} passed, {} failed, {} skipped",

@@ -202,6 +202,9 @@ pub struct RunOptions {
     pub faults: bool,
     /// Where snapshots are compared; `None` skips snapshot checks.
     pub snapshots: Option<SnapshotStore>,
+    /// Header names whose values are hidden in everything the run records
+    /// (on top of Authorization, X-Amz-Security-Token and cookies).
+    pub redact: Vec<String>,
 }
 
 /// Checks that the target answers at all. Any HTTP answer counts; only a
@@ -263,18 +266,13 @@ pub async fn run(
     options: RunOptions,
     progress: impl Fn(&CaseReport) + Send + Sync + 'static,
 ) -> Result<RunReport, RunError> {
+    let concurrency = options.concurrency;
     let started = Instant::now();
-    let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
-    let client = Client::new(options.client.clone())?;
-    probe(&client, &options.target).await?;
-    let shared = Arc::new(Shared {
-        client,
-        schemas,
-        target: options.target.clone(),
-        fixture: options.fixture.clone(),
-        faults: options.faults,
-        snapshots: options.snapshots,
-    });
+    let started_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let shared = Arc::new(Shared::new(options)?);
+    probe(&shared.client, &shared.target).await?;
     let progress = Arc::new(progress);
     let selected: Vec<LoadedCase> = suite
         .cases
@@ -282,7 +280,7 @@ pub async fn run(
         .filter(|c| selection.selects(c))
         .cloned()
         .collect();
-    let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, case) in selected.into_iter().enumerate() {
         let shared = Arc::clone(&shared);
@@ -307,9 +305,22 @@ pub async fn run(
         }
     }
     Ok(RunReport {
-        target: options.target,
-        fixture: options.fixture.is_some(),
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        suite_digest: suite.digest.clone(),
+        started_at,
+        target: shared.target.clone(),
+        fixture: shared.fixture.is_some(),
         cases: reports.into_iter().flatten().collect(),
+        requirements: suite
+            .requirements
+            .iter()
+            .map(|r| crate::report::RequirementInfo {
+                id: r.id().to_string(),
+                level: r.level,
+                section: r.section.clone(),
+                statement: r.statement.clone(),
+            })
+            .collect(),
         duration_ms: started.elapsed().as_millis() as u64,
     })
 }
@@ -322,9 +333,17 @@ pub struct Shared {
     pub fixture: Option<Arc<Vec<Value>>>,
     pub faults: bool,
     pub snapshots: Option<SnapshotStore>,
+    pub redact: Vec<String>,
 }
 
 impl Shared {
+    /// Records an exchange with its secrets hidden, so no report, snapshot
+    /// or log made from the case report can show them.
+    fn record(&self, report: &mut CaseReport, mut exchange: Exchange) {
+        crate::report::redact(&mut exchange, &self.redact);
+        report.exchanges.push(exchange);
+    }
+
     pub fn new(options: RunOptions) -> Result<Shared, RunError> {
         Ok(Shared {
             client: Client::new(options.client)?,
@@ -333,6 +352,7 @@ impl Shared {
             fixture: options.fixture,
             faults: options.faults,
             snapshots: options.snapshots,
+            redact: options.redact,
         })
     }
 }
@@ -494,11 +514,11 @@ async fn run_step(
                 level,
                 e.to_string(),
             ));
-            report.exchanges.push(exchange);
+            shared.record(report, exchange);
             return false;
         }
     };
-    report.exchanges.push(exchange);
+    shared.record(report, exchange);
     let ctx = Context {
         level,
         schemas: shared.schemas,
@@ -754,7 +774,7 @@ async fn walk_pages(
                     level,
                     format!("page {}: {e}", pages.len() + 1),
                 ));
-                report.exchanges.push(exchange);
+                shared.record(report, exchange);
                 flush(merged, pages.len(), report);
                 return None;
             }
@@ -762,7 +782,7 @@ async fn walk_pages(
         // Keep the first exchanges and the last one; a long walk would
         // otherwise swell reports with thousands of near-identical pages.
         if report.exchanges.len() < 3 {
-            report.exchanges.push(exchange);
+            shared.record(report, exchange);
         }
         let page_number = pages.len() + 1;
         let ctx = Context {

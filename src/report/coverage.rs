@@ -1,0 +1,349 @@
+//! Spec coverage: which parts of the document's request and response
+//! surface a run exercised, computed from the requests it sent and the
+//! answers it received.
+//!
+//! Page walks keep their first pages only (see the runner), so coverage
+//! counts what those pages showed; a suite that relies on deep pages for an
+//! enum value should also list it on a first page.
+
+use super::RunReport;
+use crate::model::{
+    ErrorKind, JobComparator, JobStatus, JobType, LastRunErrorStatusCode, ListJobsFilterKey,
+    ListJobsSortAttributeName, OrderBy, SimpleCriterionKeyForJob,
+};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// One thing the run could have exercised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub name: String,
+    pub covered: bool,
+}
+
+/// A family of items, such as "filter key × comparator".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    pub name: String,
+    pub items: Vec<Item>,
+}
+
+impl Group {
+    pub fn covered(&self) -> usize {
+        self.items.iter().filter(|i| i.covered).count()
+    }
+}
+
+/// Coverage of the whole surface.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    pub groups: Vec<Group>,
+    pub covered: usize,
+    pub total: usize,
+    /// Covered share, 0 to 100.
+    pub percent: f64,
+}
+
+impl Coverage {
+    /// Items not exercised, as `group: item`.
+    pub fn uncovered(&self) -> Vec<String> {
+        self.groups
+            .iter()
+            .flat_map(|g| {
+                g.items
+                    .iter()
+                    .filter(|i| !i.covered)
+                    .map(move |i| format!("{}: {}", g.name, i.name))
+            })
+            .collect()
+    }
+}
+
+/// What the run's exchanges showed.
+#[derive(Default)]
+struct Seen {
+    request_members: BTreeSet<String>,
+    filter_pairs: BTreeSet<(String, String)>,
+    sorts: BTreeSet<(String, String)>,
+    response_values: BTreeSet<(String, String)>,
+    statuses: BTreeSet<u16>,
+    response_members: BTreeSet<String>,
+}
+
+pub fn compute(report: &RunReport) -> Coverage {
+    let mut seen = Seen::default();
+    for exchange in report.cases.iter().flat_map(|c| &c.exchanges) {
+        if let Ok(body) = serde_json::from_slice::<Value>(&exchange.request.body) {
+            note_request(&body, &mut seen);
+        }
+        if let Ok(response) = &exchange.outcome {
+            seen.statuses.insert(response.status);
+            if response.status == 200
+                && let Ok(body) = response.json()
+            {
+                note_response(&body, &mut seen);
+            }
+        }
+    }
+    build(&seen)
+}
+
+fn note_request(body: &Value, seen: &mut Seen) {
+    let Some(obj) = body.as_object() else {
+        return;
+    };
+    for (k, v) in obj {
+        seen.request_members.insert(k.clone());
+        if let Some(inner) = v.as_object() {
+            for k2 in inner.keys() {
+                seen.request_members.insert(format!("{k}.{k2}"));
+            }
+        }
+    }
+    for side in ["includes", "excludes"] {
+        for term in body
+            .pointer(&format!("/filterCriteria/{side}"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for member in ["key", "comparator", "values"] {
+                if term.get(member).is_some() {
+                    seen.request_members
+                        .insert(format!("filterCriteria.{side}[].{member}"));
+                }
+            }
+            if let (Some(k), Some(c)) = (
+                term.get("key").and_then(Value::as_str),
+                term.get("comparator").and_then(Value::as_str),
+            ) {
+                seen.filter_pairs.insert((k.to_string(), c.to_string()));
+            }
+        }
+    }
+    if let (Some(a), Some(o)) = (
+        body.pointer("/sortCriteria/attributeName")
+            .and_then(Value::as_str),
+        body.pointer("/sortCriteria/orderBy")
+            .and_then(Value::as_str),
+    ) {
+        seen.sorts.insert((a.to_string(), o.to_string()));
+    }
+}
+
+fn note_response(body: &Value, seen: &mut Seen) {
+    if let Some(obj) = body.as_object() {
+        for k in obj.keys() {
+            seen.response_members.insert(k.clone());
+        }
+    }
+    for job in body
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        note_members(job, "JobSummary", seen);
+        for (member, en) in [("jobStatus", "JobStatus"), ("jobType", "JobType")] {
+            if let Some(v) = job.get(member).and_then(Value::as_str) {
+                seen.response_values.insert((en.to_string(), v.to_string()));
+            }
+        }
+        if let Some(v) = job
+            .pointer("/lastRunErrorStatus/code")
+            .and_then(Value::as_str)
+        {
+            seen.response_values
+                .insert(("LastRunErrorStatusCode".into(), v.to_string()));
+        }
+        for block in ["includes", "excludes"] {
+            for criterion in job
+                .pointer(&format!("/bucketCriteria/{block}/and"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                for kind in ["simpleCriterion", "tagCriterion"] {
+                    if let Some(c) = criterion.get(kind) {
+                        if let Some(v) = c.get("comparator").and_then(Value::as_str) {
+                            seen.response_values
+                                .insert(("JobComparator (bucket criteria)".into(), v.to_string()));
+                        }
+                        if let Some(v) = c.get("key").and_then(Value::as_str) {
+                            seen.response_values
+                                .insert(("SimpleCriterionKeyForJob".into(), v.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Records which members a job carries, nested ones by path.
+fn note_members(v: &Value, path: &str, seen: &mut Seen) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                let p = format!("{path}.{k}");
+                seen.response_members.insert(p.clone());
+                note_members(x, &p, seen);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                note_members(x, &format!("{path}[]"), seen);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every optional member of a listing answer, by path.
+const RESPONSE_MEMBERS: &[&str] = &[
+    "items",
+    "nextToken",
+    "JobSummary.jobId",
+    "JobSummary.name",
+    "JobSummary.jobType",
+    "JobSummary.jobStatus",
+    "JobSummary.createdAt",
+    "JobSummary.lastRunErrorStatus",
+    "JobSummary.lastRunErrorStatus.code",
+    "JobSummary.userPausedDetails",
+    "JobSummary.userPausedDetails.jobPausedAt",
+    "JobSummary.userPausedDetails.jobExpiresAt",
+    "JobSummary.userPausedDetails.jobImminentExpirationHealthEventArn",
+    "JobSummary.bucketDefinitions",
+    "JobSummary.bucketCriteria",
+    "JobSummary.bucketCriteria.includes",
+    "JobSummary.bucketCriteria.excludes",
+    "JobSummary.bucketCriteria.includes.and[].simpleCriterion",
+    "JobSummary.bucketCriteria.includes.and[].tagCriterion",
+    "JobSummary.bucketCriteria.includes.and[].tagCriterion.tagValues[].key",
+    "JobSummary.bucketCriteria.includes.and[].tagCriterion.tagValues[].value",
+];
+
+const REQUEST_MEMBERS: &[&str] = &[
+    "filterCriteria",
+    "filterCriteria.includes",
+    "filterCriteria.excludes",
+    "filterCriteria.includes[].key",
+    "filterCriteria.includes[].comparator",
+    "filterCriteria.includes[].values",
+    "filterCriteria.excludes[].key",
+    "filterCriteria.excludes[].comparator",
+    "filterCriteria.excludes[].values",
+    "maxResults",
+    "nextToken",
+    "sortCriteria",
+    "sortCriteria.attributeName",
+    "sortCriteria.orderBy",
+];
+
+fn build(seen: &Seen) -> Coverage {
+    let mut groups = Vec::new();
+    groups.push(Group {
+        name: "request member".into(),
+        items: REQUEST_MEMBERS
+            .iter()
+            .map(|m| Item {
+                name: (*m).to_string(),
+                covered: seen.request_members.contains(*m),
+            })
+            .collect(),
+    });
+    let mut pairs = Vec::new();
+    for key in ListJobsFilterKey::ALL {
+        for c in JobComparator::ALL {
+            pairs.push(Item {
+                name: format!("{key} {c}"),
+                covered: seen
+                    .filter_pairs
+                    .contains(&(key.as_str().to_string(), c.as_str().to_string())),
+            });
+        }
+    }
+    groups.push(Group {
+        name: "filter key × comparator".into(),
+        items: pairs,
+    });
+    let mut sorts = Vec::new();
+    for a in ListJobsSortAttributeName::ALL {
+        for o in OrderBy::ALL {
+            sorts.push(Item {
+                name: format!("{a} {o}"),
+                covered: seen
+                    .sorts
+                    .contains(&(a.as_str().to_string(), o.as_str().to_string())),
+            });
+        }
+    }
+    groups.push(Group {
+        name: "sort attribute × order".into(),
+        items: sorts,
+    });
+    let enums: [(&str, Vec<&str>); 5] = [
+        ("JobStatus", JobStatus::wire_names()),
+        ("JobType", JobType::wire_names()),
+        (
+            "LastRunErrorStatusCode",
+            LastRunErrorStatusCode::wire_names(),
+        ),
+        // The document allows only EQ and NE in bucket conditions.
+        ("JobComparator (bucket criteria)", vec!["EQ", "NE"]),
+        (
+            "SimpleCriterionKeyForJob",
+            SimpleCriterionKeyForJob::wire_names(),
+        ),
+    ];
+    groups.push(Group {
+        name: "enum value in answers".into(),
+        items: enums
+            .iter()
+            .flat_map(|(en, values)| {
+                values.iter().map(move |v| Item {
+                    name: format!("{en} {v}"),
+                    covered: seen
+                        .response_values
+                        .contains(&(en.to_string(), v.to_string())),
+                })
+            })
+            .collect(),
+    });
+    let mut statuses = vec![Item {
+        name: "200".into(),
+        covered: seen.statuses.contains(&200),
+    }];
+    statuses.extend(ErrorKind::ALL.iter().map(|k| Item {
+        name: format!("{} {k}", k.status()),
+        covered: seen.statuses.contains(&k.status()),
+    }));
+    groups.push(Group {
+        name: "status code".into(),
+        items: statuses,
+    });
+    groups.push(Group {
+        name: "response member".into(),
+        items: RESPONSE_MEMBERS
+            .iter()
+            .map(|m| Item {
+                name: (*m).to_string(),
+                covered: seen.response_members.contains(*m),
+            })
+            .collect(),
+    });
+    let total: usize = groups.iter().map(|g| g.items.len()).sum();
+    let covered: usize = groups.iter().map(Group::covered).sum();
+    Coverage {
+        groups,
+        covered,
+        total,
+        percent: if total == 0 {
+            0.0
+        } else {
+            covered as f64 * 100.0 / total as f64
+        },
+    }
+}

@@ -1,0 +1,150 @@
+//! The machine-readable report (`run --json PATH`).
+//!
+//! Its shape is published as `schemas/report.schema.json` and versioned by
+//! [`FORMAT_VERSION`]: a consumer checks the version before reading, and any
+//! change that could break a consumer raises it.
+
+use super::coverage::{self, Coverage};
+use super::{CaseReport, Counts, RunReport, Verdict};
+use crate::core::case::Level;
+use crate::core::check::CheckResult;
+use crate::core::exchange::Exchange;
+use serde::Serialize;
+
+/// Version of the report format.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    format: &'static str,
+    format_version: u32,
+    run: Run<'a>,
+    summary: Summary,
+    coverage: Coverage,
+    requirements: Vec<Requirement<'a>>,
+    cases: Vec<Case<'a>>,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    harness_version: &'a str,
+    suite_digest: &'a str,
+    target: &'a str,
+    started_at: &'a str,
+    duration_ms: u64,
+    fixture: bool,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    conformance: super::Conformance,
+    total: Counts,
+    must: Counts,
+    should: Counts,
+    info: Counts,
+}
+
+#[derive(Serialize)]
+struct Requirement<'a> {
+    id: &'a str,
+    level: Level,
+    section: &'a str,
+    statement: &'a str,
+    result: super::RequirementResult,
+    cases: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Case<'a> {
+    id: &'a str,
+    file: &'a str,
+    line: usize,
+    level: Level,
+    verifies: &'a str,
+    tags: &'a [String],
+    requirements: &'a [String],
+    verdict: &'static str,
+    skip_reason: Option<&'a str>,
+    duration_ms: u64,
+    checks: &'a [CheckResult],
+    exchanges: Vec<ExchangeView<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExchangeView<'a> {
+    request: &'a crate::core::exchange::HttpRequest,
+    response: Option<&'a crate::core::exchange::HttpResponse>,
+    error: Option<String>,
+    attempts: u32,
+}
+
+fn exchange(e: &Exchange) -> ExchangeView<'_> {
+    ExchangeView {
+        request: &e.request,
+        response: e.outcome.as_ref().ok(),
+        error: e.outcome.as_ref().err().map(ToString::to_string),
+        attempts: e.attempts,
+    }
+}
+
+fn case(c: &CaseReport) -> Case<'_> {
+    let (verdict, skip_reason) = match &c.verdict {
+        Verdict::Pass => ("pass", None),
+        Verdict::Fail => ("fail", None),
+        Verdict::Skip(reason) => ("skip", Some(reason.as_str())),
+    };
+    Case {
+        id: &c.id,
+        file: &c.file,
+        line: c.line,
+        level: c.level,
+        verifies: &c.verifies,
+        tags: &c.tags,
+        requirements: &c.requirements,
+        verdict,
+        skip_reason,
+        duration_ms: c.duration_ms,
+        checks: &c.checks,
+        exchanges: c.exchanges.iter().map(exchange).collect(),
+    }
+}
+
+/// The report as pretty-printed JSON. Exchanges were redacted when they
+/// were recorded, so no secret header reaches this text.
+pub fn render(report: &RunReport) -> String {
+    let document = Document {
+        format: "macie-conform-report",
+        format_version: FORMAT_VERSION,
+        run: Run {
+            harness_version: &report.harness_version,
+            suite_digest: &report.suite_digest,
+            target: &report.target,
+            started_at: &report.started_at,
+            duration_ms: report.duration_ms,
+            fixture: report.fixture,
+        },
+        summary: Summary {
+            conformance: report.conformance(),
+            total: report.counts(),
+            must: report.counts_for(Level::Must),
+            should: report.counts_for(Level::Should),
+            info: report.counts_for(Level::Info),
+        },
+        coverage: coverage::compute(report),
+        requirements: report
+            .requirements
+            .iter()
+            .map(|r| Requirement {
+                id: &r.id,
+                level: r.level,
+                section: &r.section,
+                statement: &r.statement,
+                result: report.requirement_result(&r.id),
+                cases: report.cases_for(&r.id).map(|c| c.id.as_str()).collect(),
+            })
+            .collect(),
+        cases: report.cases.iter().map(case).collect(),
+    };
+    // Serialising plain data cannot fail; an empty object would only hide a bug.
+    serde_json::to_string_pretty(&document).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,85 @@
+//! JUnit XML (`run --junit PATH`), for CI systems that show test results
+//! inline: one testsuite per case file, one testcase per case.
+//!
+//! A failed case carries its first failed check as the message and every
+//! failed check, with diffs and a reproduction command, as the text. Info
+//! cases never fail here either: their findings go to system-out.
+
+use super::terminal::{self, Style};
+use super::{CaseReport, RunReport, Verdict};
+use crate::core::case::Level;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Why the XML could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the JUnit report: {0}")]
+pub struct JunitError(String);
+
+pub fn render(report: &RunReport, style: &Style) -> Result<String, JunitError> {
+    let plain = Style {
+        color: false,
+        ..style.clone()
+    };
+    let mut by_file: BTreeMap<&str, Vec<&CaseReport>> = BTreeMap::new();
+    for case in &report.cases {
+        by_file.entry(case.file.as_str()).or_default().push(case);
+    }
+    let mut junit = Report::new("macie-conform");
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    for (file, cases) in by_file {
+        let mut suite = TestSuite::new(file);
+        suite.add_property(("target", report.target.as_str()));
+        for case in cases {
+            suite.add_test_case(test_case(case, &plain));
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.to_string().map_err(|e| JunitError(e.to_string()))
+}
+
+fn test_case(case: &CaseReport, style: &Style) -> TestCase {
+    let status = match &case.verdict {
+        Verdict::Pass => TestCaseStatus::success(),
+        Verdict::Skip(reason) => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(reason.as_str());
+            s
+        }
+        Verdict::Fail => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let first = case.failed_checks().find(|c| c.level > Level::Info);
+            if let Some(check) = first {
+                s.set_message(format!(
+                    "[{}] {}: {}",
+                    check.level,
+                    check.kind.as_str(),
+                    check.message
+                ));
+                s.set_type(check.kind.as_str());
+            }
+            s.set_description(terminal::details(case, style));
+            s
+        }
+    };
+    let mut tc = TestCase::new(case.id.as_str(), status);
+    tc.set_classname(format!(
+        "{}.{}",
+        case.level,
+        case.file.trim_end_matches(".yaml").replace('/', ".")
+    ));
+    tc.set_time(Duration::from_millis(case.duration_ms));
+    tc.add_property(("verifies", case.verifies.as_str()));
+    if !case.requirements.is_empty() {
+        tc.add_property(("requirements", case.requirements.join(",").as_str()));
+    }
+    let observations: Vec<String> = case
+        .observations()
+        .map(|c| format!("{}: {}", c.kind.as_str(), c.message))
+        .collect();
+    if !observations.is_empty() {
+        tc.set_system_out(observations.join("\n"));
+    }
+    tc
+}

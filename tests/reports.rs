@@ -1,0 +1,255 @@
+//! Reports from a real run: the JSON report against its published schema,
+//! the JUnit XML parsed back, and secrets absent from every format.
+
+use axum::Router;
+use axum::http::HeaderValue;
+use macie_conform::core::load::{SourceFile, load};
+use macie_conform::report::terminal::{self, Style};
+use macie_conform::report::{RunReport, json, junit};
+use macie_conform::runner::http::ClientOptions;
+use macie_conform::runner::{self, RunOptions, Selection};
+use macie_conform::schema::SchemaSet;
+use macie_conform::server::{self, ServerConfig};
+use serde_json::Value;
+use std::sync::Arc;
+
+const SECRET_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDSECRET/20261124";
+const SECRET_TOKEN: &str = "session-token-very-secret";
+const SECRET_CUSTOM: &str = "custom-secret-value-42";
+const SECRET_COOKIE: &str = "sessionid=cookie-secret-99";
+
+const CASES: &str = r#"cases:
+  - id: pass.listing
+    verifies: a listing is answered
+    level: must
+    requirements: [LCJ-PAGE-001]
+    request: {body: {maxResults: 2}}
+    expect: {status: 200, semantics: [page_size]}
+  - id: fail.wrong-status
+    verifies: a deliberately wrong expectation
+    level: must
+    requirements: [LCJ-PAGE-001]
+    request:
+      headers: {cookie: "sessionid=cookie-secret-99"}
+      body: {maxResults: 1}
+    expect: {status: 201, body_subset: {items: [{name: nope}]}}
+  - id: should.header
+    verifies: a should-level expectation that fails
+    level: should
+    request: {}
+    expect: {headers: {x-not-sent: {present: true}}}
+  - id: skip.faults
+    verifies: needs fault injection the target does not offer
+    level: must
+    faults: true
+    request: {headers: {x-macie-conform-fault: ThrottlingException}}
+    expect: {error: ThrottlingException}
+  - id: info.default-page
+    verifies: observed only
+    level: info
+    request: {}
+    expect: {status: 204}
+"#;
+
+/// The reference server, plus a Set-Cookie header on every answer.
+async fn start() -> String {
+    let app: Router = server::router(ServerConfig::embedded().expect("fixture")).layer(
+        axum::middleware::map_response(|mut r: axum::response::Response| async move {
+            r.headers_mut()
+                .insert("set-cookie", HeaderValue::from_static(SECRET_COOKIE));
+            r
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+async fn run() -> RunReport {
+    let url = start().await;
+    let schemas = SchemaSet::embedded().expect("schemas");
+    let suite = load(
+        &[SourceFile {
+            name: "cases/reports.yaml".into(),
+            text: CASES.into(),
+        }],
+        schemas,
+    )
+    .expect("cases load");
+    let options = RunOptions {
+        target: url,
+        client: ClientOptions {
+            headers: vec![
+                ("Authorization".into(), SECRET_AUTH.into()),
+                ("X-Amz-Security-Token".into(), SECRET_TOKEN.into()),
+                ("X-Vendor-Key".into(), SECRET_CUSTOM.into()),
+            ],
+            ..ClientOptions::default()
+        },
+        concurrency: 2,
+        fixture: Some(Arc::new(runner::embedded_fixture())),
+        faults: false,
+        snapshots: None,
+        redact: vec!["x-vendor-key".into()],
+    };
+    runner::run(&suite, &Selection::default(), options, |_| {})
+        .await
+        .expect("run")
+}
+
+fn style() -> Style {
+    Style {
+        color: false,
+        redact: vec!["x-vendor-key".into()],
+    }
+}
+
+#[tokio::test]
+async fn the_json_report_matches_its_published_schema() {
+    let report = run().await;
+    let text = json::render(&report);
+    let document: Value = serde_json::from_str(&text).expect("JSON");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/report.schema.json"
+        ))
+        .expect("schema file"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+
+    assert_eq!(document["format_version"], 1);
+    assert_eq!(document["summary"]["conformance"], "not_conformant");
+    assert_eq!(
+        document["summary"]["must"],
+        serde_json::json!({"passed": 1, "failed": 1, "skipped": 1})
+    );
+    assert_eq!(document["summary"]["should"]["failed"], 1);
+    assert_eq!(
+        document["summary"]["info"]["passed"], 1,
+        "an info mismatch is not a failure"
+    );
+    let ids: Vec<&str> = document["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "pass.listing",
+            "fail.wrong-status",
+            "should.header",
+            "skip.faults",
+            "info.default-page"
+        ]
+    );
+    let failing = &document["cases"][1];
+    assert_eq!(failing["verdict"], "fail");
+    assert_eq!(failing["requirements"], serde_json::json!(["LCJ-PAGE-001"]));
+    assert!(failing["exchanges"][0]["response"]["status"] == 200);
+    assert!(
+        failing["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .any(|c| c["kind"] == "body"
+                && c["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("--- expected")))
+    );
+    assert_eq!(
+        document["cases"][3]["skip_reason"]
+            .as_str()
+            .map(|r| r.contains("--faults")),
+        Some(true)
+    );
+    let percent = document["coverage"]["percent"].as_f64().expect("percent");
+    assert!(percent > 0.0 && percent < 100.0, "{percent}");
+}
+
+#[tokio::test]
+async fn the_junit_report_parses_back_with_the_right_counts() {
+    let report = run().await;
+    let xml = junit::render(&report, &style()).expect("junit");
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("quick-junit reads it");
+    assert_eq!(parsed.tests, 5);
+    assert_eq!(parsed.failures, 2);
+    assert_eq!(parsed.test_suites.len(), 1, "one testsuite per case file");
+    let suite = &parsed.test_suites[0];
+    assert_eq!(suite.name.as_str(), "cases/reports.yaml");
+    assert_eq!(suite.skipped, 1);
+    let failing = suite
+        .test_cases
+        .iter()
+        .find(|t| t.name.as_str() == "fail.wrong-status")
+        .expect("failing case");
+    match &failing.status {
+        quick_junit::TestCaseStatus::NonSuccess {
+            message,
+            description,
+            ..
+        } => {
+            let message = message
+                .as_ref()
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
+            assert!(
+                message.contains("status 200 where 201 was expected"),
+                "{message}"
+            );
+            let description = description
+                .as_ref()
+                .map(|d| d.as_str().to_string())
+                .unwrap_or_default();
+            assert!(
+                description.contains("--- expected") && description.contains("curl"),
+                "{description}"
+            );
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn secrets_appear_in_no_report() {
+    let report = run().await;
+    let outputs = [
+        ("json", json::render(&report)),
+        ("junit", junit::render(&report, &style()).expect("junit")),
+        ("terminal", terminal::render(&report, &style())),
+        ("debug", format!("{report:?}")),
+    ];
+    for (name, text) in &outputs {
+        for secret in [
+            SECRET_AUTH,
+            SECRET_TOKEN,
+            SECRET_CUSTOM,
+            SECRET_COOKIE,
+            "AKIDSECRET",
+            "cookie-secret-99",
+        ] {
+            assert!(!text.contains(secret), "{name} report shows {secret:?}");
+        }
+    }
+    let json_text = &outputs[0].1;
+    assert!(
+        json_text.contains("[REDACTED]"),
+        "redaction is visible, not silent"
+    );
+}

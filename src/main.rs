@@ -40,7 +40,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the conformance suite against a target (default: the embedded reference server).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the cases with their id, level, tags and what they verify.
     List(ListArgs),
     /// Load and validate the case files and schemas without sending anything.
@@ -176,7 +176,7 @@ fn parse_level(s: &str) -> Result<Level, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::List(args) => list(&args),
         Command::Check(args) => check(&args),
         Command::Serve(args) => serve(args),

@@ -87,6 +87,8 @@ pub struct Exchange {
     pub outcome: Result<HttpResponse, TransportError>,
     /// Attempts made; more than 1 when throttling answers were retried.
     pub attempts: u32,
+    /// Index (0-based) of the case step that sent it.
+    pub step: usize,
 }
 
 fn lossy_text<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {

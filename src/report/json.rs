@@ -76,6 +76,7 @@ struct ExchangeView<'a> {
     response: Option<&'a crate::core::exchange::HttpResponse>,
     error: Option<String>,
     attempts: u32,
+    step: usize,
 }
 
 fn exchange(e: &Exchange) -> ExchangeView<'_> {
@@ -84,6 +85,7 @@ fn exchange(e: &Exchange) -> ExchangeView<'_> {
         response: e.outcome.as_ref().ok(),
         error: e.outcome.as_ref().err().map(ToString::to_string),
         attempts: e.attempts,
+        step: e.step,
     }
 }
 

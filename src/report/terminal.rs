@@ -174,11 +174,14 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
     out
 }
 
-/// The exchange of the first failing step (the last exchange of that step).
+/// The last exchange of the first failing step: the request to reproduce.
 fn failing_exchange(case: &CaseReport) -> Option<&Exchange> {
     let step = case.failed_checks().map(|c| c.step).next()?;
-    // Steps and exchanges line up for request steps; walks add several.
-    case.exchanges.get(step).or_else(|| case.exchanges.last())
+    case.exchanges
+        .iter()
+        .rev()
+        .find(|e| e.step == step)
+        .or_else(|| case.exchanges.last())
 }
 
 /// A `curl` command that sends the same request, with secrets redacted.

@@ -103,6 +103,7 @@ impl Client {
                 request,
                 outcome: Err(TransportError::Request(format!("signing failed: {e}"))),
                 attempts: 0,
+                step: 0,
             };
         }
         let retry = self.options.retry;
@@ -123,6 +124,7 @@ impl Client {
                         request,
                         outcome,
                         attempts,
+                        step: 0,
                     };
                 }
             }

@@ -394,6 +394,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let mut vars: BTreeMap<String, Value> = BTreeMap::new();
     for (index, step) in steps.iter().enumerate() {
         let before = report.checks.len();
+        let exchanges_before = report.exchanges.len();
         let snapshot_name = if named {
             format!("{}.{}", case.id(), index + 1)
         } else {
@@ -414,6 +415,9 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         };
         for check in &mut report.checks[before..] {
             check.step = index;
+        }
+        for exchange in &mut report.exchanges[exchanges_before..] {
+            exchange.step = index;
         }
         if !go_on {
             break;

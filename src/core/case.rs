@@ -12,6 +12,12 @@ use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// Keeps an explicit `null` as a value: for `equals: null` or `body: null`
+/// the null is the expectation, not the absence of one.
+fn explicit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 /// How much weight a failed check carries.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
@@ -158,7 +164,7 @@ pub struct Request {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// A JSON body, written as YAML.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "explicit")]
     pub body: Option<Value>,
     /// A body sent byte for byte (for malformed input). Excludes `body`.
     #[serde(default)]
@@ -222,11 +228,11 @@ pub struct Expect {
     #[serde(default)]
     pub schema: Option<Spanned<String>>,
     /// The body must equal this JSON value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "explicit")]
     pub body: Option<Value>,
     /// The body must contain this JSON value (objects: these members,
     /// recursively; arrays: these elements in this order, as a prefix).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "explicit")]
     pub body_subset: Option<Value>,
     #[serde(default)]
     pub headers: BTreeMap<String, HeaderCheck>,
@@ -292,11 +298,11 @@ pub struct PathAssertion {
     #[serde(default)]
     pub each: Option<NodeCheck>,
     // The remaining members apply to the single selected node.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "explicit")]
     pub equals: Option<Value>,
     #[serde(default)]
     pub one_of: Option<Vec<Value>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "explicit")]
     pub contains: Option<Value>,
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
@@ -321,12 +327,12 @@ impl PathAssertion {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NodeCheck {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "explicit")]
     pub equals: Option<Value>,
     #[serde(default)]
     pub one_of: Option<Vec<Value>>,
     /// A string containing this text, or an array containing this value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "explicit")]
     pub contains: Option<Value>,
     /// JSON type: null, boolean, number, integer, string, array, object.
     #[serde(default, rename = "type")]

@@ -709,6 +709,21 @@ mod tests {
     }
 
     #[test]
+    fn an_explicit_null_is_an_expectation() {
+        let suite = load_text(
+            "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {body: null}\n    expect:\n      jsonpath:\n        - {path: $.nextToken, equals: null}\n",
+        )
+        .expect("loads");
+        let case = &suite.cases[0].case;
+        assert_eq!(
+            case.request.as_ref().and_then(|r| r.body.clone()),
+            Some(serde_json::Value::Null)
+        );
+        let assertion = &case.expect.as_ref().expect("expect").jsonpath[0];
+        assert_eq!(assertion.equals, Some(serde_json::Value::Null));
+    }
+
+    #[test]
     fn diagnostics_point_at_the_line() {
         insta::assert_snapshot!(
             "unknown_field",

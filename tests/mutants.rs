@@ -1,0 +1,501 @@
+//! Mutation self-test: the suite must catch faulty servers.
+//!
+//! Each variant is the reference server with one realistic defect, made by
+//! a middleware that rewrites the request before the server sees it or the
+//! answer before the client does. The whole suite runs against every
+//! variant; at least one must or should case has to fail, and against the
+//! unchanged server every case has to pass. The score is printed (run with
+//! `--nocapture`) and recorded in the README.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use macie_conform::report::{RunReport, Verdict};
+use macie_conform::runner::http::{ClientOptions, RetryPolicy};
+use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
+use macie_conform::runner::{self, RunOptions, Selection};
+use macie_conform::server::{self, ServerConfig};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One defect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mutant {
+    SortDirectionInverted,
+    SortIgnored,
+    ExcludesIgnored,
+    FilterIgnored,
+    SeveralValuesJoinedWithAnd,
+    NeTreatedAsEq,
+    ContainsTreatedAsStartsWith,
+    GtIncludesEqual,
+    LtIncludesEqual,
+    PagesOverlap,
+    PageSkipsItem,
+    TokenOnLastPage,
+    NextTokenIgnored,
+    MaxResultsIgnored,
+    MaxResultsOffByOne,
+    BadInputAnswered500,
+    BadInputSilentlyIgnored,
+    ErrorTypeMissing,
+    ErrorBodyWithoutMessage,
+    ValidationWrongStatus,
+    DatesWithoutTimeZone,
+    DatesAsNumbers,
+    EnumLowerCase,
+    EnumOutsideDocument,
+    UserPausedDetailsMissing,
+    UserPausedDetailsOnOtherJobs,
+    BucketDefinitionAccountIdMissing,
+    BucketDefinitionsAndCriteria,
+    ItemsNull,
+    ItemsAbsent,
+    WrongContentType,
+    ThrottlingWrongStatus,
+}
+
+const ALL: &[Mutant] = &[
+    Mutant::SortDirectionInverted,
+    Mutant::SortIgnored,
+    Mutant::ExcludesIgnored,
+    Mutant::FilterIgnored,
+    Mutant::SeveralValuesJoinedWithAnd,
+    Mutant::NeTreatedAsEq,
+    Mutant::ContainsTreatedAsStartsWith,
+    Mutant::GtIncludesEqual,
+    Mutant::LtIncludesEqual,
+    Mutant::PagesOverlap,
+    Mutant::PageSkipsItem,
+    Mutant::TokenOnLastPage,
+    Mutant::NextTokenIgnored,
+    Mutant::MaxResultsIgnored,
+    Mutant::MaxResultsOffByOne,
+    Mutant::BadInputAnswered500,
+    Mutant::BadInputSilentlyIgnored,
+    Mutant::ErrorTypeMissing,
+    Mutant::ErrorBodyWithoutMessage,
+    Mutant::ValidationWrongStatus,
+    Mutant::DatesWithoutTimeZone,
+    Mutant::DatesAsNumbers,
+    Mutant::EnumLowerCase,
+    Mutant::EnumOutsideDocument,
+    Mutant::UserPausedDetailsMissing,
+    Mutant::UserPausedDetailsOnOtherJobs,
+    Mutant::BucketDefinitionAccountIdMissing,
+    Mutant::BucketDefinitionsAndCriteria,
+    Mutant::ItemsNull,
+    Mutant::ItemsAbsent,
+    Mutant::WrongContentType,
+    Mutant::ThrottlingWrongStatus,
+];
+
+struct MutantState {
+    mutant: Option<Mutant>,
+    /// For paging defects: the last job of the page each token was issued with.
+    last_of_page: Mutex<HashMap<String, Value>>,
+}
+
+/// Applies `f` to every filter term of a request.
+fn each_term(body: &mut Value, f: impl Fn(&mut Value)) {
+    for side in ["includes", "excludes"] {
+        if let Some(terms) = body
+            .pointer_mut(&format!("/filterCriteria/{side}"))
+            .and_then(Value::as_array_mut)
+        {
+            terms.iter_mut().for_each(&f);
+        }
+    }
+}
+
+fn rename_comparator(body: &mut Value, from: &str, to: &str) {
+    each_term(body, |t| {
+        if t.get("comparator").and_then(Value::as_str) == Some(from) {
+            t["comparator"] = json!(to);
+        }
+    });
+}
+
+fn mutate_request(m: Mutant, body: &mut Value) {
+    let Some(obj) = body.as_object_mut() else {
+        return;
+    };
+    match m {
+        Mutant::SortDirectionInverted => {
+            if let Some(order) = obj
+                .get_mut("sortCriteria")
+                .and_then(|s| s.get_mut("orderBy"))
+            {
+                *order = match order.as_str() {
+                    Some("ASC") => json!("DESC"),
+                    Some("DESC") => json!("ASC"),
+                    _ => order.clone(),
+                };
+            }
+        }
+        Mutant::SortIgnored => {
+            obj.remove("sortCriteria");
+        }
+        Mutant::ExcludesIgnored => {
+            if let Some(fc) = obj.get_mut("filterCriteria").and_then(Value::as_object_mut) {
+                fc.remove("excludes");
+            }
+        }
+        Mutant::FilterIgnored => {
+            obj.remove("filterCriteria");
+        }
+        Mutant::NeTreatedAsEq => rename_comparator(body, "NE", "EQ"),
+        Mutant::ContainsTreatedAsStartsWith => rename_comparator(body, "CONTAINS", "STARTS_WITH"),
+        Mutant::GtIncludesEqual => rename_comparator(body, "GT", "GTE"),
+        Mutant::LtIncludesEqual => rename_comparator(body, "LT", "LTE"),
+        Mutant::NextTokenIgnored => {
+            obj.remove("nextToken");
+        }
+        Mutant::MaxResultsIgnored => {
+            obj.remove("maxResults");
+        }
+        Mutant::MaxResultsOffByOne => {
+            if let Some(n) = obj.get("maxResults").and_then(Value::as_i64)
+                && n > 0
+                && n < i64::from(i32::MAX)
+            {
+                obj.insert("maxResults".into(), json!(n + 1));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a request has an EQ term with several values (for the AND defect).
+fn has_multi_value_eq(body: &Value) -> bool {
+    ["includes", "excludes"].iter().any(|side| {
+        body.pointer(&format!("/filterCriteria/{side}"))
+            .and_then(Value::as_array)
+            .is_some_and(|terms| {
+                terms.iter().any(|t| {
+                    t.get("comparator").and_then(Value::as_str) == Some("EQ")
+                        && t.get("values")
+                            .and_then(Value::as_array)
+                            .is_some_and(|v| v.len() > 1)
+                })
+            })
+    })
+}
+
+fn each_job(body: &mut Value, f: impl Fn(&mut serde_json::Map<String, Value>)) {
+    if let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) {
+        for job in items.iter_mut().filter_map(Value::as_object_mut) {
+            f(job);
+        }
+    }
+}
+
+/// Rewrites a successful listing. `request` is the (possibly mutated) request.
+fn mutate_listing(m: Mutant, state: &MutantState, request: &Value, body: &mut Value) {
+    match m {
+        Mutant::SeveralValuesJoinedWithAnd if has_multi_value_eq(request) => {
+            // Equality with two different values at once never holds.
+            let included = request
+                .pointer("/filterCriteria/includes")
+                .and_then(Value::as_array)
+                .is_some_and(|t| {
+                    t.iter().any(|t| {
+                        t.get("values")
+                            .and_then(Value::as_array)
+                            .is_some_and(|v| v.len() > 1)
+                    })
+                });
+            if included {
+                body["items"] = json!([]);
+                if let Some(o) = body.as_object_mut() {
+                    o.remove("nextToken");
+                }
+            }
+        }
+        Mutant::PagesOverlap | Mutant::PageSkipsItem => {
+            let token_in = request
+                .get("nextToken")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let items = body.get_mut("items").and_then(Value::as_array_mut);
+            if let (Some(token), Some(items)) = (token_in, items) {
+                let previous = state
+                    .last_of_page
+                    .lock()
+                    .ok()
+                    .and_then(|m| m.get(&token).cloned());
+                if m == Mutant::PagesOverlap {
+                    if let Some(prev) = previous {
+                        items.insert(0, prev);
+                        items.pop();
+                    }
+                } else if !items.is_empty() {
+                    items.remove(0);
+                }
+            }
+            let token_out = body
+                .get("nextToken")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let last = body
+                .get("items")
+                .and_then(Value::as_array)
+                .and_then(|i| i.last().cloned());
+            if let (Some(token), Some(last), Ok(mut map)) =
+                (token_out, last, state.last_of_page.lock())
+            {
+                map.insert(token, last);
+            }
+        }
+        Mutant::TokenOnLastPage if body.get("nextToken").is_none() => {
+            body["nextToken"] = json!("bogus-token-after-the-last-page");
+        }
+        Mutant::DatesWithoutTimeZone => each_job(body, |j| {
+            if let Some(Value::String(s)) = j.get_mut("createdAt") {
+                *s = s.trim_end_matches('Z').to_string();
+            }
+        }),
+        Mutant::DatesAsNumbers => each_job(body, |j| {
+            if let Some(s) = j.get("createdAt").and_then(Value::as_str) {
+                let t =
+                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339);
+                j.insert(
+                    "createdAt".into(),
+                    json!(t.map(|t| t.unix_timestamp()).unwrap_or(0)),
+                );
+            }
+        }),
+        Mutant::EnumLowerCase => each_job(body, |j| {
+            if let Some(Value::String(s)) = j.get_mut("jobType") {
+                *s = s.to_lowercase();
+            }
+        }),
+        Mutant::EnumOutsideDocument => each_job(body, |j| {
+            if j.get("jobStatus").and_then(Value::as_str) == Some("RUNNING") {
+                j.insert("jobStatus".into(), json!("IN_PROGRESS"));
+            }
+        }),
+        Mutant::UserPausedDetailsMissing => each_job(body, |j| {
+            j.remove("userPausedDetails");
+        }),
+        Mutant::UserPausedDetailsOnOtherJobs => each_job(body, |j| {
+            if j.get("jobStatus").and_then(Value::as_str) == Some("RUNNING") {
+                j.insert(
+                    "userPausedDetails".into(),
+                    json!({"jobPausedAt": "2024-02-01T00:00:00.000Z"}),
+                );
+            }
+        }),
+        Mutant::BucketDefinitionAccountIdMissing => each_job(body, |j| {
+            if let Some(defs) = j.get_mut("bucketDefinitions").and_then(Value::as_array_mut) {
+                for d in defs.iter_mut().filter_map(Value::as_object_mut) {
+                    d.remove("accountId");
+                }
+            }
+        }),
+        Mutant::BucketDefinitionsAndCriteria => each_job(body, |j| {
+            if j.contains_key("bucketDefinitions") {
+                j.insert("bucketCriteria".into(), json!({}));
+            }
+        }),
+        Mutant::ItemsNull => body["items"] = Value::Null,
+        Mutant::ItemsAbsent => {
+            if let Some(o) = body.as_object_mut() {
+                o.remove("items");
+            }
+        }
+        _ => {}
+    }
+}
+
+async fn middleware(
+    State(state): State<Arc<MutantState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(m) = state.mutant else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut json_body: Option<Value> = serde_json::from_slice(&bytes).ok();
+    let forwarded = match json_body.as_mut() {
+        Some(v) => {
+            mutate_request(m, v);
+            v.to_string().into_bytes()
+        }
+        None => bytes.to_vec(),
+    };
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let response = next
+        .run(Request::from_parts(parts, Body::from(forwarded)))
+        .await;
+
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut out: Option<Value> = serde_json::from_slice(&bytes).ok();
+    let status = parts.status;
+    if status == StatusCode::OK {
+        if let Some(b) = out.as_mut() {
+            mutate_listing(m, &state, json_body.as_ref().unwrap_or(&Value::Null), b);
+        }
+        if m == Mutant::WrongContentType {
+            parts.headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain"),
+            );
+        }
+    } else {
+        match m {
+            Mutant::BadInputAnswered500 if status == StatusCode::BAD_REQUEST => {
+                parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+                parts.headers.insert(
+                    "x-amzn-ErrorType",
+                    HeaderValue::from_static("InternalServerException"),
+                );
+            }
+            Mutant::BadInputSilentlyIgnored if status == StatusCode::BAD_REQUEST => {
+                parts.status = StatusCode::OK;
+                parts.headers.remove("x-amzn-ErrorType");
+                out = Some(json!({"items": []}));
+            }
+            Mutant::ValidationWrongStatus if status == StatusCode::BAD_REQUEST => {
+                parts.status = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            Mutant::ThrottlingWrongStatus if status == StatusCode::TOO_MANY_REQUESTS => {
+                parts.status = StatusCode::SERVICE_UNAVAILABLE;
+            }
+            Mutant::ErrorTypeMissing => {
+                parts.headers.remove("x-amzn-ErrorType");
+            }
+            Mutant::ErrorBodyWithoutMessage => out = Some(json!({})),
+            _ => {}
+        }
+    }
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let bytes = match out {
+        Some(v) => v.to_string().into_bytes(),
+        None => bytes.to_vec(),
+    };
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn serve_variant(mutant: Option<Mutant>) -> (String, tokio::task::JoinHandle<()>) {
+    let config = ServerConfig::embedded().expect("fixture").with_faults(true);
+    let state = Arc::new(MutantState {
+        mutant,
+        last_of_page: Mutex::new(HashMap::new()),
+    });
+    let app: Router =
+        server::router(config).layer(axum::middleware::from_fn_with_state(state, middleware));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+async fn run_suite(url: String) -> RunReport {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
+    let options = RunOptions {
+        target: url,
+        client: ClientOptions {
+            timeout: Duration::from_secs(10),
+            retry: RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        },
+        concurrency: 8,
+        fixture: Some(Arc::new(runner::embedded_fixture())),
+        faults: true,
+        snapshots: Some(SnapshotStore::new(
+            root.join("snapshots"),
+            SnapshotMode::Check,
+        )),
+        redact: Vec::new(),
+    };
+    runner::run(&suite, &Selection::default(), options, |_| {})
+        .await
+        .expect("run starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() {
+    let (url, task) = serve_variant(None).await;
+    let clean = run_suite(url).await;
+    task.abort();
+    let false_failures: Vec<String> = clean
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c.id,
+                c.failed_checks()
+                    .map(|k| k.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
+        .collect();
+    assert!(
+        false_failures.is_empty(),
+        "the correct server fails cases:\n{}",
+        false_failures.join("\n")
+    );
+
+    let mut missed = Vec::new();
+    for &mutant in ALL {
+        let (url, task) = serve_variant(Some(mutant)).await;
+        let report = run_suite(url).await;
+        task.abort();
+        let caught: Vec<&str> = report
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail)
+            .map(|c| c.id.as_str())
+            .collect();
+        println!(
+            "{mutant:?}: {}",
+            if caught.is_empty() {
+                "MISSED".to_string()
+            } else {
+                format!(
+                    "caught by {} case(s), e.g. {}",
+                    caught.len(),
+                    caught[..caught.len().min(3)].join(", ")
+                )
+            }
+        );
+        if caught.is_empty() {
+            missed.push(format!("{mutant:?}"));
+        }
+    }
+    println!(
+        "mutation score: {}/{} caught",
+        ALL.len() - missed.len(),
+        ALL.len()
+    );
+    assert!(
+        missed.is_empty(),
+        "variants no case catches: {}",
+        missed.join(", ")
+    );
+}

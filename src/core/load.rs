@@ -447,6 +447,16 @@ fn check_case(file: &SourceFile, case: &Case, schemas: &SchemaSet) -> Vec<Diagno
                 .help("`body` is JSON written as YAML; `raw` is sent byte for byte; pick one"),
             );
         }
+        if step.walk.as_ref().is_some_and(|w| w.max_pages == 0) {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.id,
+                    format!("{label}: `walk: {{max_pages: 0}}` can never finish a walk"),
+                )
+                .help("give max_pages of at least 1, or leave it out (default 1000)"),
+            );
+        }
         for var in variables_used(step) {
             if !captured.contains(&var) {
                 out.push(

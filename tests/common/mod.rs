@@ -1,0 +1,166 @@
+//! Helpers for tests that run cases against purpose-built servers.
+#![allow(dead_code)]
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use macie_conform::core::case::Level;
+use macie_conform::core::check::{CheckKind, CheckResult, Outcome};
+use macie_conform::core::load::{SourceFile, load};
+use macie_conform::report::{CaseReport, Verdict};
+use macie_conform::runner::http::{ClientOptions, RetryPolicy};
+use macie_conform::runner::{self, RunOptions, Shared};
+use macie_conform::schema::SchemaSet;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A scripted answer.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(status: u16, body: Value) -> Answer {
+        Answer {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+    pub fn error(status: u16, name: &str, message: &str) -> Answer {
+        let mut a = Answer::json(status, serde_json::json!({ "message": message }));
+        a.headers.push(("x-amzn-ErrorType", name.to_string()));
+        a
+    }
+    pub fn header(mut self, name: &'static str, value: &str) -> Answer {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self.headers.push((name, value.to_string()));
+        self
+    }
+    pub fn without_header(mut self, name: &str) -> Answer {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self
+    }
+}
+
+type Script = dyn Fn(&Value, &HeaderMap) -> Answer + Send + Sync;
+
+/// An HTTP server on a loopback port that answers every request with
+/// `script(request body as JSON (null if not JSON), request headers)`.
+pub async fn fake(script: impl Fn(&Value, &HeaderMap) -> Answer + Send + Sync + 'static) -> String {
+    let script: Arc<Script> = Arc::new(script);
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+        let script = Arc::clone(&script);
+        async move {
+            let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let answer = script(&request, &headers);
+            let mut response = (
+                StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                answer.body,
+            )
+                .into_response();
+            for (k, v) in answer.headers {
+                if let Ok(v) = v.parse() {
+                    response.headers_mut().insert(k, v);
+                }
+            }
+            response
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+pub struct Setup {
+    pub fixture: Option<Vec<Value>>,
+    pub client: ClientOptions,
+    pub snapshots: Option<macie_conform::runner::snapshot::SnapshotStore>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            fixture: None,
+            client: ClientOptions {
+                timeout: Duration::from_secs(5),
+                retry: RetryPolicy {
+                    max_retries: 0,
+                    ..RetryPolicy::default()
+                },
+                ..ClientOptions::default()
+            },
+            snapshots: None,
+        }
+    }
+}
+
+/// Loads the single case in `yaml` (a `cases:` file) and runs it.
+pub async fn run_yaml(yaml: &str, url: &str, setup: Setup) -> CaseReport {
+    let schemas = SchemaSet::embedded().expect("schemas");
+    let suite = load(
+        &[SourceFile {
+            name: "cases/test.yaml".into(),
+            text: yaml.into(),
+        }],
+        schemas,
+    )
+    .unwrap_or_else(|d| panic!("{}", d.iter().map(ToString::to_string).collect::<String>()));
+    let shared = Shared::new(RunOptions {
+        target: url.to_string(),
+        client: setup.client,
+        concurrency: 1,
+        fixture: setup.fixture.map(Arc::new),
+        faults: true,
+        snapshots: setup.snapshots,
+        redact: Vec::new(),
+    })
+    .expect("shared");
+    runner::run_case(&suite.cases[0], &shared).await
+}
+
+/// A `cases:` file with one must-level case whose members are `body`
+/// (indented YAML lines for the case).
+pub fn one_case(body: &str) -> String {
+    format!("cases:\n  - id: t\n    verifies: test\n    level: must\n{body}")
+}
+
+/// The first failed check of `kind`; panics with the report if none.
+pub fn failed(report: &CaseReport, kind: CheckKind) -> &CheckResult {
+    report
+        .checks
+        .iter()
+        .find(|c| c.kind == kind && c.outcome == Outcome::Fail)
+        .unwrap_or_else(|| panic!("no failed {kind:?} check in {:#?}", report.checks))
+}
+
+/// Asserts the case failed through a `kind` check at `level` whose message
+/// contains `fragment`.
+pub fn assert_fails(report: &CaseReport, kind: CheckKind, level: Level, fragment: &str) {
+    let check = failed(report, kind);
+    assert_eq!(check.level, level, "{check:?}");
+    assert!(
+        check.message.contains(fragment),
+        "message {:?} lacks {fragment:?}",
+        check.message
+    );
+    if level > Level::Info {
+        assert_eq!(report.verdict, Verdict::Fail);
+    }
+}
+
+pub fn job(id: &str, status: &str, created: &str) -> Value {
+    serde_json::json!({
+        "jobId": id, "name": format!("job-{id}"), "jobType": "ONE_TIME", "jobStatus": status,
+        "createdAt": created, "lastRunErrorStatus": {"code": "NONE"},
+        "bucketDefinitions": [{"accountId": "111122223333", "buckets": ["b"]}]
+    })
+}

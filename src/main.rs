@@ -125,6 +125,12 @@ struct RunArgs {
     /// Write the machine-readable JSON report (schemas/report.schema.json).
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
+    /// Write a Markdown report (for a pull-request comment or a README).
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
     /// Fail the run (exit 1) when spec coverage is below this percentage.
     #[arg(long, value_name = "PCT")]
     min_coverage: Option<f64>,
@@ -146,6 +152,12 @@ fn write_reports(
     }
     if let Some(path) = &args.json {
         write(path, macie_conform::report::json::render(report))?;
+    }
+    if let Some(path) = &args.html {
+        write(path, macie_conform::report::html::render(report, style))?;
+    }
+    if let Some(path) = &args.markdown {
+        write(path, macie_conform::report::markdown::render(report, style))?;
     }
     Ok(())
 }

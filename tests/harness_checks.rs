@@ -511,6 +511,40 @@ async fn oracle_catches_missing_and_altered_jobs() {
         Level::Must,
         "position 1: job b differs from the fixture: /jobStatus is \"PAUSED\", the fixture has \"IDLE\"",
     );
+    let detail = failed(&r, CheckKind::Oracle)
+        .detail
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        detail.contains("-    \"jobStatus\": \"IDLE\",")
+            && detail.contains("+    \"jobStatus\": \"PAUSED\","),
+        "the diff shows the altered job: {detail}"
+    );
+
+    // A member outside the summary: the diff shows the whole job.
+    let hidden = {
+        let mut b = job("b", "IDLE", T2);
+        b["lastRunErrorStatus"] = json!({"code": "ERROR"});
+        vec![job("a", "RUNNING", T1), b, job("c", "RUNNING", T3)]
+    };
+    let url = fake(move |_, _| listing(hidden.clone())).await;
+    let r = run_yaml(
+        case,
+        &url,
+        Setup {
+            fixture: Some(fixture.clone()),
+            ..Setup::default()
+        },
+    )
+    .await;
+    let detail = failed(&r, CheckKind::Oracle)
+        .detail
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        detail.contains("-    \"code\": \"NONE\"") && detail.contains("+    \"code\": \"ERROR\""),
+        "the diff shows the altered member: {detail}"
+    );
 
     let url = fake(|_, _| listing(vec![job("a", "RUNNING", T1), job("c", "RUNNING", T3)])).await;
     let r = run_yaml(

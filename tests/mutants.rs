@@ -466,6 +466,17 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
         let (url, task) = serve_variant(Some(mutant)).await;
         let report = run_suite(url).await;
         task.abort();
+        // A deliberately faulty server's report, for looking at the HTML
+        // report in a browser (see the README).
+        if let Some(dir) = std::env::var_os("MACIE_CONFORM_MUTANT_REPORTS") {
+            let dir = std::path::PathBuf::from(dir);
+            let _ = std::fs::create_dir_all(&dir);
+            let style = macie_conform::report::terminal::Style::default();
+            let _ = std::fs::write(
+                dir.join(format!("{mutant:?}.html")),
+                macie_conform::report::html::render(&report, &style),
+            );
+        }
         let caught: Vec<&str> = report
             .cases
             .iter()

@@ -985,10 +985,32 @@ pub fn oracle_check(
         Err(mismatch) => {
             let expected = Value::Array(groups.iter().flatten().map(summary_of).collect());
             let actual = Value::Array(items.iter().map(summary_of).collect());
-            CheckResult::fail(CheckKind::Oracle, level, mismatch)
-                .with_detail(diff::json_diff(&expected, &actual))
+            // When the listing is right but a job's content is not, the
+            // summaries agree; the job itself shows what differs.
+            let detail = if expected == actual {
+                altered_job(&groups, items)
+                    .map(|(want, got)| diff::json_diff(want, got))
+                    .unwrap_or_default()
+            } else {
+                diff::json_diff(&expected, &actual)
+            };
+            CheckResult::fail(CheckKind::Oracle, level, mismatch).with_detail(detail)
         }
     }
+}
+
+/// The first listed job whose content differs from the fixture's job of
+/// the same id, as (fixture, listed).
+fn altered_job<'a>(groups: &'a [Vec<Value>], items: &'a [Value]) -> Option<(&'a Value, &'a Value)> {
+    let id = |j: &Value| j.get("jobId").cloned();
+    items.iter().find_map(|got| {
+        groups
+            .iter()
+            .flatten()
+            .find(|want| id(want) == id(got))
+            .filter(|want| *want != got)
+            .map(|want| (want, got))
+    })
 }
 
 /// A job reduced to what identifies and orders it, for readable diffs.

@@ -4,8 +4,10 @@
 //! it into text. Nothing here does I/O.
 
 pub mod coverage;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod terminal;
 
 use crate::core::case::Level;

@@ -1,0 +1,503 @@
+//! The HTML report (`run --html PATH`): one self-contained file for vendors
+//! and their customers, readable offline, with no scripts and no external
+//! assets.
+//!
+//! Everything that comes from the target or from case files goes through
+//! [`escape`], so a job named `<script>alert(1)</script>` shows as text.
+
+use super::coverage::{self, Coverage};
+use super::terminal::{self, Style};
+use super::{CaseReport, Conformance, RunReport, Verdict};
+use crate::core::case::Level;
+use crate::core::check::{CheckResult, Outcome};
+use crate::core::exchange::Exchange;
+use std::fmt::Write;
+
+/// Bodies longer than this are cut in the report (the JSON report keeps them).
+const MAX_BODY_CHARS: usize = 20_000;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An element id made from a case id: only characters that need no escaping.
+pub fn anchor(id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("case-{safe}")
+}
+
+const CSS: &str = r#"
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:1rem 2rem;color:#1d1d1f;line-height:1.4}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.banner{padding:1rem 1.5rem;border-radius:8px;font-size:1.3rem;font-weight:600;color:#fff}
+.must_and_should{background:#1f883d}.must_only{background:#bf8700}.not_conformant{background:#cf222e}
+table{border-collapse:collapse;margin:.5rem 0;width:100%}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
+th{background:#f6f8fa}.pass{color:#1f883d;font-weight:600}.fail{color:#cf222e;font-weight:600}.skipped,.not_run,.skip{color:#6e7781}
+details{border:1px solid #ddd;border-radius:6px;margin:.4rem 0;padding:.3rem .6rem}details[open]{padding-bottom:.6rem}
+summary{cursor:pointer}.failcase{border-color:#cf222e}.tag{font-size:.75rem;background:#eee;border-radius:4px;padding:0 .3rem;margin-left:.3rem}
+pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
+.add{color:#116329;background:#dafbe1;display:block}.del{color:#82071e;background:#ffebe9;display:block}.hunk{color:#0550ae;display:block}.hdr{font-weight:700;display:block}
+.meta td:first-child{width:12rem;font-weight:600}.bar{background:#eee;border-radius:4px;height:.6rem;width:8rem;display:inline-block;vertical-align:middle}.bar span{background:#1f883d;height:.6rem;display:block;border-radius:4px}
+"#;
+
+pub fn render(report: &RunReport, style: &Style) -> String {
+    let plain = Style {
+        color: false,
+        ..style.clone()
+    };
+    let coverage = coverage::compute(report);
+    let mut out = String::new();
+    let conformance = report.conformance();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>macie-conform report: {}</title><style>{CSS}</style></head><body>\n",
+        escape(conformance.describe())
+    );
+    let _ = writeln!(out, "<h1>ListClassificationJobs conformance report</h1>");
+    let _ = writeln!(
+        out,
+        "<div class=\"banner {}\">{}</div>",
+        conformance_class(conformance),
+        escape(&capitalise(conformance.describe()))
+    );
+    meta(&mut out, report, &coverage);
+    counts(&mut out, report);
+    requirements(&mut out, report);
+    let failed: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .collect();
+    let _ = writeln!(out, "<h2>Failed cases ({})</h2>", failed.len());
+    if failed.is_empty() {
+        let _ = writeln!(out, "<p>None.</p>");
+    }
+    for case in failed {
+        failed_case(&mut out, case, &plain);
+    }
+    observations(&mut out, report);
+    coverage_table(&mut out, &coverage);
+    let others: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict != Verdict::Fail)
+        .collect();
+    let _ = writeln!(out, "<h2>Passed and skipped cases ({})</h2>", others.len());
+    for case in others {
+        other_case(&mut out, case);
+    }
+    let _ = writeln!(out, "</body></html>");
+    out
+}
+
+fn conformance_class(c: Conformance) -> &'static str {
+    match c {
+        Conformance::MustAndShould => "must_and_should",
+        Conformance::MustOnly => "must_only",
+        Conformance::NotConformant => "not_conformant",
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn meta(out: &mut String, report: &RunReport, coverage: &Coverage) {
+    let rows = [
+        ("Target", report.target.clone()),
+        ("Started", report.started_at.clone()),
+        (
+            "Duration",
+            format!("{:.1} s", report.duration_ms as f64 / 1000.0),
+        ),
+        (
+            "Harness",
+            format!("macie-conform {}", report.harness_version),
+        ),
+        (
+            "Suite digest",
+            report.suite_digest.chars().take(16).collect(),
+        ),
+        (
+            "Canonical data set",
+            if report.fixture {
+                "declared"
+            } else {
+                "not declared (fixture cases skipped)"
+            }
+            .into(),
+        ),
+        (
+            "Spec coverage",
+            format!(
+                "{:.1}% ({} of {} items)",
+                coverage.percent, coverage.covered, coverage.total
+            ),
+        ),
+    ];
+    let _ = writeln!(out, "<table class=\"meta\">");
+    for (k, v) in rows {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            escape(k),
+            escape(&v)
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+fn counts(out: &mut String, report: &RunReport) {
+    let _ = writeln!(
+        out,
+        "<h2>Results per level</h2><table><tr><th>Level</th><th>Passed</th><th>Failed</th><th>Skipped</th></tr>"
+    );
+    for level in Level::ALL {
+        let c = report.counts_for(*level);
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"pass\">{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+            level,
+            c.passed,
+            if c.failed > 0 { "fail" } else { "" },
+            c.failed,
+            c.skipped
+        );
+    }
+    let c = report.counts();
+    let _ = writeln!(
+        out,
+        "<tr><th>All</th><th>{}</th><th>{}</th><th>{}</th></tr></table>",
+        c.passed, c.failed, c.skipped
+    );
+}
+
+fn requirements(out: &mut String, report: &RunReport) {
+    if report.requirements.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Requirement matrix</h2><table><tr><th>Requirement</th><th>Level</th><th>Section</th><th>Statement</th><th>Result</th><th>Cases</th></tr>"
+    );
+    for r in &report.requirements {
+        let result = report.requirement_result(&r.id);
+        let cases = matrix_cases(report, &r.id, |id| {
+            format!("<a href=\"#{}\">{}</a>", anchor(id), escape(id))
+        });
+        let class = result.as_str().replace(' ', "_");
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
+            escape(&r.id),
+            r.level,
+            escape(&r.section),
+            escape(&r.statement),
+            result.as_str(),
+            cases
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+/// The cases column of the matrix: how many cases verify the requirement,
+/// and the failing ones by name (at most ten), so the matrix stays short
+/// however large the suite.
+pub fn matrix_cases(
+    report: &RunReport,
+    requirement: &str,
+    link: impl Fn(&str) -> String,
+) -> String {
+    let all: Vec<&CaseReport> = report.cases_for(requirement).collect();
+    let failing: Vec<&CaseReport> = all
+        .iter()
+        .copied()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .collect();
+    if failing.is_empty() {
+        return format!("{} case(s)", all.len());
+    }
+    let mut named: Vec<String> = failing.iter().take(10).map(|c| link(&c.id)).collect();
+    if failing.len() > 10 {
+        named.push(format!("and {} more", failing.len() - 10));
+    }
+    format!(
+        "{} of {} failing: {}",
+        failing.len(),
+        all.len(),
+        named.join(", ")
+    )
+}
+
+fn case_heading(case: &CaseReport) -> String {
+    let tags: String = case
+        .tags
+        .iter()
+        .map(|t| format!("<span class=\"tag\">{}</span>", escape(t)))
+        .collect();
+    format!(
+        "<strong>{}</strong> [{}] — {}{tags}",
+        escape(&case.id),
+        case.level,
+        escape(&case.verifies)
+    )
+}
+
+fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
+    let _ = writeln!(
+        out,
+        "<details open class=\"failcase\" id=\"{}\"><summary><span class=\"fail\">FAIL</span> {}</summary>",
+        anchor(&case.id),
+        case_heading(case)
+    );
+    let _ = writeln!(
+        out,
+        "<p>{}:{} · requirements: {}</p><ul>",
+        escape(&case.file),
+        case.line,
+        escape(&case.requirements.join(", "))
+    );
+    for check in case.checks.iter().filter(|c| c.outcome == Outcome::Fail) {
+        check_item(out, check);
+    }
+    let _ = writeln!(out, "</ul>");
+    let failing_step = case.failed_checks().map(|c| c.step).next().unwrap_or(0);
+    if let Some(exchange) = case.exchanges.iter().rev().find(|e| e.step == failing_step) {
+        exchange_view(out, exchange, style);
+    }
+    let _ = writeln!(out, "</details>");
+}
+
+fn check_item(out: &mut String, check: &CheckResult) {
+    let _ = write!(
+        out,
+        "<li><span class=\"{}\">[{}]</span> step {} <em>{}</em>: {}",
+        if check.level == Level::Info {
+            "skip"
+        } else {
+            "fail"
+        },
+        check.level,
+        check.step + 1,
+        escape(check.kind.as_str()),
+        escape(&check.message)
+    );
+    if let Some(detail) = &check.detail {
+        let _ = write!(out, "<pre>{}</pre>", diff_html(detail));
+    }
+    let _ = writeln!(out, "</li>");
+}
+
+/// A unified diff (or any detail text) with one class per line kind.
+fn diff_html(detail: &str) -> String {
+    detail
+        .lines()
+        .map(|line| {
+            let class = if line.starts_with("+++") || line.starts_with("---") {
+                "hdr"
+            } else if line.starts_with('+') {
+                "add"
+            } else if line.starts_with('-') {
+                "del"
+            } else if line.starts_with("@@") {
+                "hunk"
+            } else {
+                ""
+            };
+            if class.is_empty() {
+                format!("{}\n", escape(line))
+            } else {
+                format!("<span class=\"{class}\">{}</span>", escape(line))
+            }
+        })
+        .collect()
+}
+
+fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
+    let r = &exchange.request;
+    let headers: String = r
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\n"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "<p><strong>Request</strong></p><pre>{} {}\n{}\n{}</pre>",
+        escape(&r.method),
+        escape(&r.url),
+        escape(&headers),
+        escape(&body_text(&r.body))
+    );
+    match &exchange.outcome {
+        Ok(response) => {
+            let headers: String = response
+                .headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}\n"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "<p><strong>Response</strong> status {} in {} ms{}</p><pre>{}\n{}</pre>",
+                response.status,
+                response.elapsed_ms,
+                if exchange.attempts > 1 {
+                    format!(", after {} attempts", exchange.attempts)
+                } else {
+                    String::new()
+                },
+                escape(&headers),
+                escape(&body_text(&response.body))
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "<p><strong>No response</strong>: {}</p>",
+                escape(&e.to_string())
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<p><strong>Reproduce</strong></p><pre>{}</pre>",
+        escape(&terminal::curl(r, style))
+    );
+}
+
+/// A body for display: pretty JSON when it is JSON, cut when long.
+pub fn body_text(body: &[u8]) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_default(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    if text.chars().count() > MAX_BODY_CHARS {
+        let cut: String = text.chars().take(MAX_BODY_CHARS).collect();
+        format!(
+            "{cut}\n… ({} bytes in all; see the JSON report for the rest)",
+            body.len()
+        )
+    } else {
+        text
+    }
+}
+
+fn observations(out: &mut String, report: &RunReport) {
+    let observed: Vec<(&CaseReport, &CheckResult)> = report
+        .cases
+        .iter()
+        .flat_map(|c| c.observations().map(move |k| (c, k)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "<h2>Observations ({})</h2><p>Choices the document leaves open, as this target made them. They never fail a run.</p>",
+        observed.len()
+    );
+    if observed.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>The target made every open choice the way the reference server does.</p>"
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<table><tr><th>Case</th><th>What</th><th>Observed</th></tr>"
+    );
+    for (case, check) in observed {
+        let _ = writeln!(
+            out,
+            "<tr><td id=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+            anchor(&case.id),
+            escape(&case.id),
+            escape(&case.verifies),
+            escape(&check.message)
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+fn coverage_table(out: &mut String, coverage: &Coverage) {
+    let _ = writeln!(
+        out,
+        "<h2>Spec coverage: {:.1}%</h2><table><tr><th>Surface</th><th>Covered</th><th></th><th>Not exercised</th></tr>",
+        coverage.percent
+    );
+    for group in &coverage.groups {
+        let missing: Vec<String> = group
+            .items
+            .iter()
+            .filter(|i| !i.covered)
+            .map(|i| escape(&i.name))
+            .collect();
+        let share = if group.items.is_empty() {
+            0
+        } else {
+            group.covered() * 100 / group.items.len()
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{} / {}</td><td><span class=\"bar\"><span style=\"width:{share}%\"></span></span></td><td>{}</td></tr>",
+            escape(&group.name),
+            group.covered(),
+            group.items.len(),
+            if missing.is_empty() {
+                "—".to_string()
+            } else {
+                missing.join(", ")
+            }
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}
+
+fn other_case(out: &mut String, case: &CaseReport) {
+    let (label, class, reason) = match &case.verdict {
+        Verdict::Skip(reason) => ("SKIP", "skip", Some(reason)),
+        _ => ("PASS", "pass", None),
+    };
+    let _ = write!(
+        out,
+        "<details id=\"{}\"><summary><span class=\"{class}\">{label}</span> {}</summary>",
+        anchor(&case.id),
+        case_heading(case)
+    );
+    if let Some(reason) = reason {
+        let _ = write!(out, "<p>{}</p>", escape(reason));
+    }
+    let _ = write!(out, "<ul>");
+    for check in &case.checks {
+        let _ = write!(
+            out,
+            "<li>[{}] {}: {}</li>",
+            check.level,
+            escape(check.kind.as_str()),
+            escape(&check.message)
+        );
+    }
+    let _ = writeln!(out, "</ul></details>");
+}

@@ -1,0 +1,267 @@
+//! The Markdown report (`run --markdown PATH`): the content of the HTML
+//! report, for a pull-request comment or a vendor's README
+//! (GitHub-flavoured Markdown).
+//!
+//! Text from the target goes into table cells (with `|` and line breaks
+//! neutralised) or into code fences longer than any backtick run inside.
+
+use super::coverage;
+use super::html::body_text;
+use super::terminal::{self, Style};
+use super::{CaseReport, RunReport, Verdict};
+use crate::core::case::Level;
+use crate::core::check::Outcome;
+use std::fmt::Write;
+
+/// Text safe inside a table cell.
+pub fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A fenced code block that no content can close early.
+pub fn fence(info: &str, content: &str) -> String {
+    let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let ticks = "`".repeat(longest.max(2) + 1);
+    format!(
+        "{ticks}{info}\n{}\n{ticks}\n",
+        content.trim_end_matches('\n')
+    )
+}
+
+pub fn render(report: &RunReport, style: &Style) -> String {
+    let plain = Style {
+        color: false,
+        ..style.clone()
+    };
+    let coverage = coverage::compute(report);
+    let mut out = String::new();
+    let conformance = report.conformance();
+    let mark = match conformance {
+        super::Conformance::MustAndShould => "✅",
+        super::Conformance::MustOnly => "⚠️",
+        super::Conformance::NotConformant => "❌",
+    };
+    let _ = writeln!(out, "# ListClassificationJobs conformance report\n");
+    let _ = writeln!(out, "**{mark} {}**\n", conformance.describe());
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Target | {} |", cell(&report.target));
+    let _ = writeln!(out, "| Started | {} |", cell(&report.started_at));
+    let _ = writeln!(
+        out,
+        "| Duration | {:.1} s |",
+        report.duration_ms as f64 / 1000.0
+    );
+    let _ = writeln!(
+        out,
+        "| Harness | macie-conform {} |",
+        cell(&report.harness_version)
+    );
+    let _ = writeln!(
+        out,
+        "| Suite digest | `{}` |",
+        report.suite_digest.chars().take(16).collect::<String>()
+    );
+    let _ = writeln!(
+        out,
+        "| Canonical data set | {} |",
+        if report.fixture {
+            "declared"
+        } else {
+            "not declared"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "| Spec coverage | {:.1}% ({} of {} items) |\n",
+        coverage.percent, coverage.covered, coverage.total
+    );
+
+    let _ = writeln!(
+        out,
+        "## Results per level\n\n| Level | Passed | Failed | Skipped |\n|---|---:|---:|---:|"
+    );
+    for level in Level::ALL {
+        let c = report.counts_for(*level);
+        let _ = writeln!(
+            out,
+            "| {level} | {} | {} | {} |",
+            c.passed, c.failed, c.skipped
+        );
+    }
+    let c = report.counts();
+    let _ = writeln!(
+        out,
+        "| **all** | **{}** | **{}** | **{}** |\n",
+        c.passed, c.failed, c.skipped
+    );
+
+    if !report.requirements.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Requirement matrix\n\n| Requirement | Level | Statement | Result | Cases |\n|---|---|---|---|---|"
+        );
+        for r in &report.requirements {
+            let result = report.requirement_result(&r.id);
+            let cases = super::html::matrix_cases(report, &r.id, |id| format!("`{}`", cell(id)));
+            let shown = match result {
+                super::RequirementResult::Fail => "**fail**".to_string(),
+                other => other.as_str().to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {shown} | {} |",
+                cell(&r.id),
+                r.level,
+                cell(&r.statement),
+                cases
+            );
+        }
+        out.push('\n');
+    }
+
+    let failed: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .collect();
+    let _ = writeln!(out, "## Failed cases ({})\n", failed.len());
+    if failed.is_empty() {
+        let _ = writeln!(out, "None.\n");
+    }
+    for case in failed {
+        failed_case(&mut out, case, &plain);
+    }
+
+    let observed: Vec<(&CaseReport, String)> = report
+        .cases
+        .iter()
+        .flat_map(|c| c.observations().map(move |k| (c, k.message.clone())))
+        .collect();
+    let _ = writeln!(out, "## Observations ({})\n", observed.len());
+    let _ = writeln!(
+        out,
+        "Choices the document leaves open, as this target made them. They never fail a run.\n"
+    );
+    if !observed.is_empty() {
+        let _ = writeln!(out, "| Case | What | Observed |\n|---|---|---|");
+        for (case, message) in observed {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                cell(&case.id),
+                cell(&case.verifies),
+                cell(&message)
+            );
+        }
+        out.push('\n');
+    }
+
+    let _ = writeln!(
+        out,
+        "## Spec coverage: {:.1}%\n\n| Surface | Covered | Not exercised |\n|---|---|---|",
+        coverage.percent
+    );
+    for group in &coverage.groups {
+        let missing: Vec<String> = group
+            .items
+            .iter()
+            .filter(|i| !i.covered)
+            .map(|i| cell(&i.name))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} / {} | {} |",
+            cell(&group.name),
+            group.covered(),
+            group.items.len(),
+            if missing.is_empty() {
+                "—".to_string()
+            } else {
+                missing.join(", ")
+            }
+        );
+    }
+    out.push('\n');
+
+    let others: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict != Verdict::Fail)
+        .collect();
+    let _ = writeln!(
+        out,
+        "<details><summary>Passed and skipped cases ({})</summary>\n",
+        others.len()
+    );
+    for case in others {
+        let verdict = match &case.verdict {
+            Verdict::Skip(reason) => format!("skipped ({})", cell(reason)),
+            _ => "passed".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "- `{}` [{}] {}: {}",
+            cell(&case.id),
+            case.level,
+            verdict,
+            cell(&case.verifies)
+        );
+    }
+    let _ = writeln!(out, "\n</details>");
+    out
+}
+
+fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
+    let _ = writeln!(
+        out,
+        "### ❌ `{}` [{}]\n\n{} — `{}:{}`{}\n",
+        cell(&case.id),
+        case.level,
+        cell(&case.verifies),
+        cell(&case.file),
+        case.line,
+        if case.requirements.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", cell(&case.requirements.join(", ")))
+        }
+    );
+    for check in case.checks.iter().filter(|c| c.outcome == Outcome::Fail) {
+        let _ = writeln!(
+            out,
+            "- **[{}]** step {} {}: {}",
+            check.level,
+            check.step + 1,
+            check.kind.as_str(),
+            cell(&check.message)
+        );
+        if let Some(detail) = &check.detail {
+            out.push('\n');
+            out.push_str(&fence("diff", detail));
+            out.push('\n');
+        }
+    }
+    let step = case.failed_checks().map(|c| c.step).next().unwrap_or(0);
+    if let Some(exchange) = case.exchanges.iter().rev().find(|e| e.step == step) {
+        let _ = writeln!(out, "\nReproduce:\n");
+        out.push_str(&fence("sh", &terminal::curl(&exchange.request, style)));
+        match &exchange.outcome {
+            Ok(r) => {
+                let _ = writeln!(
+                    out,
+                    "\nResponse: status {} in {} ms\n",
+                    r.status, r.elapsed_ms
+                );
+                out.push_str(&fence("json", &body_text(&r.body)));
+            }
+            Err(e) => {
+                let _ = writeln!(out, "\nNo response: {}\n", cell(&e.to_string()));
+            }
+        }
+    }
+    out.push('\n');
+}

@@ -1,0 +1,190 @@
+//! The HTML and Markdown reports: structure, escaping of hostile target
+//! data, snapshots of both, and size at 10 000 cases.
+
+mod common;
+
+use common::{Answer, fake, job};
+use macie_conform::core::load::{SourceFile, load};
+use macie_conform::report::terminal::Style;
+use macie_conform::report::{RunReport, html, markdown};
+use macie_conform::runner::http::ClientOptions;
+use macie_conform::runner::{self, RunOptions, Selection};
+use macie_conform::schema::SchemaSet;
+use serde_json::json;
+
+const CASES: &str = r#"cases:
+  - id: pass.listing
+    verifies: a listing is answered
+    level: must
+    requirements: [LCJ-PAGE-001]
+    request: {body: {maxResults: 2}}
+    expect: {status: 200}
+  - id: fail.status-filter
+    verifies: the only RUNNING job is listed
+    level: must
+    requirements: [LCJ-FILTER-001]
+    request: {body: {filterCriteria: {includes: [{key: jobStatus, comparator: EQ, values: [IDLE]}]}}}
+    expect: {status: 200, semantics: [filter], body_subset: {items: [{name: plain}]}}
+  - id: info.observed
+    verifies: an open choice
+    level: info
+    requirements: [LCJ-OPEN-001]
+    request: {}
+    expect: {jsonpath: [{path: "$.items", length: 5}]}
+  - id: skip.faults
+    verifies: needs fault injection
+    level: must
+    faults: true
+    request: {}
+"#;
+
+const HOSTILE_NAME: &str = "<script>alert(1)</script>";
+const HOSTILE_HEADER: &str = "\"><img src=x onerror=alert(1)>";
+
+/// A run against a server whose data is hostile, with volatile values fixed
+/// so the output can be snapshotted.
+async fn hostile_report() -> RunReport {
+    let url = fake(|_, _| {
+        let mut j = job("a1", "RUNNING", "2024-01-01T00:00:00.000Z");
+        j["name"] = json!(HOSTILE_NAME);
+        let mut k = job("b2", "RUNNING", "2024-01-02T00:00:00.000Z");
+        k["name"] = json!("``` closes fences | breaks tables");
+        Answer::json(200, json!({"items": [j, k]})).header("x-vendor", HOSTILE_HEADER)
+    })
+    .await;
+    let suite = load(
+        &[SourceFile {
+            name: "cases/report.yaml".into(),
+            text: CASES.into(),
+        }],
+        SchemaSet::embedded().expect("schemas"),
+    )
+    .expect("cases");
+    let options = RunOptions {
+        target: url.clone(),
+        client: ClientOptions::default(),
+        concurrency: 1,
+        fixture: None,
+        faults: false,
+        snapshots: None,
+        redact: Vec::new(),
+    };
+    let mut report = runner::run(&suite, &Selection::default(), options, |_| {})
+        .await
+        .expect("run");
+    report.requirements = vec![
+        requirement("LCJ-PAGE-001", "maxResults bounds a page"),
+        requirement("LCJ-FILTER-001", "EQ keeps equal jobs"),
+        requirement("LCJ-OPEN-001", "default page size"),
+        requirement("LCJ-SORT-001", "not run in this report"),
+    ];
+    // Fix what changes from run to run.
+    report.target = "http://target.test".into();
+    report.started_at = "2026-11-24T00:00:00Z".into();
+    report.duration_ms = 1234;
+    report.suite_digest = "0".repeat(64);
+    for case in &mut report.cases {
+        case.duration_ms = 0;
+        for e in &mut case.exchanges {
+            e.request.url = e.request.url.replace(&url, "http://target.test");
+            if let Ok(r) = &mut e.outcome {
+                r.elapsed_ms = 0;
+                r.headers.retain(|(k, _)| k != "date");
+            }
+        }
+    }
+    report
+}
+
+fn requirement(id: &str, statement: &str) -> macie_conform::report::RequirementInfo {
+    macie_conform::report::RequirementInfo {
+        id: id.into(),
+        level: macie_conform::core::case::Level::Must,
+        section: "test".into(),
+        statement: statement.into(),
+    }
+}
+
+#[tokio::test]
+async fn html_escapes_target_data_and_has_every_section() {
+    let report = hostile_report().await;
+    let page = html::render(&report, &Style::default());
+    assert!(!page.contains(HOSTILE_NAME), "raw <script> from the target");
+    assert!(!page.contains("<img"), "raw <img> from the target");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the name shows as text"
+    );
+    assert!(
+        page.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"),
+        "the header shows as text"
+    );
+    assert_eq!(page.matches("<script").count(), 0);
+    for external in ["<link", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!page.contains(external), "external asset: {external}");
+    }
+    assert!(
+        page.contains("class=\"banner not_conformant\">Not conformant (must-level checks failed)")
+    );
+    assert!(page.contains("<details open class=\"failcase\" id=\"case-fail.status-filter\">"));
+    assert!(
+        page.contains("<details id=\"case-pass.listing\">"),
+        "passed cases are collapsed"
+    );
+    assert!(
+        page.contains("<span class=\"del\">"),
+        "the diff is coloured"
+    );
+    assert!(page.contains("curl -sS -i -X POST"));
+    assert!(page.contains("<h2>Observations (1)</h2>"));
+    assert!(page.contains("<h2>Requirement matrix</h2>"));
+    assert!(page.contains("<td class=\"not_run\">not run</td>"));
+    assert!(page.contains("<h2>Spec coverage:"));
+    insta::assert_snapshot!("html_report", page);
+}
+
+#[tokio::test]
+async fn markdown_keeps_target_text_inside_cells_and_fences() {
+    let report = hostile_report().await;
+    let md = markdown::render(&report, &Style::default());
+    assert!(md.starts_with("# ListClassificationJobs conformance report\n\n**❌ not conformant"));
+    assert!(md.contains("### ❌ `fail.status-filter` [must]"));
+    assert!(
+        md.contains("````json\n"),
+        "a body with ``` gets a longer fence"
+    );
+    assert!(md.contains(
+        "| LCJ-FILTER-001 | must | EQ keeps equal jobs | **fail** | 1 of 1 failing: `fail.status-filter` |"
+    ));
+    for line in md.lines().filter(|l| l.starts_with('|')) {
+        assert!(!line.contains("<script"), "raw markup in a table: {line}");
+    }
+    insta::assert_snapshot!("markdown_report", md);
+}
+
+#[tokio::test]
+async fn reports_of_ten_thousand_cases_stay_usable() {
+    let mut report = hostile_report().await;
+    let template = report.cases.clone();
+    report.cases = (0..10_000)
+        .map(|i| {
+            // 1% fail; the rest pass, like a mostly conformant target.
+            let mut c = template[if i % 100 == 0 { 1 } else { 0 }].clone();
+            c.id = format!("case.{i:05}");
+            c
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let page = html::render(&report, &Style::default());
+    let md = markdown::render(&report, &Style::default());
+    let json = macie_conform::report::json::render(&report);
+    println!(
+        "10 000 cases: HTML {} bytes, Markdown {} bytes, JSON {} bytes, rendered in {} ms",
+        page.len(),
+        md.len(),
+        json.len(),
+        started.elapsed().as_millis()
+    );
+    assert!(page.len() < 40 << 20, "HTML {} bytes", page.len());
+    assert_eq!(page.matches("<details open").count(), 100);
+}

@@ -61,3 +61,50 @@ pub fn parse(text: &str) -> Option<String> {
     let end = rest.find("\n---\n")?;
     Some(rest[end + 5..].trim_end().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn job(id: &str, status: &str) -> Value {
+        json!({"jobId": id, "jobStatus": status})
+    }
+
+    #[test]
+    fn ties_are_put_in_job_id_order_and_the_token_is_redacted() {
+        let body = json!({
+            "items": [job("c", "IDLE"), job("a", "IDLE"), job("b", "RUNNING"), job("a2", "RUNNING")],
+            "nextToken": "opaque-123"
+        });
+        let request = json!({"sortCriteria": {"attributeName": "jobStatus", "orderBy": "ASC"}});
+        let n = normalise(&body, Some(&request));
+        let ids: Vec<&str> = n["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["jobId"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            ["a", "c", "a2", "b"],
+            "groups keep their order, ties are sorted"
+        );
+        assert_eq!(n["nextToken"], "[nextToken]");
+    }
+
+    #[test]
+    fn without_a_sort_every_job_is_in_id_order() {
+        let body = json!({"items": [job("b", "IDLE"), job("a", "RUNNING")], "nextToken": null});
+        let n = normalise(&body, Some(&json!({})));
+        assert_eq!(n["items"][0]["jobId"], "a");
+        assert_eq!(n["nextToken"], Value::Null, "null stays null");
+    }
+
+    #[test]
+    fn render_and_parse_round_trip() {
+        let text = render("a.b", "cases/x.yaml", "{\n  \"k\": 1\n}");
+        assert_eq!(parse(&text).as_deref(), Some("{\n  \"k\": 1\n}"));
+        assert_eq!(parse("no header"), None);
+    }
+}

@@ -15,13 +15,22 @@ pub enum SnapshotMode {
 }
 
 impl SnapshotMode {
-    /// `INSTA_UPDATE` as insta reads it.
+    /// `INSTA_UPDATE` as insta reads it, for `cargo test`.
     pub fn from_insta_env() -> SnapshotMode {
-        match std::env::var("INSTA_UPDATE").ok().as_deref() {
+        Self::from_insta(
+            std::env::var("INSTA_UPDATE").ok().as_deref(),
+            std::env::var_os("CI").is_some(),
+        )
+    }
+
+    /// `always` rewrites, `new` writes `.snap.new` files, `no` only
+    /// compares; unset (or `auto`) writes `.snap.new` files except on CI.
+    pub fn from_insta(update: Option<&str>, ci: bool) -> SnapshotMode {
+        match update {
             Some("always") | Some("1") => SnapshotMode::Update,
             Some("new") => SnapshotMode::New,
             Some("no") | Some("0") => SnapshotMode::Check,
-            _ if std::env::var_os("CI").is_some() => SnapshotMode::Check,
+            _ if ci => SnapshotMode::Check,
             _ => SnapshotMode::New,
         }
     }
@@ -111,5 +120,54 @@ impl SnapshotStore {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn insta_update_values() {
+        assert_eq!(
+            SnapshotMode::from_insta(Some("always"), true),
+            SnapshotMode::Update
+        );
+        assert_eq!(
+            SnapshotMode::from_insta(Some("new"), true),
+            SnapshotMode::New
+        );
+        assert_eq!(
+            SnapshotMode::from_insta(Some("no"), false),
+            SnapshotMode::Check
+        );
+        assert_eq!(SnapshotMode::from_insta(None, true), SnapshotMode::Check);
+        assert_eq!(SnapshotMode::from_insta(None, false), SnapshotMode::New);
+        assert_eq!(
+            SnapshotMode::from_insta(Some("auto"), false),
+            SnapshotMode::New
+        );
+        assert!("sometimes".parse::<SnapshotMode>().is_err());
+    }
+
+    #[test]
+    fn insta_reads_our_snapshot_files() {
+        let dir = std::env::temp_dir().join(format!("macie-conform-insta-{}", std::process::id()));
+        let store = SnapshotStore::new(dir.clone(), SnapshotMode::Update);
+        let value = json!({"status": 200, "body": {"items": [{"jobId": "a", "name": "ünïcode"}]}});
+        let result = store.compare("case.one", "cases/x.yaml", &value, Level::Must);
+        assert_eq!(
+            result.outcome,
+            crate::core::check::Outcome::Pass,
+            "{result:?}"
+        );
+        let snap =
+            insta::Snapshot::from_file(&dir.join("case.one.snap")).expect("insta parses the file");
+        assert_eq!(snap.metadata().source(), Some("cases/x.yaml"));
+        assert_eq!(snap.metadata().expression(), Some("case.one"));
+        let text = snap.as_text().expect("a text snapshot").to_string();
+        assert_eq!(text, snapshot::content(&value));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -33,6 +33,14 @@ impl Group {
     pub fn covered(&self) -> usize {
         self.items.iter().filter(|i| i.covered).count()
     }
+
+    /// Names of the items the run did not exercise.
+    pub fn missing(&self) -> impl Iterator<Item = &str> {
+        self.items
+            .iter()
+            .filter(|i| !i.covered)
+            .map(|i| i.name.as_str())
+    }
 }
 
 /// Coverage of the whole surface.

@@ -338,13 +338,13 @@ fn diff_html(detail: &str) -> String {
         .collect()
 }
 
+fn header_lines(headers: &[(String, String)]) -> String {
+    headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+}
+
 fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
     let r = &exchange.request;
-    let headers: String = r
-        .headers
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}\n"))
-        .collect();
+    let headers = header_lines(&r.headers);
     let _ = writeln!(
         out,
         "<p><strong>Request</strong></p><pre>{} {}\n{}\n{}</pre>",
@@ -355,11 +355,7 @@ fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
     );
     match &exchange.outcome {
         Ok(response) => {
-            let headers: String = response
-                .headers
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}\n"))
-                .collect();
+            let headers = header_lines(&response.headers);
             let _ = writeln!(
                 out,
                 "<p><strong>Response</strong> status {} in {} ms{}</p><pre>{}\n{}</pre>",
@@ -448,12 +444,7 @@ fn coverage_table(out: &mut String, coverage: &Coverage) {
         coverage.percent
     );
     for group in &coverage.groups {
-        let missing: Vec<String> = group
-            .items
-            .iter()
-            .filter(|i| !i.covered)
-            .map(|i| escape(&i.name))
-            .collect();
+        let missing: Vec<String> = group.missing().map(escape).collect();
         let share = if group.items.is_empty() {
             0
         } else {

@@ -166,12 +166,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         coverage.percent
     );
     for group in &coverage.groups {
-        let missing: Vec<String> = group
-            .items
-            .iter()
-            .filter(|i| !i.covered)
-            .map(|i| cell(&i.name))
-            .collect();
+        let missing: Vec<String> = group.missing().map(cell).collect();
         let _ = writeln!(
             out,
             "| {} | {} / {} | {} |",

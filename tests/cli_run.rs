@@ -364,3 +364,49 @@ fn snapshots_new_update_and_check() {
         "{stdout}"
     );
 }
+
+#[test]
+fn min_coverage_gates_the_run_and_reports_are_written() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", PASSING);
+    let out = run_in(&s.0, &["run", "--min-coverage", "99"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is below --min-coverage 99%; uncovered: request member: filterCriteria"),
+        "{stderr}"
+    );
+    let paths = ["r.xml", "r.json", "r.html", "r.md"];
+    let out = run_in(
+        &s.0,
+        &[
+            "run",
+            "--min-coverage",
+            "1",
+            "--junit",
+            paths[0],
+            "--json",
+            paths[1],
+            "--html",
+            paths[2],
+            "--markdown",
+            paths[3],
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    for p in paths {
+        let written = std::fs::read_to_string(s.path(p)).expect("report written");
+        assert!(written.contains("ok.listing"), "{p} names the case");
+    }
+    let out = run_in(&s.0, &["run", "--json", "/no/such/dir/r.json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unwritable report is a usage error"
+    );
+    assert!(
+        text(&out)
+            .1
+            .contains("cannot write report /no/such/dir/r.json")
+    );
+}

@@ -194,6 +194,21 @@ async fn the_junit_report_parses_back_with_the_right_counts() {
     let suite = &parsed.test_suites[0];
     assert_eq!(suite.name.as_str(), "cases/reports.yaml");
     assert_eq!(suite.skipped, 1);
+    let property = |name: &str| {
+        suite
+            .properties
+            .iter()
+            .find(|p| p.name.as_str() == name)
+            .map(|p| p.value.as_str().to_string())
+    };
+    assert!(
+        property("spec-coverage").is_some_and(|v| v.ends_with('%')),
+        "coverage is in the JUnit report too"
+    );
+    assert_eq!(
+        property("conformance").as_deref(),
+        Some("not conformant (must-level checks failed)")
+    );
     let failing = suite
         .test_cases
         .iter()

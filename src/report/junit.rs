@@ -28,9 +28,13 @@ pub fn render(report: &RunReport, style: &Style) -> Result<String, JunitError> {
     }
     let mut junit = Report::new("macie-conform");
     junit.set_time(Duration::from_millis(report.duration_ms));
+    let coverage = super::coverage::compute(report);
+    let coverage = format!("{:.1}%", coverage.percent);
     for (file, cases) in by_file {
         let mut suite = TestSuite::new(file);
         suite.add_property(("target", report.target.as_str()));
+        suite.add_property(("spec-coverage", coverage.as_str()));
+        suite.add_property(("conformance", report.conformance().describe()));
         for case in cases {
             suite.add_test_case(test_case(case, &plain));
         }

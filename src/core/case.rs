@@ -353,19 +353,24 @@ impl NodeCheck {
 #[serde(untagged)]
 pub enum Range {
     Exactly(u64),
-    Between {
-        #[serde(default)]
-        min: Option<u64>,
-        #[serde(default)]
-        max: Option<u64>,
-    },
+    Between(Bounds),
+}
+
+/// Bounds of a [`Range`]; a misspelt bound is an error, not a silent no-op.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    #[serde(default)]
+    pub min: Option<u64>,
+    #[serde(default)]
+    pub max: Option<u64>,
 }
 
 impl Range {
     pub fn contains(&self, n: u64) -> bool {
         match self {
             Range::Exactly(e) => n == *e,
-            Range::Between { min, max } => min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m),
+            Range::Between(b) => b.min.is_none_or(|m| n >= m) && b.max.is_none_or(|m| n <= m),
         }
     }
 }
@@ -374,22 +379,12 @@ impl fmt::Display for Range {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Range::Exactly(e) => write!(f, "exactly {e}"),
-            Range::Between {
-                min: Some(a),
-                max: Some(b),
-            } => write!(f, "between {a} and {b}"),
-            Range::Between {
-                min: Some(a),
-                max: None,
-            } => write!(f, "at least {a}"),
-            Range::Between {
-                min: None,
-                max: Some(b),
-            } => write!(f, "at most {b}"),
-            Range::Between {
-                min: None,
-                max: None,
-            } => write!(f, "any number"),
+            Range::Between(b) => match (b.min, b.max) {
+                (Some(a), Some(b)) => write!(f, "between {a} and {b}"),
+                (Some(a), None) => write!(f, "at least {a}"),
+                (None, Some(b)) => write!(f, "at most {b}"),
+                (None, None) => write!(f, "any number"),
+            },
         }
     }
 }

@@ -286,11 +286,21 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
         check_item(out, check);
     }
     let _ = writeln!(out, "</ul>");
-    let failing_step = case.failed_checks().map(|c| c.step).next().unwrap_or(0);
-    if let Some(exchange) = case.exchanges.iter().rev().find(|e| e.step == failing_step) {
+    if let Some(exchange) = failing_exchange(case) {
         exchange_view(out, exchange, style);
     }
     let _ = writeln!(out, "</details>");
+}
+
+/// The last exchange of the first failing step (or the case's last one,
+/// when that step sent nothing): the request to reproduce.
+pub fn failing_exchange(case: &CaseReport) -> Option<&Exchange> {
+    let step = case.failed_checks().map(|c| c.step).next().unwrap_or(0);
+    case.exchanges
+        .iter()
+        .rev()
+        .find(|e| e.step == step)
+        .or_else(|| case.exchanges.last())
 }
 
 fn check_item(out: &mut String, check: &CheckResult) {
@@ -338,13 +348,25 @@ fn diff_html(detail: &str) -> String {
         .collect()
 }
 
-fn header_lines(headers: &[(String, String)]) -> String {
-    headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+/// Headers one per line, secret values hidden even if the exchange was
+/// recorded without redaction.
+fn header_lines(headers: &[(String, String)], style: &Style) -> String {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let value = if style.is_redacted(k) {
+                super::REDACTED
+            } else {
+                v.as_str()
+            };
+            format!("{k}: {value}\n")
+        })
+        .collect()
 }
 
 fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
     let r = &exchange.request;
-    let headers = header_lines(&r.headers);
+    let headers = header_lines(&r.headers, style);
     let _ = writeln!(
         out,
         "<p><strong>Request</strong></p><pre>{} {}\n{}\n{}</pre>",
@@ -355,14 +377,22 @@ fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
     );
     match &exchange.outcome {
         Ok(response) => {
-            let headers = header_lines(&response.headers);
+            let headers = header_lines(&response.headers, style);
             let _ = writeln!(
                 out,
-                "<p><strong>Response</strong> status {} in {} ms{}</p><pre>{}\n{}</pre>",
+                "<p><strong>Response</strong> status {} in {} ms{}{}</p><pre>{}\n{}</pre>",
                 response.status,
                 response.elapsed_ms,
                 if exchange.attempts > 1 {
                     format!(", after {} attempts", exchange.attempts)
+                } else {
+                    String::new()
+                },
+                if response.truncated {
+                    format!(
+                        " (body cut at the size cap after {} bytes)",
+                        response.body.len()
+                    )
                 } else {
                     String::new()
                 },

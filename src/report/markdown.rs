@@ -3,7 +3,8 @@
 //! (GitHub-flavoured Markdown).
 //!
 //! Text from the target goes into table cells (with `|` and line breaks
-//! neutralised) or into code fences longer than any backtick run inside.
+//! neutralised, `<` and `>` as entities), into code spans, or into code
+//! fences longer than any backtick run inside.
 
 use super::coverage;
 use super::html::body_text;
@@ -20,6 +21,31 @@ pub fn cell(text: &str) -> String {
         .replace(['\r', '\n'], " ")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Text as an inline code span: shown literally (no markup inside is
+/// interpreted, so nothing needs HTML escaping), on one line, delimited by
+/// more backticks than it contains. In a table cell `|` still needs its
+/// backslash (GitHub splits cells before it parses code spans).
+pub fn code(text: &str, in_table: bool) -> String {
+    let mut text = text.replace(['\r', '\n'], " ");
+    if in_table {
+        text = text.replace('|', "\\|");
+    }
+    if text.is_empty() {
+        return "` `".into();
+    }
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let ticks = "`".repeat(longest + 1);
+    // One space on each side is stripped by the reader when both are there.
+    let pad = text.starts_with('`')
+        || text.ends_with('`')
+        || (text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty());
+    if pad {
+        format!("{ticks} {text} {ticks}")
+    } else {
+        format!("{ticks}{text}{ticks}")
+    }
 }
 
 /// A fenced code block that no content can close early.
@@ -106,7 +132,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         );
         for r in &report.requirements {
             let result = report.requirement_result(&r.id);
-            let cases = super::html::matrix_cases(report, &r.id, |id| format!("`{}`", cell(id)));
+            let cases = super::html::matrix_cases(report, &r.id, |id| code(id, true));
             let shown = match result {
                 super::RequirementResult::Fail => "**fail**".to_string(),
                 other => other.as_str().to_string(),
@@ -151,8 +177,8 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         for (case, message) in observed {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} |",
-                cell(&case.id),
+                "| {} | {} | {} |",
+                code(&case.id, true),
                 cell(&case.verifies),
                 cell(&message)
             );
@@ -199,8 +225,8 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         };
         let _ = writeln!(
             out,
-            "- `{}` [{}] {}: {}",
-            cell(&case.id),
+            "- {} [{}] {}: {}",
+            code(&case.id, false),
             case.level,
             verdict,
             cell(&case.verifies)
@@ -213,12 +239,11 @@ pub fn render(report: &RunReport, style: &Style) -> String {
 fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
     let _ = writeln!(
         out,
-        "### ❌ `{}` [{}]\n\n{} — `{}:{}`{}\n",
-        cell(&case.id),
+        "### ❌ {} [{}]\n\n{} — {}{}\n",
+        code(&case.id, false),
         case.level,
         cell(&case.verifies),
-        cell(&case.file),
-        case.line,
+        code(&format!("{}:{}", case.file, case.line), false),
         if case.requirements.is_empty() {
             String::new()
         } else {
@@ -240,16 +265,21 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
             out.push('\n');
         }
     }
-    let step = case.failed_checks().map(|c| c.step).next().unwrap_or(0);
-    if let Some(exchange) = case.exchanges.iter().rev().find(|e| e.step == step) {
+    if let Some(exchange) = super::html::failing_exchange(case) {
         let _ = writeln!(out, "\nReproduce:\n");
         out.push_str(&fence("sh", &terminal::curl(&exchange.request, style)));
         match &exchange.outcome {
             Ok(r) => {
                 let _ = writeln!(
                     out,
-                    "\nResponse: status {} in {} ms\n",
-                    r.status, r.elapsed_ms
+                    "\nResponse: status {} in {} ms{}\n",
+                    r.status,
+                    r.elapsed_ms,
+                    if r.truncated {
+                        format!(" (body cut at the size cap after {} bytes)", r.body.len())
+                    } else {
+                        String::new()
+                    }
                 );
                 out.push_str(&fence("json", &body_text(&r.body)));
             }

@@ -1,0 +1,511 @@
+//! The Markdown report from hand-built run reports: verdict, tables whose
+//! cells target text cannot break, code fences it cannot close, a snapshot
+//! of a small fixed report, and size at 10 000 cases.
+
+use macie_conform::core::case::Level;
+use macie_conform::core::check::{CheckKind, CheckResult};
+use macie_conform::core::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
+use macie_conform::report::coverage;
+use macie_conform::report::terminal::Style;
+use macie_conform::report::{CaseReport, RequirementInfo, RunReport, Verdict, markdown};
+use serde_json::json;
+
+const HOSTILE_NAME: &str = "<script>alert(1)</script>";
+const HOSTILE_HEADER: &str = "\"><img src=x onerror=alert(1)>";
+const SECRET_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDSECRET/20261124";
+const SECRET_KEY: &str = "api-key-secret-42";
+
+const DIFF: &str = "--- expected
++++ actual
+@@ -1,3 +1,3 @@
+ {
+-  \"name\": \"plain\"
++  \"name\": \"<script>alert(1)</script>\"
+ }";
+
+fn request(body: serde_json::Value) -> HttpRequest {
+    HttpRequest {
+        method: "POST".into(),
+        url: "http://target.test/jobs/list".into(),
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("authorization".into(), SECRET_AUTH.into()),
+            ("x-api-key".into(), SECRET_KEY.into()),
+        ],
+        // Compact on purpose: the report pretty-prints it.
+        body: body.to_string().into_bytes(),
+    }
+}
+
+fn response(status: u16, headers: &[(&str, &str)], body: serde_json::Value) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: body.to_string().into_bytes(),
+        truncated: false,
+        elapsed_ms: 7,
+    }
+}
+
+fn exchange(request: HttpRequest, outcome: Result<HttpResponse, TransportError>) -> Exchange {
+    Exchange {
+        request,
+        outcome,
+        attempts: 1,
+        step: 0,
+    }
+}
+
+fn case(id: &str, level: Level, verifies: &str, requirements: &[&str]) -> CaseReport {
+    CaseReport {
+        id: id.into(),
+        file: "cases/report.yaml".into(),
+        line: 1,
+        level,
+        verifies: verifies.into(),
+        tags: vec!["report".into()],
+        requirements: requirements.iter().map(|r| r.to_string()).collect(),
+        exchanges: Vec::new(),
+        checks: Vec::new(),
+        verdict: Verdict::Pass,
+        duration_ms: 3,
+    }
+}
+
+fn requirement(id: &str, level: Level, statement: &str) -> RequirementInfo {
+    RequirementInfo {
+        id: id.into(),
+        level,
+        section: "ListClassificationJobs".into(),
+        statement: statement.into(),
+    }
+}
+
+fn job(id: &str, name: &str) -> serde_json::Value {
+    json!({
+        "jobId": id,
+        "name": name,
+        "jobStatus": "RUNNING",
+        "jobType": "ONE_TIME",
+        "createdAt": "2024-01-01T00:00:00.000Z"
+    })
+}
+
+fn passing_case() -> CaseReport {
+    let mut c = case(
+        "pass.listing",
+        Level::Must,
+        "a listing is answered",
+        &["LCJ-PAGE-001"],
+    );
+    c.line = 2;
+    c.exchanges.push(exchange(
+        request(
+            json!({"maxResults": 2, "sortCriteria": {"attributeName": "name", "orderBy": "ASC"}}),
+        ),
+        Ok(response(
+            200,
+            &[("content-type", "application/json")],
+            json!({"items": [job("a1", "alpha")], "nextToken": "t1"}),
+        )),
+    ));
+    c.checks = vec![
+        CheckResult::pass(CheckKind::Status, Level::Must, "status 200"),
+        CheckResult::pass(
+            CheckKind::PageSize,
+            Level::Must,
+            "no page holds more than maxResults 2",
+        ),
+    ];
+    c
+}
+
+fn failing_case() -> CaseReport {
+    let mut c = case(
+        "fail.hostile",
+        Level::Must,
+        "the only IDLE job is listed",
+        &["LCJ-FILTER-001"],
+    );
+    c.line = 9;
+    c.exchanges.push(exchange(
+        request(json!({"filterCriteria": {"includes": [
+            {"key": "jobStatus", "comparator": "EQ", "values": ["IDLE"]}
+        ]}})),
+        Ok(response(
+            200,
+            &[
+                ("content-type", "application/json"),
+                ("x-vendor", HOSTILE_HEADER),
+            ],
+            json!({"items": [
+                job("a1", HOSTILE_NAME),
+                job("b2", "``` closes fences | breaks tables\nand lines"),
+            ]}),
+        )),
+    ));
+    c.checks = vec![
+        CheckResult::pass(CheckKind::Status, Level::Must, "status 200"),
+        CheckResult::fail(
+            CheckKind::Body,
+            Level::Must,
+            "body lacks or changes members the case expects",
+        )
+        .with_detail(DIFF),
+        CheckResult::fail(
+            CheckKind::Filter,
+            Level::Must,
+            format!("item 0: name {HOSTILE_NAME:?} | status RUNNING is not IDLE"),
+        ),
+        CheckResult::fail(
+            CheckKind::Header,
+            Level::Should,
+            format!("x-vendor is {HOSTILE_HEADER}"),
+        ),
+    ];
+    c.verdict = CaseReport::decide(&c.checks);
+    c
+}
+
+fn observing_case() -> CaseReport {
+    let mut c = case(
+        "info.page-size",
+        Level::Info,
+        "the default page size",
+        &["LCJ-OPEN-001"],
+    );
+    c.line = 20;
+    c.exchanges.push(exchange(
+        request(json!({})),
+        Ok(response(
+            200,
+            &[("content-type", "application/json")],
+            json!({"items": [job("a1", "alpha"), job("b2", "beta")]}),
+        )),
+    ));
+    c.checks = vec![CheckResult::fail(
+        CheckKind::JsonPath,
+        Level::Info,
+        "the default page holds 2 jobs <b>not</b> 25",
+    )];
+    c.verdict = CaseReport::decide(&c.checks);
+    c
+}
+
+fn skipped_case() -> CaseReport {
+    let mut c = case(
+        "skip.faults",
+        Level::Should,
+        "throttling is answered with 429",
+        &["LCJ-FAULT-001"],
+    );
+    c.line = 30;
+    c.verdict = Verdict::Skip("needs fault injection (run with --faults) <i>".into());
+    c
+}
+
+fn odd_case() -> CaseReport {
+    let mut c = case(
+        "odd id/\"x\"<b>",
+        Level::Should,
+        "ids | verifies\nwith markup <em>",
+        &["LCJ-PAGE-001"],
+    );
+    c.line = 40;
+    c.checks = vec![CheckResult::pass(
+        CheckKind::Status,
+        Level::Should,
+        "status 200",
+    )];
+    c
+}
+
+/// A small, fully deterministic run: one case of each kind, one
+/// requirement of each result.
+fn fixed_report() -> RunReport {
+    RunReport {
+        harness_version: "0.1.0".into(),
+        suite_digest: "0123456789abcdef".repeat(4),
+        started_at: "2026-11-24T00:00:00Z".into(),
+        target: "http://target.test/<x>".into(),
+        fixture: false,
+        cases: vec![
+            passing_case(),
+            failing_case(),
+            observing_case(),
+            skipped_case(),
+            odd_case(),
+        ],
+        requirements: vec![
+            requirement("LCJ-PAGE-001", Level::Must, "maxResults bounds a page"),
+            requirement(
+                "LCJ-FILTER-001",
+                Level::Must,
+                "EQ keeps | equal jobs\nonly <u>",
+            ),
+            requirement("LCJ-FAULT-001", Level::Should, "throttling answers 429"),
+            requirement("LCJ-SORT-009", Level::Must, "not run in this report"),
+            requirement("LCJ-OPEN-001", Level::Info, "default page size"),
+        ],
+        duration_ms: 1234,
+    }
+}
+
+fn style() -> Style {
+    Style {
+        color: true,
+        redact: vec!["X-Api-Key".into()],
+    }
+}
+
+/// Lines outside code fences, and whether every fence was closed, read the
+/// way a CommonMark reader does: a fence closes only on a line of at least
+/// as many backticks as opened it.
+fn outside_fences(md: &str) -> (Vec<&str>, bool) {
+    let mut open: Option<usize> = None;
+    let mut outside = Vec::new();
+    for line in md.lines() {
+        let trimmed = line.trim_start_matches(' ');
+        let ticks = trimmed.chars().take_while(|&c| c == '`').count();
+        match open {
+            None if ticks >= 3 && !trimmed[ticks..].contains('`') => open = Some(ticks),
+            None => outside.push(line),
+            Some(n) if ticks >= n && trimmed[ticks..].trim().is_empty() => open = None,
+            Some(_) => {}
+        }
+    }
+    (outside, open.is_none())
+}
+
+/// `|` that separate cells (not escaped by an odd run of backslashes).
+fn cell_separators(line: &str) -> usize {
+    let mut count = 0;
+    let mut backslashes = 0;
+    for c in line.chars() {
+        if c == '|' && backslashes % 2 == 0 {
+            count += 1;
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+    }
+    count
+}
+
+/// The fenced blocks with the given info string, by content.
+fn fenced<'a>(md: &'a str, info: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, Vec<&'a str>)> = None;
+    for line in md.lines() {
+        let ticks = line.chars().take_while(|&c| c == '`').count();
+        match &mut current {
+            None if ticks >= 3 && line[ticks..] == *info => current = Some((ticks, Vec::new())),
+            None => {}
+            Some((n, body)) => {
+                if ticks >= *n && line[ticks..].trim().is_empty() {
+                    blocks.push(body.join("\n"));
+                    current = None;
+                } else {
+                    body.push(line);
+                }
+            }
+        }
+    }
+    blocks
+}
+
+#[test]
+fn cells_code_spans_and_fences() {
+    assert_eq!(
+        markdown::cell("a|b\nc\\|d <i>"),
+        "a\\|b c\\\\\\|d &lt;i&gt;"
+    );
+    assert_eq!(markdown::code("plain.id", false), "`plain.id`");
+    assert_eq!(markdown::code("a`b", false), "``a`b``");
+    assert_eq!(markdown::code("`x", false), "`` `x ``");
+    assert_eq!(markdown::code("a|b\nc", true), "`a\\|b c`");
+    assert_eq!(markdown::code("<b>", false), "`<b>`");
+    assert_eq!(markdown::fence("sh", "echo"), "```sh\necho\n```\n");
+    assert_eq!(
+        markdown::fence("json", "a\n````\nb\n"),
+        "`````json\na\n````\nb\n`````\n"
+    );
+}
+
+#[test]
+fn verdict_counts_matrix_and_coverage() {
+    let report = fixed_report();
+    let md = markdown::render(&report, &style());
+    assert!(md.starts_with(
+        "# ListClassificationJobs conformance report\n\n**❌ not conformant (must-level checks failed)**\n"
+    ));
+    for line in [
+        "| Target | http://target.test/&lt;x&gt; |",
+        "| Started | 2026-11-24T00:00:00Z |",
+        "| Duration | 1.2 s |",
+        "| Harness | macie-conform 0.1.0 |",
+        "| Suite digest | `0123456789abcdef` |",
+        "| Canonical data set | not declared |",
+        "| must | 1 | 1 | 0 |",
+        "| should | 1 | 0 | 1 |",
+        "| info | 1 | 0 | 0 |",
+        "| **all** | **3** | **1** | **1** |",
+        "| LCJ-PAGE-001 | must | maxResults bounds a page | pass | 2 case(s) |",
+        "| LCJ-FILTER-001 | must | EQ keeps \\| equal jobs only &lt;u&gt; | **fail** | 1 of 1 failing: `fail.hostile` |",
+        "| LCJ-FAULT-001 | should | throttling answers 429 | skipped | 1 case(s) |",
+        "| LCJ-SORT-009 | must | not run in this report | not run | 0 case(s) |",
+        "| LCJ-OPEN-001 | info | default page size | pass | 1 case(s) |",
+        "| `info.page-size` | the default page size | the default page holds 2 jobs &lt;b&gt;not&lt;/b&gt; 25 |",
+    ] {
+        assert!(md.lines().any(|l| l == line), "missing line {line}");
+    }
+    let cov = coverage::compute(&report);
+    assert!(md.contains(&format!("\n## Spec coverage: {:.1}%\n", cov.percent)));
+    assert!(md.contains(&format!(
+        "| Spec coverage | {:.1}% ({} of {} items) |",
+        cov.percent, cov.covered, cov.total
+    )));
+    for group in &cov.groups {
+        let missing: Vec<String> = group.missing().map(markdown::cell).collect();
+        let row = format!(
+            "| {} | {} / {} | {} |",
+            markdown::cell(&group.name),
+            group.covered(),
+            group.items.len(),
+            if missing.is_empty() {
+                "—".to_string()
+            } else {
+                missing.join(", ")
+            }
+        );
+        assert!(md.lines().any(|l| l == row), "coverage row {row}");
+    }
+    assert!(md.contains("## Observations (1)\n"));
+}
+
+#[test]
+fn failed_case_with_diff_and_curl_passed_cases_compact() {
+    let md = markdown::render(&fixed_report(), &style());
+    assert!(md.contains(
+        "### ❌ `fail.hostile` [must]\n\nthe only IDLE job is listed — `cases/report.yaml:9` — LCJ-FILTER-001\n"
+    ));
+    assert!(
+        md.contains("- **[must]** step 1 body: body lacks or changes members the case expects")
+    );
+    assert_eq!(fenced(&md, "diff"), vec![DIFF.to_string()]);
+    let curl = fenced(&md, "sh");
+    assert_eq!(curl.len(), 1);
+    assert!(curl[0].starts_with("curl -sS -i -X POST 'http://target.test/jobs/list'"));
+    assert!(curl[0].contains("-H 'authorization: [REDACTED]'"));
+    let bodies = fenced(&md, "json");
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].contains("\"name\": \"<script>alert(1)</script>\""));
+    assert!(bodies[0].contains("\"name\": \"``` closes fences | breaks tables\\nand lines\""));
+    // Passed and skipped cases: one line each, folded away.
+    assert!(md.contains("<details><summary>Passed and skipped cases (4)</summary>\n"));
+    for line in [
+        "- `pass.listing` [must] passed: a listing is answered",
+        "- `skip.faults` [should] skipped (needs fault injection (run with --faults) &lt;i&gt;): throttling is answered with 429",
+        "- `odd id/\"x\"<b>` [should] passed: ids \\| verifies with markup &lt;em&gt;",
+    ] {
+        assert!(md.lines().any(|l| l == line), "missing line {line}");
+    }
+    assert!(md.trim_end().ends_with("</details>"));
+}
+
+#[test]
+fn target_text_cannot_break_out() {
+    let md = markdown::render(&fixed_report(), &style());
+    let (outside, balanced) = outside_fences(&md);
+    assert!(balanced, "a code fence is left open");
+    assert!(
+        md.contains("\n````json\n"),
+        "a body with ``` gets a longer fence"
+    );
+    for line in &outside {
+        // Markup from the target shows as text outside code (inside code
+        // spans and fences it is literal anyway).
+        let prose: String = line.split('`').step_by(2).collect();
+        assert!(!prose.contains("<script"), "raw <script>: {line}");
+        assert!(!prose.contains("<img"), "raw <img>: {line}");
+        assert!(
+            !line.contains("closes fences"),
+            "body text left its fence: {line}"
+        );
+    }
+    // Every row of a table has as many cell separators as its header.
+    let mut header: Option<usize> = None;
+    for line in &outside {
+        if line.starts_with('|') {
+            let n = cell_separators(line);
+            match header {
+                None => header = Some(n),
+                Some(h) => assert_eq!(n, h, "a cell broke its table: {line}"),
+            }
+        } else {
+            header = None;
+        }
+    }
+    assert!(!md.contains(SECRET_AUTH));
+    assert!(!md.contains(SECRET_KEY));
+    assert!(!md.contains('\x1b'));
+}
+
+#[test]
+fn long_bodies_are_cut_and_transport_errors_shown() {
+    let mut report = fixed_report();
+    let mut big = failing_case();
+    big.id = "fail.big".into();
+    if let Ok(r) = &mut big.exchanges[0].outcome {
+        r.body = vec![b'x'; 50_000];
+        r.truncated = true;
+    }
+    let mut dead = failing_case();
+    dead.id = "fail.dead".into();
+    dead.exchanges[0].outcome = Err(TransportError::Timeout(5000));
+    report.cases = vec![big, dead];
+    let md = markdown::render(&report, &Style::default());
+    assert!(
+        md.contains("Response: status 200 in 7 ms (body cut at the size cap after 50000 bytes)")
+    );
+    assert!(md.contains("… (50000 bytes in all; see the JSON report for the rest)"));
+    assert!(!md.contains(&"x".repeat(20_001)));
+    assert!(md.contains("No response: no complete answer within 5000 ms"));
+}
+
+#[test]
+fn snapshot_of_a_small_report() {
+    insta::assert_snapshot!(
+        "markdown_report",
+        markdown::render(&fixed_report(), &style())
+    );
+}
+
+#[test]
+fn ten_thousand_cases_stay_compact() {
+    let mut report = fixed_report();
+    let (pass, fail) = (passing_case(), failing_case());
+    report.cases = (0..10_000)
+        .map(|i| {
+            // 1% fail, like a mostly conformant target.
+            let mut c = if i % 100 == 0 {
+                fail.clone()
+            } else {
+                pass.clone()
+            };
+            c.id = format!("case.{i:05}");
+            c
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let md = markdown::render(&report, &Style::default());
+    println!(
+        "Markdown report of 10 000 cases (1% failing): {} bytes, rendered in {} ms",
+        md.len(),
+        started.elapsed().as_millis()
+    );
+    assert!(md.len() < 40 << 20, "Markdown {} bytes", md.len());
+    assert_eq!(md.matches("\n### ❌ ").count(), 100);
+    assert_eq!(md.matches("] passed: ").count(), 9_900);
+}

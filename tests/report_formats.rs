@@ -156,6 +156,11 @@ async fn markdown_keeps_target_text_inside_cells_and_fences() {
     assert!(md.contains(
         "| LCJ-FILTER-001 | must | EQ keeps equal jobs | **fail** | 1 of 1 failing: `fail.status-filter` |"
     ));
+    assert_eq!(
+        markdown::cell("[x](https://evil) *b* `c` a|b"),
+        "\\[x\\]\\(https://evil\\) \\*b\\* \\`c\\` a\\|b",
+        "target text cannot become a link, emphasis or code"
+    );
     for line in md.lines().filter(|l| l.starts_with('|')) {
         assert!(!line.contains("<script"), "raw markup in a table: {line}");
     }

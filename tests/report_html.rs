@@ -470,7 +470,7 @@ fn failed_cases_open_passed_closed() {
     assert!(page.contains("<p>needs fault injection (run with --faults) &lt;i&gt;</p>"));
     // Info observations have their own section.
     assert!(page.contains("<h2>Observations (1)</h2>"));
-    assert!(page.contains("<td id=\"case-info.page-size\">info.page-size</td><td>the default page size</td><td>the default page holds 2 jobs &lt;b&gt;not&lt;/b&gt; 25</td>"));
+    assert!(page.contains("<td><a href=\"#case-info.page-size\">info.page-size</a></td><td>the default page size</td><td>the default page holds 2 jobs &lt;b&gt;not&lt;/b&gt; 25</td>"));
 }
 
 #[test]

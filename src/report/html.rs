@@ -457,7 +457,7 @@ fn observations(out: &mut String, report: &RunReport) {
     for (case, check) in observed {
         let _ = writeln!(
             out,
-            "<tr><td id=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
             anchor(&case.id),
             escape(&case.id),
             escape(&case.verifies),

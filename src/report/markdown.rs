@@ -16,11 +16,22 @@ use std::fmt::Write;
 
 /// Text safe inside a table cell.
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // Inline markup: target text must not become a link, an image,
+            // emphasis or code in a pull-request comment.
+            '\\' | '|' | '[' | ']' | '(' | ')' | '*' | '_' | '`' | '!' | '~' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Text as an inline code span: shown literally (no markup inside is

@@ -406,7 +406,7 @@ fn failed_case_with_diff_and_curl_passed_cases_compact() {
     assert!(md.contains("<details><summary>Passed and skipped cases (4)</summary>\n"));
     for line in [
         "- `pass.listing` [must] passed: a listing is answered",
-        "- `skip.faults` [should] skipped (needs fault injection (run with --faults) &lt;i&gt;): throttling is answered with 429",
+        "- `skip.faults` [should] skipped (needs fault injection \\(run with --faults\\) &lt;i&gt;): throttling is answered with 429",
         "- `odd id/\"x\"<b>` [should] passed: ids \\| verifies with markup &lt;em&gt;",
     ] {
         assert!(md.lines().any(|l| l == line), "missing line {line}");

@@ -8,7 +8,7 @@ use macie_conform::core::case::Level;
 use macie_conform::core::check::{CheckKind, Outcome};
 use macie_conform::report::Verdict;
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,7 +16,7 @@ const T1: &str = "2024-01-01T00:00:00.000Z";
 const T2: &str = "2024-01-02T00:00:00.000Z";
 const T3: &str = "2024-01-03T00:00:00.000Z";
 
-fn listing(jobs: Vec<serde_json::Value>) -> Answer {
+fn listing(jobs: Vec<Value>) -> Answer {
     Answer::json(200, json!({ "items": jobs }))
 }
 
@@ -142,23 +142,17 @@ async fn filter_violated() {
     );
 }
 
-/// Pages of two jobs from `jobs`; page 2 repeats the last job of page 1
-/// when `overlap`, and every page has a token when `endless`.
-async fn pager(jobs: Vec<serde_json::Value>, overlap: bool, endless: bool) -> String {
+/// Pages of two jobs from `jobs`: page 1 is asked for without a token,
+/// page n > 1 with the token "p{n}" ("p2", "p3", ...). Page 2 and later
+/// start one job early (repeating the last job of the page before) when
+/// `overlap`, and every page has a token when `endless`.
+async fn pager(jobs: Vec<Value>, overlap: bool, endless: bool) -> String {
     fake(move |req, _| {
-        let page: usize = match req.get("nextToken").and_then(|t| t.as_str()) {
-            None => 0,
-            Some(t) => t.trim_start_matches('p').parse().unwrap_or(0),
-        };
-        let start = if overlap && page > 0 {
-            page * 2 - 1
-        } else {
-            page * 2
-        };
+        let page = page_number(req);
+        let start = (page - 1) * 2 - usize::from(overlap && page > 1);
         let items: Vec<_> = jobs.iter().skip(start).take(2).cloned().collect();
-        let more = endless || page * 2 + 2 < jobs.len();
         let mut body = json!({ "items": items });
-        if more {
+        if endless || start + 2 < jobs.len() {
             body["nextToken"] = json!(format!("p{}", page + 1));
         }
         Answer::json(200, body)
@@ -166,12 +160,25 @@ async fn pager(jobs: Vec<serde_json::Value>, overlap: bool, endless: bool) -> St
     .await
 }
 
+/// The 1-based page a request asks for, from its "p{n}" token.
+fn page_number(request: &Value) -> usize {
+    request
+        .get("nextToken")
+        .and_then(Value::as_str)
+        .and_then(|t| t.strip_prefix('p'))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
+fn jobs(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| job(&format!("j{i}"), "RUNNING", T1))
+        .collect()
+}
+
 #[tokio::test]
 async fn duplicate_page_item() {
-    let jobs: Vec<_> = (0..5)
-        .map(|i| job(&format!("j{i}"), "RUNNING", T1))
-        .collect();
-    let url = pager(jobs, true, false).await;
+    let url = pager(jobs(5), true, false).await;
     let r = run_yaml(
         &one_case("    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {}\n        expect: {semantics: [no_duplicates]}\n"),
         &url,
@@ -184,14 +191,41 @@ async fn duplicate_page_item() {
         Level::Must,
         "page 2 repeats a job listed before: jobId j1",
     );
+    let sent: Vec<Value> = r
+        .exchanges
+        .iter()
+        .map(|e| serde_json::from_slice(&e.request.body).expect("JSON request"))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            json!({"maxResults": 2}),
+            json!({"maxResults": 2, "nextToken": "p2"}),
+            json!({"maxResults": 2, "nextToken": "p3"}),
+        ],
+        "the walk follows the server's tokens"
+    );
+
+    // The same pages without the overlap: the check holds.
+    let url = pager(jobs(5), false, false).await;
+    let r = run_yaml(
+        &one_case("    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {}\n        expect: {semantics: [no_duplicates]}\n"),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+    assert!(
+        r.checks.iter().any(|c| c.kind == CheckKind::NoDuplicates
+            && c.message == "5 job(s) over 3 page(s), none twice"),
+        "{:#?}",
+        r.checks
+    );
 }
 
 #[tokio::test]
 async fn a_walk_that_never_ends() {
-    let jobs: Vec<_> = (0..4)
-        .map(|i| job(&format!("j{i}"), "RUNNING", T1))
-        .collect();
-    let url = pager(jobs, false, true).await;
+    let url = pager(jobs(4), false, true).await;
     let r = run_yaml(
         &one_case(
             "    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {max_pages: 5}\n",
@@ -681,4 +715,307 @@ async fn throttled_requests_are_retried_and_counted() {
     assert_eq!(r.verdict, Verdict::Pass);
     assert_eq!(r.exchanges[0].attempts, 1);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_throttling_alternative_is_not_retried_either() {
+    let (url, calls) = throttling(1).await;
+    let mut setup = Setup::default();
+    setup.client.retry.max_retries = 3;
+    setup.client.retry.base_delay = std::time::Duration::from_millis(5);
+    let r = run_yaml(
+        &one_case(
+            "    request: {}\n    expect: {any_of: [{status: 200}, {error: ThrottlingException}]}\n",
+        ),
+        &url,
+        setup,
+    )
+    .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+    assert_eq!(r.exchanges[0].attempts, 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::AnyOf && c.message.contains("alternative 2"))
+    );
+}
+
+#[tokio::test]
+async fn a_walk_names_the_first_failing_page() {
+    // Three pages of two; the job on page 2 has a status outside the enum.
+    let url = fake(|req, _| {
+        let page = page_number(req);
+        let status = if page == 2 { "running" } else { "RUNNING" };
+        let items: Vec<Value> = (0..2)
+            .map(|i| job(&format!("p{page}-{i}"), status, T1))
+            .collect();
+        let mut body = json!({ "items": items });
+        if page < 3 {
+            body["nextToken"] = json!(format!("p{}", page + 1));
+        }
+        Answer::json(200, body)
+    })
+    .await;
+    let r = run_yaml(
+        &one_case("    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {}\n        expect: {status: 200}\n"),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::Schema,
+        Level::Must,
+        "page 2 (of 3; 1 failing): body is not a valid ListClassificationJobsResponse: at /items/0/jobStatus (enum)",
+    );
+    let status = r
+        .checks
+        .iter()
+        .find(|c| c.kind == CheckKind::Status)
+        .expect("a status check");
+    assert_eq!(status.outcome, Outcome::Pass);
+    assert_eq!(status.message, "all 3 page(s): status 200");
+}
+
+#[tokio::test]
+async fn complete_fails_when_paging_loses_a_job() {
+    // With maxResults the server pages but forgets j3; without it, it
+    // lists everything on one page.
+    let all = jobs(5);
+    let url = fake(move |req, _| {
+        if req.get("maxResults").is_none() {
+            return listing(all.clone());
+        }
+        let page = page_number(req);
+        let kept: Vec<Value> = all.iter().filter(|j| j["jobId"] != "j3").cloned().collect();
+        let items: Vec<Value> = kept.iter().skip((page - 1) * 2).take(2).cloned().collect();
+        let mut body = json!({ "items": items });
+        if page * 2 < kept.len() {
+            body["nextToken"] = json!(format!("p{}", page + 1));
+        }
+        Answer::json(200, body)
+    })
+    .await;
+    let r = run_yaml(
+        &one_case("    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {}\n        expect: {semantics: [complete]}\n"),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::Complete,
+        Level::Must,
+        "the pages hold 4 job(s), the reference listing 5; missing",
+    );
+    let message = &failed(&r, CheckKind::Complete).message;
+    assert!(message.contains("j3"), "{message}");
+}
+
+#[tokio::test]
+async fn an_info_level_failure_is_an_observation() {
+    let url = fake(|_, _| Answer::error(500, "InternalServerException", "boom")).await;
+    let r = run_yaml(
+        "cases:\n  - id: t\n    verifies: test\n    level: info\n    request: {}\n    expect: {status: 200}\n",
+        &url,
+        Setup::default(),
+    )
+    .await;
+    let check = failed(&r, CheckKind::Status);
+    assert_eq!(check.level, Level::Info);
+    assert!(check.message.contains("status 500"), "{}", check.message);
+    assert_eq!(r.verdict, Verdict::Pass, "info never fails a case");
+    assert_eq!(r.observations().count(), 1);
+}
+
+#[tokio::test]
+async fn a_capture_feeds_the_next_step() {
+    let url = pager(jobs(4), false, false).await;
+    let case = one_case(
+        "    steps:\n      - request: {body: {maxResults: 2}}\n        capture: {token: $.nextToken}\n      - request: {body: {maxResults: 2, nextToken: \"${token}\"}}\n        expect: {jsonpath: [{path: \"$.items[0].jobId\", equals: j2}]}\n",
+    );
+    let r = run_yaml(&case, &url, Setup::default()).await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+    assert_eq!(r.exchanges.len(), 2);
+    assert_eq!(r.exchanges[1].step, 1);
+    let second: Value = serde_json::from_slice(&r.exchanges[1].request.body).expect("JSON");
+    assert_eq!(second, json!({"maxResults": 2, "nextToken": "p2"}));
+}
+
+// ---------------------------------------------------------------------------
+// Harness bugs found while writing these tests. Each test states the
+// behaviour the harness documents (or that a user relies on) and fails
+// today; they are ignored so that the suite stays green until fixed.
+// ---------------------------------------------------------------------------
+
+/// A walk of `pages` pages of one job each (tokens "p2", "p3", ...); page
+/// `broken` answers without an `items` array.
+async fn walk_breaking_at(pages: usize, broken: usize) -> String {
+    fake(move |req, _| {
+        let page = page_number(req);
+        let mut body = if page == broken {
+            json!({ "oops": true })
+        } else {
+            json!({ "items": [job(&format!("j{page}"), "RUNNING", T1)] })
+        };
+        if page < pages {
+            body["nextToken"] = json!(format!("p{}", page + 1));
+        }
+        Answer::json(200, body)
+    })
+    .await
+}
+
+#[tokio::test]
+#[ignore = "bug: a walk records only the first 3 exchanges, not the last (failing) page, though runner::walk_pages says it keeps the last one"]
+async fn bug_walk_keeps_the_exchange_of_the_page_that_failed() {
+    let url = walk_breaking_at(5, 5).await;
+    let r = run_yaml(
+        &one_case("    steps:\n      - request: {}\n        walk: {}\n"),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::Json,
+        Level::Must,
+        "page 5: status 200, no `items` array",
+    );
+    // The report must show what page 5 was asked with and what it answered.
+    let last = r.exchanges.last().expect("exchanges");
+    let body: Value = serde_json::from_slice(&last.request.body).expect("JSON");
+    assert_eq!(
+        body["nextToken"],
+        "p5",
+        "the failing page's exchange is missing from the report; recorded: {:?}",
+        r.exchanges
+            .iter()
+            .map(|e| String::from_utf8_lossy(&e.request.body).into_owned())
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+#[ignore = "bug: a walk after 3 earlier exchanges in the same case records none of its pages (walk_pages counts the case's exchanges, not the walk's)"]
+async fn bug_walk_after_earlier_steps_records_its_pages() {
+    let url = walk_breaking_at(2, 2).await;
+    let r = run_yaml(
+        &one_case(
+            "    steps:\n      - request: {}\n      - request: {}\n      - request: {}\n      - request: {}\n        walk: {}\n",
+        ),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::Json,
+        Level::Must,
+        "page 2: status 200, no `items` array",
+    );
+    let walk_exchanges = r.exchanges.iter().filter(|e| e.step == 3).count();
+    assert!(
+        walk_exchanges > 0,
+        "the failing walk (step 4) left no exchange in the report"
+    );
+}
+
+#[tokio::test]
+#[ignore = "bug: in a walk, several failing checks of one kind on one page are counted as several failing pages (\"page 1 (of 2; 4 failing)\")"]
+async fn bug_walk_counts_failing_pages_not_failing_checks() {
+    let url = walk_breaking_at(2, 0).await;
+    let r = run_yaml(
+        &one_case(
+            "    steps:\n      - request: {}\n        walk: {}\n        expect:\n          jsonpath:\n            - {path: \"$.a\", exists: true}\n            - {path: \"$.b\", exists: true}\n",
+        ),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    let check = failed(&r, CheckKind::JsonPath);
+    assert!(
+        check.message.starts_with("page 1 (of 2; 2 failing)"),
+        "{}",
+        check.message
+    );
+}
+
+#[tokio::test]
+#[ignore = "bug: `capture` on a walk step is accepted by the loader but never applied; the next step sends the literal ${name}"]
+async fn bug_walk_honours_capture() {
+    let url = walk_breaking_at(2, 0).await;
+    let r = run_yaml(
+        &one_case(
+            "    steps:\n      - request: {}\n        walk: {}\n        capture: {first: \"$.items[0].jobId\"}\n      - request: {body: {name: \"${first}\"}}\n",
+        ),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    let last = r.exchanges.last().expect("exchanges");
+    assert_eq!(last.step, 1);
+    let body = String::from_utf8_lossy(&last.request.body).into_owned();
+    assert!(
+        !body.contains("${first}"),
+        "the placeholder was sent as is: {body}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "bug: `body`, `body_subset` and `any_of` on a walk step are accepted by the loader but never checked, so the case passes"]
+async fn bug_walk_does_not_drop_body_expectations() {
+    let url = walk_breaking_at(2, 0).await;
+    let mut ignored = Vec::new();
+    for expect in [
+        "{body_subset: {items: [{jobId: nobody}]}}",
+        "{body: {items: []}}",
+        "{any_of: [{status: 500}]}",
+    ] {
+        let yaml = one_case(&format!(
+            "    steps:\n      - request: {{}}\n        walk: {{}}\n        expect: {expect}\n"
+        ));
+        // Either the loader refuses the case, or the run fails it.
+        let loads = macie_conform::core::load::load(
+            &[macie_conform::core::load::SourceFile {
+                name: "cases/test.yaml".into(),
+                text: yaml.clone(),
+            }],
+            macie_conform::schema::SchemaSet::embedded().expect("schemas"),
+        )
+        .is_ok();
+        if loads && run_yaml(&yaml, &url, Setup::default()).await.verdict == Verdict::Pass {
+            ignored.push(expect);
+        }
+    }
+    assert!(
+        ignored.is_empty(),
+        "silently ignored on a walk: {ignored:?}"
+    );
+}
+
+#[test]
+#[ignore = "bug (cosmetic): the complete check shows job ids JSON-escaped inside Debug quotes, and names no job when the counts differ by a repeated job"]
+fn bug_complete_message_names_the_jobs_plainly() {
+    use macie_conform::core::check::complete_check;
+    let five = jobs(5);
+    let four: Vec<Value> = five
+        .iter()
+        .filter(|j| j["jobId"] != "j3")
+        .cloned()
+        .collect();
+    let message = complete_check(&four, &five, Level::Must).message;
+    assert!(
+        message.contains(r#"missing ["j3"]"#),
+        "ids are shown as JSON inside Debug quotes: {message}"
+    );
+
+    let mut repeated = five.clone();
+    repeated.push(five[1].clone());
+    let message = complete_check(&repeated, &five, Level::Must).message;
+    assert!(
+        message.contains("j1"),
+        "a job listed twice is not named: {message}"
+    );
 }

@@ -4,22 +4,62 @@
 
 mod common;
 
-use common::{Answer, Setup, assert_fails, fake, one_case, run_yaml};
+use common::{Answer, Setup, assert_fails, failed, fake, job, one_case, run_yaml};
 use macie_conform::core::case::Level;
 use macie_conform::core::check::CheckKind;
-use macie_conform::core::load::{SourceFile, load};
-use macie_conform::report::Verdict;
-use macie_conform::runner::http::ClientOptions;
+use macie_conform::core::load::{SourceFile, Suite, load};
+use macie_conform::report::{CaseReport, Verdict};
+use macie_conform::runner::http::{ClientOptions, RetryPolicy};
 use macie_conform::runner::{self, RunError, RunOptions, Selection};
 use macie_conform::schema::SchemaSet;
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const CASE: &str = "    request: {}\n    expect: {status: 200}\n";
 
-/// A raw TCP server: for each connection, reads the request head, then
-/// hands the socket and the head to `respond`.
+/// Reads one request: the head up to the blank line, then as many body
+/// bytes as its Content-Length says, so that closing the socket afterwards
+/// never resets the connection over unread bytes. Returns the head, or
+/// `None` if the client went away first.
+async fn read_request(socket: &mut TcpStream) -> Option<String> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0);
+    while data.len() < head_end + length {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(head)
+}
+
+/// The path of a request head ("POST /jobs/list HTTP/1.1" → "/jobs/list").
+fn path_of(head: &str) -> &str {
+    head.split_whitespace().nth(1).unwrap_or("")
+}
+
+/// A raw TCP server: for each connection, reads the request, then hands
+/// the socket and the request head to `respond`.
 async fn raw<F, Fut>(respond: F) -> String
 where
     F: Fn(TcpStream, String) -> Fut + Send + Sync + 'static + Clone,
@@ -31,25 +71,147 @@ where
         while let Ok((mut socket, _)) = listener.accept().await {
             let respond = respond.clone();
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
+                if let Some(head) = read_request(&mut socket).await {
+                    respond(socket, head).await;
                 }
-                respond(socket, String::from_utf8_lossy(&head).into_owned()).await;
             });
         }
     });
     url
 }
 
+/// A complete HTTP/1.1 answer that closes the connection.
+fn http(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+const EMPTY_LISTING: &[u8] = b"{\"items\":[]}";
+
+/// The ways a hostile target misbehaves, chosen by the request path;
+/// anything else gets a correct empty listing.
+async fn misbehave(mut socket: TcpStream, head: String) {
+    let _ = match path_of(&head) {
+        // Accepts and never answers.
+        "/hang" => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(())
+        }
+        // Closes the connection without a byte.
+        "/close" => Ok(()),
+        // Promises 500 bytes, sends a few, hangs up.
+        "/reset" => {
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"items\":[")
+                .await
+        }
+        "/garbage" => socket.write_all(b"garbage\r\n\r\n").await,
+        // Status line, then headers without end.
+        "/headers" => {
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\n").await;
+            let line = format!("x-filler: {}\r\n", "a".repeat(200));
+            while socket.write_all(line.as_bytes()).await.is_ok() {}
+            Ok(())
+        }
+        // 5 MB of valid JSON.
+        "/huge" => {
+            let body = format!("{{\"items\": [], \"pad\": \"{}\"}}", "x".repeat(5 << 20));
+            socket
+                .write_all(&http("200 OK", "application/json", body.as_bytes()))
+                .await
+        }
+        // A chunked body that never ends.
+        "/endless" => {
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+                .await;
+            let chunk = format!("{:x}\r\n{}\r\n", 8192, " ".repeat(8192));
+            while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+            Ok(())
+        }
+        // One byte every 50 ms.
+        "/drip" => {
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n")
+                .await;
+            while socket.write_all(b" ").await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Ok(())
+        }
+        "/badjson" => {
+            socket
+                .write_all(&http("200 OK", "application/json", b"{\"items\": ["))
+                .await
+        }
+        "/utf8" => {
+            socket
+                .write_all(&http("200 OK", "application/json", &[b'{', 0xff, 0xfe, b'}']))
+                .await
+        }
+        "/empty" => socket.write_all(&http("200 OK", "application/json", b"")).await,
+        // Nested deeper than any parser should recurse.
+        "/deep" => {
+            let body = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+            socket
+                .write_all(&http("200 OK", "application/json", body.as_bytes()))
+                .await
+        }
+        "/redirect" => {
+            socket
+                .write_all(b"HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:9/elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await
+        }
+        "/html500" => {
+            socket
+                .write_all(&http(
+                    "500 Internal Server Error",
+                    "text/html",
+                    b"<html><body>Bad gateway</body></html>",
+                ))
+                .await
+        }
+        _ => {
+            socket
+                .write_all(&http("200 OK", "application/json", EMPTY_LISTING))
+                .await
+        }
+    };
+}
+
+fn client(timeout: Duration, max_body_bytes: usize) -> ClientOptions {
+    ClientOptions {
+        timeout,
+        max_body_bytes,
+        retry: RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        },
+        ..ClientOptions::default()
+    }
+}
+
+fn setup(timeout: Duration, max_body_bytes: usize) -> Setup {
+    Setup {
+        client: client(timeout, max_body_bytes),
+        ..Setup::default()
+    }
+}
+
 fn short_timeout() -> Setup {
-    let mut s = Setup::default();
-    s.client.timeout = Duration::from_millis(300);
-    s
+    setup(Duration::from_millis(300), 8 << 20)
+}
+
+/// A case asking `path` for a 200 listing.
+fn case_for(path: &str) -> String {
+    one_case(&format!(
+        "    request: {{path: {path}}}\n    expect: {{status: 200}}\n"
+    ))
 }
 
 /// Guards against a hang: every hostile test must end well within this.
@@ -59,23 +221,71 @@ async fn bounded<T>(f: impl std::future::Future<Output = T>) -> T {
         .expect("the harness hung")
 }
 
-#[tokio::test]
-async fn connection_refused() {
+fn suite(text: &str) -> Suite {
+    load(
+        &[SourceFile {
+            name: "cases/t.yaml".into(),
+            text: text.into(),
+        }],
+        SchemaSet::embedded().expect("schemas"),
+    )
+    .unwrap_or_else(|d| panic!("{}", d.iter().map(ToString::to_string).collect::<String>()))
+}
+
+fn options(target: &str, client: ClientOptions, concurrency: usize) -> RunOptions {
+    RunOptions {
+        target: target.to_string(),
+        client,
+        concurrency,
+        fixture: None,
+        faults: false,
+        snapshots: None,
+        redact: Vec::new(),
+    }
+}
+
+/// A port nothing listens on.
+fn closed_port_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     drop(listener);
+    url
+}
+
+#[tokio::test]
+async fn connection_refused() {
+    let url = closed_port_url();
     let r = bounded(run_yaml(&one_case(CASE), &url, Setup::default())).await;
     assert_fails(&r, CheckKind::Transport, Level::Must, "cannot connect");
+    assert!(r.exchanges[0].outcome.is_err(), "the exchange is recorded");
+}
+
+#[tokio::test]
+async fn an_unreachable_target_stops_the_run_before_it_starts() {
+    let url = closed_port_url();
+    let result = bounded(runner::run(
+        &suite(&one_case(CASE)),
+        &Selection::default(),
+        options(&url, ClientOptions::default(), 1),
+        |_| {},
+    ))
+    .await;
+    match result {
+        Err(RunError::Unreachable { url: u, reason }) => {
+            assert_eq!(u, url);
+            assert!(reason.contains("onnection refused"), "{reason}");
+        }
+        other => panic!(
+            "expected Unreachable, got {:?}",
+            other.map(|r| r.cases.len())
+        ),
+    }
 }
 
 #[tokio::test]
 async fn a_target_that_never_answers_times_out() {
-    let url = raw(|socket, _| async move {
-        tokio::time::sleep(Duration::from_secs(30)).await;
-        drop(socket);
-    })
-    .await;
-    let r = bounded(run_yaml(&one_case(CASE), &url, short_timeout())).await;
+    let url = raw(misbehave).await;
+    let r = bounded(run_yaml(&case_for("/hang"), &url, short_timeout())).await;
     assert_fails(
         &r,
         CheckKind::Transport,
@@ -85,26 +295,54 @@ async fn a_target_that_never_answers_times_out() {
 }
 
 #[tokio::test]
-async fn a_connection_closed_mid_answer() {
-    let url = raw(|mut socket, _| async move {
-        let _ = socket
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"items\":[")
-            .await;
+async fn a_run_against_a_silent_target_is_unreachable() {
+    // The probe (POST /jobs/list) is not answered either.
+    let url = raw(|socket, _| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
         drop(socket);
     })
     .await;
-    let r = bounded(run_yaml(&one_case(CASE), &url, Setup::default())).await;
-    assert_fails(&r, CheckKind::Transport, Level::Must, "connection broke");
+    let result = bounded(runner::run(
+        &suite(&one_case(CASE)),
+        &Selection::default(),
+        options(&url, client(Duration::from_millis(300), 8 << 20), 1),
+        |_| {},
+    ))
+    .await;
+    match result {
+        Err(RunError::Unreachable { reason, .. }) => {
+            assert!(
+                reason.contains("no complete answer within 300 ms"),
+                "{reason}"
+            );
+        }
+        other => panic!(
+            "expected Unreachable, got {:?}",
+            other.map(|r| r.cases.len())
+        ),
+    }
 }
 
 #[tokio::test]
-async fn garbage_instead_of_http() {
-    let url = raw(|mut socket, _| async move {
-        let _ = socket.write_all(b"garbage garbage\r\n\r\n").await;
-    })
-    .await;
-    let r = bounded(run_yaml(&one_case(CASE), &url, Setup::default())).await;
-    assert_fails(&r, CheckKind::Transport, Level::Must, "connection broke");
+async fn a_body_that_trickles_in_times_out() {
+    let url = raw(misbehave).await;
+    let r = bounded(run_yaml(&case_for("/drip"), &url, short_timeout())).await;
+    assert_fails(
+        &r,
+        CheckKind::Transport,
+        Level::Must,
+        "no complete answer within 300 ms",
+    );
+}
+
+#[tokio::test]
+async fn broken_connections() {
+    let url = raw(misbehave).await;
+    for path in ["/reset", "/close", "/garbage", "/headers"] {
+        let r = bounded(run_yaml(&case_for(path), &url, Setup::default())).await;
+        assert_fails(&r, CheckKind::Transport, Level::Must, "connection broke");
+        assert_eq!(r.exchanges.len(), 1, "{path}: the exchange is recorded");
+    }
 }
 
 #[tokio::test]
@@ -115,9 +353,12 @@ async fn a_huge_body_is_cut_at_the_cap() {
         body: format!("{{\"items\": [], \"pad\": \"{}\"}}", "x".repeat(5 << 20)).into_bytes(),
     })
     .await;
-    let mut setup = Setup::default();
-    setup.client.max_body_bytes = 64 << 10;
-    let r = bounded(run_yaml(&one_case(CASE), &url, setup)).await;
+    let r = bounded(run_yaml(
+        &one_case(CASE),
+        &url,
+        setup(Duration::from_secs(5), 64 << 10),
+    ))
+    .await;
     assert_fails(
         &r,
         CheckKind::Json,
@@ -130,87 +371,383 @@ async fn a_huge_body_is_cut_at_the_cap() {
 
 #[tokio::test]
 async fn an_endless_body_stops_at_the_cap() {
-    let url = raw(|mut socket, _| async move {
-        let _ = socket
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
-            .await;
-        let chunk = format!("{:x}\r\n{}\r\n", 8192, "[".repeat(8192));
-        while socket.write_all(chunk.as_bytes()).await.is_ok() {}
-    })
+    let url = raw(misbehave).await;
+    let started = std::time::Instant::now();
+    let r = bounded(run_yaml(
+        &case_for("/endless"),
+        &url,
+        setup(Duration::from_secs(5), 256 << 10),
+    ))
     .await;
-    let mut setup = Setup::default();
-    setup.client.max_body_bytes = 256 << 10;
-    let r = bounded(run_yaml(&one_case(CASE), &url, setup)).await;
-    assert_fails(&r, CheckKind::Json, Level::Must, "larger than the size cap");
+    assert_fails(
+        &r,
+        CheckKind::Json,
+        Level::Must,
+        "larger than the size cap and was cut after 262144 bytes",
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "stopped at the cap, not at the 5 s timeout"
+    );
 }
 
 #[tokio::test]
 async fn bodies_that_are_not_json() {
-    for (body, fragment) in [
-        (b"{\"items\": [".to_vec(), "not valid JSON"),
-        (vec![b'{', 0xff, 0xfe, b'}'], "not valid UTF-8"),
-        (Vec::new(), "the body is empty"),
-        (b"<html>oops</html>".to_vec(), "not valid JSON"),
+    let url = raw(misbehave).await;
+    for (path, fragment) in [
+        ("/badjson", "the body is not valid JSON: EOF while parsing"),
+        (
+            "/utf8",
+            "the body is not valid UTF-8 (invalid byte at offset 1)",
+        ),
+        ("/empty", "the body is empty"),
+        (
+            "/deep",
+            "the body is not valid JSON: recursion limit exceeded",
+        ),
     ] {
-        let url = fake(move |_, _| Answer {
-            status: 200,
-            headers: vec![("content-type", "application/json".into())],
-            body: body.clone(),
-        })
-        .await;
-        let r = bounded(run_yaml(&one_case(CASE), &url, Setup::default())).await;
+        let r = bounded(run_yaml(&case_for(path), &url, Setup::default())).await;
         assert_fails(&r, CheckKind::Json, Level::Must, fragment);
+        let detail = failed(&r, CheckKind::Json)
+            .detail
+            .clone()
+            .unwrap_or_default();
+        assert!(
+            detail.starts_with("status 200, Content-Type \"application/json\""),
+            "{path}: the detail shows what came: {detail}"
+        );
+        // The status was right; only the body is at fault.
+        assert!(
+            r.checks
+                .iter()
+                .any(|c| c.kind == CheckKind::Status && !c.failed()),
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
+async fn an_html_error_page_fails_the_status_check() {
+    let url = raw(misbehave).await;
+    let r = bounded(run_yaml(&case_for("/html500"), &url, Setup::default())).await;
+    let check = failed(&r, CheckKind::Status);
+    assert_eq!(
+        check.message, "status 500 where 200 was expected",
+        "no error name or message to quote"
+    );
+    assert_eq!(r.verdict, Verdict::Fail);
+}
+
+#[tokio::test]
 async fn redirects_are_reported_not_followed() {
-    let url = fake(|_, _| {
-        Answer::json(302, serde_json::json!({})).header("location", "http://127.0.0.1:1/elsewhere")
-    })
-    .await;
-    let r = bounded(run_yaml(&one_case(CASE), &url, Setup::default())).await;
+    let url = raw(misbehave).await;
+    let r = bounded(run_yaml(&case_for("/redirect"), &url, Setup::default())).await;
     assert_fails(
         &r,
         CheckKind::Status,
         Level::Must,
         "status 302 where 200 was expected",
     );
+    assert_eq!(r.exchanges.len(), 1);
+    let response = r.exchanges[0].outcome.as_ref().expect("a response");
+    assert_eq!(
+        response.header("location"),
+        Some("http://127.0.0.1:9/elsewhere")
+    );
 }
 
 #[tokio::test]
-async fn one_broken_answer_does_not_stop_the_run() {
+async fn nonsense_items_fail_the_schema_without_panics() {
+    let nonsense = json!([1, "x", null, [], {}, {"jobId": {"nested": true}, "createdAt": 7}]);
+    let items = nonsense.clone();
+    let url =
+        fake(move |_, _| Answer::json(200, json!({ "items": items, "nextToken": null }))).await;
+    let r = bounded(run_yaml(
+        &one_case(
+            "    request: {body: {maxResults: 1, sortCriteria: {attributeName: name, orderBy: DESC}, filterCriteria: {includes: [{key: jobType, comparator: EQ, values: [ONE_TIME]}]}}}\n    expect: {semantics: [sort, filter, page_size], snapshot: true}\n",
+        ),
+        &url,
+        Setup::default(),
+    ))
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::Schema,
+        Level::Must,
+        "body is not a valid ListClassificationJobsResponse: at /items/0 (type)",
+    );
+    assert_fails(
+        &r,
+        CheckKind::PageSize,
+        Level::Must,
+        "page 1 holds 6 jobs, more than maxResults 1",
+    );
+    assert_fails(&r, CheckKind::Filter, Level::Must, "6 of 6 job(s)");
+
+    // The same nonsense over a walk.
+    let items = nonsense;
+    let url = fake(move |_, _| Answer::json(200, json!({ "items": items }))).await;
+    let r = bounded(run_yaml(
+        &one_case(
+            "    steps:\n      - request: {body: {sortCriteria: {attributeName: createdAt, orderBy: ASC}}}\n        walk: {}\n        expect: {semantics: [sort, no_duplicates, complete]}\n",
+        ),
+        &url,
+        Setup::default(),
+    ))
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::Schema,
+        Level::Must,
+        "page 1 (of 1; 1 failing)",
+    );
+}
+
+#[tokio::test]
+async fn a_walk_that_breaks_halfway() {
+    // Page 1 is fine and points to page 2; page 2's connection is cut.
+    let url = raw(|mut socket, head| async move {
+        let _ = if head.to_ascii_lowercase().contains("content-length: 2\r\n") {
+            socket
+                .write_all(&http(
+                    "200 OK",
+                    "application/json",
+                    br#"{"items":[],"nextToken":"p2"}"#,
+                ))
+                .await
+        } else {
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{")
+                .await
+        };
+    })
+    .await;
+    let r = bounded(run_yaml(
+        &one_case("    steps:\n      - request: {}\n        walk: {}\n"),
+        &url,
+        Setup::default(),
+    ))
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::Transport,
+        Level::Must,
+        "page 2: connection broke",
+    );
+    assert_eq!(r.exchanges.len(), 2);
+}
+
+#[tokio::test]
+async fn walks_over_broken_listings() {
+    for (page2, kind, fragment) in [
+        (
+            Answer::error(500, "InternalServerException", "boom"),
+            CheckKind::Json,
+            "page 2: status 500, no `items` array; the walk cannot go on",
+        ),
+        (
+            Answer::json(200, json!({"items": [], "nextToken": 5})),
+            CheckKind::LastPage,
+            "page 2: nextToken is 5, neither a string nor null",
+        ),
+        (
+            Answer::json(200, json!({"items": {"jobId": "a"}})),
+            CheckKind::Json,
+            "page 2: status 200, no `items` array",
+        ),
+    ] {
+        let page2 = Arc::new(page2);
+        let url = fake(move |req, _| {
+            if req.get("nextToken").is_some() {
+                Answer {
+                    status: page2.status,
+                    headers: page2.headers.clone(),
+                    body: page2.body.clone(),
+                }
+            } else {
+                Answer::json(
+                    200,
+                    json!({"items": [job("a", "RUNNING", "2024-01-01T00:00:00Z")], "nextToken": "p2"}),
+                )
+            }
+        })
+        .await;
+        let r = bounded(run_yaml(
+            &one_case(
+                "    steps:\n      - request: {}\n        walk: {}\n        expect: {semantics: [no_duplicates]}\n",
+            ),
+            &url,
+            Setup::default(),
+        ))
+        .await;
+        assert_fails(&r, kind, Level::Must, fragment);
+        assert!(
+            !r.checks.iter().any(|c| c.kind == CheckKind::NoDuplicates),
+            "an unfinished walk is not judged as a whole"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_of_an_hour_is_capped() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let url = fake(move |_, _| {
+        if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+            Answer::error(429, "ThrottlingException", "later").header("retry-after", "3600")
+        } else {
+            Answer::json(200, json!({"items": []}))
+        }
+    })
+    .await;
+    let mut s = Setup::default();
+    s.client.retry = RetryPolicy {
+        max_retries: 2,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+    };
+    let started = std::time::Instant::now();
+    let r = bounded(run_yaml(&one_case(CASE), &url, s)).await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+    assert_eq!(r.exchanges[0].attempts, 2);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn throttling_forever_gives_up_after_the_retries() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let url = fake(move |_, _| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        Answer::error(429, "ThrottlingException", "later")
+    })
+    .await;
+    let mut s = Setup::default();
+    s.client.retry = RetryPolicy {
+        max_retries: 2,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+    };
+    let r = bounded(run_yaml(&one_case(CASE), &url, s)).await;
+    assert_fails(
+        &r,
+        CheckKind::Status,
+        Level::Must,
+        "status 429 where 200 was expected (ThrottlingException: later)",
+    );
+    assert_eq!(r.exchanges[0].attempts, 3);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+/// Every misbehaviour in one run: each case fails with its own reason, the
+/// well-behaved cases pass, and every report is there, in suite order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_run_survives_every_misbehaviour() {
+    let url = raw(misbehave).await;
+    let expected: &[(&str, Option<(CheckKind, &str)>)] = &[
+        ("ok-first", None),
+        (
+            "hang",
+            Some((CheckKind::Transport, "no complete answer within 1000 ms")),
+        ),
+        (
+            "drip",
+            Some((CheckKind::Transport, "no complete answer within 1000 ms")),
+        ),
+        ("close", Some((CheckKind::Transport, "connection broke"))),
+        ("reset", Some((CheckKind::Transport, "connection broke"))),
+        ("garbage", Some((CheckKind::Transport, "connection broke"))),
+        ("headers", Some((CheckKind::Transport, "connection broke"))),
+        ("huge", Some((CheckKind::Json, "larger than the size cap"))),
+        (
+            "endless",
+            Some((CheckKind::Json, "larger than the size cap")),
+        ),
+        ("badjson", Some((CheckKind::Json, "not valid JSON"))),
+        ("utf8", Some((CheckKind::Json, "not valid UTF-8"))),
+        ("empty", Some((CheckKind::Json, "the body is empty"))),
+        ("deep", Some((CheckKind::Json, "recursion limit exceeded"))),
+        (
+            "redirect",
+            Some((CheckKind::Status, "status 302 where 200 was expected")),
+        ),
+        (
+            "html500",
+            Some((CheckKind::Status, "status 500 where 200 was expected")),
+        ),
+        ("ok-last", None),
+    ];
+    let mut text = String::from("cases:\n");
+    for (id, _) in expected {
+        let path = if id.starts_with("ok-") {
+            "/jobs/list".to_string()
+        } else {
+            format!("/{id}")
+        };
+        text.push_str(&format!(
+            "  - id: {id}\n    verifies: x\n    level: must\n    request: {{path: {path}}}\n    expect: {{status: 200}}\n"
+        ));
+    }
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&seen);
+    let report = bounded(runner::run(
+        &suite(&text),
+        &Selection::default(),
+        options(&url, client(Duration::from_secs(1), 64 << 10), 4),
+        move |_: &CaseReport| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        },
+    ))
+    .await
+    .expect("the run starts: the probe gets an answer");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        expected.len(),
+        "progress per case"
+    );
+    let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+    let want: Vec<&str> = expected.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, want, "every report, in suite order");
+    for ((id, expectation), case) in expected.iter().zip(&report.cases) {
+        match expectation {
+            None => assert_eq!(case.verdict, Verdict::Pass, "{id}: {:#?}", case.checks),
+            Some((kind, fragment)) => {
+                let check = case
+                    .checks
+                    .iter()
+                    .find(|c| c.kind == *kind && c.failed())
+                    .unwrap_or_else(|| panic!("{id}: no failed {kind:?} in {:#?}", case.checks));
+                assert!(
+                    check.message.contains(fragment),
+                    "{id}: {:?} lacks {fragment:?}",
+                    check.message
+                );
+                assert_eq!(case.verdict, Verdict::Fail, "{id}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_case_does_not_stop_the_others() {
     // Drops the connection for /broken, answers an empty listing otherwise.
     let url = raw(|mut socket, head| async move {
-        if head.contains("/broken") {
-            return;
+        if path_of(&head) != "/broken" {
+            let _ = socket
+                .write_all(&http("200 OK", "application/json", EMPTY_LISTING))
+                .await;
         }
-        let _ = socket
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 12\r\n\r\n{\"items\":[]}")
-            .await;
     })
     .await;
     let text = "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {path: /broken}\n    expect: {status: 200}\n  - id: b\n    verifies: y\n    level: must\n    request: {}\n    expect: {status: 200}\n  - id: c\n    verifies: z\n    level: must\n    request: {}\n    expect: {jsonpath: [{path: \"$.nope\", exists: true}]}\n";
-    let suite = load(
-        &[SourceFile {
-            name: "cases/t.yaml".into(),
-            text: text.into(),
-        }],
-        SchemaSet::embedded().expect("schemas"),
-    )
-    .expect("load");
-    let options = RunOptions {
-        target: url,
-        client: ClientOptions::default(),
-        concurrency: 3,
-        fixture: None,
-        faults: false,
-        snapshots: None,
-        redact: Vec::new(),
-    };
-    let report = bounded(runner::run(&suite, &Selection::default(), options, |_| {}))
-        .await
-        .expect("runs");
+    let report = bounded(runner::run(
+        &suite(text),
+        &Selection::default(),
+        options(&url, ClientOptions::default(), 3),
+        |_| {},
+    ))
+    .await
+    .expect("runs");
     let verdicts: Vec<(&str, &Verdict)> = report
         .cases
         .iter()
@@ -224,38 +761,9 @@ async fn one_broken_answer_does_not_stop_the_run() {
             ("c", &Verdict::Fail)
         ]
     );
-}
-
-#[tokio::test]
-async fn an_unreachable_target_stops_the_run_before_it_starts() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    drop(listener);
-    let suite = load(
-        &[SourceFile {
-            name: "cases/t.yaml".into(),
-            text: one_case(CASE),
-        }],
-        SchemaSet::embedded().expect("schemas"),
-    )
-    .expect("load");
-    let options = RunOptions {
-        target: url.clone(),
-        client: ClientOptions::default(),
-        concurrency: 1,
-        fixture: None,
-        faults: false,
-        snapshots: None,
-        redact: Vec::new(),
-    };
-    match bounded(runner::run(&suite, &Selection::default(), options, |_| {})).await {
-        Err(RunError::Unreachable { url: u, reason }) => {
-            assert_eq!(u, url);
-            assert!(reason.contains("Connection refused"), "{reason}");
-        }
-        other => panic!(
-            "expected Unreachable, got {:?}",
-            other.map(|r| r.cases.len())
-        ),
-    }
+    assert!(
+        failed(&report.cases[0], CheckKind::Transport)
+            .message
+            .contains("connection broke")
+    );
 }

@@ -133,7 +133,8 @@ pub struct Step {
     #[serde(default)]
     pub expect: Expect,
     /// Values taken from this step's answer for later steps: variable name
-    /// to JSONPath. A later request uses `${name}` in any string.
+    /// to JSONPath. A later request uses `${name}` in any string. On a walk
+    /// the JSONPath applies to the whole listing, `{"items": [...]}`.
     #[serde(default)]
     pub capture: BTreeMap<String, Spanned<String>>,
 }

@@ -1073,11 +1073,20 @@ pub fn no_duplicates_check(pages: &[Vec<Value>], level: Level) -> CheckResult {
     )
 }
 
+fn multiset(ids: &[String]) -> std::collections::BTreeMap<&str, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for id in ids {
+        *m.entry(id.as_str()).or_default() += 1;
+    }
+    m
+}
+
 /// The walk's jobs must be the same multiset as the reference walk's.
 pub fn complete_check(walked: &[Value], reference: &[Value], level: Level) -> CheckResult {
-    let key = |j: &Value| {
-        j.get("jobId")
-            .map_or_else(|| j.to_string(), Value::to_string)
+    let key = |j: &Value| match j.get("jobId") {
+        Some(Value::String(id)) => id.clone(),
+        Some(other) => other.to_string(),
+        None => j.to_string(),
     };
     let mut a: Vec<String> = walked.iter().map(key).collect();
     let mut b: Vec<String> = reference.iter().map(key).collect();
@@ -1093,19 +1102,37 @@ pub fn complete_check(walked: &[Value], reference: &[Value], level: Level) -> Ch
             ),
         );
     }
-    let sa: HashSet<&String> = a.iter().collect();
-    let sb: HashSet<&String> = b.iter().collect();
-    let missing: Vec<&&String> = sb.difference(&sa).take(5).collect();
-    let extra: Vec<&&String> = sa.difference(&sb).take(5).collect();
+    let (ca, cb) = (multiset(&a), multiset(&b));
+    let list = |ids: Vec<&str>| {
+        let shown: Vec<&str> = ids.iter().take(5).copied().collect();
+        let more = ids.len().saturating_sub(5);
+        if ids.is_empty() {
+            "none".to_string()
+        } else if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let missing: Vec<&str> = cb
+        .iter()
+        .filter(|(id, n)| ca.get(*id).copied().unwrap_or(0) < **n)
+        .map(|(id, _)| *id)
+        .collect();
+    let extra: Vec<&str> = ca
+        .iter()
+        .filter(|(id, n)| cb.get(*id).copied().unwrap_or(0) < **n)
+        .map(|(id, _)| *id)
+        .collect();
     CheckResult::fail(
         CheckKind::Complete,
         level,
         format!(
-            "the pages hold {} job(s), the reference listing {}; missing {:?}, extra {:?}",
+            "the pages hold {} job(s), the reference listing {}; missing: {}; extra or repeated: {}",
             a.len(),
             b.len(),
-            missing,
-            extra
+            list(missing),
+            list(extra)
         ),
     )
 }

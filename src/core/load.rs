@@ -447,6 +447,31 @@ fn check_case(file: &SourceFile, case: &Case, schemas: &SchemaSet) -> Vec<Diagno
                 .help("`body` is JSON written as YAML; `raw` is sent byte for byte; pick one"),
             );
         }
+        if step.walk.is_some() {
+            let e = &step.expect;
+            let unsupported: Vec<&str> = [
+                ("body", e.body.is_some()),
+                ("body_subset", e.body_subset.is_some()),
+                ("any_of", !e.any_of.is_empty()),
+            ]
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(name, _)| *name)
+            .collect();
+            if !unsupported.is_empty() {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        &case.id,
+                        format!(
+                            "{label}: `{}` cannot be checked on a page walk",
+                            unsupported.join("`, `")
+                        ),
+                    )
+                    .help("a walk judges pages with status, schema, headers, jsonpath, semantics, oracle and snapshot; put body checks on a request step"),
+                );
+            }
+        }
         if step.walk.as_ref().is_some_and(|w| w.max_pages == 0) {
             out.push(
                 Diagnostic::spanned(

@@ -401,7 +401,15 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
             case.id().to_string()
         };
         let go_on = if step.walk.is_some() {
-            run_walk(step, c.level, shared, &vars, &mut report, &snapshot_name).await
+            run_walk(
+                step,
+                c.level,
+                shared,
+                &mut vars,
+                &mut report,
+                &snapshot_name,
+            )
+            .await
         } else {
             run_step(
                 step,
@@ -542,12 +550,14 @@ async fn run_step(
             level,
         ));
     }
-    capture(step, &response, vars, level, report)
+    capture(step, response.json().ok(), vars, level, report)
 }
 
+/// Applies a step's captures to `body`: the answer of a request step, or
+/// the whole listing (`{"items": [...]}`) of a walk.
 fn capture(
     step: &Step,
-    response: &HttpResponse,
+    body: Option<Value>,
     vars: &mut BTreeMap<String, Value>,
     level: Level,
     report: &mut CaseReport,
@@ -555,7 +565,6 @@ fn capture(
     if step.capture.is_empty() {
         return true;
     }
-    let body = response.json().ok();
     for (name, path) in &step.capture {
         let found = body.as_ref().and_then(|b| {
             serde_json_path::JsonPath::parse(&path.value)
@@ -617,7 +626,7 @@ async fn run_walk(
     step: &Step,
     level: Level,
     shared: &Shared,
-    vars: &BTreeMap<String, Value>,
+    vars: &mut BTreeMap<String, Value>,
     report: &mut CaseReport,
     snapshot_name: &str,
 ) -> bool {
@@ -730,7 +739,13 @@ async fn run_walk(
                 level,
                 "snapshots are not compared in this run",
             ));
-            return true;
+            return capture(
+                step,
+                Some(serde_json::json!({ "items": all })),
+                vars,
+                level,
+                report,
+            );
         };
         // The page count is left out: a server may return fewer jobs than
         // maxResults per page, so only the jobs themselves are fixed.
@@ -742,11 +757,22 @@ async fn run_walk(
             .checks
             .push(store.compare(snapshot_name, &report.file, &normalised, level));
     }
-    true
+    capture(
+        step,
+        Some(serde_json::json!({ "items": all })),
+        vars,
+        level,
+        report,
+    )
 }
 
-/// Fetches every page. Page-level checks are merged per kind so that a walk
-/// of 1000 pages reports one line per kind, naming the first failing page.
+/// Fetches every page. Page-level checks are merged per assertion, so a
+/// walk of 1000 pages reports one line per assertion naming the first
+/// failing page and how many pages failed it.
+///
+/// Only the first two pages and the last one (the failing one, when the
+/// walk breaks) are recorded as exchanges: a long walk would otherwise
+/// swell reports with near-identical pages.
 async fn walk_pages(
     shared: &Shared,
     first: &HttpRequest,
@@ -756,20 +782,22 @@ async fn walk_pages(
     page_expect: &Expect,
     report: &mut CaseReport,
 ) -> Option<Vec<Vec<Value>>> {
+    const RECORDED_HEAD: usize = 2;
     let mut pages: Vec<Vec<Value>> = Vec::new();
-    let mut merged: Vec<(CheckResult, usize, usize)> = Vec::new(); // (first result, failing pages, first failing page)
+    let mut merged: Vec<Merged> = Vec::new();
     let mut body = request_json.clone();
     let mut request = first.clone();
-    loop {
+    let mut held_back: Option<Exchange> = None;
+    let outcome = loop {
         if pages.len() >= max_pages {
             report.checks.push(CheckResult::fail(
                 CheckKind::LastPage,
                 level,
                 format!("the listing did not end within {max_pages} pages; nextToken keeps coming"),
             ));
-            flush(merged, pages.len(), report);
-            return None;
+            break None;
         }
+        let page_number = pages.len() + 1;
         let exchange: Exchange = shared.client.send(request.clone(), true).await;
         let response = match &exchange.outcome {
             Ok(r) => r.clone(),
@@ -777,40 +805,44 @@ async fn walk_pages(
                 report.checks.push(CheckResult::fail(
                     CheckKind::Transport,
                     level,
-                    format!("page {}: {e}", pages.len() + 1),
+                    format!("page {page_number}: {e}"),
                 ));
-                shared.record(report, exchange);
-                flush(merged, pages.len(), report);
-                return None;
+                held_back = Some(exchange);
+                break None;
             }
         };
-        // Keep the first exchanges and the last one; a long walk would
-        // otherwise swell reports with thousands of near-identical pages.
-        if report.exchanges.len() < 3 {
+        if page_number <= RECORDED_HEAD {
             shared.record(report, exchange);
+        } else {
+            held_back = Some(exchange);
         }
-        let page_number = pages.len() + 1;
         let ctx = Context {
             level,
             schemas: shared.schemas,
             request: Some(&body),
             fixture: None,
         };
-        for result in check::evaluate(page_expect, &ctx, &response) {
-            match merged.iter_mut().find(|(r, _, _)| r.kind == result.kind) {
+        let results = check::evaluate(page_expect, &ctx, &response);
+        for (position, result) in results.into_iter().enumerate() {
+            match merged
+                .iter_mut()
+                .find(|m| m.position == position && m.result.kind == result.kind)
+            {
                 Some(entry) => {
                     if result.failed() {
-                        if entry.1 == 0 {
-                            entry.0 = result;
-                            entry.2 = page_number;
+                        if entry.failing_pages == 0 {
+                            entry.result = result;
+                            entry.first_failing = page_number;
                         }
-                        entry.1 += 1;
+                        entry.failing_pages += 1;
                     }
                 }
-                None => {
-                    let failing = usize::from(result.failed());
-                    merged.push((result, failing, page_number));
-                }
+                None => merged.push(Merged {
+                    position,
+                    failing_pages: usize::from(result.failed()),
+                    first_failing: page_number,
+                    result,
+                }),
             }
         }
         let parsed = response.json().ok();
@@ -823,8 +855,8 @@ async fn walk_pages(
                     response.status
                 ),
             ));
-            flush(merged, page_number, report);
-            return None;
+            pages.push(Vec::new());
+            break None;
         };
         pages.push(items.clone());
         match parsed.as_ref().and_then(|b| b.get("nextToken")) {
@@ -832,29 +864,41 @@ async fn walk_pages(
                 body["nextToken"] = Value::String(token.clone());
                 request.body = body.to_string().into_bytes();
             }
-            None | Some(Value::Null) => break,
+            None | Some(Value::Null) => break Some(()),
             Some(other) => {
                 report.checks.push(CheckResult::fail(
                     CheckKind::LastPage,
                     level,
                     format!("page {page_number}: nextToken is {other}, neither a string nor null"),
                 ));
-                flush(merged, page_number, report);
-                return None;
+                break None;
             }
         }
+    };
+    if let Some(exchange) = held_back {
+        shared.record(report, exchange);
     }
-    let count = pages.len();
-    flush(merged, count, report);
-    Some(pages)
+    flush(merged, pages.len(), report);
+    outcome.map(|()| pages)
 }
 
-fn flush(merged: Vec<(CheckResult, usize, usize)>, pages: usize, report: &mut CaseReport) {
-    for (mut result, failing, first) in merged {
+/// One page-level check, merged over the pages of a walk.
+struct Merged {
+    /// Its place among the page's results: several checks of one kind
+    /// (several JSONPath assertions, say) stay apart.
+    position: usize,
+    result: CheckResult,
+    failing_pages: usize,
+    first_failing: usize,
+}
+
+fn flush(merged: Vec<Merged>, pages: usize, report: &mut CaseReport) {
+    for m in merged {
+        let mut result = m.result;
         if result.outcome == Outcome::Fail {
             result.message = format!(
-                "page {first} (of {pages}; {failing} failing): {}",
-                result.message
+                "page {} (of {pages}; {} failing): {}",
+                m.first_failing, m.failing_pages, result.message
             );
         } else if result.outcome == Outcome::Pass {
             result.message = format!("all {pages} page(s): {}", result.message);

@@ -1193,3 +1193,34 @@ fn openapi_responses_are_the_documented_ones() {
         assert!(schemas().contains(shape), "{shape} is embedded");
     }
 }
+
+#[test]
+fn times_are_in_utc() {
+    let set = SchemaSet::embedded().expect("schemas");
+    for (shape, member) in [
+        ("JobSummary", "createdAt"),
+        ("UserPausedDetails", "jobPausedAt"),
+        ("UserPausedDetails", "jobExpiresAt"),
+    ] {
+        for ok in [
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00.5z",
+            "2024-01-01T00:00:00+00:00",
+        ] {
+            let v = set
+                .validate(shape, &serde_json::json!({ member: ok }))
+                .expect("shape");
+            assert!(v.is_empty(), "{shape}.{member} = {ok}: {v:?}");
+        }
+        let v = set
+            .validate(
+                shape,
+                &serde_json::json!({ member: "2024-01-01T02:00:00+02:00" }),
+            )
+            .expect("shape");
+        assert!(
+            v.iter().any(|x| x.keyword == "pattern"),
+            "{shape}.{member}: an offset other than UTC is refused: {v:?}"
+        );
+    }
+}

@@ -12,7 +12,7 @@
 //! from shape errors (see `docs/contract.md`).
 
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 /// Base URI the embedded schemas are registered under. It is never fetched.
@@ -150,7 +150,7 @@ impl SchemaSet {
                 name: shape.to_string(),
                 known: self.names().collect::<Vec<_>>().join(", "),
             })?;
-        Ok(validator
+        let mut found: Vec<Violation> = validator
             .iter_errors(instance)
             .map(|e| {
                 let schema_path = e.schema_path().to_string();
@@ -167,6 +167,19 @@ impl SchemaSet {
                     message: e.to_string(),
                 }
             })
-            .collect())
+            .collect();
+        // A bad date-time breaks both `format` and the UTC `pattern`; the
+        // format message ("not a date-time") is the one a reader needs
+        // first, so at any one location a `pattern` finding goes last.
+        let first_seen: HashMap<String, usize> =
+            found
+                .iter()
+                .enumerate()
+                .fold(HashMap::new(), |mut seen, (i, v)| {
+                    seen.entry(v.instance_path.clone()).or_insert(i);
+                    seen
+                });
+        found.sort_by_key(|v| (first_seen[&v.instance_path], v.keyword == "pattern"));
+        Ok(found)
     }
 }

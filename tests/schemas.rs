@@ -713,6 +713,12 @@ fn bucket_criteria_cases() -> Vec<Case> {
         ),
         bad(
             "SimpleCriterionForJob",
+            json!({"comparator": "GT"}),
+            "enum",
+            "/comparator",
+        ),
+        bad(
+            "SimpleCriterionForJob",
             json!({"tagValues": []}),
             "additionalProperties",
             "",
@@ -728,6 +734,12 @@ fn bucket_criteria_cases() -> Vec<Case> {
         bad(
             "TagCriterionForJob",
             json!({"comparator": "ne"}),
+            "enum",
+            "/comparator",
+        ),
+        bad(
+            "TagCriterionForJob",
+            json!({"comparator": "CONTAINS"}),
             "enum",
             "/comparator",
         ),

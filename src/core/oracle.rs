@@ -290,11 +290,12 @@ pub fn compare_listing(
                     if allowed.len() > 5 { ", …" } else { "" }
                 ));
             };
-            if *want != item {
+            let (want, got) = (canonical(want), canonical(item));
+            if want != got {
                 return Err(format!(
                     "position {position}: job {} differs from the fixture: {}",
                     id(item),
-                    first_difference(want, item, "")
+                    first_difference(&want, &got, "")
                 ));
             }
         }
@@ -305,6 +306,57 @@ pub fn compare_listing(
         at = end;
     }
     Ok(())
+}
+
+/// The members whose values are date-times in an answer.
+const DATE_TIME_MEMBERS: [&str; 3] = ["createdAt", "jobPausedAt", "jobExpiresAt"];
+
+/// A job as any correct server may spell it, reduced to one spelling.
+///
+/// Two freedoms the document leaves (docs/open-choices.md, OC-17 and
+/// OC-15) would otherwise make a correct answer differ from the fixture:
+/// a date-time may be written with any UTC spelling and precision, and a
+/// member without a value may be `null` or left out. Date-times that parse
+/// become UTC with milliseconds (nanoseconds if the instant needs them);
+/// `null` members are dropped. Everything else is kept as sent, so a value
+/// that is wrong still differs.
+pub fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    let v = match v.as_str() {
+                        Some(s) if DATE_TIME_MEMBERS.contains(&k.as_str()) => {
+                            canonical_instant(s).map_or_else(|| v.clone(), Value::String)
+                        }
+                        _ => canonical(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+fn canonical_instant(s: &str) -> Option<String> {
+    use time::macros::format_description;
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()?
+        .to_offset(time::UtcOffset::UTC);
+    let text = if t.nanosecond() % 1_000_000 == 0 {
+        t.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+    } else {
+        t.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
+        ))
+    };
+    text.ok()
 }
 
 /// Where two JSON values first differ, as a readable phrase.
@@ -334,5 +386,78 @@ fn first_difference(want: &Value, got: &Value, path: &str) -> String {
             "{} is {got}, the fixture has {want}",
             if path.is_empty() { "/" } else { path }
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn job(created: &str) -> Value {
+        json!({"jobId": "a", "name": "n", "createdAt": created,
+               "userPausedDetails": {"jobPausedAt": "2024-02-01T10:00:00.500Z"}})
+    }
+
+    #[test]
+    fn any_utc_spelling_of_the_fixture_instant_is_the_same_job() {
+        let fixture = job("2024-01-09T08:43:00.045Z");
+        for spelling in [
+            "2024-01-09T08:43:00.045Z",
+            "2024-01-09T08:43:00.045+00:00",
+            "2024-01-09T08:43:00.045000z",
+        ] {
+            let mut got = job(spelling);
+            got["userPausedDetails"]["jobPausedAt"] = json!("2024-02-01T10:00:00.5+00:00");
+            assert_eq!(
+                compare_listing(&[vec![fixture.clone()]], &[got], true),
+                Ok(()),
+                "{spelling}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_different_instant_or_value_still_differs() {
+        let fixture = job("2024-01-09T08:43:00.045Z");
+        let err = compare_listing(
+            &[vec![fixture.clone()]],
+            &[job("2024-01-09T08:43:00.046Z")],
+            true,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("/createdAt is \"2024-01-09T08:43:00.046Z\""),
+            "{err}"
+        );
+        let mut renamed = fixture.clone();
+        renamed["name"] = json!("N");
+        let err = compare_listing(&[vec![fixture]], &[renamed], true).unwrap_err();
+        assert!(err.contains("/name is \"N\""), "{err}");
+    }
+
+    #[test]
+    fn a_null_member_counts_as_absent_but_a_missing_one_is_reported() {
+        let fixture = job("2024-01-09T08:43:00.045Z");
+        let mut with_null = fixture.clone();
+        with_null["userPausedDetails"]["jobImminentExpirationHealthEventArn"] = Value::Null;
+        assert_eq!(
+            compare_listing(&[vec![fixture.clone()]], &[with_null], true),
+            Ok(())
+        );
+        let mut without = fixture.clone();
+        without.as_object_mut().map(|o| o.remove("name"));
+        let err = compare_listing(&[vec![fixture]], &[without], true).unwrap_err();
+        assert!(err.contains("member /name is missing"), "{err}");
+    }
+
+    #[test]
+    fn canonical_keeps_what_is_not_a_date_time() {
+        let v = json!({"name": "2024-01-09T08:43:00.045+00:00", "createdAt": "yesterday"});
+        assert_eq!(canonical(&v), v);
+        assert_eq!(
+            canonical(&json!({"createdAt": "2024-01-09T08:43:00.000000001Z"})),
+            json!({"createdAt": "2024-01-09T08:43:00.000000001Z"})
+        );
     }
 }

@@ -15,10 +15,13 @@ pub const REDACTED_TOKEN: &str = "[nextToken]";
 /// Rewrites a response body so that it is the same for every correct
 /// server:
 ///
-/// - a `nextToken` string becomes [`REDACTED_TOKEN`]; `null` or an absent
-///   token stays as it is, because "is there a next page" is part of the
-///   contract, and a token that is not a string is left visible so that the
-///   snapshot still shows the fault;
+/// - a `nextToken` string becomes [`REDACTED_TOKEN`]; a `null` token is
+///   dropped, since it means the same as an absent one ("no next page", which
+///   is part of the contract), and a token that is neither is left visible so
+///   that the snapshot still shows the fault;
+/// - each job is put in the oracle's [canonical](oracle::canonical) spelling:
+///   date-times in UTC with milliseconds, `null` members dropped, since the
+///   document leaves both spellings open;
 /// - `items` is put into a canonical order wherever the document leaves the
 ///   order open. With a complete sort (attribute and direction) the order
 ///   between tie groups is fixed by the document and kept as listed, so a
@@ -34,10 +37,16 @@ pub const REDACTED_TOKEN: &str = "[nextToken]";
 /// Snapshot cases should avoid such pages (or walk every page).
 pub fn normalise(body: &Value, request: Option<&Value>) -> Value {
     let mut out = body.clone();
-    if let Some(token) = out.get_mut("nextToken")
-        && token.is_string()
-    {
-        *token = Value::String(REDACTED_TOKEN.into());
+    if let Some(members) = out.as_object_mut() {
+        match members.get("nextToken") {
+            Some(Value::String(_)) => {
+                members.insert("nextToken".into(), Value::String(REDACTED_TOKEN.into()));
+            }
+            Some(Value::Null) => {
+                members.remove("nextToken");
+            }
+            _ => {}
+        }
     }
     // An unreadable request (or none) predicts no order, like a request
     // without a sort.
@@ -46,6 +55,9 @@ pub fn normalise(body: &Value, request: Option<&Value>) -> Value {
         .and_then(|q| q.sort)
         .map(|(attribute, _)| attribute);
     if let Some(Value::Array(items)) = out.get_mut("items") {
+        for item in items.iter_mut() {
+            *item = oracle::canonical(item);
+        }
         match attribute {
             // Direction does not matter: a run of equal jobs is a tie group
             // whether the listing ascends or descends.
@@ -272,15 +284,28 @@ mod tests {
     }
 
     #[test]
-    fn only_a_token_string_is_redacted() {
+    fn a_token_string_is_redacted_and_a_null_one_dropped() {
         let n = normalise(&json!({"items": [], "nextToken": "opaque-123"}), None);
         assert_eq!(n, json!({"items": [], "nextToken": "[nextToken]"}));
         let n = normalise(&json!({"items": [], "nextToken": null}), None);
-        assert_eq!(n, json!({"items": [], "nextToken": null}));
+        assert_eq!(
+            n,
+            json!({"items": []}),
+            "null and absent both mean no next page"
+        );
         let n = normalise(&json!({"items": []}), None);
         assert_eq!(n, json!({"items": []}), "an absent token stays absent");
         let n = normalise(&json!({"nextToken": 7}), None);
         assert_eq!(n, json!({"nextToken": 7}), "a wrong type stays visible");
+    }
+
+    #[test]
+    fn jobs_are_spelled_canonically() {
+        let plain = json!({"items": [{"jobId": "a", "createdAt": "2024-01-09T08:43:00.045Z"}]});
+        let other = json!({"items": [{"jobId": "a", "createdAt": "2024-01-09T08:43:00.045+00:00",
+                                      "userPausedDetails": null}]});
+        assert_eq!(normalise(&other, None), plain);
+        assert_eq!(normalise(&plain, None), plain);
     }
 
     #[test]

@@ -59,6 +59,43 @@ enum Mutant {
     ItemsAbsent,
     WrongContentType,
     ThrottlingWrongStatus,
+    NameWildcards,
+    CreatedAtComparedAsText,
+}
+
+/// A server that is correct but makes other choices where the document
+/// leaves them open (docs/open-choices.md). No must or should case may fail
+/// against one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    /// OC-17: `+00:00` instead of `Z`.
+    DatesWithOffset,
+    /// OC-20, LCJ-PAGE-003: `null` where the reference server leaves a member out.
+    NullsForAbsentMembers,
+    /// OC-19: pages hold about half of `maxResults`.
+    HalfFilledPages,
+    /// OC-2: `maxResults` above 50 is capped at 50.
+    CappedAt50,
+    /// OC-5: ties in the opposite order.
+    TiesReversed,
+    /// OC-3, OC-4: without a sort, by name descending; without a direction, DESC.
+    OtherDefaultOrder,
+}
+
+const CHOICES: &[Choice] = &[
+    Choice::DatesWithOffset,
+    Choice::NullsForAbsentMembers,
+    Choice::HalfFilledPages,
+    Choice::CappedAt50,
+    Choice::TiesReversed,
+    Choice::OtherDefaultOrder,
+];
+
+/// What the middleware does to the reference server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Faulty(Mutant),
+    Different(Choice),
 }
 
 const ALL: &[Mutant] = &[
@@ -94,10 +131,12 @@ const ALL: &[Mutant] = &[
     Mutant::ItemsAbsent,
     Mutant::WrongContentType,
     Mutant::ThrottlingWrongStatus,
+    Mutant::NameWildcards,
+    Mutant::CreatedAtComparedAsText,
 ];
 
 struct MutantState {
-    mutant: Option<Mutant>,
+    variant: Option<Variant>,
     /// For paging defects: the last job of the page each token was issued with.
     last_of_page: Mutex<HashMap<String, Value>>,
 }
@@ -160,6 +199,50 @@ fn mutate_request(m: Mutant, body: &mut Value) {
         Mutant::MaxResultsIgnored => {
             obj.remove("maxResults");
         }
+        // A name filter handed to SQL LIKE unescaped: a value made only of
+        // `_` and `%` then matches every non-empty name, as if the term
+        // were not there.
+        Mutant::NameWildcards => {
+            for side in ["includes", "excludes"] {
+                if let Some(terms) = obj
+                    .get_mut("filterCriteria")
+                    .and_then(|f| f.get_mut(side))
+                    .and_then(Value::as_array_mut)
+                {
+                    terms.retain(|t| {
+                        let wildcard_only = t.get("key").and_then(Value::as_str) == Some("name")
+                            && matches!(
+                                t.get("comparator").and_then(Value::as_str),
+                                Some("CONTAINS" | "STARTS_WITH")
+                            )
+                            && t.get("values").and_then(Value::as_array).is_some_and(|v| {
+                                v.iter().all(|v| {
+                                    v.as_str()
+                                        .is_some_and(|s| s.chars().all(|c| c == '_' || c == '%'))
+                                })
+                            });
+                        side == "excludes" || !wildcard_only
+                    });
+                }
+            }
+        }
+        // Date-times compared as text: `...:11Z` sorts after every
+        // `...:11.xxxZ`, which for millisecond data is the instant `...:11.999Z`.
+        Mutant::CreatedAtComparedAsText => each_term(body, |t| {
+            if t.get("key").and_then(Value::as_str) != Some("createdAt") {
+                return;
+            }
+            if let Some(values) = t.get_mut("values").and_then(Value::as_array_mut) {
+                for v in values.iter_mut() {
+                    if let Some(s) = v.as_str()
+                        && !s.contains('.')
+                        && let Some(whole) = s.strip_suffix('Z')
+                    {
+                        *v = json!(format!("{whole}.999Z"));
+                    }
+                }
+            }
+        }),
         Mutant::MaxResultsOffByOne => {
             if let Some(n) = obj.get("maxResults").and_then(Value::as_i64)
                 && n > 0
@@ -314,13 +397,110 @@ fn mutate_listing(m: Mutant, state: &MutantState, request: &Value, body: &mut Va
     }
 }
 
+fn choose_request(c: Choice, body: &mut Value) {
+    let Some(obj) = body.as_object_mut() else {
+        return;
+    };
+    match c {
+        Choice::HalfFilledPages | Choice::CappedAt50 => {
+            // Out-of-range values stay as they are: they must still be refused.
+            if let Some(n) = obj.get("maxResults").and_then(Value::as_i64)
+                && n > 1
+                && n <= i64::from(i32::MAX)
+            {
+                let fewer = if c == Choice::HalfFilledPages {
+                    n / 2 + n % 2
+                } else {
+                    n.min(50)
+                };
+                obj.insert("maxResults".into(), json!(fewer));
+            }
+        }
+        Choice::OtherDefaultOrder => {
+            let sort = obj
+                .entry("sortCriteria")
+                .or_insert_with(|| json!({"attributeName": "name", "orderBy": "DESC"}));
+            if let Some(sort) = sort.as_object_mut() {
+                sort.entry("attributeName").or_insert(json!("name"));
+                sort.entry("orderBy").or_insert(json!("DESC"));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn choose_listing(c: Choice, request: &Value, body: &mut Value) {
+    match c {
+        Choice::DatesWithOffset => {
+            fn respell(v: &mut Value) {
+                match v {
+                    Value::Object(members) => {
+                        for (k, v) in members.iter_mut() {
+                            match v {
+                                Value::String(s)
+                                    if ["createdAt", "jobPausedAt", "jobExpiresAt"]
+                                        .contains(&k.as_str()) =>
+                                {
+                                    if let Some(utc) = s.strip_suffix('Z') {
+                                        *s = format!("{utc}+00:00");
+                                    }
+                                }
+                                other => respell(other),
+                            }
+                        }
+                    }
+                    Value::Array(items) => items.iter_mut().for_each(respell),
+                    _ => {}
+                }
+            }
+            respell(body);
+        }
+        Choice::NullsForAbsentMembers => {
+            if let Some(o) = body.as_object_mut() {
+                o.entry("nextToken").or_insert(Value::Null);
+            }
+            each_job(body, |j| {
+                if let Some(details) = j
+                    .get_mut("userPausedDetails")
+                    .and_then(Value::as_object_mut)
+                {
+                    details
+                        .entry("jobImminentExpirationHealthEventArn")
+                        .or_insert(Value::Null);
+                }
+            });
+        }
+        Choice::TiesReversed => {
+            let Some(attribute) = request
+                .pointer("/sortCriteria/attributeName")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            else {
+                return;
+            };
+            if let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) {
+                for group in items.chunk_by_mut(|a, b| a.get(&attribute) == b.get(&attribute)) {
+                    group.reverse();
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 async fn middleware(
     State(state): State<Arc<MutantState>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(m) = state.mutant else {
-        return next.run(request).await;
+    let m = match state.variant {
+        None => return next.run(request).await,
+        Some(Variant::Faulty(m)) => Some(m),
+        Some(Variant::Different(_)) => None,
+    };
+    let choice = match state.variant {
+        Some(Variant::Different(c)) => Some(c),
+        _ => None,
     };
     let (mut parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
@@ -329,7 +509,12 @@ async fn middleware(
     let mut json_body: Option<Value> = serde_json::from_slice(&bytes).ok();
     let forwarded = match json_body.as_mut() {
         Some(v) => {
-            mutate_request(m, v);
+            if let Some(m) = m {
+                mutate_request(m, v);
+            }
+            if let Some(c) = choice {
+                choose_request(c, v);
+            }
             v.to_string().into_bytes()
         }
         None => bytes.to_vec(),
@@ -346,16 +531,22 @@ async fn middleware(
     let mut out: Option<Value> = serde_json::from_slice(&bytes).ok();
     let status = parts.status;
     if status == StatusCode::OK {
+        let request = json_body.as_ref().unwrap_or(&Value::Null);
         if let Some(b) = out.as_mut() {
-            mutate_listing(m, &state, json_body.as_ref().unwrap_or(&Value::Null), b);
+            if let Some(m) = m {
+                mutate_listing(m, &state, request, b);
+            }
+            if let Some(c) = choice {
+                choose_listing(c, request, b);
+            }
         }
-        if m == Mutant::WrongContentType {
+        if m == Some(Mutant::WrongContentType) {
             parts.headers.insert(
                 axum::http::header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain"),
             );
         }
-    } else {
+    } else if let Some(m) = m {
         match m {
             Mutant::BadInputAnswered500 if status == StatusCode::BAD_REQUEST => {
                 parts.status = StatusCode::INTERNAL_SERVER_ERROR;
@@ -390,10 +581,10 @@ async fn middleware(
     Response::from_parts(parts, Body::from(bytes))
 }
 
-async fn serve_variant(mutant: Option<Mutant>) -> (String, tokio::task::JoinHandle<()>) {
+async fn serve_variant(variant: Option<Variant>) -> (String, tokio::task::JoinHandle<()>) {
     let config = ServerConfig::embedded().expect("fixture").with_faults(true);
     let state = Arc::new(MutantState {
-        mutant,
+        variant,
         last_of_page: Mutex::new(HashMap::new()),
     });
     let app: Router =
@@ -463,7 +654,7 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
 
     let mut missed = Vec::new();
     for &mutant in ALL {
-        let (url, task) = serve_variant(Some(mutant)).await;
+        let (url, task) = serve_variant(Some(Variant::Faulty(mutant))).await;
         let report = run_suite(url).await;
         task.abort();
         // A deliberately faulty server's report, for looking at the HTML
@@ -509,4 +700,46 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
         "variants no case catches: {}",
         missed.join(", ")
     );
+}
+
+/// The other side of the bargain: a server that chooses differently where
+/// the document leaves the choice open passes every must and should case,
+/// and the info case that observes the choice reports the difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_that_choose_differently_where_the_document_is_open_still_pass() {
+    let mut wrong = Vec::new();
+    for &choice in CHOICES {
+        let (url, task) = serve_variant(Some(Variant::Different(choice))).await;
+        let report = run_suite(url).await;
+        task.abort();
+        let failed: Vec<String> = report
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail)
+            .map(|c| {
+                format!(
+                    "{choice:?}: {}: {}",
+                    c.id,
+                    c.failed_checks()
+                        .map(|k| k.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })
+            .collect();
+        let observed = report
+            .cases
+            .iter()
+            .filter(|c| c.observations().next().is_some())
+            .count();
+        println!(
+            "{choice:?}: {} must/should failure(s), {observed} info observation(s) differ",
+            failed.len()
+        );
+        wrong.extend(failed);
+        if observed == 0 && !matches!(choice, Choice::NullsForAbsentMembers) {
+            wrong.push(format!("{choice:?}: no info case noticed the other choice"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

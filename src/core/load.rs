@@ -166,7 +166,7 @@ pub fn load_with_requirements(
     let mut problems = Vec::new();
     let mut requirements = Vec::new();
     if let Some(file) = catalogue {
-        match serde_saphyr::from_str::<Catalogue>(&file.text) {
+        match serde_saphyr::from_str_with_options::<Catalogue>(&file.text, yaml_options()) {
             Ok(c) => {
                 problems.extend(check_catalogue(file, &c.requirements));
                 requirements = c.requirements;
@@ -300,11 +300,20 @@ fn trace(catalogue: &SourceFile, files: &[SourceFile], suite: &Suite) -> Vec<Dia
     out
 }
 
+/// How case files are read: YAML 1.2, so only `true` and `false` are
+/// booleans. A request body is untyped JSON, and under YAML 1.1 a filter
+/// value written `no`, `y` or `on` would be sent as a boolean: a case would
+/// silently test something other than what it says. Duplicate keys stay an
+/// error (the library's default).
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! { strict_booleans: true }
+}
+
 fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut suite = Suite::default();
     for file in files {
-        match serde_saphyr::from_str::<CaseFile>(&file.text) {
+        match serde_saphyr::from_str_with_options::<CaseFile>(&file.text, yaml_options()) {
             Ok(parsed) => {
                 for case in parsed.cases {
                     problems.extend(check_case(file, &case, schemas));
@@ -741,6 +750,19 @@ mod tests {
         let suite = suite.expect("loads");
         assert_eq!(suite.cases.len(), 1);
         assert_eq!(suite.cases[0].line, 2);
+    }
+
+    #[test]
+    fn yaml_1_1_words_are_text_and_only_true_false_are_booleans() {
+        let suite = load_text(
+            "cases:\n  - id: a\n    verifies: x\n    level: must\n    request:\n      body: {values: [no, y, on, off, yes, n, true, false]}\n",
+        )
+        .expect("loads");
+        let body = suite.cases[0].case.steps()[0].request.body.clone();
+        assert_eq!(
+            body,
+            Some(serde_json::json!({"values": ["no", "y", "on", "off", "yes", "n", true, false]}))
+        );
     }
 
     #[test]

@@ -212,7 +212,7 @@ fn fail(e: &RunError) -> ExitCode {
             );
             ExitCode::from(EXIT_USAGE)
         }
-        RunError::Unreachable { .. } => {
+        RunError::Unreachable { .. } | RunError::Untrusted { .. } => {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_UNREACHABLE)
         }

@@ -61,6 +61,8 @@ impl HttpResponse {
 pub enum TransportError {
     /// Nothing listens there, or the address cannot be reached.
     Connect(String),
+    /// The target's TLS certificate was not accepted.
+    Tls(String),
     /// No complete answer within the time limit (milliseconds).
     Timeout(u64),
     /// The connection broke while sending or receiving.
@@ -73,6 +75,7 @@ impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TransportError::Connect(e) => write!(f, "cannot connect: {e}"),
+            TransportError::Tls(e) => write!(f, "TLS verification failed: {e}"),
             TransportError::Timeout(ms) => write!(f, "no complete answer within {ms} ms"),
             TransportError::Broken(e) => write!(f, "connection broke: {e}"),
             TransportError::Request(e) => write!(f, "request could not be sent: {e}"),

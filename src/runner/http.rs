@@ -212,7 +212,9 @@ fn backoff(retry: RetryPolicy, attempt: u32, response: &HttpResponse) -> Duratio
 
 fn classify(e: reqwest::Error) -> TransportError {
     let text = chain(&e);
-    if e.is_connect() {
+    if let Some(tls) = tls_failure(&e) {
+        TransportError::Tls(tls)
+    } else if e.is_connect() {
         // The outer layers only repeat the URL; the root cause says what happened.
         TransportError::Connect(root_cause(&e))
     } else if e.is_timeout() {
@@ -222,6 +224,38 @@ fn classify(e: reqwest::Error) -> TransportError {
     } else {
         TransportError::Broken(text)
     }
+}
+
+/// The certificate problem behind an error, in words, if that is what it is.
+fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::{CertificateError, Error};
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(tls) = err.downcast_ref::<Error>() {
+            return Some(match tls {
+                Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+                    "the certificate is not signed by an authority this machine trusts (self-signed or private CA)".into()
+                }
+                Error::InvalidCertificate(
+                    CertificateError::Expired | CertificateError::ExpiredContext { .. },
+                ) => "the certificate has expired".into(),
+                Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
+                ) => "the certificate is not valid for this host name".into(),
+                other => other.to_string(),
+            });
+        }
+        // An io::Error's `source()` skips the error it wraps, which is
+        // where rustls puts its own (sometimes inside another io::Error).
+        current = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
 }
 
 fn root_cause(e: &dyn std::error::Error) -> String {

@@ -43,6 +43,10 @@ pub enum RunError {
     Target { url: String, reason: String },
     #[error("cannot reach the target {url}: {reason}. Is the server running and is the URL right?")]
     Unreachable { url: String, reason: String },
+    #[error(
+        "the target {url} is not trusted: {reason}. If it is a test server with its own certificate, add --insecure to skip verification"
+    )]
+    Untrusted { url: String, reason: String },
     #[error(transparent)]
     Client(#[from] http::ClientError),
     #[error("cannot start the embedded reference server: {0}")]
@@ -218,6 +222,10 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
     };
     match client.send(request, false).await.outcome {
         Ok(_) => Ok(()),
+        Err(TransportError::Tls(reason)) => Err(RunError::Untrusted {
+            url: target.to_string(),
+            reason,
+        }),
         Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
             Err(RunError::Unreachable {
                 url: target.to_string(),

@@ -626,26 +626,25 @@ async fn run_suite(url: String) -> RunReport {
         .expect("run starts")
 }
 
+/// Each failed case as "id: what failed".
+fn failures(report: &RunReport) -> Vec<String> {
+    report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| {
+            let why: Vec<&str> = c.failed_checks().map(|k| k.message.as_str()).collect();
+            format!("{}: {}", c.id, why.join("; "))
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() {
     let (url, task) = serve_variant(None).await;
     let clean = run_suite(url).await;
     task.abort();
-    let false_failures: Vec<String> = clean
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .map(|c| {
-            format!(
-                "{}: {}",
-                c.id,
-                c.failed_checks()
-                    .map(|k| k.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        })
-        .collect();
+    let false_failures = failures(&clean);
     assert!(
         false_failures.is_empty(),
         "the correct server fails cases:\n{}",
@@ -712,20 +711,9 @@ async fn servers_that_choose_differently_where_the_document_is_open_still_pass()
         let (url, task) = serve_variant(Some(Variant::Different(choice))).await;
         let report = run_suite(url).await;
         task.abort();
-        let failed: Vec<String> = report
-            .cases
-            .iter()
-            .filter(|c| c.verdict == Verdict::Fail)
-            .map(|c| {
-                format!(
-                    "{choice:?}: {}: {}",
-                    c.id,
-                    c.failed_checks()
-                        .map(|k| k.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })
+        let failed: Vec<String> = failures(&report)
+            .into_iter()
+            .map(|f| format!("{choice:?}: {f}"))
             .collect();
         let observed = report
             .cases

@@ -243,6 +243,24 @@ async fn a_walk_that_never_ends() {
 }
 
 #[tokio::test]
+async fn a_walk_whose_token_does_not_move_on_stops_at_the_second_page() {
+    let url = fake(|_, _| Answer::json(200, json!({"items": jobs(2), "nextToken": "again"}))).await;
+    let r = run_yaml(
+        &one_case("    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {}\n"),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::LastPage,
+        Level::Must,
+        "page 2 lists only jobs of earlier pages; nextToken does not move the listing forward",
+    );
+    assert_eq!(r.exchanges.len(), 2, "two requests, not max_pages of them");
+}
+
+#[tokio::test]
 async fn page_larger_than_max_results() {
     let url = fake(|_, _| {
         listing(

@@ -76,6 +76,8 @@ enum Choice {
     HalfFilledPages,
     /// OC-2: `maxResults` above 50 is capped at 50.
     CappedAt50,
+    /// OC-2: `maxResults` above 100 is refused with a ValidationException.
+    RejectsAbove100,
     /// OC-5: ties in the opposite order.
     TiesReversed,
     /// OC-3, OC-4: without a sort, by name descending; without a direction, DESC.
@@ -87,6 +89,7 @@ const CHOICES: &[Choice] = &[
     Choice::NullsForAbsentMembers,
     Choice::HalfFilledPages,
     Choice::CappedAt50,
+    Choice::RejectsAbove100,
     Choice::TiesReversed,
     Choice::OtherDefaultOrder,
 ];
@@ -507,6 +510,28 @@ async fn middleware(
         .await
         .unwrap_or_default();
     let mut json_body: Option<Value> = serde_json::from_slice(&bytes).ok();
+    if choice == Some(Choice::RejectsAbove100)
+        && json_body
+            .as_ref()
+            .and_then(|b| b.get("maxResults"))
+            .and_then(Value::as_i64)
+            .is_some_and(|n| n > 100)
+    {
+        let mut refusal = Response::new(Body::from(
+            json!({"message": "maxResults must be between 1 and 100"}).to_string(),
+        ));
+        *refusal.status_mut() = StatusCode::BAD_REQUEST;
+        let headers = refusal.headers_mut();
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            "x-amzn-ErrorType",
+            HeaderValue::from_static("ValidationException"),
+        );
+        return refusal;
+    }
     let forwarded = match json_body.as_mut() {
         Some(v) => {
             if let Some(m) = m {

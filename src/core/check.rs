@@ -1042,14 +1042,18 @@ pub fn job_label(job: &Value) -> String {
     )
 }
 
+/// What identifies a job across pages: its `jobId`, or the whole job when
+/// it has none.
+pub fn job_key(job: &Value) -> String {
+    job.get("jobId")
+        .map_or_else(|| job.to_string(), Value::to_string)
+}
+
 pub fn no_duplicates_check(pages: &[Vec<Value>], level: Level) -> CheckResult {
     let mut seen: HashSet<String> = HashSet::new();
     for (p, page) in pages.iter().enumerate() {
         for job in page {
-            let key = job
-                .get("jobId")
-                .map_or_else(|| job.to_string(), Value::to_string);
-            if !seen.insert(key) {
+            if !seen.insert(job_key(job)) {
                 return CheckResult::fail(
                     CheckKind::NoDuplicates,
                     level,

@@ -18,7 +18,7 @@ use crate::server::{self, RunningServer, ServerConfig};
 use http::{Client, ClientOptions};
 use serde_json::Value;
 use snapshot::SnapshotStore;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -796,6 +796,7 @@ async fn walk_pages(
     let mut body = request_json.clone();
     let mut request = first.clone();
     let mut held_back: Option<Exchange> = None;
+    let mut seen: HashSet<String> = HashSet::new();
     let outcome = loop {
         if pages.len() >= max_pages {
             report.checks.push(CheckResult::fail(
@@ -866,6 +867,23 @@ async fn walk_pages(
             pages.push(Vec::new());
             break None;
         };
+        // A page made only of jobs already listed means the token did not
+        // move the listing on (say, a server that ignores nextToken); going
+        // on would fetch the same page up to max_pages times. Tokens are
+        // opaque, so progress is judged by the jobs, never the token text.
+        let keys: Vec<String> = items.iter().map(check::job_key).collect();
+        if page_number > 1 && !keys.is_empty() && keys.iter().all(|k| seen.contains(k)) {
+            report.checks.push(CheckResult::fail(
+                CheckKind::LastPage,
+                level,
+                format!(
+                    "page {page_number} lists only jobs of earlier pages; nextToken does not move the listing forward, so the walk stops here"
+                ),
+            ));
+            pages.push(items.clone());
+            break None;
+        }
+        seen.extend(keys);
         pages.push(items.clone());
         match parsed.as_ref().and_then(|b| b.get("nextToken")) {
             Some(Value::String(token)) => {

@@ -192,4 +192,15 @@ async fn reports_of_ten_thousand_cases_stay_usable() {
     );
     assert!(page.len() < 40 << 20, "HTML {} bytes", page.len());
     assert_eq!(page.matches("<details open").count(), 100);
+    assert_eq!(page.matches("<details id=\"case-case.").count(), 9_900);
+    // A passed case costs one <details> line, not a request dump.
+    let one = page
+        .lines()
+        .find(|l| l.starts_with("<details id=\"case-case.00001\">"))
+        .expect("passed case line");
+    assert!(one.len() < 600, "passed case takes {} bytes", one.len());
+    assert!(md.len() < 40 << 20, "Markdown {} bytes", md.len());
+    assert_eq!(md.matches("\n### ❌ ").count(), 100);
+    assert_eq!(md.matches("] passed: ").count(), 9_900);
+    assert!(json.len() < 64 << 20, "JSON {} bytes", json.len());
 }

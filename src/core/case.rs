@@ -285,6 +285,10 @@ pub struct HeaderCheck {
 }
 
 /// A JSONPath (RFC 9535) query and what its result must satisfy.
+///
+/// The single-node members repeat [`NodeCheck`]'s rather than flattening
+/// it in: serde cannot combine `flatten` with `deny_unknown_fields`, and a
+/// misspelt operator must stay a load error, not a silent no-op.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathAssertion {

@@ -85,11 +85,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     meta(&mut out, report, &coverage);
     counts(&mut out, report);
     requirements(&mut out, report);
-    let failed: Vec<&CaseReport> = report
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .collect();
+    let failed: Vec<&CaseReport> = report.failed_cases().collect();
     let _ = writeln!(out, "<h2>Failed cases ({})</h2>", failed.len());
     if failed.is_empty() {
         let _ = writeln!(out, "<p>None.</p>");

@@ -160,11 +160,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         out.push('\n');
     }
 
-    let failed: Vec<&CaseReport> = report
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .collect();
+    let failed: Vec<&CaseReport> = report.failed_cases().collect();
     let _ = writeln!(out, "## Failed cases ({})\n", failed.len());
     if failed.is_empty() {
         let _ = writeln!(out, "None.\n");

@@ -212,7 +212,12 @@ impl RunReport {
     }
 
     pub fn failed(&self) -> bool {
-        self.cases.iter().any(|c| c.verdict == Verdict::Fail)
+        self.failed_cases().next().is_some()
+    }
+
+    /// The failed cases, in run order: what every renderer shows in full.
+    pub fn failed_cases(&self) -> impl Iterator<Item = &CaseReport> {
+        self.cases.iter().filter(|c| c.verdict == Verdict::Fail)
     }
 
     pub fn conformance(&self) -> Conformance {

@@ -61,11 +61,7 @@ pub fn case_line(case: &CaseReport, style: &Style) -> String {
 /// The whole report.
 pub fn render(report: &RunReport, style: &Style) -> String {
     let mut out = String::new();
-    let failed: Vec<&CaseReport> = report
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .collect();
+    let failed: Vec<&CaseReport> = report.failed_cases().collect();
     for case in &failed {
         let _ = writeln!(out, "{}", case_line(case, style));
     }

@@ -7,6 +7,8 @@
 //! unchanged server every case has to pass. The score is printed (run with
 //! `--nocapture`) and recorded in the README.
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -614,14 +616,7 @@ async fn serve_variant(variant: Option<Variant>) -> (String, tokio::task::JoinHa
     });
     let app: Router =
         server::router(config).layer(axum::middleware::from_fn_with_state(state, middleware));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, task)
+    common::serve(app).await
 }
 
 async fn run_suite(url: String) -> RunReport {

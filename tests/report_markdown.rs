@@ -115,21 +115,20 @@ fn verdict_counts_matrix_and_coverage() {
         "| Spec coverage | {:.1}% ({} of {} items) |",
         cov.percent, cov.covered, cov.total
     )));
-    for group in &cov.groups {
-        let missing: Vec<String> = group.missing().map(markdown::cell).collect();
-        let row = format!(
-            "| {} | {} / {} | {} |",
-            markdown::cell(&group.name),
-            group.covered(),
-            group.items.len(),
-            if missing.is_empty() {
-                "—".to_string()
-            } else {
-                missing.join(", ")
-            }
-        );
+    // Literal rows, so the test does not restate the renderer's format;
+    // `_` in an item is escaped like any target text.
+    for row in [
+        "| sort attribute × order | 1 / 8 | createdAt ASC, createdAt DESC, jobStatus ASC, jobStatus DESC, name DESC, jobType ASC, jobType DESC |",
+        "| request member | 9 / 14 | filterCriteria.excludes, filterCriteria.excludes\\[\\].key, filterCriteria.excludes\\[\\].comparator, filterCriteria.excludes\\[\\].values, nextToken |",
+    ] {
         assert!(md.lines().any(|l| l == row), "coverage row {row}");
     }
+    let coverage_rows = md.split("\n## Spec coverage:").nth(1).map_or(0, |s| {
+        s.lines()
+            .filter(|l| l.starts_with("| ") && l.contains(" / "))
+            .count()
+    });
+    assert_eq!(coverage_rows, cov.groups.len());
     assert!(md.contains("## Observations (1)\n"));
 }
 

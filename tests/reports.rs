@@ -1,6 +1,8 @@
 //! Reports from a real run: the JSON report against its published schema,
 //! the JUnit XML parsed back, and secrets absent from every format.
 
+mod common;
+
 use axum::Router;
 use axum::http::HeaderValue;
 use macie_conform::core::load::{SourceFile, load};
@@ -60,14 +62,7 @@ async fn start() -> String {
             r
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    url
+    common::serve(app).await.0
 }
 
 async fn run() -> RunReport {

@@ -70,14 +70,19 @@ pub async fn fake(script: impl Fn(&Value, &HeaderMap) -> Answer + Send + Sync + 
             response
         }
     });
+    serve(app).await.0
+}
+
+/// Serves `app` on a free loopback port; the handle stops it when aborted.
+pub async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    url
+    (url, task)
 }
 
 pub struct Setup {

@@ -357,16 +357,12 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
         let mut failed = report.failed();
-        if let Some(min) = args.min_coverage {
-            let coverage = macie_conform::report::coverage::compute(&report);
-            if coverage.percent < min {
-                eprintln!(
-                    "error: spec coverage {:.1}% is below --min-coverage {min}%; uncovered: {}",
-                    coverage.percent,
-                    coverage.uncovered().join(", ")
-                );
-                failed = true;
-            }
+        if let Some(Err(shortfall)) = args
+            .min_coverage
+            .map(|min| macie_conform::report::coverage::gate(&report, min))
+        {
+            eprintln!("error: {shortfall}");
+            failed = true;
         }
         if failed {
             ExitCode::from(EXIT_FAILED)
@@ -394,8 +390,7 @@ fn list(args: &ListArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let mut out = std::io::stdout().lock();
-    if args.requirements {
+    let text = if args.requirements {
         if suite.requirements.is_empty() {
             eprintln!(
                 "error: no requirements catalogue ({}/requirements.yaml)",
@@ -403,78 +398,18 @@ fn list(args: &ListArgs) -> ExitCode {
             );
             return ExitCode::from(EXIT_USAGE);
         }
-        for r in &suite.requirements {
-            let cases: Vec<&str> = suite.cases_for(r.id()).map(|c| c.id()).collect();
-            let _ = writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}",
-                r.id(),
-                r.level,
-                r.section,
-                cases.len(),
-                cases.join(", ")
-            );
-        }
-        return ExitCode::SUCCESS;
-    }
-    for loaded in &suite.cases {
-        let c = &loaded.case;
-        let mut needs = Vec::new();
-        if c.fixture {
-            needs.push("fixture");
-        }
-        if c.faults {
-            needs.push("faults");
-        }
-        let _ = writeln!(
-            out,
-            "{}\t{}\t{}\t{}{}",
-            loaded.id(),
-            c.level,
-            c.tags.join(","),
-            c.verifies,
-            if needs.is_empty() {
-                String::new()
-            } else {
-                format!(" (needs {})", needs.join(", "))
-            }
-        );
-    }
+        suite.traceability()
+    } else {
+        suite.listing()
+    };
+    let _ = write!(std::io::stdout().lock(), "{text}");
     ExitCode::SUCCESS
 }
 
 fn check(args: &SuiteArgs) -> ExitCode {
     match runner::load_suite(&args.cases) {
         Ok(suite) => {
-            let levels: Vec<String> = Level::ALL
-                .iter()
-                .map(|l| {
-                    format!(
-                        "{} {}",
-                        suite.cases.iter().filter(|c| c.case.level == *l).count(),
-                        l
-                    )
-                })
-                .collect();
-            println!(
-                "{} case(s) OK ({}); schemas compile",
-                suite.cases.len(),
-                levels.join(", ")
-            );
-            if !suite.requirements.is_empty() {
-                // Loading refuses an uncovered requirement, so reaching here
-                // means full coverage; the figure is still worth showing.
-                let covered = suite
-                    .requirements
-                    .iter()
-                    .filter(|r| suite.cases_for(r.id()).next().is_some())
-                    .count();
-                println!(
-                    "{covered} of {} requirement(s) covered ({}%)",
-                    suite.requirements.len(),
-                    covered * 100 / suite.requirements.len()
-                );
-            }
+            print!("{}", suite.summary());
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),

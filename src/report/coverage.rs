@@ -79,6 +79,21 @@ struct Seen {
     response_members: BTreeSet<String>,
 }
 
+/// `--min-coverage`: an error naming the shortfall and what was not
+/// exercised when the run covered less than `min` percent.
+pub fn gate(report: &RunReport, min: f64) -> Result<(), String> {
+    let coverage = compute(report);
+    if coverage.percent < min {
+        Err(format!(
+            "spec coverage {:.1}% is below --min-coverage {min}%; uncovered: {}",
+            coverage.percent,
+            coverage.uncovered().join(", ")
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 pub fn compute(report: &RunReport) -> Coverage {
     let mut seen = Seen::default();
     for exchange in report.cases.iter().flat_map(|c| &c.exchanges) {

@@ -219,6 +219,35 @@ fn case_file_errors_exit_2_and_point_at_the_line() {
     );
     let bad_target = run_in(&s.0, &["run", "--target", "ftp://example"]);
     assert_eq!(bad_target.status.code(), Some(2));
+    s.write(
+        "good/ok.yaml",
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n",
+    );
+    s.write("not-a-list.json", "{\"jobId\": \"a\"}");
+    for (fixture, reason) in [
+        ("missing.json", "No such file"),
+        ("not-a-list.json", "not a JSON array of jobs"),
+    ] {
+        let out = run_in(
+            &s.0,
+            &[
+                "run",
+                "--cases",
+                "good",
+                "--target",
+                "http://127.0.0.1:9",
+                "--fixture",
+                fixture,
+            ],
+        );
+        let stderr = text(&out).1;
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(reason), "{stderr}");
+        assert!(
+            stderr.contains("--fixture takes the JSON array"),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]

@@ -37,7 +37,9 @@ pub enum RunError {
     Cases(Vec<Diagnostic>),
     #[error("the contract's schemas do not compile: {0}")]
     Schemas(String),
-    #[error("cannot read the fixture {path}: {reason}")]
+    #[error(
+        "cannot read the fixture {path}: {reason}; --fixture takes the JSON array of job summaries the target serves"
+    )]
     Fixture { path: PathBuf, reason: String },
     #[error("invalid target URL {url:?}: {reason}; give a base URL such as http://127.0.0.1:8080")]
     Target { url: String, reason: String },

@@ -31,10 +31,16 @@ fn validator() -> jsonschema::Validator {
         .unwrap_or_else(|e| panic!("schemas/case.schema.json does not compile: {e}"))
 }
 
+/// Reads YAML as the loader and YAML 1.2 editors do: only `true` and
+/// `false` are booleans.
+fn yaml(text: &str) -> Result<Value, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { strict_booleans: true })
+}
+
 /// Every violation as `instance path: message`; empty when the text is a
 /// valid case file.
 fn schema_errors(v: &jsonschema::Validator, text: &str) -> Vec<String> {
-    let value: Value = match serde_saphyr::from_str(text) {
+    let value: Value = match yaml(text) {
         Ok(value) => value,
         Err(e) => return vec![format!("not YAML: {e}")],
     };
@@ -300,7 +306,7 @@ fn a_file_with_every_member_is_accepted_by_both() {
         .into_iter()
         .flat_map(|(_, members)| members.keys().cloned())
         .collect();
-    let value: Value = serde_saphyr::from_str(&text).expect("YAML");
+    let value: Value = yaml(&text).expect("YAML");
     let mut used = BTreeSet::new();
     visit(&value, "", &mut |at, node| {
         // Member names of the format, not of JSON values written in it.

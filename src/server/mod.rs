@@ -92,6 +92,20 @@ pub struct ServerConfig {
     pub store: JobStore,
     /// Honour [`FAULT_HEADER`]. Off unless asked for.
     pub faults: bool,
+    pub choices: Choices,
+}
+
+/// Other legal answers where the document leaves the choice open. The
+/// defaults are the reference server's own choices (docs/open-choices.md);
+/// each switch makes the most extreme alternative that is still correct, so
+/// the suite can be proven never to fail a server that chose differently.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Choices {
+    /// Hand out plain offsets as tokens (see [`TokenSealer::plain`]).
+    pub plain_tokens: bool,
+    /// Answer every filter key with every comparator (OC-7) instead of
+    /// refusing the pairs [`request::supports`] leaves out.
+    pub every_pair: bool,
 }
 
 impl ServerConfig {
@@ -126,7 +140,13 @@ impl ServerConfig {
         Ok(ServerConfig {
             store,
             faults: false,
+            choices: Choices::default(),
         })
+    }
+
+    pub fn with_choices(mut self, choices: Choices) -> Self {
+        self.choices = choices;
+        self
     }
 
     pub fn with_faults(mut self, on: bool) -> Self {
@@ -139,14 +159,20 @@ struct AppState {
     store: JobStore,
     sealer: TokenSealer,
     faults: bool,
+    every_pair: bool,
 }
 
 /// The server's routes, ready to be served or driven in-process.
 pub fn router(config: ServerConfig) -> Router {
     let state = Arc::new(AppState {
         store: config.store,
-        sealer: TokenSealer::random(),
+        sealer: if config.choices.plain_tokens {
+            TokenSealer::plain()
+        } else {
+            TokenSealer::random()
+        },
         faults: config.faults,
+        every_pair: config.choices.every_pair,
     });
     Router::new()
         .route(
@@ -189,7 +215,7 @@ async fn list_jobs(State(state): State<Arc<AppState>>, request: Request) -> Resp
             .into_response();
         }
     };
-    let query = match request::parse(&bytes) {
+    let query = match request::parse_with(&bytes, state.every_pair) {
         Ok(q) => q,
         Err(e) => return e.into_response(),
     };

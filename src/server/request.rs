@@ -42,6 +42,13 @@ pub fn supports(key: ListJobsFilterKey, comparator: JobComparator) -> bool {
 /// Parses and validates a request body. An empty body counts as `{}`, which
 /// is what SDKs send when no member is set.
 pub fn parse(body: &[u8]) -> Result<ListQuery, ApiError> {
+    parse_with(body, false)
+}
+
+/// [`parse`], but with `every_pair` every filter key accepts every
+/// comparator instead of only those [`supports`] lists: the legal
+/// alternative the document equally allows (docs/open-choices.md, OC-7).
+pub fn parse_with(body: &[u8], every_pair: bool) -> Result<ListQuery, ApiError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::validation("request body is not valid UTF-8; send a JSON object"))?;
     if text.trim().is_empty() {
@@ -67,15 +74,18 @@ pub fn parse(body: &[u8]) -> Result<ListQuery, ApiError> {
             describe(&value)
         ))
     })?;
-    parse_object(obj)
+    parse_object(obj, every_pair)
 }
 
-fn parse_object(obj: &Map<String, Value>) -> Result<ListQuery, ApiError> {
+fn parse_object(obj: &Map<String, Value>, every_pair: bool) -> Result<ListQuery, ApiError> {
     let (includes, excludes) = match present(obj, "filterCriteria") {
         None => (Vec::new(), Vec::new()),
         Some(v) => {
             let fc = expect_object(v, "filterCriteria")?;
-            (parse_terms(fc, "includes")?, parse_terms(fc, "excludes")?)
+            (
+                parse_terms(fc, "includes", every_pair)?,
+                parse_terms(fc, "excludes", every_pair)?,
+            )
         }
     };
     let sort = match present(obj, "sortCriteria") {
@@ -154,7 +164,11 @@ fn parse_max_results(v: &Value) -> Result<u32, ApiError> {
     u32::try_from(n).map_err(|_| bad())
 }
 
-fn parse_terms(fc: &Map<String, Value>, member: &str) -> Result<Vec<FilterTerm>, ApiError> {
+fn parse_terms(
+    fc: &Map<String, Value>,
+    member: &str,
+    every_pair: bool,
+) -> Result<Vec<FilterTerm>, ApiError> {
     let Some(v) = present(fc, member) else {
         return Ok(Vec::new());
     };
@@ -167,11 +181,11 @@ fn parse_terms(fc: &Map<String, Value>, member: &str) -> Result<Vec<FilterTerm>,
     })?;
     arr.iter()
         .enumerate()
-        .map(|(i, t)| parse_term(t, &format!("{path}[{i}]")))
+        .map(|(i, t)| parse_term(t, &format!("{path}[{i}]"), every_pair))
         .collect()
 }
 
-fn parse_term(v: &Value, path: &str) -> Result<FilterTerm, ApiError> {
+fn parse_term(v: &Value, path: &str, every_pair: bool) -> Result<FilterTerm, ApiError> {
     let obj = expect_object(v, path)?;
     let key = match present(obj, "key") {
         None => {
@@ -201,7 +215,7 @@ fn parse_term(v: &Value, path: &str) -> Result<FilterTerm, ApiError> {
             &JobComparator::wire_names(),
         )?,
     };
-    if !supports(key, comparator) {
+    if !every_pair && !supports(key, comparator) {
         let usable: Vec<&str> = JobComparator::ALL
             .iter()
             .filter(|c| supports(key, **c))
@@ -241,8 +255,15 @@ fn parse_term(v: &Value, path: &str) -> Result<FilterTerm, ApiError> {
             )));
         }
     };
-    for (i, value) in values.iter().enumerate() {
-        check_value(key, value, &format!("{path}.values[{i}]"))?;
+    // A text match on an enum or a date-time takes any fragment of text.
+    let fragment = matches!(
+        comparator,
+        JobComparator::Contains | JobComparator::StartsWith
+    );
+    if !(every_pair && fragment) {
+        for (i, value) in values.iter().enumerate() {
+            check_value(key, value, &format!("{path}.values[{i}]"))?;
+        }
     }
     Ok(FilterTerm {
         key,

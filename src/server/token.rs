@@ -26,7 +26,8 @@ pub enum TokenError {
 
 /// Issues and verifies tokens for one server process.
 pub struct TokenSealer {
-    key: [u8; 32],
+    /// `None`: plain tokens (see [`TokenSealer::plain`]).
+    key: Option<[u8; 32]>,
 }
 
 impl TokenSealer {
@@ -36,10 +37,21 @@ impl TokenSealer {
         for b in &mut key {
             *b = fastrand::u8(..);
         }
-        TokenSealer { key }
+        TokenSealer { key: Some(key) }
+    }
+
+    /// Unsealed tokens: base64url of `{"offset":N}`, valid for any query.
+    /// The document says nothing of what a token holds, so a server may
+    /// hand out plain offsets and accept any it can read; the suite must
+    /// not fail such a server.
+    pub fn plain() -> Self {
+        TokenSealer { key: None }
     }
 
     pub fn issue(&self, fingerprint: &[u8; FINGERPRINT_LEN], offset: u64) -> String {
+        if self.key.is_none() {
+            return URL_SAFE_NO_PAD.encode(format!("{{\"offset\":{offset}}}"));
+        }
         let mut bytes = Vec::with_capacity(PAYLOAD_LEN + TAG_LEN);
         bytes.push(VERSION);
         bytes.extend_from_slice(fingerprint);
@@ -59,6 +71,12 @@ impl TokenSealer {
         let bytes = URL_SAFE_NO_PAD
             .decode(token)
             .map_err(|_| TokenError::NotIssued)?;
+        if self.key.is_none() {
+            return serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v.get("offset").and_then(serde_json::Value::as_u64))
+                .ok_or(TokenError::NotIssued);
+        }
         if bytes.len() != PAYLOAD_LEN + TAG_LEN || bytes[0] != VERSION {
             return Err(TokenError::NotIssued);
         }
@@ -77,7 +95,8 @@ impl TokenSealer {
 
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail for 32 bytes.
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length")
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key.unwrap_or_default())
+            .expect("HMAC takes any key length")
     }
 
     fn tag(&self, payload: &[u8]) -> [u8; TAG_LEN] {

@@ -2,12 +2,14 @@
 //! outcomes to the documented exit codes:
 //!
 //! - 0: every selected must/should check passed
-//! - 1: at least one must/should check failed
+//! - 1: at least one must/should check failed (or, with `--certify`, the
+//!   run does not support a conformance claim)
 //! - 2: usage, configuration or case-file error
 //! - 3: the target could not be reached at all
 
 use clap::{Args, Parser, Subcommand};
 use macie_conform::core::case::Level;
+use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
 use macie_conform::report::terminal::{self, Style};
 use macie_conform::runner::http::{ClientOptions, RetryPolicy};
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
@@ -29,7 +31,8 @@ const EXIT_UNREACHABLE: u8 = 3;
     name = "macie-conform",
     version,
     about = "Conformance harness for Amazon Macie ListClassificationJobs (POST /jobs/list)",
-    after_help = "Exit codes: 0 all selected checks passed; 1 a must/should check failed; \
+    after_help = "Exit codes: 0 all selected checks passed; 1 a must/should check failed \
+                  (with --certify: or a case was skipped, unanswered or not selected); \
                   2 usage, configuration or case-file error; 3 the target could not be reached."
 )]
 struct Cli {
@@ -131,35 +134,35 @@ struct RunArgs {
     /// Write a Markdown report (for a pull-request comment or a README).
     #[arg(long, value_name = "PATH")]
     markdown: Option<PathBuf>,
+    /// Write the bundle into this folder (created if needed): junit.xml,
+    /// report.json, report.html, report.md and run-info.json.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// Claim conformance: exit 1 unless the full suite ran, no case was
+    /// skipped or unanswered, and nothing failed.
+    #[arg(long)]
+    certify: bool,
+    /// Name of the implementation under test, recorded in run-info.json.
+    #[arg(long, value_name = "NAME")]
+    product: Option<String>,
+    /// Version of the implementation under test, recorded in run-info.json.
+    #[arg(long, value_name = "VERSION")]
+    product_version: Option<String>,
     /// Fail the run (exit 1) when spec coverage is below this percentage.
     #[arg(long, value_name = "PCT")]
     min_coverage: Option<f64>,
 }
 
-/// Writes every report asked for; stops at the first that cannot be written.
-fn write_reports(
-    args: &RunArgs,
-    report: &macie_conform::report::RunReport,
-    style: &Style,
-) -> Result<(), String> {
-    let write = |path: &PathBuf, text: String| {
-        std::fs::write(path, text)
-            .map_err(|e| format!("cannot write report {}: {e}", path.display()))
-    };
-    if let Some(path) = &args.junit {
-        let xml = macie_conform::report::junit::render(report, style).map_err(|e| e.to_string())?;
-        write(path, xml)?;
+impl RunArgs {
+    fn report_paths(&self) -> ReportPaths {
+        ReportPaths {
+            junit: self.junit.clone(),
+            json: self.json.clone(),
+            html: self.html.clone(),
+            markdown: self.markdown.clone(),
+            dir: self.report_dir.clone(),
+        }
     }
-    if let Some(path) = &args.json {
-        write(path, macie_conform::report::json::render(report))?;
-    }
-    if let Some(path) = &args.html {
-        write(path, macie_conform::report::html::render(report, style))?;
-    }
-    if let Some(path) = &args.markdown {
-        write(path, macie_conform::report::markdown::render(report, style))?;
-    }
-    Ok(())
 }
 
 #[derive(Args)]
@@ -238,6 +241,13 @@ fn parse_header(raw: &str) -> Result<(String, String), String> {
 }
 
 fn run(args: RunArgs) -> ExitCode {
+    // Before anything is sent: a run whose reports cannot be written is
+    // wasted.
+    let paths = args.report_paths();
+    if let Err(e) = paths.check() {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     let suite = match runner::load_suite(&args.suite.cases) {
         Ok(s) => s,
         Err(e) => return fail(&e),
@@ -327,15 +337,12 @@ fn run(args: RunArgs) -> ExitCode {
         let on_case = {
             let bar = bar.clone();
             let style = style.clone();
-            let verbose = args.verbose;
             move |case: &macie_conform::report::CaseReport| {
                 if let Some(bar) = &bar {
                     bar.inc(1);
                     if case.verdict == macie_conform::report::Verdict::Fail {
                         bar.println(terminal::case_line(case, &style));
                     }
-                } else if verbose {
-                    eprintln!("{}", terminal::case_line(case, &style));
                 }
             }
         };
@@ -350,13 +357,37 @@ fn run(args: RunArgs) -> ExitCode {
             Ok(r) => r,
             Err(e) => return fail(&e),
         };
+        // Cases finish in any order; -v lists them in suite order, after.
+        if args.verbose {
+            eprint!("{}", terminal::case_lines(&report, &style));
+        }
         let mut stdout = std::io::stdout().lock();
         let _ = write!(stdout, "{}", terminal::render(&report, &style));
-        if let Err(e) = write_reports(&args, &report, &style) {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
+        let certification = Certification::of(&report, args.certify);
+        let product = Product {
+            name: args.product.clone(),
+            version: args.product_version.clone(),
+        };
+        let info = RunInfo::new(&report, product, certification.clone());
+        match paths.write(&report, &style, &info) {
+            Ok(_) => {
+                if let Some(dir) = &args.report_dir {
+                    eprintln!("report bundle written to {}", dir.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
         }
         let mut failed = report.failed();
+        if args.certify && !certification.passed() {
+            eprintln!("error: --certify: this run does not support a conformance claim:");
+            for problem in &certification.problems {
+                eprintln!("  - {problem}");
+            }
+            failed = true;
+        }
         if let Some(Err(shortfall)) = args
             .min_coverage
             .map(|min| macie_conform::report::coverage::gate(&report, min))

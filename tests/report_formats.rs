@@ -36,6 +36,7 @@ const CASES: &str = r#"cases:
     level: must
     faults: true
     request: {}
+    expect: {error: ThrottlingException}
 "#;
 
 const HOSTILE_NAME: &str = "<script>alert(1)</script>";
@@ -147,7 +148,7 @@ async fn html_escapes_target_data_and_has_every_section() {
 async fn markdown_keeps_target_text_inside_cells_and_fences() {
     let report = hostile_report().await;
     let md = markdown::render(&report, &Style::default());
-    assert!(md.starts_with("# ListClassificationJobs conformance report\n\n**❌ not conformant"));
+    assert!(md.starts_with("# ListClassificationJobs conformance report\n\n**❌ Not conformant"));
     assert!(md.contains("### ❌ `fail.status-filter` [must]"));
     assert!(
         md.contains("````json\n"),

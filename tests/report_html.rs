@@ -126,17 +126,25 @@ fn banner_counts_matrix_and_coverage() {
         !page.contains(&report.suite_digest),
         "the digest is shortened"
     );
+    // Under the banner: what did not run, and what nothing verified.
+    assert!(page.contains(
+        "</div>\n<ul class=\"grounds\">\n\
+         <li>1 of 2 should cases ran; 1 needs fault injection (run with --faults) &lt;i&gt;</li>\n\
+         <li>Not verified (2 must/should requirement(s)): LCJ-FAULT-001, LCJ-SORT-009</li>\n\
+         <li>1 skipped: needs fault injection (run with --faults) &lt;i&gt;</li>\n</ul>\n"
+    ));
     // Counts: must 1 passed 1 failed; should 1 passed 1 skipped; info 1 passed.
+    assert!(page.contains("<th>Skipped</th><th>Unanswered</th></tr>"));
     assert!(page.contains(
-        "<tr><td>must</td><td class=\"pass\">1</td><td class=\"fail\">1</td><td>0</td></tr>"
+        "<tr><td>must</td><td class=\"pass\">1</td><td class=\"fail\">1</td><td>0</td><td>0</td></tr>"
     ));
     assert!(page.contains(
-        "<tr><td>should</td><td class=\"pass\">1</td><td class=\"\">0</td><td>1</td></tr>"
+        "<tr><td>should</td><td class=\"pass\">1</td><td class=\"\">0</td><td>1</td><td>0</td></tr>"
     ));
     assert!(page.contains(
-        "<tr><td>info</td><td class=\"pass\">1</td><td class=\"\">0</td><td>0</td></tr>"
+        "<tr><td>info</td><td class=\"pass\">1</td><td class=\"\">0</td><td>0</td><td>0</td></tr>"
     ));
-    assert!(page.contains("<tr><th>All</th><th>3</th><th>1</th><th>1</th></tr>"));
+    assert!(page.contains("<tr><th>All</th><th>3</th><th>1</th><th>1</th><th>0</th></tr>"));
     // One matrix row per requirement, each result coloured.
     for row in [
         "<tr><td>LCJ-PAGE-001</td><td>must</td><td>ListClassificationJobs</td><td>maxResults bounds a page</td><td class=\"pass\">pass</td><td>2 case(s)</td></tr>",
@@ -249,4 +257,46 @@ fn long_bodies_are_cut_and_transport_errors_shown() {
 #[test]
 fn snapshot_of_a_small_report() {
     insta::assert_snapshot!("html_report", html::render(&fixed_report(), &style()));
+}
+
+#[test]
+fn an_incomplete_run_says_so_with_reasons_and_unanswered_cases() {
+    let page = html::render(&incomplete_report(), &style());
+    assert!(page.contains(
+        "<div class=\"banner incomplete\">Incomplete: 1 of 2 must cases ran; 1 needs the canonical data set</div>\n\
+         <ul class=\"grounds\">\n\
+         <li>1 of 2 should cases ran; 1 needs fault injection (run with --faults) &lt;i&gt;</li>\n\
+         <li>1 of 2 info cases ran; 1 got no answer from the target (see &quot;Unanswered&quot;)</li>\n\
+         <li>Not verified (3 must/should requirement(s)): LCJ-FILTER-001, LCJ-FAULT-001, LCJ-SORT-009</li>\n\
+         <li>1 skipped: needs fault injection (run with --faults) &lt;i&gt;</li>\n\
+         <li>1 skipped: needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it</li>\n\
+         <li>Unanswered: <a href=\"#case-info.no-answer\">info.no-answer</a>: no complete answer within 5000 ms</li>\n\
+         </ul>\n"
+    ));
+    assert!(
+        page.contains(".incomplete{"),
+        "the banner has its own colour"
+    );
+    // Unanswered is counted on its own, not as passed.
+    assert!(page.contains(
+        "<tr><td>info</td><td class=\"pass\">1</td><td class=\"\">0</td><td>0</td><td>1</td></tr>"
+    ));
+    assert!(page.contains(
+        "<details id=\"case-info.no-answer\"><summary><span class=\"skip\">NO ANSWER</span>"
+    ));
+    // A request that got no answer observed no choice.
+    assert!(page.contains("<h2>Observations (1)</h2>"));
+}
+
+#[test]
+fn a_full_passing_run_is_conformant() {
+    let mut report = fixed_report();
+    report
+        .cases
+        .retain(|c| matches!(c.verdict, macie_conform::report::Verdict::Pass));
+    let page = html::render(&report, &style());
+    assert!(page.contains(
+        "<div class=\"banner must_and_should\">Conformant at must and should level</div>\n<ul class=\"grounds\">\n\
+         <li>Not verified (3 must/should requirement(s)): LCJ-FILTER-001, LCJ-FAULT-001, LCJ-SORT-009</li>"
+    ));
 }

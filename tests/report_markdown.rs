@@ -87,7 +87,13 @@ fn verdict_counts_matrix_and_coverage() {
     let report = fixed_report();
     let md = markdown::render(&report, &style());
     assert!(md.starts_with(
-        "# ListClassificationJobs conformance report\n\n**❌ not conformant (must-level checks failed)**\n"
+        "# ListClassificationJobs conformance report\n\n**❌ Not conformant (must-level checks failed)**\n"
+    ));
+    // Under the verdict: what did not run, and what nothing verified.
+    assert!(md.contains(
+        "failed)**\n\n- 1 of 2 should cases ran; 1 needs fault injection (run with --faults) &lt;i&gt;\n\
+         - Not verified (2 must/should requirement(s)): LCJ-FAULT-001, LCJ-SORT-009\n\
+         - 1 skipped: needs fault injection (run with --faults) &lt;i&gt;\n\n"
     ));
     for line in [
         "| Target | http://target.test/&lt;x&gt; |",
@@ -96,10 +102,11 @@ fn verdict_counts_matrix_and_coverage() {
         "| Harness | macie-conform 0.1.0 |",
         "| Suite digest | `0123456789abcdef` |",
         "| Canonical data set | not declared |",
-        "| must | 1 | 1 | 0 |",
-        "| should | 1 | 0 | 1 |",
-        "| info | 1 | 0 | 0 |",
-        "| **all** | **3** | **1** | **1** |",
+        "| Level | Passed | Failed | Skipped | Unanswered |",
+        "| must | 1 | 1 | 0 | 0 |",
+        "| should | 1 | 0 | 1 | 0 |",
+        "| info | 1 | 0 | 0 | 0 |",
+        "| **all** | **3** | **1** | **1** | **0** |",
         "| LCJ-PAGE-001 | must | maxResults bounds a page | pass | 2 case(s) |",
         "| LCJ-FILTER-001 | must | EQ keeps \\| equal jobs only &lt;u&gt; | **fail** | 1 of 1 failing: `fail.hostile` |",
         "| LCJ-FAULT-001 | should | throttling answers 429 | skipped | 1 case(s) |",
@@ -150,8 +157,8 @@ fn failed_case_with_diff_and_curl_passed_cases_compact() {
     assert_eq!(bodies.len(), 1);
     assert!(bodies[0].contains("\"name\": \"<script>alert(1)</script>\""));
     assert!(bodies[0].contains("\"name\": \"``` closes fences | breaks tables\\nand lines\""));
-    // Passed and skipped cases: one line each, folded away.
-    assert!(md.contains("<details><summary>Passed and skipped cases (4)</summary>\n"));
+    // Passed, skipped and unanswered cases: one line each, folded away.
+    assert!(md.contains("<details><summary>Passed, skipped and unanswered cases (4)</summary>\n"));
     for line in [
         "- `pass.listing` [must] passed: a listing is answered",
         "- `skip.faults` [should] skipped (needs fault injection \\(run with --faults\\) &lt;i&gt;): throttling is answered with 429",
@@ -227,5 +234,31 @@ fn snapshot_of_a_small_report() {
     insta::assert_snapshot!(
         "markdown_report",
         markdown::render(&fixed_report(), &style())
+    );
+}
+
+#[test]
+fn an_incomplete_run_says_so_with_reasons_and_unanswered_cases() {
+    let md = markdown::render(&incomplete_report(), &style());
+    assert!(md.starts_with(
+        "# ListClassificationJobs conformance report\n\n\
+         **⏸️ Incomplete: 1 of 2 must cases ran; 1 needs the canonical data set**\n\n\
+         - 1 of 2 should cases ran; 1 needs fault injection (run with --faults) &lt;i&gt;\n\
+         - 1 of 2 info cases ran; 1 got no answer from the target (see \"Unanswered\")\n\
+         - Not verified (3 must/should requirement(s)): LCJ-FILTER-001, LCJ-FAULT-001, LCJ-SORT-009\n\
+         - 1 skipped: needs fault injection (run with --faults) &lt;i&gt;\n\
+         - 1 skipped: needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it\n\
+         - Unanswered: `info.no-answer`: no complete answer within 5000 ms\n\n"
+    ), "{md}");
+    for line in [
+        "| info | 1 | 0 | 0 | 1 |",
+        "| **all** | **3** | **0** | **2** | **1** |",
+        "- `info.no-answer` [info] unanswered (no complete answer within 5000 ms): the default order",
+    ] {
+        assert!(md.lines().any(|l| l == line), "missing line {line}");
+    }
+    assert!(
+        md.contains("## Observations (1)\n"),
+        "no answer is no observation"
     );
 }

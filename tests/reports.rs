@@ -109,6 +109,11 @@ async fn the_json_report_matches_its_published_schema() {
     let report = run().await;
     let text = json::render(&report);
     let document: Value = serde_json::from_str(&text).expect("JSON");
+    assert_matches_schema(&document);
+    assert_eq!(document["format_version"], 1);
+}
+
+fn assert_matches_schema(document: &Value) {
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -122,16 +127,49 @@ async fn the_json_report_matches_its_published_schema() {
         .build(&schema)
         .expect("schema compiles");
     let errors: Vec<String> = validator
-        .iter_errors(&document)
+        .iter_errors(document)
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
 
-    assert_eq!(document["format_version"], 1);
+#[tokio::test]
+async fn the_json_report_says_not_conformant_with_its_grounds() {
+    let report = run().await;
+    let document: Value = serde_json::from_str(&json::render(&report)).expect("JSON");
     assert_eq!(document["summary"]["conformance"], "not_conformant");
     assert_eq!(
         document["summary"]["must"],
-        serde_json::json!({"passed": 1, "failed": 1, "skipped": 1})
+        serde_json::json!({"passed": 1, "failed": 1, "skipped": 1, "unanswered": 0})
+    );
+    // The verdict's grounds: a failure outranks incompleteness, and what
+    // did not run is still listed.
+    let verdict = &document["summary"]["verdict"];
+    assert_eq!(
+        verdict["headline"],
+        "Not conformant (must-level checks failed)"
+    );
+    assert_eq!(verdict["partial"], false);
+    assert_eq!(
+        verdict["levels"][0],
+        serde_json::json!({
+            "level": "must", "in_suite": 3, "ran": 2, "failed": 1,
+            "not_run": [{
+                "reason": "needs fault injection (x-macie-conform-fault); pass --faults if the target honours it",
+                "count": 1
+            }]
+        })
+    );
+    assert_eq!(
+        document["summary"]["skip_reasons"], verdict["levels"][0]["not_run"],
+        "the only skip is the must case's"
+    );
+    assert_eq!(
+        document["run"]["selection"],
+        serde_json::json!({
+            "suite": {"must": 3, "should": 1, "info": 1},
+            "filters": [], "tags": [], "levels": []
+        })
     );
     assert_eq!(document["summary"]["should"]["failed"], 1);
     assert_eq!(
@@ -202,7 +240,18 @@ async fn the_junit_report_parses_back_with_the_right_counts() {
     );
     assert_eq!(
         property("conformance").as_deref(),
-        Some("not conformant (must-level checks failed)")
+        Some("Not conformant (must-level checks failed)")
+    );
+    assert_eq!(
+        property("conformance-value").as_deref(),
+        Some("not_conformant")
+    );
+    assert_eq!(
+        property("cases-run").as_deref(),
+        Some(
+            "2 of 3 must cases ran (1 failed); 1 needs fault injection (x-macie-conform-fault); \
+             1 of 1 should cases ran (1 failed); 1 of 1 info cases ran"
+        )
     );
     let failing = suite
         .test_cases
@@ -261,5 +310,117 @@ async fn secrets_appear_in_no_report() {
     assert!(
         json_text.contains("[REDACTED]"),
         "redaction is visible, not silent"
+    );
+}
+
+/// A server that never answers a request carrying `x-hang`.
+async fn start_hanging() -> String {
+    let app: Router = server::router(ServerConfig::embedded().expect("fixture")).layer(
+        axum::middleware::from_fn(
+            |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                if request.headers().contains_key("x-hang") {
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                }
+                next.run(request).await
+            },
+        ),
+    );
+    common::serve(app).await.0
+}
+
+const PARTLY_UNANSWERED: &str = r#"cases:
+  - id: must.listing
+    verifies: a listing is answered
+    level: must
+    request: {body: {maxResults: 2}}
+    expect: {status: 200}
+  - id: info.no-answer
+    verifies: an open choice the target never answers
+    level: info
+    request: {headers: {x-hang: "1"}}
+    expect: {status: 200}
+"#;
+
+#[tokio::test]
+async fn an_info_case_without_an_answer_is_unanswered_in_every_format() {
+    let url = start_hanging().await;
+    let suite = load(
+        &[SourceFile {
+            name: "cases/hang.yaml".into(),
+            text: PARTLY_UNANSWERED.into(),
+        }],
+        SchemaSet::embedded().expect("schemas"),
+    )
+    .expect("cases load");
+    let options = RunOptions {
+        target: url,
+        client: ClientOptions {
+            timeout: std::time::Duration::from_millis(500),
+            ..ClientOptions::default()
+        },
+        concurrency: 2,
+        fixture: None,
+        faults: false,
+        snapshots: None,
+        redact: Vec::new(),
+    };
+    let report = runner::run(&suite, &Selection::default(), options, |_| {})
+        .await
+        .expect("run");
+    let case = &report.cases[1];
+    assert_eq!(case.verdict, macie_conform::report::Verdict::Unanswered);
+    assert_eq!(case.observations().count(), 0, "nothing was observed");
+    let info = report.counts_for(macie_conform::core::case::Level::Info);
+    assert_eq!(
+        (info.passed, info.unanswered),
+        (0, 1),
+        "not counted as passed"
+    );
+    // The must case passed and the suite ran in full, so the claim holds;
+    // the unanswered choice is still reported.
+    assert_eq!(
+        report.conformance(),
+        macie_conform::report::Conformance::MustAndShould
+    );
+
+    let document: Value = serde_json::from_str(&json::render(&report)).expect("JSON");
+    assert_matches_schema(&document);
+    assert_eq!(document["cases"][1]["verdict"], "unanswered");
+    assert_eq!(document["summary"]["info"]["unanswered"], 1);
+    assert_eq!(document["summary"]["total"]["unanswered"], 1);
+
+    let xml = junit::render(&report, &style()).expect("junit");
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("quick-junit reads it");
+    let testcase = &parsed.test_suites[0].test_cases[1];
+    match &testcase.status {
+        quick_junit::TestCaseStatus::Skipped { message, .. } => {
+            let message = message.as_ref().map(|m| m.as_str()).unwrap_or_default();
+            assert!(
+                message.starts_with("unanswered: no complete answer within 500 ms"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a skipped testcase, got {other:?}"),
+    }
+
+    let text = terminal::render(&report, &style());
+    assert!(
+        text.contains(
+            "Unanswered (1): info cases that got no answer, so the choice was not observed\n  \
+             info.no-answer: no complete answer within 500 ms\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  info: 0 passed, 0 failed, 0 skipped, 1 unanswered\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("1 passed, 0 failed, 0 skipped, 1 unanswered\n"),
+        "{text}"
+    );
+    assert_eq!(
+        terminal::case_line(case, &style()),
+        "NO ANSWER info.no-answer [info] no complete answer within 500 ms"
     );
 }

@@ -7,7 +7,8 @@
 
 use super::coverage::{self, Coverage};
 use super::terminal::{self, Style};
-use super::{CaseReport, Conformance, RunReport, Verdict};
+use super::verdict::{self, Assessment};
+use super::{CaseReport, RunReport, Verdict};
 use crate::core::case::Level;
 use crate::core::check::{CheckResult, Outcome};
 use crate::core::exchange::Exchange;
@@ -51,7 +52,8 @@ const CSS: &str = r#"
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:1rem 2rem;color:#1d1d1f;line-height:1.4}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 .banner{padding:1rem 1.5rem;border-radius:8px;font-size:1.3rem;font-weight:600;color:#fff}
-.must_and_should{background:#1f883d}.must_only{background:#bf8700}.not_conformant{background:#cf222e}
+.must_and_should{background:#1f883d}.must_only{background:#bf8700}.not_conformant{background:#cf222e}.incomplete{background:#57606a}
+.grounds{margin:.5rem 0 0 0}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
 th{background:#f6f8fa}.pass{color:#1f883d;font-weight:600}.fail{color:#cf222e;font-weight:600}.skipped,.not_run,.skip{color:#6e7781}
 details{border:1px solid #ddd;border-radius:6px;margin:.4rem 0;padding:.3rem .6rem}details[open]{padding-bottom:.6rem}
@@ -68,20 +70,21 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     };
     let coverage = coverage::compute(report);
     let mut out = String::new();
-    let conformance = report.conformance();
+    let assessment = report.assess();
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>macie-conform report: {}</title><style>{CSS}</style></head><body>\n",
-        escape(conformance.describe())
+        escape(assessment.conformance.describe())
     );
     let _ = writeln!(out, "<h1>ListClassificationJobs conformance report</h1>");
     let _ = writeln!(
         out,
         "<div class=\"banner {}\">{}</div>",
-        conformance_class(conformance),
-        escape(&capitalise(conformance.describe()))
+        assessment.conformance.as_str(),
+        escape(&assessment.headline)
     );
+    grounds(&mut out, report, &assessment);
     meta(&mut out, report, &coverage);
     counts(&mut out, report);
     requirements(&mut out, report);
@@ -100,7 +103,11 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         .iter()
         .filter(|c| c.verdict != Verdict::Fail)
         .collect();
-    let _ = writeln!(out, "<h2>Passed and skipped cases ({})</h2>", others.len());
+    let _ = writeln!(
+        out,
+        "<h2>Passed, skipped and unanswered cases ({})</h2>",
+        others.len()
+    );
     for case in others {
         other_case(&mut out, case);
     }
@@ -108,19 +115,46 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     out
 }
 
-fn conformance_class(c: Conformance) -> &'static str {
-    match c {
-        Conformance::MustAndShould => "must_and_should",
-        Conformance::MustOnly => "must_only",
-        Conformance::NotConformant => "not_conformant",
+/// Under the banner: what ran per level when not everything did, the
+/// requirements nothing verified, skips by reason and unanswered cases.
+fn grounds(out: &mut String, report: &RunReport, assessment: &Assessment) {
+    let mut items: Vec<String> = Vec::new();
+    items.extend(assessment.detail_lines().iter().map(|l| escape(l)));
+    if !assessment.not_verified.is_empty() {
+        items.push(format!(
+            "Not verified ({} must/should requirement(s)): {}",
+            assessment.not_verified.len(),
+            escape(&assessment.not_verified.join(", "))
+        ));
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
+    for group in verdict::skip_reasons(report) {
+        items.push(format!(
+            "{} skipped: {}",
+            group.count,
+            escape(&group.reason)
+        ));
+    }
+    for case in report.unanswered_cases() {
+        let why = case
+            .transport_failures()
+            .next()
+            .map(|c| c.message.as_str())
+            .unwrap_or_default();
+        items.push(format!(
+            "Unanswered: <a href=\"#{}\">{}</a>: {}",
+            anchor(&case.id),
+            escape(&case.id),
+            escape(why)
+        ));
+    }
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<ul class=\"grounds\">");
+    for item in items {
+        let _ = writeln!(out, "<li>{item}</li>");
+    }
+    let _ = writeln!(out, "</ul>");
 }
 
 fn meta(out: &mut String, report: &RunReport, coverage: &Coverage) {
@@ -171,25 +205,26 @@ fn meta(out: &mut String, report: &RunReport, coverage: &Coverage) {
 fn counts(out: &mut String, report: &RunReport) {
     let _ = writeln!(
         out,
-        "<h2>Results per level</h2><table><tr><th>Level</th><th>Passed</th><th>Failed</th><th>Skipped</th></tr>"
+        "<h2>Results per level</h2><table><tr><th>Level</th><th>Passed</th><th>Failed</th><th>Skipped</th><th>Unanswered</th></tr>"
     );
     for level in Level::ALL {
         let c = report.counts_for(*level);
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"pass\">{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"pass\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
             level,
             c.passed,
             if c.failed > 0 { "fail" } else { "" },
             c.failed,
-            c.skipped
+            c.skipped,
+            c.unanswered
         );
     }
     let c = report.counts();
     let _ = writeln!(
         out,
-        "<tr><th>All</th><th>{}</th><th>{}</th><th>{}</th></tr></table>",
-        c.passed, c.failed, c.skipped
+        "<tr><th>All</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></table>",
+        c.passed, c.failed, c.skipped, c.unanswered
     );
 }
 
@@ -494,7 +529,8 @@ fn coverage_table(out: &mut String, coverage: &Coverage) {
 
 fn other_case(out: &mut String, case: &CaseReport) {
     let (label, class, reason) = match &case.verdict {
-        Verdict::Skip(reason) => ("SKIP", "skip", Some(reason)),
+        Verdict::Skip(reason) => ("SKIP", "skip", Some(reason.as_str())),
+        Verdict::Unanswered => ("NO ANSWER", "skip", Some("no answer: nothing observed")),
         _ => ("PASS", "pass", None),
     };
     let _ = write!(

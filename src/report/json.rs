@@ -5,6 +5,7 @@
 //! change that could break a consumer raises it.
 
 use super::coverage::{self, Coverage};
+use super::verdict::{LevelCompleteness, NotRun};
 use super::{CaseReport, Counts, RunReport, Verdict};
 use crate::core::case::Level;
 use crate::core::check::CheckResult;
@@ -33,15 +34,28 @@ struct Run<'a> {
     started_at: &'a str,
     duration_ms: u64,
     fixture: bool,
+    selection: &'a super::SelectionReport,
 }
 
 #[derive(Serialize)]
 struct Summary {
     conformance: super::Conformance,
+    verdict: Grounds,
+    skip_reasons: Vec<NotRun>,
     total: Counts,
     must: Counts,
     should: Counts,
     info: Counts,
+}
+
+/// The grounds of `conformance`: the same value, said in words, with what
+/// ran per level.
+#[derive(Serialize)]
+struct Grounds {
+    headline: String,
+    partial: bool,
+    levels: Vec<LevelCompleteness>,
+    not_verified: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -94,6 +108,7 @@ fn case(c: &CaseReport) -> Case<'_> {
         Verdict::Pass => ("pass", None),
         Verdict::Fail => ("fail", None),
         Verdict::Skip(reason) => ("skip", Some(reason.as_str())),
+        Verdict::Unanswered => ("unanswered", None),
     };
     Case {
         id: &c.id,
@@ -114,6 +129,7 @@ fn case(c: &CaseReport) -> Case<'_> {
 /// The report as pretty-printed JSON. Exchanges were redacted when they
 /// were recorded, so no secret header reaches this text.
 pub fn render(report: &RunReport) -> String {
+    let assessment = report.assess();
     let document = Document {
         format: "macie-conform-report",
         format_version: FORMAT_VERSION,
@@ -124,9 +140,17 @@ pub fn render(report: &RunReport) -> String {
             started_at: &report.started_at,
             duration_ms: report.duration_ms,
             fixture: report.fixture,
+            selection: &report.selection,
         },
         summary: Summary {
-            conformance: report.conformance(),
+            conformance: assessment.conformance,
+            verdict: Grounds {
+                headline: assessment.headline,
+                partial: assessment.partial,
+                levels: assessment.levels,
+                not_verified: assessment.not_verified,
+            },
+            skip_reasons: super::verdict::skip_reasons(report),
             total: report.counts(),
             must: report.counts_for(Level::Must),
             should: report.counts_for(Level::Should),

@@ -30,11 +30,19 @@ pub fn render(report: &RunReport, style: &Style) -> Result<String, JunitError> {
     junit.set_time(Duration::from_millis(report.duration_ms));
     let coverage = super::coverage::compute(report);
     let coverage = format!("{:.1}%", coverage.percent);
+    let assessment = report.assess();
+    let completeness = assessment.level_lines().join("; ");
+    let not_verified = assessment.not_verified.join(",");
     for (file, cases) in by_file {
         let mut suite = TestSuite::new(file);
         suite.add_property(("target", report.target.as_str()));
         suite.add_property(("spec-coverage", coverage.as_str()));
-        suite.add_property(("conformance", report.conformance().describe()));
+        suite.add_property(("conformance", assessment.headline.as_str()));
+        suite.add_property(("conformance-value", assessment.conformance.as_str()));
+        suite.add_property(("cases-run", completeness.as_str()));
+        if !not_verified.is_empty() {
+            suite.add_property(("not-verified", not_verified.as_str()));
+        }
         for case in cases {
             suite.add_test_case(test_case(case, &plain));
         }
@@ -49,6 +57,17 @@ fn test_case(case: &CaseReport, style: &Style) -> TestCase {
         Verdict::Skip(reason) => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(reason.as_str());
+            s
+        }
+        // Nothing was observed, which CI viewers show best as a skip.
+        Verdict::Unanswered => {
+            let mut s = TestCaseStatus::skipped();
+            let why = case
+                .transport_failures()
+                .next()
+                .map(|c| c.message.as_str())
+                .unwrap_or_default();
+            s.set_message(format!("unanswered: {why}"));
             s
         }
         Verdict::Fail => {

@@ -9,6 +9,7 @@
 use super::coverage;
 use super::html::body_text;
 use super::terminal::{self, Style};
+use super::verdict::{self, Assessment};
 use super::{CaseReport, RunReport, Verdict};
 use crate::core::case::Level;
 use crate::core::check::Outcome;
@@ -29,6 +30,20 @@ pub fn cell(text: &str) -> String {
                 out.push(c);
             }
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Harness text (verdicts, skip reasons, command-line options) outside a
+/// table: as [`cell`], but parentheses stay plain, since without a `]`
+/// before them they are no markup.
+fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '(' | ')' => out.push(c),
+            c => out.push_str(&cell(&c.to_string())),
         }
     }
     out
@@ -76,14 +91,16 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     };
     let coverage = coverage::compute(report);
     let mut out = String::new();
-    let conformance = report.conformance();
-    let mark = match conformance {
+    let assessment = report.assess();
+    let mark = match assessment.conformance {
         super::Conformance::MustAndShould => "✅",
         super::Conformance::MustOnly => "⚠️",
         super::Conformance::NotConformant => "❌",
+        super::Conformance::Incomplete => "⏸️",
     };
     let _ = writeln!(out, "# ListClassificationJobs conformance report\n");
-    let _ = writeln!(out, "**{mark} {}**\n", conformance.describe());
+    let _ = writeln!(out, "**{mark} {}**\n", prose(&assessment.headline));
+    grounds(&mut out, report, &assessment);
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Target | {} |", cell(&report.target));
     let _ = writeln!(out, "| Started | {} |", cell(&report.started_at));
@@ -119,21 +136,21 @@ pub fn render(report: &RunReport, style: &Style) -> String {
 
     let _ = writeln!(
         out,
-        "## Results per level\n\n| Level | Passed | Failed | Skipped |\n|---|---:|---:|---:|"
+        "## Results per level\n\n| Level | Passed | Failed | Skipped | Unanswered |\n|---|---:|---:|---:|---:|"
     );
     for level in Level::ALL {
         let c = report.counts_for(*level);
         let _ = writeln!(
             out,
-            "| {level} | {} | {} | {} |",
-            c.passed, c.failed, c.skipped
+            "| {level} | {} | {} | {} | {} |",
+            c.passed, c.failed, c.skipped, c.unanswered
         );
     }
     let c = report.counts();
     let _ = writeln!(
         out,
-        "| **all** | **{}** | **{}** | **{}** |\n",
-        c.passed, c.failed, c.skipped
+        "| **all** | **{}** | **{}** | **{}** | **{}** |\n",
+        c.passed, c.failed, c.skipped, c.unanswered
     );
 
     if !report.requirements.is_empty() {
@@ -222,12 +239,21 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "<details><summary>Passed and skipped cases ({})</summary>\n",
+        "<details><summary>Passed, skipped and unanswered cases ({})</summary>\n",
         others.len()
     );
     for case in others {
         let verdict = match &case.verdict {
             Verdict::Skip(reason) => format!("skipped ({})", cell(reason)),
+            Verdict::Unanswered => format!(
+                "unanswered ({})",
+                cell(
+                    case.transport_failures()
+                        .next()
+                        .map(|c| c.message.as_str())
+                        .unwrap_or_default()
+                )
+            ),
             _ => "passed".to_string(),
         };
         let _ = writeln!(
@@ -241,6 +267,41 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     }
     let _ = writeln!(out, "\n</details>");
     out
+}
+
+/// Under the verdict: what ran per level when not everything did, the
+/// requirements nothing verified, skips by reason and unanswered cases.
+fn grounds(out: &mut String, report: &RunReport, assessment: &Assessment) {
+    let mut items: Vec<String> = Vec::new();
+    items.extend(assessment.detail_lines().iter().map(|l| prose(l)));
+    if !assessment.not_verified.is_empty() {
+        items.push(format!(
+            "Not verified ({} must/should requirement(s)): {}",
+            assessment.not_verified.len(),
+            prose(&assessment.not_verified.join(", "))
+        ));
+    }
+    for group in verdict::skip_reasons(report) {
+        items.push(format!("{} skipped: {}", group.count, prose(&group.reason)));
+    }
+    for case in report.unanswered_cases() {
+        let why = case
+            .transport_failures()
+            .next()
+            .map(|c| c.message.as_str())
+            .unwrap_or_default();
+        items.push(format!(
+            "Unanswered: {}: {}",
+            code(&case.id, false),
+            cell(why)
+        ));
+    }
+    for item in &items {
+        let _ = writeln!(out, "- {item}");
+    }
+    if !items.is_empty() {
+        out.push('\n');
+    }
 }
 
 fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {

@@ -8,10 +8,12 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod output;
 pub mod terminal;
+pub mod verdict;
 
 use crate::core::case::Level;
-use crate::core::check::{CheckResult, Outcome};
+use crate::core::check::{CheckKind, CheckResult, Outcome};
 use crate::core::exchange::Exchange;
 use serde::Serialize;
 
@@ -25,6 +27,11 @@ pub enum Verdict {
     Fail,
     /// Not run, for the reason given.
     Skip(String),
+    /// An info case that got no HTTP answer at all (refused, timed out,
+    /// broken): the open choice it looks at was not observed. Must and
+    /// should cases without an answer fail instead, since the document
+    /// requires one.
+    Unanswered,
 }
 
 /// One case's result.
@@ -45,28 +52,46 @@ pub struct CaseReport {
 
 impl CaseReport {
     /// Decides the verdict from the checks: failures at `info` level are
-    /// observations, not failures.
+    /// observations, not failures, unless nothing answered, in which case
+    /// nothing was observed either.
     pub fn decide(checks: &[CheckResult]) -> Verdict {
         if checks
             .iter()
             .any(|c| c.outcome == Outcome::Fail && c.level > Level::Info)
         {
             Verdict::Fail
+        } else if checks.iter().any(is_unanswered) {
+            Verdict::Unanswered
         } else {
             Verdict::Pass
         }
+    }
+
+    /// Why an unanswered case got no answer: its transport failures.
+    pub fn transport_failures(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| is_unanswered(c))
     }
 
     pub fn failed_checks(&self) -> impl Iterator<Item = &CheckResult> {
         self.checks.iter().filter(|c| c.outcome == Outcome::Fail)
     }
 
-    /// Info-level findings: what an open choice turned out to be.
+    /// Info-level findings: what an open choice turned out to be. A request
+    /// that got no answer observed nothing, so it is not one of them.
     pub fn observations(&self) -> impl Iterator<Item = &CheckResult> {
-        self.checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail && c.level == Level::Info)
+        self.checks.iter().filter(|c| {
+            c.outcome == Outcome::Fail && c.level == Level::Info && c.kind != CheckKind::Transport
+        })
     }
+
+    /// Whether the case ran to a verdict on the target's answers.
+    pub fn ran(&self) -> bool {
+        matches!(self.verdict, Verdict::Pass | Verdict::Fail)
+    }
+}
+
+fn is_unanswered(check: &CheckResult) -> bool {
+    check.outcome == Outcome::Fail && check.kind == CheckKind::Transport
 }
 
 /// Counts of one level, or of everything.
@@ -75,11 +100,26 @@ pub struct Counts {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Info cases that got no answer (see [`Verdict::Unanswered`]).
+    pub unanswered: usize,
 }
 
 impl Counts {
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.skipped
+        self.passed + self.failed + self.skipped + self.unanswered
+    }
+
+    /// `N passed, N failed, N skipped`, with the unanswered count only when
+    /// there are any, so the usual line stays the same for scripts.
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        );
+        if self.unanswered > 0 {
+            line.push_str(&format!(", {} unanswered", self.unanswered));
+        }
+        line
     }
 }
 
@@ -130,10 +170,91 @@ pub struct RunReport {
     pub target: String,
     /// Whether the target was declared to hold the canonical fixture.
     pub fixture: bool,
+    /// What was selected out of the suite, so a partial run is never taken
+    /// for a full one.
+    pub selection: SelectionReport,
     pub cases: Vec<CaseReport>,
     /// The requirements catalogue the suite traces to (empty without one).
     pub requirements: Vec<RequirementInfo>,
     pub duration_ms: u64,
+}
+
+/// The selection a run used, and the suite it was taken from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SelectionReport {
+    /// Cases per level in the whole suite, selected or not.
+    pub suite: LevelTotals,
+    /// `--filter` patterns.
+    pub filters: Vec<String>,
+    /// `--tag` values.
+    pub tags: Vec<String>,
+    /// `--level` values.
+    pub levels: Vec<Level>,
+}
+
+impl SelectionReport {
+    /// A run with any of `--filter`, `--tag` or `--level` is partial, even
+    /// if the pattern happens to match every case today: the suite grows,
+    /// and a claim must not depend on what a pattern matched.
+    pub fn narrowed(&self) -> bool {
+        !(self.filters.is_empty() && self.tags.is_empty() && self.levels.is_empty())
+    }
+
+    /// The options as given: `--filter a --tag b`.
+    pub fn options(&self) -> String {
+        let mut parts = Vec::new();
+        parts.extend(self.filters.iter().map(|f| format!("--filter {f}")));
+        parts.extend(self.tags.iter().map(|t| format!("--tag {t}")));
+        parts.extend(self.levels.iter().map(|l| format!("--level {l}")));
+        parts.join(" ")
+    }
+}
+
+/// A number per level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LevelTotals {
+    pub must: usize,
+    pub should: usize,
+    pub info: usize,
+}
+
+impl LevelTotals {
+    pub fn get(&self, level: Level) -> usize {
+        match level {
+            Level::Must => self.must,
+            Level::Should => self.should,
+            Level::Info => self.info,
+        }
+    }
+
+    pub fn add(&mut self, level: Level) {
+        match level {
+            Level::Must => self.must += 1,
+            Level::Should => self.should += 1,
+            Level::Info => self.info += 1,
+        }
+    }
+}
+
+/// Strips `user:password@` from a URL, so a target given with credentials
+/// can be shown and recorded.
+pub fn without_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            // Both setters only fail on URLs that cannot have credentials,
+            // which these URLs just showed they can.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            let text = parsed.to_string();
+            // Url adds a `/` to a bare host; keep the user's spelling.
+            if url.ends_with('/') {
+                text
+            } else {
+                text.trim_end_matches('/').to_string()
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// A requirement of the catalogue, as reports show it.
@@ -145,24 +266,48 @@ pub struct RequirementInfo {
     pub statement: String,
 }
 
-/// How far a target conforms, judged from the levels of failed checks.
+/// How far a target conforms. The rules, in order (see
+/// [`verdict::Assessment`]):
+///
+/// 1. a must check failed: `NotConformant`, whatever did not run;
+/// 2. the selection narrowed the suite, or a must case of the suite did not
+///    run: `Incomplete`;
+/// 3. a should check failed, or a should case did not run: `MustOnly`;
+/// 4. otherwise `MustAndShould`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Conformance {
-    /// No must or should check failed.
+    /// Every must and should case of the suite ran, and none failed.
     MustAndShould,
-    /// No must check failed, but a should check did.
+    /// Every must case of the suite ran and passed; at should level a check
+    /// failed or not every case ran.
     MustOnly,
     /// A must check failed.
     NotConformant,
+    /// No must check failed, but the run does not show conformance: it was
+    /// partial, or must cases did not run.
+    Incomplete,
 }
 
 impl Conformance {
+    /// The verdict in a few words; [`verdict::Assessment::headline`] adds
+    /// the reason.
     pub fn describe(self) -> &'static str {
         match self {
-            Conformance::MustAndShould => "conformant at must and should level",
-            Conformance::MustOnly => "conformant at must level (should-level checks failed)",
-            Conformance::NotConformant => "not conformant (must-level checks failed)",
+            Conformance::MustAndShould => "Conformant at must and should level",
+            Conformance::MustOnly => "Conformant at must level",
+            Conformance::NotConformant => "Not conformant",
+            Conformance::Incomplete => "Incomplete",
+        }
+    }
+
+    /// The name used in the JSON report and as an HTML class.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conformance::MustAndShould => "must_and_should",
+            Conformance::MustOnly => "must_only",
+            Conformance::NotConformant => "not_conformant",
+            Conformance::Incomplete => "incomplete",
         }
     }
 }
@@ -173,7 +318,7 @@ impl Conformance {
 pub enum RequirementResult {
     Pass,
     Fail,
-    /// Its cases were all skipped.
+    /// None of its cases ran to a verdict (skipped or unanswered).
     Skipped,
     /// No selected case verifies it.
     NotRun,
@@ -206,6 +351,7 @@ impl RunReport {
                 Verdict::Pass => counts.passed += 1,
                 Verdict::Fail => counts.failed += 1,
                 Verdict::Skip(_) => counts.skipped += 1,
+                Verdict::Unanswered => counts.unanswered += 1,
             }
         }
         counts
@@ -221,19 +367,27 @@ impl RunReport {
     }
 
     pub fn conformance(&self) -> Conformance {
-        let failed_at = |level: Level| {
-            self.cases
-                .iter()
-                .flat_map(|c| &c.checks)
-                .any(|k| k.outcome == Outcome::Fail && k.level == level)
-        };
-        if failed_at(Level::Must) {
-            Conformance::NotConformant
-        } else if failed_at(Level::Should) {
-            Conformance::MustOnly
-        } else {
-            Conformance::MustAndShould
-        }
+        self.assess().conformance
+    }
+
+    /// The verdict with what it rests on: what ran, what did not and why.
+    pub fn assess(&self) -> verdict::Assessment {
+        verdict::Assessment::of(self)
+    }
+
+    /// Whether a check of this level failed in any case.
+    pub fn failed_at(&self, level: Level) -> bool {
+        self.cases
+            .iter()
+            .flat_map(|c| &c.checks)
+            .any(|k| k.outcome == Outcome::Fail && k.level == level)
+    }
+
+    /// The cases that got no answer, in run order.
+    pub fn unanswered_cases(&self) -> impl Iterator<Item = &CaseReport> {
+        self.cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Unanswered)
     }
 
     /// The cases of this run that verify a requirement.
@@ -252,7 +406,7 @@ impl RunReport {
             RequirementResult::NotRun
         } else if cases.iter().any(|c| c.verdict == Verdict::Fail) {
             RequirementResult::Fail
-        } else if cases.iter().all(|c| matches!(c.verdict, Verdict::Skip(_))) {
+        } else if !cases.iter().any(|c| c.ran()) {
             RequirementResult::Skipped
         } else {
             RequirementResult::Pass

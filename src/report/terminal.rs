@@ -1,8 +1,9 @@
 //! The human-readable report for a terminal: one line per failed case, then
 //! details (failed checks, diffs, a `curl` command that reproduces the
-//! request), then counts per level and the closing line.
+//! request), observations, skips by reason, unanswered cases, then counts
+//! per level, the verdict and the closing line.
 
-use super::{CaseReport, RunReport, Verdict};
+use super::{CaseReport, Conformance, RunReport, Verdict};
 use crate::core::case::Level;
 use crate::core::check::Outcome;
 use crate::core::exchange::{Exchange, HttpRequest};
@@ -41,6 +42,16 @@ pub fn case_line(case: &CaseReport, style: &Style) -> String {
             case.level,
             reason
         ),
+        Verdict::Unanswered => format!(
+            "{} {} [{}] {}",
+            style.paint("33", "NO ANSWER"),
+            case.id,
+            case.level,
+            case.transport_failures()
+                .next()
+                .map(|c| c.message.as_str())
+                .unwrap_or_default()
+        ),
         Verdict::Fail => {
             let reason = case
                 .failed_checks()
@@ -56,6 +67,15 @@ pub fn case_line(case: &CaseReport, style: &Style) -> String {
             )
         }
     }
+}
+
+/// One line per case, in suite order (what `run -v` prints).
+pub fn case_lines(report: &RunReport, style: &Style) -> String {
+    report
+        .cases
+        .iter()
+        .map(|c| case_line(c, style) + "\n")
+        .collect()
 }
 
 /// The whole report.
@@ -95,8 +115,64 @@ pub fn render(report: &RunReport, style: &Style) -> String {
             }
         }
     }
+    let skipped = super::verdict::skip_reasons(report);
+    if !skipped.is_empty() {
+        let total: usize = skipped.iter().map(|g| g.count).sum();
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.paint("1", &format!("Skipped ({total}), by reason"))
+        );
+        for group in skipped {
+            let _ = writeln!(out, "  {:>4}  {}", group.count, group.reason);
+        }
+    }
+    let unanswered: Vec<&CaseReport> = report.unanswered_cases().collect();
+    if !unanswered.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.paint(
+                "1",
+                &format!(
+                    "Unanswered ({}): info cases that got no answer, so the choice was not observed",
+                    unanswered.len()
+                )
+            )
+        );
+        for case in unanswered {
+            for check in case.transport_failures() {
+                let _ = writeln!(out, "  {}: {}", case.id, check.message);
+            }
+        }
+    }
     out.push('\n');
     out.push_str(&summary(report, style));
+    out
+}
+
+/// The verdict with its grounds: the headline, what ran per level when not
+/// everything did, and the requirements nothing verified.
+pub fn verdict(report: &RunReport, style: &Style) -> String {
+    let assessment = report.assess();
+    let mut out = String::new();
+    let colour = match assessment.conformance {
+        Conformance::MustAndShould => "1;32",
+        Conformance::MustOnly | Conformance::Incomplete => "1;33",
+        Conformance::NotConformant => "1;31",
+    };
+    let _ = writeln!(out, "{}", style.paint(colour, &assessment.headline));
+    for line in assessment.detail_lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    if !assessment.not_verified.is_empty() {
+        let _ = writeln!(
+            out,
+            "  not verified ({} must/should requirement(s)): {}",
+            assessment.not_verified.len(),
+            assessment.not_verified.join(", ")
+        );
+    }
     out
 }
 
@@ -219,14 +295,7 @@ pub fn summary(report: &RunReport, style: &Style) -> String {
         if c.total() == 0 {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "{:>6}: {} passed, {} failed, {} skipped",
-            level.as_str(),
-            c.passed,
-            c.failed,
-            c.skipped
-        );
+        let _ = writeln!(out, "{:>6}: {}", level.as_str(), c.line());
     }
     let retried = report
         .cases
@@ -246,11 +315,9 @@ pub fn summary(report: &RunReport, style: &Style) -> String {
         "spec coverage: {:.1}% ({} of {} items exercised)",
         coverage.percent, coverage.covered, coverage.total
     );
+    out.push_str(&verdict(report, style));
     let all = report.counts();
-    let line = format!(
-        "{} passed, {} failed, {} skipped",
-        all.passed, all.failed, all.skipped
-    );
+    let line = all.line();
     let _ = writeln!(
         out,
         "{}",

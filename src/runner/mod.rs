@@ -168,6 +168,21 @@ impl Selection {
             && (self.tags.is_empty() || self.tags.iter().any(|t| c.tags.contains(t)))
             && (self.levels.is_empty() || self.levels.contains(&c.level))
     }
+
+    /// The selection as a report records it, with the size of the suite it
+    /// was taken from, so the verdict can tell a partial run.
+    pub fn report(&self, suite: &Suite) -> crate::report::SelectionReport {
+        let mut totals = crate::report::LevelTotals::default();
+        for case in &suite.cases {
+            totals.add(case.case.level);
+        }
+        crate::report::SelectionReport {
+            suite: totals,
+            filters: self.filters.clone(),
+            tags: self.tags.clone(),
+            levels: self.levels.clone(),
+        }
+    }
 }
 
 /// `*` matches any run of characters; without a `*`, a pattern matches ids
@@ -318,8 +333,10 @@ pub async fn run(
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
         suite_digest: suite.digest.clone(),
         started_at,
-        target: shared.target.clone(),
+        // Reports are shared; credentials in the URL must not travel with them.
+        target: crate::report::without_credentials(&shared.target),
         fixture: shared.fixture.is_some(),
+        selection: selection.report(suite),
         cases: reports.into_iter().flatten().collect(),
         requirements: suite
             .requirements

@@ -7,7 +7,9 @@ use macie_conform::core::case::Level;
 use macie_conform::core::check::{CheckKind, CheckResult};
 use macie_conform::core::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
 use macie_conform::report::terminal::Style;
-use macie_conform::report::{CaseReport, RequirementInfo, RunReport, Verdict};
+use macie_conform::report::{
+    CaseReport, LevelTotals, RequirementInfo, RunReport, SelectionReport, Verdict,
+};
 use serde_json::json;
 
 pub const HOSTILE_NAME: &str = "<script>alert(1)</script>";
@@ -232,6 +234,8 @@ pub fn fixed_report() -> RunReport {
         started_at: "2026-11-24T00:00:00Z".into(),
         target: "http://target.test/<x>".into(),
         fixture: false,
+        // The suite is what the report holds: a full run.
+        selection: SelectionReport::default(),
         cases: vec![
             passing_case(),
             failing_case(),
@@ -252,6 +256,53 @@ pub fn fixed_report() -> RunReport {
         ],
         duration_ms: 1234,
     }
+}
+
+/// An info case whose request got no answer at all.
+pub fn unanswered_case() -> CaseReport {
+    let mut c = case(
+        "info.no-answer",
+        Level::Info,
+        "the default order",
+        &["LCJ-OPEN-001"],
+    );
+    c.line = 50;
+    c.exchanges.push(exchange(
+        request(json!({})),
+        Err(TransportError::Timeout(5000)),
+    ));
+    c.checks = vec![CheckResult::fail(
+        CheckKind::Transport,
+        Level::Info,
+        "no complete answer within 5000 ms",
+    )];
+    c.verdict = CaseReport::decide(&c.checks);
+    c
+}
+
+/// A run with no failure that did not verify the whole suite: a must case
+/// skipped for want of the data set, a should case for want of fault
+/// injection, and an info case unanswered.
+pub fn incomplete_report() -> RunReport {
+    let mut r = fixed_report();
+    r.cases.retain(|c| c.verdict != Verdict::Fail);
+    let mut fixture = case(
+        "skip.fixture",
+        Level::Must,
+        "an exact listing",
+        &["LCJ-SORT-009"],
+    );
+    fixture.verdict = Verdict::Skip(
+        "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it".into(),
+    );
+    r.cases.push(fixture);
+    r.cases.push(unanswered_case());
+    r.selection.suite = LevelTotals {
+        must: 2,
+        should: 2,
+        info: 2,
+    };
+    r
 }
 
 pub fn style() -> Style {

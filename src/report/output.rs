@@ -1,0 +1,415 @@
+//! Where reports go: the paths a run was asked to write, checked before
+//! anything is sent, and the certification bundle (`run --report-dir`).
+//!
+//! A run can take minutes against a slow target; finding out afterwards
+//! that its report cannot be written wastes it, so [`ReportPaths::check`]
+//! runs first and [`ReportPaths::write`] only writes.
+
+use super::terminal::Style;
+use super::{Conformance, RunReport};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// File names inside a `--report-dir` bundle. Fixed, so a customer
+/// comparing two bundles finds the same files in each.
+pub const JUNIT_FILE: &str = "junit.xml";
+pub const JSON_FILE: &str = "report.json";
+pub const HTML_FILE: &str = "report.html";
+pub const MARKDOWN_FILE: &str = "report.md";
+pub const RUN_INFO_FILE: &str = "run-info.json";
+
+/// Version of the run-information file's shape.
+pub const RUN_INFO_VERSION: u32 = 1;
+
+/// Why a report cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error(
+        "cannot write report {path}: the folder {folder} does not exist; create it or choose another {option} path"
+    )]
+    NoFolder {
+        option: &'static str,
+        path: PathBuf,
+        folder: PathBuf,
+    },
+    #[error("cannot write report {path}: it is a folder; give {option} a file name")]
+    IsFolder { option: &'static str, path: PathBuf },
+    #[error(
+        "cannot write report {path}: the folder {folder} is not writable ({reason}); choose another {option} path or fix its permissions"
+    )]
+    NotWritable {
+        option: &'static str,
+        path: PathBuf,
+        folder: PathBuf,
+        reason: String,
+    },
+    #[error(
+        "cannot create --report-dir {path}: {blocker} is not a folder; choose another --report-dir"
+    )]
+    DirBlocked { path: PathBuf, blocker: PathBuf },
+    #[error(
+        "cannot create --report-dir {path}: {reason}; choose another --report-dir or fix the permissions of its parent"
+    )]
+    DirCreate { path: PathBuf, reason: String },
+    #[error("cannot write report {path}: {reason}")]
+    Write { path: PathBuf, reason: String },
+    #[error("cannot render the JUnit report: {0}")]
+    Junit(#[from] super::junit::JunitError),
+}
+
+/// Every report a run was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ReportPaths {
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    /// The bundle folder: all four reports and the run information.
+    pub dir: Option<PathBuf>,
+}
+
+impl ReportPaths {
+    /// Checks that every report can be written, without writing any: each
+    /// file's folder exists and takes a new file, and the bundle folder
+    /// exists or can be created.
+    pub fn check(&self) -> Result<(), OutputError> {
+        for (option, path) in self.files() {
+            check_file(option, path)?;
+        }
+        if let Some(dir) = &self.dir {
+            check_dir(dir)?;
+        }
+        Ok(())
+    }
+
+    fn files(&self) -> impl Iterator<Item = (&'static str, &PathBuf)> {
+        [
+            ("--junit", &self.junit),
+            ("--json", &self.json),
+            ("--html", &self.html),
+            ("--markdown", &self.markdown),
+        ]
+        .into_iter()
+        .filter_map(|(option, path)| path.as_ref().map(|p| (option, p)))
+    }
+
+    /// Writes every report asked for, and the bundle; returns the files
+    /// written. Stops at the first that cannot be written.
+    pub fn write(
+        &self,
+        report: &RunReport,
+        style: &Style,
+        info: &RunInfo,
+    ) -> Result<Vec<PathBuf>, OutputError> {
+        let mut junit = None;
+        let mut junit_text = || -> Result<String, OutputError> {
+            if junit.is_none() {
+                junit = Some(super::junit::render(report, style)?);
+            }
+            Ok(junit.clone().unwrap_or_default())
+        };
+        let mut written = Vec::new();
+        if let Some(path) = &self.junit {
+            write(path, &junit_text()?, &mut written)?;
+        }
+        if let Some(path) = &self.json {
+            write(path, &super::json::render(report), &mut written)?;
+        }
+        if let Some(path) = &self.html {
+            write(path, &super::html::render(report, style), &mut written)?;
+        }
+        if let Some(path) = &self.markdown {
+            write(path, &super::markdown::render(report, style), &mut written)?;
+        }
+        if let Some(dir) = &self.dir {
+            std::fs::create_dir_all(dir).map_err(|e| OutputError::DirCreate {
+                path: dir.clone(),
+                reason: e.to_string(),
+            })?;
+            write(&dir.join(JUNIT_FILE), &junit_text()?, &mut written)?;
+            write(
+                &dir.join(JSON_FILE),
+                &super::json::render(report),
+                &mut written,
+            )?;
+            write(
+                &dir.join(HTML_FILE),
+                &super::html::render(report, style),
+                &mut written,
+            )?;
+            write(
+                &dir.join(MARKDOWN_FILE),
+                &super::markdown::render(report, style),
+                &mut written,
+            )?;
+            write(&dir.join(RUN_INFO_FILE), &info.render(), &mut written)?;
+        }
+        Ok(written)
+    }
+}
+
+fn write(path: &Path, text: &str, written: &mut Vec<PathBuf>) -> Result<(), OutputError> {
+    std::fs::write(path, text).map_err(|e| OutputError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    written.push(path.to_path_buf());
+    Ok(())
+}
+
+/// The folder a relative file name lands in: its parent, or the current
+/// folder for a bare name.
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn check_file(option: &'static str, path: &Path) -> Result<(), OutputError> {
+    if path.is_dir() {
+        return Err(OutputError::IsFolder {
+            option,
+            path: path.to_path_buf(),
+        });
+    }
+    let folder = folder_of(path);
+    if !folder.is_dir() {
+        return Err(OutputError::NoFolder {
+            option,
+            path: path.to_path_buf(),
+            folder,
+        });
+    }
+    probe_writable(&folder).map_err(|reason| OutputError::NotWritable {
+        option,
+        path: path.to_path_buf(),
+        folder,
+        reason,
+    })
+}
+
+fn check_dir(dir: &Path) -> Result<(), OutputError> {
+    // The nearest folder that exists is where the bundle folder would be
+    // created (or is the bundle folder itself).
+    let mut existing = dir.to_path_buf();
+    while !existing.exists() {
+        match existing.parent() {
+            Some(p) if !p.as_os_str().is_empty() => existing = p.to_path_buf(),
+            _ => {
+                existing = PathBuf::from(".");
+                break;
+            }
+        }
+    }
+    if !existing.is_dir() {
+        return Err(OutputError::DirBlocked {
+            path: dir.to_path_buf(),
+            blocker: existing,
+        });
+    }
+    probe_writable(&existing).map_err(|reason| OutputError::DirCreate {
+        path: dir.to_path_buf(),
+        reason: format!("{} is not writable ({reason})", existing.display()),
+    })
+}
+
+/// Creates and removes a file in `folder`: permission bits do not tell
+/// (ACLs, read-only mounts, root), trying does.
+fn probe_writable(folder: &Path) -> Result<(), String> {
+    let probe = folder.join(format!(".macie-conform-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// The implementation under test, as its vendor names it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Product {
+    pub name: Option<String>,
+    pub version: Option<String>,
+}
+
+/// The run-information file of a bundle: what a customer needs to re-run
+/// the same suite and compare.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub format: &'static str,
+    pub format_version: u32,
+    pub harness_version: String,
+    pub suite_digest: String,
+    /// The target URL, without `user:password@`.
+    pub target: String,
+    pub product: Product,
+    /// When the run started (RFC 3339, UTC).
+    pub date: String,
+    pub conformance: Conformance,
+    pub verdict: String,
+    pub certification: Certification,
+    /// Every open choice the target made differently from the reference
+    /// server: the info-level observations.
+    pub open_choices: Vec<OpenChoice>,
+}
+
+/// One info-level observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenChoice {
+    pub case: String,
+    pub requirements: Vec<String>,
+    pub message: String,
+}
+
+/// Whether a run can support a conformance claim (`run --certify`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Certification {
+    /// `run --certify` was asked for.
+    pub requested: bool,
+    /// Why the run cannot support a claim; empty when it can.
+    pub problems: Vec<String>,
+}
+
+impl Certification {
+    /// A run certifies when the full suite ran, every case ran to a
+    /// verdict, and nothing at must or should level failed. Info cases
+    /// count too: their observations are part of the claim.
+    pub fn of(report: &RunReport, requested: bool) -> Certification {
+        let assessment = report.assess();
+        let mut problems = Vec::new();
+        if assessment.partial {
+            problems.push(format!(
+                "the selection narrowed the suite ({}); certify the full suite",
+                report.selection.options()
+            ));
+        }
+        for level in &assessment.levels {
+            if !level.complete() {
+                problems.push(level.describe());
+            }
+        }
+        if report.failed() {
+            problems.push(format!("{} case(s) failed", report.failed_cases().count()));
+        }
+        Certification {
+            requested,
+            problems,
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl RunInfo {
+    pub fn new(report: &RunReport, product: Product, certification: Certification) -> RunInfo {
+        let assessment = report.assess();
+        RunInfo {
+            format: "macie-conform-run-info",
+            format_version: RUN_INFO_VERSION,
+            harness_version: report.harness_version.clone(),
+            suite_digest: report.suite_digest.clone(),
+            target: super::without_credentials(&report.target),
+            product,
+            date: report.started_at.clone(),
+            conformance: assessment.conformance,
+            verdict: assessment.headline,
+            certification,
+            open_choices: report
+                .cases
+                .iter()
+                .flat_map(|c| {
+                    c.observations().map(move |k| OpenChoice {
+                        case: c.id.clone(),
+                        requirements: c.requirements.clone(),
+                        message: k.message.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    pub fn render(&self) -> String {
+        // Plain data always serialises; an error text beats a panic.
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "macie-conform-output-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch");
+        dir
+    }
+
+    #[test]
+    fn report_files_need_an_existing_folder() {
+        let dir = scratch("files");
+        let ok = ReportPaths {
+            json: Some(dir.join("r.json")),
+            ..ReportPaths::default()
+        };
+        assert!(ok.check().is_ok());
+        assert!(!dir.join("r.json").exists(), "checking writes nothing");
+        assert_eq!(
+            std::fs::read_dir(&dir).expect("dir").count(),
+            0,
+            "the probe file is removed"
+        );
+        let missing = ReportPaths {
+            html: Some(dir.join("nope/r.html")),
+            ..ReportPaths::default()
+        };
+        let e = missing.check().expect_err("missing folder").to_string();
+        assert!(e.contains("does not exist; create it"), "{e}");
+        assert!(e.contains("--html"), "{e}");
+        let folder = ReportPaths {
+            markdown: Some(dir.clone()),
+            ..ReportPaths::default()
+        };
+        let e = folder.check().expect_err("a folder").to_string();
+        assert!(e.contains("it is a folder"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_report_dir_may_be_created_but_not_under_a_file() {
+        let dir = scratch("dir");
+        let ok = ReportPaths {
+            dir: Some(dir.join("a/b/bundle")),
+            ..ReportPaths::default()
+        };
+        assert!(ok.check().is_ok());
+        assert!(!dir.join("a").exists(), "checking creates nothing");
+        std::fs::write(dir.join("file"), "x").expect("file");
+        let blocked = ReportPaths {
+            dir: Some(dir.join("file/bundle")),
+            ..ReportPaths::default()
+        };
+        let e = blocked.check().expect_err("under a file").to_string();
+        assert!(e.contains("is not a folder"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn credentials_are_stripped_from_a_target() {
+        assert_eq!(
+            super::super::without_credentials("https://user:pa55@example.test:8443/prefix"),
+            "https://example.test:8443/prefix"
+        );
+        assert_eq!(
+            super::super::without_credentials("http://127.0.0.1:4566"),
+            "http://127.0.0.1:4566"
+        );
+        assert_eq!(
+            super::super::without_credentials("http://user@h"),
+            "http://h"
+        );
+    }
+}

@@ -1,0 +1,490 @@
+//! The conformance verdict and what it rests on.
+//!
+//! A verdict is a claim a vendor may publish, so it only says "Conformant"
+//! when the whole suite ran: a case that was skipped, got no answer or was
+//! left out by `--filter`, `--tag` or `--level` verified nothing. The rules
+//! are on [`Conformance`]; this module counts what ran per level, groups
+//! what did not by reason, and finds the requirements nothing verified.
+
+use super::{CaseReport, Conformance, RequirementResult, RunReport, Verdict};
+use crate::core::case::Level;
+use serde::Serialize;
+
+/// Why unanswered cases did not run, as a reason among skip reasons.
+pub const UNANSWERED: &str = "got no answer from the target (see \"Unanswered\")";
+
+/// The verdict of a run, with its grounds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub conformance: Conformance,
+    /// The verdict in one line, with its main reason.
+    pub headline: String,
+    /// `--filter`, `--tag` or `--level` narrowed the suite.
+    pub partial: bool,
+    /// Must, should and info, in that order.
+    pub levels: Vec<LevelCompleteness>,
+    /// Must and should requirements of the catalogue that no case verified
+    /// in this run (every case of theirs skipped, unanswered or not run).
+    pub not_verified: Vec<String>,
+}
+
+/// What ran at one level, against what the suite holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LevelCompleteness {
+    pub level: Level,
+    /// Cases of this level in the whole suite.
+    pub in_suite: usize,
+    /// Cases that ran to a verdict (passed or failed).
+    pub ran: usize,
+    pub failed: usize,
+    /// Why the others did not run, one entry per distinct reason, in suite
+    /// order of first appearance.
+    pub not_run: Vec<NotRun>,
+}
+
+/// Cases that did not run for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotRun {
+    pub reason: String,
+    pub count: usize,
+}
+
+impl LevelCompleteness {
+    pub fn complete(&self) -> bool {
+        self.ran >= self.in_suite
+    }
+
+    /// `124 of 214 must cases ran; 85 need the canonical data set, 5 need
+    /// fault injection`: the count, then each reason in its short form.
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} of {} {} cases ran", self.ran, self.in_suite, self.level);
+        if self.failed > 0 {
+            text.push_str(&format!(" ({} failed)", self.failed));
+        }
+        let reasons = short_reasons(&self.not_run);
+        if !reasons.is_empty() {
+            text.push_str("; ");
+            text.push_str(&reasons.join(", "));
+        }
+        text
+    }
+}
+
+/// Reasons in their short form (up to the first `;`, where the advice
+/// starts), merged when two reasons share it: `85 need the canonical data
+/// set`.
+fn short_reasons(not_run: &[NotRun]) -> Vec<String> {
+    let mut merged: Vec<(String, usize)> = Vec::new();
+    for group in not_run {
+        let short = group
+            .reason
+            .split("; ")
+            .next()
+            .unwrap_or(&group.reason)
+            .to_string();
+        match merged.iter_mut().find(|(r, _)| *r == short) {
+            Some((_, n)) => *n += group.count,
+            None => merged.push((short, group.count)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(reason, count)| {
+            // Reasons are written for one case ("needs ..."); several take
+            // the plural verb.
+            let reason = match reason.strip_prefix("needs ") {
+                Some(rest) if count != 1 => format!("need {rest}"),
+                _ => reason,
+            };
+            format!("{count} {reason}")
+        })
+        .collect()
+}
+
+/// Adds one case to its reason's group, keeping first-appearance order.
+fn tally(groups: &mut Vec<NotRun>, reason: &str, count: usize) {
+    if count == 0 {
+        return;
+    }
+    match groups.iter_mut().find(|g| g.reason == reason) {
+        Some(g) => g.count += count,
+        None => groups.push(NotRun {
+            reason: reason.to_string(),
+            count,
+        }),
+    }
+}
+
+impl Assessment {
+    pub fn of(report: &RunReport) -> Assessment {
+        let partial = report.selection.narrowed();
+        let levels: Vec<LevelCompleteness> = Level::ALL
+            .iter()
+            .map(|&level| completeness(report, level, partial))
+            .collect();
+        let level = |l: Level| levels.iter().find(|c| c.level == l);
+        let complete = |l: Level| level(l).is_none_or(LevelCompleteness::complete);
+        let conformance = if report.failed_at(Level::Must) {
+            Conformance::NotConformant
+        } else if partial || !complete(Level::Must) {
+            Conformance::Incomplete
+        } else if report.failed_at(Level::Should) || !complete(Level::Should) {
+            Conformance::MustOnly
+        } else {
+            Conformance::MustAndShould
+        };
+        let not_verified = report
+            .requirements
+            .iter()
+            .filter(|r| r.level > Level::Info)
+            .filter(|r| {
+                matches!(
+                    report.requirement_result(&r.id),
+                    RequirementResult::Skipped | RequirementResult::NotRun
+                )
+            })
+            .map(|r| r.id.clone())
+            .collect();
+        let why = |l: Level| {
+            level(l)
+                .map(LevelCompleteness::describe)
+                .unwrap_or_default()
+        };
+        let headline = match conformance {
+            Conformance::MustAndShould => conformance.describe().to_string(),
+            Conformance::MustOnly if report.failed_at(Level::Should) => {
+                format!("{} (should-level checks failed)", conformance.describe())
+            }
+            Conformance::MustOnly => format!(
+                "{} (should level incomplete: {})",
+                conformance.describe(),
+                why(Level::Should)
+            ),
+            Conformance::NotConformant => {
+                format!("{} (must-level checks failed)", conformance.describe())
+            }
+            Conformance::Incomplete if partial => format!(
+                "{}: partial run ({}); {}",
+                conformance.describe(),
+                report.selection.options(),
+                why(Level::Must)
+            ),
+            Conformance::Incomplete => {
+                format!("{}: {}", conformance.describe(), why(Level::Must))
+            }
+        };
+        Assessment {
+            conformance,
+            headline,
+            partial,
+            levels,
+            not_verified,
+        }
+    }
+
+    /// Whether anything of the suite did not run, at any level: what
+    /// `run --certify` refuses.
+    pub fn anything_not_run(&self) -> bool {
+        self.partial || self.levels.iter().any(|l| !l.complete())
+    }
+
+    /// What to show under the headline: a line for each level where not
+    /// every case ran, without the one the headline already says.
+    pub fn detail_lines(&self) -> Vec<String> {
+        self.levels
+            .iter()
+            .filter(|l| !l.complete())
+            .map(LevelCompleteness::describe)
+            .filter(|l| !self.headline.ends_with(l.as_str()))
+            .collect()
+    }
+
+    /// One line per level that has cases: `124 of 214 must cases ran; ...`.
+    pub fn level_lines(&self) -> Vec<String> {
+        self.levels
+            .iter()
+            .filter(|l| l.in_suite > 0)
+            .map(LevelCompleteness::describe)
+            .collect()
+    }
+}
+
+fn completeness(report: &RunReport, level: Level, partial: bool) -> LevelCompleteness {
+    let cases: Vec<&CaseReport> = report.cases.iter().filter(|c| c.level == level).collect();
+    // A hand-built report may not say how large its suite was; it is then
+    // taken to be what the report holds.
+    let in_suite = report.selection.suite.get(level).max(cases.len());
+    let mut not_run = Vec::new();
+    for case in &cases {
+        match &case.verdict {
+            Verdict::Skip(reason) => tally(&mut not_run, reason, 1),
+            Verdict::Unanswered => tally(&mut not_run, UNANSWERED, 1),
+            Verdict::Pass | Verdict::Fail => {}
+        }
+    }
+    let absent = in_suite - cases.len();
+    let reason = if partial {
+        format!("not selected ({})", report.selection.options())
+    } else {
+        // Without a selection every case is run; one that is missing was
+        // lost by the harness, and must not pass for verified.
+        "missing from the run (harness error)".to_string()
+    };
+    tally(&mut not_run, &reason, absent);
+    LevelCompleteness {
+        level,
+        in_suite,
+        ran: cases.iter().filter(|c| c.ran()).count(),
+        failed: cases.iter().filter(|c| c.verdict == Verdict::Fail).count(),
+        not_run,
+    }
+}
+
+/// Skips of the whole run grouped by their full reason, with counts, in
+/// order of first appearance: the summary every format shows.
+pub fn skip_reasons(report: &RunReport) -> Vec<NotRun> {
+    let mut groups = Vec::new();
+    for case in &report.cases {
+        if let Verdict::Skip(reason) = &case.verdict {
+            tally(&mut groups, reason, 1);
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{LevelTotals, RequirementInfo, SelectionReport};
+
+    fn case(id: &str, level: Level, verdict: Verdict, requirement: &str) -> CaseReport {
+        CaseReport {
+            id: id.into(),
+            file: "cases/t.yaml".into(),
+            line: 1,
+            level,
+            verifies: "x".into(),
+            tags: Vec::new(),
+            requirements: vec![requirement.into()],
+            exchanges: Vec::new(),
+            checks: Vec::new(),
+            verdict,
+            duration_ms: 0,
+        }
+    }
+
+    fn report(cases: Vec<CaseReport>, suite: LevelTotals) -> RunReport {
+        RunReport {
+            harness_version: "0".into(),
+            suite_digest: String::new(),
+            started_at: String::new(),
+            target: String::new(),
+            fixture: false,
+            selection: SelectionReport {
+                suite,
+                ..SelectionReport::default()
+            },
+            cases,
+            requirements: vec![
+                RequirementInfo {
+                    id: "R-1".into(),
+                    level: Level::Must,
+                    section: String::new(),
+                    statement: String::new(),
+                },
+                RequirementInfo {
+                    id: "R-2".into(),
+                    level: Level::Must,
+                    section: String::new(),
+                    statement: String::new(),
+                },
+            ],
+            duration_ms: 0,
+        }
+    }
+
+    const FIXTURE: &str = "needs the canonical data set; pass --fixture x";
+    const FAULTS: &str = "needs fault injection (x-macie-conform-fault); pass --faults";
+
+    #[test]
+    fn skipped_must_cases_make_a_run_incomplete_with_counts_per_reason() {
+        let r = report(
+            vec![
+                case("a", Level::Must, Verdict::Pass, "R-1"),
+                case("b", Level::Must, Verdict::Skip(FIXTURE.into()), "R-2"),
+                case("c", Level::Must, Verdict::Skip(FIXTURE.into()), "R-2"),
+                case("d", Level::Must, Verdict::Skip(FAULTS.into()), "R-2"),
+            ],
+            LevelTotals {
+                must: 4,
+                ..LevelTotals::default()
+            },
+        );
+        let a = r.assess();
+        assert_eq!(a.conformance, Conformance::Incomplete);
+        assert_eq!(
+            a.headline,
+            "Incomplete: 1 of 4 must cases ran; 2 need the canonical data set, 1 needs fault injection (x-macie-conform-fault)"
+        );
+        assert_eq!(a.not_verified, ["R-2"]);
+        assert!(a.anything_not_run());
+    }
+
+    #[test]
+    fn a_must_failure_outranks_incompleteness() {
+        let r = report(
+            vec![
+                case("a", Level::Must, Verdict::Fail, "R-1"),
+                case("b", Level::Must, Verdict::Skip(FIXTURE.into()), "R-2"),
+            ],
+            LevelTotals::default(),
+        );
+        let mut r = r;
+        r.cases[0]
+            .checks
+            .push(crate::core::check::CheckResult::fail(
+                crate::core::check::CheckKind::Status,
+                Level::Must,
+                "status 500",
+            ));
+        let a = r.assess();
+        assert_eq!(a.conformance, Conformance::NotConformant);
+        assert_eq!(a.headline, "Not conformant (must-level checks failed)");
+        assert_eq!(
+            a.level_lines(),
+            ["1 of 2 must cases ran (1 failed); 1 needs the canonical data set"]
+        );
+        assert_eq!(a.not_verified, ["R-2"]);
+    }
+
+    #[test]
+    fn a_narrowed_run_is_partial_even_when_everything_selected_passed() {
+        let mut r = report(
+            vec![case("a", Level::Must, Verdict::Pass, "R-1")],
+            LevelTotals {
+                must: 3,
+                should: 1,
+                info: 0,
+            },
+        );
+        r.selection.filters = vec!["a*".into()];
+        let a = r.assess();
+        assert_eq!(a.conformance, Conformance::Incomplete);
+        assert_eq!(
+            a.headline,
+            "Incomplete: partial run (--filter a*); 1 of 3 must cases ran; 2 not selected (--filter a*)"
+        );
+        // Even a filter that selects every case is a partial run.
+        let mut all = report(
+            vec![case("a", Level::Must, Verdict::Pass, "R-1")],
+            LevelTotals::default(),
+        );
+        all.selection.levels = vec![Level::Must];
+        assert_eq!(all.conformance(), Conformance::Incomplete);
+    }
+
+    #[test]
+    fn should_level_gaps_and_failures_keep_the_must_claim() {
+        let full = LevelTotals {
+            must: 1,
+            should: 2,
+            info: 0,
+        };
+        let mut r = report(
+            vec![
+                case("a", Level::Must, Verdict::Pass, "R-1"),
+                case("s1", Level::Should, Verdict::Pass, "R-2"),
+                case("s2", Level::Should, Verdict::Skip(FAULTS.into()), "R-2"),
+            ],
+            full,
+        );
+        let a = r.assess();
+        assert_eq!(a.conformance, Conformance::MustOnly);
+        assert_eq!(
+            a.headline,
+            "Conformant at must level (should level incomplete: 1 of 2 should cases ran; 1 needs fault injection (x-macie-conform-fault))"
+        );
+        r.cases[2].verdict = Verdict::Pass;
+        assert_eq!(r.conformance(), Conformance::MustAndShould);
+        assert!(!r.assess().anything_not_run());
+        r.cases[1]
+            .checks
+            .push(crate::core::check::CheckResult::fail(
+                crate::core::check::CheckKind::Header,
+                Level::Should,
+                "no x-amzn-ErrorType",
+            ));
+        assert_eq!(
+            r.assess().headline,
+            "Conformant at must level (should-level checks failed)"
+        );
+    }
+
+    #[test]
+    fn unanswered_info_cases_do_not_bear_on_conformance_but_are_not_run() {
+        let r = report(
+            vec![
+                case("a", Level::Must, Verdict::Pass, "R-1"),
+                case("b", Level::Must, Verdict::Pass, "R-2"),
+                case("i", Level::Info, Verdict::Unanswered, "R-2"),
+            ],
+            LevelTotals::default(),
+        );
+        let a = r.assess();
+        assert_eq!(a.conformance, Conformance::MustAndShould);
+        assert!(a.anything_not_run(), "certification needs every case");
+        assert_eq!(
+            a.levels[2].not_run,
+            [NotRun {
+                reason: UNANSWERED.into(),
+                count: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn a_case_lost_from_a_full_run_is_not_taken_for_verified() {
+        let r = report(
+            vec![case("a", Level::Must, Verdict::Pass, "R-1")],
+            LevelTotals {
+                must: 2,
+                ..LevelTotals::default()
+            },
+        );
+        assert_eq!(
+            r.assess().headline,
+            "Incomplete: 1 of 2 must cases ran; 1 missing from the run (harness error)"
+        );
+    }
+
+    #[test]
+    fn skip_reasons_group_by_full_text_in_order_of_appearance() {
+        let r = report(
+            vec![
+                case("a", Level::Must, Verdict::Skip(FAULTS.into()), "R-1"),
+                case("b", Level::Info, Verdict::Skip(FIXTURE.into()), "R-1"),
+                case("c", Level::Must, Verdict::Skip(FAULTS.into()), "R-1"),
+                case(
+                    "d",
+                    Level::Must,
+                    Verdict::Skip("needs at least 4 jobs on the target; it holds 1".into()),
+                    "R-1",
+                ),
+            ],
+            LevelTotals::default(),
+        );
+        let groups = skip_reasons(&r);
+        let counts: Vec<(&str, usize)> = groups
+            .iter()
+            .map(|g| (g.reason.as_str(), g.count))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                (FAULTS, 2),
+                (FIXTURE, 1),
+                ("needs at least 4 jobs on the target; it holds 1", 1)
+            ]
+        );
+    }
+}

@@ -93,13 +93,35 @@ const FAILING: &str = r#"cases:
 #[test]
 fn the_real_suite_passes_against_the_embedded_server() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = run_in(root, &["run", "--snapshots", "check"]);
+    let bundle = Scratch::new();
+    let dir = bundle.path("bundle");
+    let dir = dir.to_str().expect("UTF-8 path");
+    let out = run_in(
+        root,
+        &[
+            "run",
+            "--snapshots",
+            "check",
+            "--certify",
+            "--report-dir",
+            dir,
+        ],
+    );
     let (stdout, stderr) = text(&out);
     assert_eq!(
         out.status.code(),
         Some(0),
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
+    // The embedded server holds the data set and injects faults, so the
+    // whole suite runs and the claim can be made.
+    assert!(
+        stdout.contains("\nConformant at must and should level\n"),
+        "{stdout}"
+    );
+    let info = read_json(&bundle.path("bundle/run-info.json"));
+    assert_eq!(info["conformance"], "must_and_should");
+    assert_eq!(info["certification"]["problems"], serde_json::json!([]));
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
         last.ends_with(" failed, 0 skipped") || last.contains(" 0 failed"),
@@ -438,4 +460,325 @@ fn min_coverage_gates_the_run_and_reports_are_written() {
             .1
             .contains("cannot write report /no/such/dir/r.json")
     );
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// `macie-conform serve --port 0` as a separate process, stopped on drop.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    fn start() -> Served {
+        use std::io::BufRead;
+        let mut child = binary()
+            .args(["serve", "--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("first line");
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One case of each kind a run may not be able to run: plain, needing the
+/// data set, needing fault injection, and an info case whose choice differs
+/// from what it expects (an observation).
+const CERTIFIABLE: &str = r#"cases:
+  - id: plain.listing
+    verifies: a listing is answered
+    level: must
+    request: {body: {maxResults: 3}}
+    expect: {status: 200, semantics: [page_size]}
+  - id: fixture.count
+    verifies: the data set is served
+    level: must
+    fixture: true
+    request: {body: {maxResults: 3}}
+    expect: {status: 200, jsonpath: [{path: "$.items", length: 3}]}
+  - id: faults.throttle
+    verifies: throttling is answered with 429
+    level: should
+    faults: true
+    request: {headers: {x-macie-conform-fault: ThrottlingException}}
+    expect: {error: ThrottlingException}
+  - id: info.default-page
+    verifies: the default page size
+    level: info
+    request: {}
+    expect: {jsonpath: [{path: "$.items", length: 7}]}
+"#;
+
+const BUNDLE: [&str; 5] = [
+    "junit.xml",
+    "report.json",
+    "report.html",
+    "report.md",
+    "run-info.json",
+];
+
+#[test]
+fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify_exits_1() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", CERTIFIABLE);
+    let served = Served::start();
+    // Credentials in the target URL must reach no report.
+    let target = served.url.replace("http://", "http://vendor:hunter2@");
+    let plain = run_in(&s.0, &["run", "--target", &target, "--json", "plain.json"]);
+    let (stdout, stderr) = text(&plain);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "nothing failed: {stdout}{stderr}"
+    );
+    assert!(
+        stdout.contains(
+            "\nSkipped (2), by reason\n\
+             \x20    1  needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it\n\
+             \x20    1  needs fault injection (x-macie-conform-fault); pass --faults if the target honours it\n"
+        ),
+        "skips are summarised without -v: {stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "\nIncomplete: 1 of 2 must cases ran; 1 needs the canonical data set\n\
+             \x20 0 of 1 should cases ran; 1 needs fault injection (x-macie-conform-fault)\n"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(
+        read_json(&s.path("plain.json"))["summary"]["conformance"],
+        "incomplete"
+    );
+
+    let out = run_in(
+        &s.0,
+        &[
+            "run",
+            "--target",
+            &target,
+            "--certify",
+            "--report-dir",
+            "out/bundle",
+            "--product",
+            "Acme Macie",
+            "--product-version",
+            "2.1",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "error: --certify: this run does not support a conformance claim:\n\
+             \x20 - 1 of 2 must cases ran; 1 needs the canonical data set\n\
+             \x20 - 0 of 1 should cases ran; 1 needs fault injection (x-macie-conform-fault)\n"
+        ),
+        "{stderr}"
+    );
+    for name in BUNDLE {
+        let written = std::fs::read_to_string(s.path(&format!("out/bundle/{name}")))
+            .unwrap_or_else(|e| panic!("{name} written: {e}"));
+        assert!(!written.contains("hunter2"), "{name} shows the password");
+    }
+    let info = read_json(&s.path("out/bundle/run-info.json"));
+    assert_eq!(info["target"], served.url.as_str(), "credentials stripped");
+    assert_eq!(
+        info["product"],
+        serde_json::json!({"name": "Acme Macie", "version": "2.1"})
+    );
+    assert_eq!(info["conformance"], "incomplete");
+    assert_eq!(info["certification"]["requested"], true);
+    assert_eq!(
+        info["open_choices"],
+        serde_json::json!([{
+            "case": "info.default-page",
+            "requirements": [],
+            "message": info["open_choices"][0]["message"]
+        }])
+    );
+    let report = read_json(&s.path("out/bundle/report.json"));
+    assert_eq!(info["suite_digest"], report["run"]["suite_digest"]);
+    assert_eq!(info["harness_version"], report["run"]["harness_version"]);
+    let junit = std::fs::read_to_string(s.path("out/bundle/junit.xml")).expect("junit");
+    assert!(
+        junit.contains("name=\"conformance\" value=\"Incomplete: 1 of 2 must cases ran; 1 needs the canonical data set\""),
+        "{junit}"
+    );
+}
+
+#[test]
+fn certify_against_the_embedded_server_exits_0_and_writes_the_bundle() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", CERTIFIABLE);
+    let out = run_in(
+        &s.0,
+        &[
+            "run",
+            "--certify",
+            "--report-dir",
+            "bundle",
+            "--json",
+            "r.json",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("report bundle written to bundle"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("\nConformant at must and should level\n4 passed, 0 failed, 0 skipped\n"),
+        "{stdout}"
+    );
+    for name in BUNDLE {
+        assert!(s.path(&format!("bundle/{name}")).is_file(), "{name}");
+    }
+    let info = read_json(&s.path("bundle/run-info.json"));
+    assert_eq!(info["format"], "macie-conform-run-info");
+    assert_eq!(info["conformance"], "must_and_should");
+    assert_eq!(info["certification"]["problems"], serde_json::json!([]));
+    assert_eq!(info["product"]["name"], serde_json::Value::Null);
+    assert!(
+        info["suite_digest"]
+            .as_str()
+            .is_some_and(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{info}"
+    );
+    assert!(
+        info["open_choices"][0]["message"].as_str().is_some(),
+        "the observed choice is recorded: {info}"
+    );
+    // The bundle's JSON report is the one --json writes.
+    let bundled = read_json(&s.path("bundle/report.json"));
+    let single = read_json(&s.path("r.json"));
+    assert_eq!(bundled["summary"], single["summary"]);
+    assert_eq!(bundled["summary"]["conformance"], "must_and_should");
+}
+
+#[test]
+fn a_narrowed_run_is_partial_and_never_certifies() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", FAILING);
+    let out = run_in(&s.0, &["run", "--filter", "ok.*", "--json", "r.json"]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "nothing failed");
+    assert!(
+        stdout.contains(
+            "\nIncomplete: partial run (--filter ok.*); 1 of 2 must cases ran; 1 not selected (--filter ok.*)\n"
+        ),
+        "{stdout}"
+    );
+    let report = read_json(&s.path("r.json"));
+    assert_eq!(report["summary"]["conformance"], "incomplete");
+    assert_eq!(report["summary"]["verdict"]["partial"], true);
+    assert_eq!(
+        report["run"]["selection"]["filters"],
+        serde_json::json!(["ok.*"])
+    );
+
+    let out = run_in(
+        &s.0,
+        &[
+            "run",
+            "--level",
+            "must",
+            "--level",
+            "should",
+            "--level",
+            "info",
+            "--certify",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("\nNot conformant (must-level checks failed)\n"),
+        "a failure outranks the partial run: {stdout}"
+    );
+    assert!(
+        stderr.contains("  - the selection narrowed the suite (--level must --level should --level info); certify the full suite\n"),
+        "even a selection of every level is partial: {stderr}"
+    );
+}
+
+#[test]
+fn verbose_lines_come_in_suite_order() {
+    let s = Scratch::new();
+    let cases: String = (0..12)
+        .map(|i| {
+            format!(
+                "  - id: c{i:02}\n    verifies: x\n    level: must\n    request: {{body: {{maxResults: {}}}}}\n    expect: {{status: 200}}\n",
+                12 - i
+            )
+        })
+        .collect();
+    s.write("cases/a.yaml", &format!("cases:\n{cases}"));
+    let out = run_in(&s.0, &["run", "-v", "-j", "6"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let ids: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("PASS "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    let expected: Vec<String> = (0..12).map(|i| format!("c{i:02}")).collect();
+    assert_eq!(ids, expected);
+}
+
+#[test]
+fn report_paths_are_checked_before_anything_is_sent() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", PASSING);
+    s.write("a-file", "x");
+    std::fs::create_dir_all(s.path("a-folder")).expect("folder");
+    // Nothing listens there: a run that got as far as sending would exit 3.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    for (args, message) in [
+        (
+            &["--json", "no/such/dir/r.json"][..],
+            "cannot write report no/such/dir/r.json: the folder no/such/dir does not exist; create it or choose another --json path",
+        ),
+        (
+            &["--html", "a-folder"][..],
+            "cannot write report a-folder: it is a folder; give --html a file name",
+        ),
+        (
+            &["--report-dir", "a-file/bundle"][..],
+            "cannot create --report-dir a-file/bundle: a-file is not a folder; choose another --report-dir",
+        ),
+    ] {
+        let out = run_in(&s.0, &[&["run", "--target", &url][..], args].concat());
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stdout}{stderr}");
+        assert_eq!(stderr, format!("error: {message}\n"), "{args:?}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+    }
+    assert!(!s.path("a-file/bundle").exists());
 }

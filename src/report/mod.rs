@@ -152,6 +152,7 @@ pub fn redact(exchange: &mut Exchange, extra: &[String]) {
         }
     };
     hide(&mut exchange.request.headers);
+    exchange.request.url = redact_credentials(&exchange.request.url);
     if let Ok(response) = &mut exchange.outcome {
         hide(&mut response.headers);
     }
@@ -233,6 +234,20 @@ impl LevelTotals {
             Level::Should => self.should += 1,
             Level::Info => self.info += 1,
         }
+    }
+}
+
+/// Replaces `user:password@` in a URL with `[REDACTED]@`: credentials in a
+/// target URL are as secret as an `Authorization` header, and saying they
+/// were there tells a reader why a copied `curl` line is refused.
+pub fn redact_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{REDACTED}{}", &rest[at..]),
+        None => url.to_string(),
     }
 }
 

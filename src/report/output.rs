@@ -411,5 +411,13 @@ mod tests {
             super::super::without_credentials("http://user@h"),
             "http://h"
         );
+        assert_eq!(
+            super::super::redact_credentials("http://u:p@h:1/jobs/list?a=b@c"),
+            "http://[REDACTED]@h:1/jobs/list?a=b@c"
+        );
+        assert_eq!(
+            super::super::redact_credentials("http://h/x@y"),
+            "http://h/x@y"
+        );
     }
 }

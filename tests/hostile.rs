@@ -767,3 +767,82 @@ async fn a_failing_case_does_not_stop_the_others() {
             .contains("connection broke")
     );
 }
+
+/// A bug in the harness must not lose a case: a case whose task panics is
+/// reported, in its place, as a failed must-level "harness error" with the
+/// panic message, the other cases keep their results, and the run fails
+/// (`report.failed()` is what makes `run` exit 1). The progress callback
+/// runs inside each case's task, so a callback that panics for chosen ids
+/// makes the panic deterministic; it panics with a `&str` for one case and
+/// a `String` for another, the two payloads `panic!` makes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_whose_task_panics_fails_as_a_harness_error() {
+    let url = fake(|_, _| Answer::json(200, json!({"items": []}))).await;
+    let mut text = String::from("cases:\n");
+    for id in ["a", "b", "c", "d"] {
+        text.push_str(&format!(
+            "  - id: {id}\n    verifies: x\n    level: info\n    request: {{}}\n    expect: {{status: 200}}\n"
+        ));
+    }
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let report = bounded(runner::run(
+        &suite(&text),
+        &Selection::default(),
+        options(&url, ClientOptions::default(), 2),
+        move |case: &CaseReport| {
+            if let Ok(mut ids) = log.lock() {
+                ids.push(case.id.clone());
+            }
+            match case.id.as_str() {
+                "b" => panic!("progress display broke"),
+                "c" => panic!("progress display broke on case {}", case.id),
+                _ => {}
+            }
+        },
+    ))
+    .await
+    .expect("the run completes");
+
+    let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "c", "d"], "no case is lost, order is kept");
+    for (case, message) in [
+        (&report.cases[1], "progress display broke"),
+        (&report.cases[2], "progress display broke on case c"),
+    ] {
+        assert_eq!(
+            case.verdict,
+            Verdict::Fail,
+            "{}: {:#?}",
+            case.id,
+            case.checks
+        );
+        let check = failed(case, CheckKind::HarnessError);
+        // Must level although the case is info: an unjudged case can
+        // never let a run pass.
+        assert_eq!(check.level, Level::Must);
+        assert!(
+            check
+                .message
+                .contains(&format!("panicked while running this case: {message}")),
+            "{}: {:?}",
+            case.id,
+            check.message
+        );
+        assert_eq!(
+            (case.file.as_str(), case.level),
+            ("cases/t.yaml", Level::Info)
+        );
+    }
+    assert_eq!(report.cases[0].verdict, Verdict::Pass);
+    assert_eq!(report.cases[3].verdict, Verdict::Pass);
+    assert!(report.failed(), "a harness error fails the run (exit 1)");
+    // The progress display heard of every case, the panicked ones too.
+    let seen = seen.lock().map(|ids| ids.clone()).unwrap_or_default();
+    for id in ["a", "b", "c", "d"] {
+        assert!(
+            seen.iter().any(|s| s == id),
+            "progress never saw {id}: {seen:?}"
+        );
+    }
+}

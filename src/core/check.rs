@@ -40,6 +40,9 @@ pub enum CheckKind {
     Snapshot,
     AnyOf,
     Capture,
+    /// The harness itself failed on the case (its task panicked): nothing
+    /// was judged, so the case cannot count as passed.
+    HarnessError,
 }
 
 impl CheckKind {
@@ -66,6 +69,7 @@ impl CheckKind {
             CheckKind::Snapshot => "snapshot",
             CheckKind::AnyOf => "any of",
             CheckKind::Capture => "capture",
+            CheckKind::HarnessError => "harness error",
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::server::{self, RunningServer, ServerConfig};
 use http::{Client, ClientOptions};
 use serde_json::Value;
 use snapshot::SnapshotStore;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -307,25 +307,74 @@ pub async fn run(
         .collect();
     let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    for (index, case) in selected.into_iter().enumerate() {
+    // Which case each task runs: a task that panics returns nothing, and
+    // its case must still be reported, never silently dropped.
+    let mut case_of: HashMap<tokio::task::Id, usize> = HashMap::new();
+    for (index, case) in selected.iter().cloned().enumerate() {
         let shared = Arc::clone(&shared);
         let limit = Arc::clone(&limit);
         let progress = Arc::clone(&progress);
-        tasks.spawn(async move {
+        let task = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let report = run_case(&case, &shared).await;
             progress(&report);
-            (index, report)
+            report
         });
+        case_of.insert(task.id(), index);
     }
-    let mut reports: Vec<Option<CaseReport>> = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        // A panicking case task would be a harness bug; it must not take
-        // the other cases' results with it.
-        if let Ok((index, report)) = joined {
-            if reports.len() <= index {
-                reports.resize_with(index + 1, || None);
+    let mut reports: Vec<Option<CaseReport>> = vec![None; selected.len()];
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (id, report) = match joined {
+            Ok((id, report)) => (id, report),
+            Err(error) => {
+                // A panic is a harness bug, not a finding about the target,
+                // but the case was not judged: it fails (at must level, so
+                // even an info case fails the run) with the panic message,
+                // and the other cases go on.
+                let id = error.id();
+                let Some(case) = case_of.get(&id).map(|&i| &selected[i]) else {
+                    continue;
+                };
+                let why = if error.is_panic() {
+                    let payload = error.into_panic();
+                    let message = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "no message".to_string());
+                    format!("the harness panicked while running this case: {message}")
+                } else {
+                    "the harness cancelled this case before it finished".to_string()
+                };
+                let c = &case.case;
+                let report = CaseReport {
+                    id: case.id().to_string(),
+                    file: case.file.clone(),
+                    line: case.line,
+                    level: c.level,
+                    verifies: c.verifies.clone(),
+                    tags: c.tags.clone(),
+                    requirements: c.requirements.iter().map(|r| r.value.clone()).collect(),
+                    exchanges: Vec::new(),
+                    checks: vec![CheckResult::fail(
+                        CheckKind::HarnessError,
+                        Level::Must,
+                        format!(
+                            "{why}. This is a bug in macie-conform, not a finding about the target; please report it with this message"
+                        ),
+                    )],
+                    verdict: Verdict::Fail,
+                    duration_ms: 0,
+                };
+                // The progress display counts this case too. The callback
+                // may be what panicked; a second panic must not end the run.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    progress(&report);
+                }));
+                (id, report)
             }
+        };
+        if let Some(&index) = case_of.get(&id) {
             reports[index] = Some(report);
         }
     }

@@ -337,12 +337,12 @@ enum Verdict {
     /// These are: case ids unique across files; `${name}` used only after
     /// an earlier step captures `name`; JSONPath queries that parse (the
     /// schema only asks that they start with `$`); status codes written
-    /// as integral floats (`200.0`, an integer for JSON Schema).
+    /// as integral floats (`200.0`, an integer for JSON Schema); two steps
+    /// that write the same snapshot file.
     LoaderOnly,
     /// Only the schema refuses it: the schema is stricter on purpose, so
     /// editors point at mistakes the loader lets through. These are:
-    /// status codes outside 100-599 and empty status lists; requirement
-    /// ids not shaped like `LCJ-SORT-003` (the loader checks them only
+    /// requirement ids not shaped like `LCJ-SORT-003` (the loader checks them only
     /// against the catalogue); scalars of the wrong YAML
     /// type that the loader converts (`id: 123`, `fixture: "true"`); and
     /// an explicit `null` for an optional object (`walk: ~`).
@@ -367,8 +367,18 @@ fn case(body: &str) -> String {
 fn the_schema_and_the_loader_agree() {
     let rows: Vec<(&str, Verdict, String)> = vec![
         // The case itself.
-        ("minimal single request", Valid, case("request: {}")),
+        ("minimal single request", Valid, case("request: {}\nexpect: {status: 200}")),
         ("expect alone", Valid, case("expect: {status: 200}")),
+        ("request without expect", Invalid, case("request: {}")),
+        ("empty expect", Invalid, case("request: {}\nexpect: {}")),
+        (
+            "expect whose members check nothing",
+            Invalid,
+            case("request: {}\nexpect: {oracle: false, snapshot: false, headers: {}, jsonpath: [], semantics: []}"),
+        ),
+        ("expect with only a schema", Valid, case("request: {}\nexpect: {schema: JobSummary}")),
+        ("expect with only a body", Valid, case("request: {}\nexpect: {body: ~}")),
+        ("expect with only a header", Valid, case("request: {}\nexpect: {headers: {x-a: {present: true}}}")),
         (
             "no request at all",
             Invalid,
@@ -387,7 +397,7 @@ fn the_schema_and_the_loader_agree() {
         (
             "levels should and info",
             Valid,
-            "cases:\n  - id: a\n    verifies: x\n    level: should\n    request: {}\n  - id: b\n    verifies: z\n    level: info\n    request: {}\n".into(),
+            "cases:\n  - id: a\n    verifies: x\n    level: should\n    expect: {status: 200}\n  - id: b\n    verifies: z\n    level: info\n    expect: {status: 200}\n".into(),
         ),
         (
             "bad id characters",
@@ -412,12 +422,12 @@ fn the_schema_and_the_loader_agree() {
         (
             "requirements, tags, fixture, faults",
             Valid,
-            case("requirements: [LCJ-SORT-003, LCJ-REQ-001]\ntags: [sort]\nfixture: true\nfaults: false\nrequest: {}"),
+            case("requirements: [LCJ-SORT-003, LCJ-REQ-001]\ntags: [sort]\nfixture: true\nfaults: false\nrequest: {}\nexpect: {status: 200}"),
         ),
         (
             "duplicate id in one file",
             LoaderOnly,
-            "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n  - id: a\n    verifies: z\n    level: must\n    request: {}\n".into(),
+            "cases:\n  - id: a\n    verifies: x\n    level: must\n    expect: {status: 200}\n  - id: a\n    verifies: z\n    level: must\n    expect: {status: 200}\n".into(),
         ),
         // Request.
         (
@@ -427,14 +437,26 @@ fn the_schema_and_the_loader_agree() {
         ),
         ("body and raw both", Invalid, case("request: {body: {}, raw: \"{}\"}")),
         ("null body and raw", Invalid, case("request: {body: ~, raw: \"{\"}")),
-        ("raw alone", Valid, case("request: {raw: \"{\\\"maxResults\\\": \"}")),
+        ("raw alone", Valid, case("request: {raw: \"{\\\"maxResults\\\": \"}\nexpect: {status: 400}")),
         ("unknown member of a request", Invalid, case("request: {bdoy: {}}")),
+        ("method that is a token", Valid, case("request: {method: M-SEARCH}\nexpect: {status: 405}")),
+        ("method with a space", Invalid, case("request: {method: GE T}\nexpect: {status: 405}")),
+        ("method with a slash", Invalid, case("request: {method: \"GET/1\"}\nexpect: {status: 405}")),
+        ("empty method", Invalid, case("request: {method: ''}\nexpect: {status: 405}")),
+        ("path with a query", Valid, case("request: {path: /jobs/list?a=b}\nexpect: {status: 200}")),
+        ("absolute URL as path", Invalid, case("request: {path: \"http://example.com/jobs/list\"}\nexpect: {status: 200}")),
+        ("protocol-relative URL as path", Valid, case("request: {path: //jobs/list}\nexpect: {status: 404}")),
+        ("path without a leading slash", Invalid, case("request: {path: jobs/list}\nexpect: {status: 200}")),
         // Expect.
         ("unknown member in expect", Invalid, case("request: {}\nexpect:\n  stauts: 200")),
         ("status as a string", Invalid, case("request: {}\nexpect: {status: \"200\"}")),
         ("status list", Valid, case("request: {}\nexpect: {status: [200, 400]}")),
-        ("status 999", SchemaOnly, case("request: {}\nexpect: {status: 999}")),
-        ("empty status list", SchemaOnly, case("request: {}\nexpect: {status: []}")),
+        ("status 999", Invalid, case("request: {}\nexpect: {status: 999}")),
+        ("status 99", Invalid, case("request: {}\nexpect: {status: 99}")),
+        ("status 100 and 599", Valid, case("request: {}\nexpect: {status: [100, 599]}")),
+        ("status 600 in a list", Invalid, case("request: {}\nexpect: {status: [200, 600]}")),
+        ("status 0 in an alternative", Invalid, case("request: {}\nexpect: {any_of: [{status: 200}, {status: 0}]}")),
+        ("empty status list", Invalid, case("request: {}\nexpect: {status: []}")),
         ("status as a float", LoaderOnly, case("request: {}\nexpect: {status: 200.0}")),
         ("error", Valid, case("request: {}\nexpect: {error: ThrottlingException}")),
         ("unknown error", Invalid, case("request: {}\nexpect: {error: TeapotException}")),
@@ -471,6 +493,8 @@ fn the_schema_and_the_loader_agree() {
             Valid,
             case("request: {}\nexpect:\n  any_of:\n    - {status: 200, semantics: [page_size]}\n    - {error: ValidationException}"),
         ),
+        ("empty any_of", Invalid, case("request: {}\nexpect: {status: 200, any_of: []}")),
+        ("empty any_of in an alternative", Invalid, case("request: {}\nexpect: {any_of: [{status: 200, any_of: []}]}")),
         (
             "unknown member in an alternative",
             Invalid,
@@ -498,12 +522,17 @@ fn the_schema_and_the_loader_agree() {
         (
             "steps with capture and ${token}",
             Valid,
-            case("steps:\n  - name: first\n    request: {body: {maxResults: 2}}\n    capture: {token: $.nextToken}\n  - request: {body: {nextToken: \"${token}\"}, headers: {x-t: \"${token}\"}}\n    expect: {status: 200}"),
+            case("steps:\n  - name: first\n    request: {body: {maxResults: 2}}\n    expect: {status: 200}\n    capture: {token: $.nextToken}\n  - request: {body: {nextToken: \"${token}\"}, headers: {x-t: \"${token}\"}}\n    expect: {status: 200}"),
+        ),
+        (
+            "a step without expect",
+            Invalid,
+            case("steps:\n  - request: {}\n    expect: {status: 200}\n  - request: {}"),
         ),
         (
             "${token} never captured",
             LoaderOnly,
-            case("steps:\n  - request: {body: {nextToken: \"${token}\"}}"),
+            case("steps:\n  - request: {body: {nextToken: \"${token}\"}}\n    expect: {status: 200}"),
         ),
         (
             "capture that is not JSONPath",
@@ -515,9 +544,25 @@ fn the_schema_and_the_loader_agree() {
             Valid,
             case("steps:\n  - walk: {max_pages: 5}\n    expect: {semantics: [no_duplicates, complete, page_size]}"),
         ),
-        ("walk with defaults", Valid, case("steps:\n  - walk: {}")),
-        ("walk with max_pages 0", Invalid, case("steps:\n  - walk: {max_pages: 0}")),
-        ("unknown member of walk", Invalid, case("steps:\n  - walk: {pages: 3}")),
+        ("walk with defaults", Valid, case("steps:\n  - walk: {}\n    expect: {semantics: [no_duplicates]}")),
+        ("walk without expect", Invalid, case("steps:\n  - walk: {}")),
+        ("walk with max_pages 0", Invalid, case("steps:\n  - walk: {max_pages: 0}\n    expect: {status: 200}")),
+        ("unknown member of walk", Invalid, case("steps:\n  - walk: {pages: 3}\n    expect: {status: 200}")),
+        (
+            "two snapshot steps of one case",
+            Valid,
+            case("steps:\n  - walk: {}\n    expect: {snapshot: true}\n  - walk: {}\n    expect: {snapshot: true}"),
+        ),
+        (
+            "step snapshot colliding with a case's",
+            LoaderOnly,
+            "cases:\n  - id: coll.a\n    verifies: x\n    level: must\n    steps:\n      - expect: {snapshot: true}\n      - expect: {status: 200}\n  - id: coll.a.1\n    verifies: y\n    level: must\n    expect: {snapshot: true}\n".into(),
+        ),
+        (
+            "same names, only one snapshot",
+            Valid,
+            "cases:\n  - id: coll.a\n    verifies: x\n    level: must\n    steps:\n      - expect: {snapshot: true}\n      - expect: {status: 200}\n  - id: coll.a.1\n    verifies: y\n    level: must\n    expect: {status: 200}\n".into(),
+        ),
         (
             "no_duplicates on a step without a walk",
             Invalid,
@@ -525,21 +570,22 @@ fn the_schema_and_the_loader_agree() {
         ),
         ("request and steps both", Invalid, case("request: {}\nsteps:\n  - request: {}")),
         ("expect and steps both", Invalid, case("expect: {}\nsteps:\n  - request: {}")),
-        ("request and empty steps", Valid, case("request: {}\nsteps: []")),
+        ("request and empty steps", Valid, case("request: {}\nexpect: {status: 200}\nsteps: []")),
+        ("request, no expect and empty steps", Invalid, case("request: {}\nsteps: []")),
         ("only empty steps", Invalid, case("steps: []")),
         ("unknown member of a step", Invalid, case("steps:\n  - requets: {}")),
         // Stricter on purpose (see Verdict::SchemaOnly).
-        ("requirement id of the wrong shape", SchemaOnly, case("requirements: [sort-3]\nrequest: {}")),
+        ("requirement id of the wrong shape", SchemaOnly, case("requirements: [sort-3]\nexpect: {status: 200}")),
         (
             "numeric id",
             SchemaOnly,
-            "cases:\n  - id: 123\n    verifies: x\n    level: must\n    request: {}\n".into(),
+            "cases:\n  - id: 123\n    verifies: x\n    level: must\n    expect: {status: 200}\n".into(),
         ),
-        ("fixture as a string", SchemaOnly, case("fixture: \"true\"\nrequest: {}")),
-        ("null walk", SchemaOnly, case("steps:\n  - walk: ~")),
+        ("fixture as a string", SchemaOnly, case("fixture: \"true\"\nexpect: {status: 200}")),
+        ("null walk", SchemaOnly, case("steps:\n  - walk: ~\n    expect: {status: 200}")),
         // The file.
         ("no cases member", Invalid, "case: []\n".into()),
-        ("no cases", Valid, "cases: []\n".into()),
+        ("no cases", Invalid, "cases: []\n".into()),
     ];
 
     let v = validator();

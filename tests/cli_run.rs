@@ -243,7 +243,7 @@ fn case_file_errors_exit_2_and_point_at_the_line() {
     assert_eq!(bad_target.status.code(), Some(2));
     s.write(
         "good/ok.yaml",
-        "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n",
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect: {status: 200}\n",
     );
     s.write("not-a-list.json", "{\"jobId\": \"a\"}");
     for (fixture, reason) in [
@@ -268,6 +268,103 @@ fn case_file_errors_exit_2_and_point_at_the_line() {
         assert!(
             stderr.contains("--fixture takes the JSON array"),
             "{stderr}"
+        );
+    }
+}
+
+/// Cases that would check nothing, or could never be sent as written, are
+/// refused by `check` and by `run` before anything is sent, each at its
+/// file, line and column. (The parser stops at the first such problem of a
+/// file, so each sits in a file of its own.)
+#[test]
+fn cases_that_check_nothing_are_refused_before_anything_runs() {
+    let s = Scratch::new();
+    let case = |id: &str, rest: &str| {
+        format!("cases:\n  - id: {id}\n    verifies: x\n    level: must\n{rest}")
+    };
+    let files = [
+        (
+            "no-cases.yaml",
+            "cases: []\n".to_string(),
+            "no-cases.yaml:1:8",
+            "`cases: []` holds no case",
+        ),
+        (
+            "no-expect.yaml",
+            case("quiet", "    request: {body: {maxResults: 1}}\n"),
+            "no-expect.yaml:2:9",
+            "case `quiet` expects nothing",
+        ),
+        (
+            "empty-any-of.yaml",
+            case("any", "    expect:\n      any_of: []\n"),
+            "empty-any-of.yaml:6:15",
+            "`any_of: []` lists no alternative",
+        ),
+        (
+            "status.yaml",
+            case(
+                "status",
+                "    expect:\n      any_of: [{status: 200}, {status: 2000}]\n",
+            ),
+            "status.yaml:6:40",
+            "status 2000 is not an HTTP status code",
+        ),
+        (
+            "method.yaml",
+            case(
+                "method",
+                "    request:\n      method: \"POST /jobs/list\"\n    expect: {status: 200}\n",
+            ),
+            "method.yaml:6:15",
+            "method \"POST /jobs/list\" is not an HTTP method",
+        ),
+        (
+            "url.yaml",
+            case(
+                "url",
+                "    request:\n      path: http://127.0.0.1:9/jobs/list\n    expect: {status: 200}\n",
+            ),
+            "url.yaml:6:13",
+            "path \"http://127.0.0.1:9/jobs/list\" is an absolute URL",
+        ),
+        (
+            "snapshots.yaml",
+            format!(
+                "{}{}",
+                case(
+                    "coll.a",
+                    "    steps:\n      - expect: {snapshot: true}\n      - expect: {snapshot: true}\n"
+                ),
+                case("coll.a.1", "    expect: {snapshot: true}\n").trim_start_matches("cases:\n")
+            ),
+            "snapshots.yaml:8:9",
+            "case `coll.a.1` writes snapshot `coll.a.1`, as case `coll.a`, step 1 does",
+        ),
+    ];
+    for (name, text, _, _) in &files {
+        s.write(&format!("cases/{name}"), text);
+    }
+    for command in [
+        &["check"][..],
+        &["run", "--target", "http://127.0.0.1:9"][..],
+    ] {
+        let out = run_in(&s.0, command);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {stdout}{stderr}");
+        for (_, _, at, message) in &files {
+            assert!(
+                stderr.contains(&format!("error: {message}")),
+                "{command:?}: no {message:?} in\n{stderr}"
+            );
+            assert!(
+                stderr.contains(&format!("--> cases/{at}")),
+                "{command:?}: no {at} in\n{stderr}"
+            );
+        }
+        assert!(
+            stderr.matches("= help: ").count() >= files.len(),
+            "every refusal says what to write instead:\n{stderr}"
         );
     }
 }
@@ -321,7 +418,7 @@ fn requirements_are_traced_in_both_directions() {
     );
     s.write(
         "cases/a.yaml",
-        "cases:\n  - id: a\n    verifies: x\n    level: must\n    requirements: [LCJ-PAGE-001, LCJ-NOPE-009]\n    request: {}\n",
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    requirements: [LCJ-PAGE-001, LCJ-NOPE-009]\n    request: {}\n    expect: {status: 200}\n",
     );
     let out = run_in(&s.0, &["check"]);
     let (_, stderr) = text(&out);
@@ -338,7 +435,7 @@ fn requirements_are_traced_in_both_directions() {
 
     s.write(
         "cases/a.yaml",
-        "cases:\n  - id: a\n    verifies: x\n    level: must\n    requirements: [LCJ-PAGE-001, LCJ-PAGE-002]\n    request: {}\n",
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    requirements: [LCJ-PAGE-001, LCJ-PAGE-002]\n    request: {}\n    expect: {status: 200}\n",
     );
     let out = run_in(&s.0, &["check"]);
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));

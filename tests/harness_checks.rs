@@ -228,7 +228,7 @@ async fn a_walk_that_never_ends() {
     let url = pager(jobs(4), false, true).await;
     let r = run_yaml(
         &one_case(
-            "    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {max_pages: 5}\n",
+            "    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {max_pages: 5}\n        expect: {status: 200}\n",
         ),
         &url,
         Setup::default(),
@@ -246,7 +246,7 @@ async fn a_walk_that_never_ends() {
 async fn a_walk_whose_token_does_not_move_on_stops_at_the_second_page() {
     let url = fake(|_, _| Answer::json(200, json!({"items": jobs(2), "nextToken": "again"}))).await;
     let r = run_yaml(
-        &one_case("    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {}\n"),
+        &one_case("    steps:\n      - request: {body: {maxResults: 2}}\n        walk: {}\n        expect: {status: 200}\n"),
         &url,
         Setup::default(),
     )
@@ -644,7 +644,7 @@ async fn oracle_catches_missing_and_altered_jobs() {
 async fn a_failed_capture_stops_the_case() {
     let url = fake(|_, _| listing(vec![])).await;
     let case = one_case(
-        "    steps:\n      - request: {}\n        capture: {token: $.nextToken}\n      - request: {body: {nextToken: \"${token}\"}}\n",
+        "    steps:\n      - request: {}\n        expect: {status: 200}\n        capture: {token: $.nextToken}\n      - request: {body: {nextToken: \"${token}\"}}\n        expect: {status: 200}\n",
     );
     let r = run_yaml(&case, &url, Setup::default()).await;
     assert_fails(
@@ -851,7 +851,7 @@ async fn an_info_level_failure_is_an_observation() {
 async fn a_capture_feeds_the_next_step() {
     let url = pager(jobs(4), false, false).await;
     let case = one_case(
-        "    steps:\n      - request: {body: {maxResults: 2}}\n        capture: {token: $.nextToken}\n      - request: {body: {maxResults: 2, nextToken: \"${token}\"}}\n        expect: {jsonpath: [{path: \"$.items[0].jobId\", equals: j2}]}\n",
+        "    steps:\n      - request: {body: {maxResults: 2}}\n        expect: {status: 200}\n        capture: {token: $.nextToken}\n      - request: {body: {maxResults: 2, nextToken: \"${token}\"}}\n        expect: {jsonpath: [{path: \"$.items[0].jobId\", equals: j2}]}\n",
     );
     let r = run_yaml(&case, &url, Setup::default()).await;
     assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
@@ -890,7 +890,9 @@ async fn walk_breaking_at(pages: usize, broken: usize) -> String {
 async fn walk_keeps_the_exchange_of_the_page_that_failed() {
     let url = walk_breaking_at(5, 5).await;
     let r = run_yaml(
-        &one_case("    steps:\n      - request: {}\n        walk: {}\n"),
+        &one_case(
+            "    steps:\n      - request: {}\n        walk: {}\n        expect: {status: 200}\n",
+        ),
         &url,
         Setup::default(),
     )
@@ -921,7 +923,7 @@ async fn walk_after_earlier_steps_records_its_pages() {
     let url = walk_breaking_at(2, 2).await;
     let r = run_yaml(
         &one_case(
-            "    steps:\n      - request: {}\n      - request: {}\n      - request: {}\n      - request: {}\n        walk: {}\n",
+            "    steps:\n      - request: {}\n        expect: {status: 200}\n      - request: {}\n        expect: {status: 200}\n      - request: {}\n        expect: {status: 200}\n      - request: {}\n        walk: {}\n        expect: {status: 200}\n",
         ),
         &url,
         Setup::default(),
@@ -966,7 +968,7 @@ async fn walk_honours_capture() {
     let url = walk_breaking_at(2, 0).await;
     let r = run_yaml(
         &one_case(
-            "    steps:\n      - request: {}\n        walk: {}\n        capture: {first: \"$.items[0].jobId\"}\n      - request: {body: {name: \"${first}\"}}\n",
+            "    steps:\n      - request: {}\n        walk: {}\n        expect: {status: 200}\n        capture: {first: \"$.items[0].jobId\"}\n      - request: {body: {name: \"${first}\"}}\n        expect: {status: 200}\n",
         ),
         &url,
         Setup::default(),

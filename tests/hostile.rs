@@ -523,7 +523,9 @@ async fn a_walk_that_breaks_halfway() {
     })
     .await;
     let r = bounded(run_yaml(
-        &one_case("    steps:\n      - request: {}\n        walk: {}\n"),
+        &one_case(
+            "    steps:\n      - request: {}\n        walk: {}\n        expect: {status: 200}\n",
+        ),
         &url,
         Setup::default(),
     ))

@@ -66,7 +66,137 @@ impl fmt::Display for Level {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFile {
+    #[serde(deserialize_with = "some_cases")]
     pub cases: Vec<Case>,
+}
+
+// The rules below are checked while parsing, not after: the parser's error
+// then carries the position of the offending value, so `check` points at
+// the very line and column to fix. (The parsed structs keep no position
+// for these members.)
+
+/// Separates what is wrong from what to write instead in the errors raised
+/// while parsing; the loader makes the second part the diagnostic's help.
+/// (The parser escapes newlines in messages, so a line break cannot.)
+pub const HELP_SEPARATOR: &str = "; help: ";
+
+fn refuse<E: serde::de::Error>(what: impl fmt::Display, help: &str) -> E {
+    E::custom(format!("{what}{HELP_SEPARATOR}{help}"))
+}
+
+/// `cases: []` checks nothing and usually means the cases were put under
+/// the wrong key or indented wrongly.
+fn some_cases<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Case>, D::Error> {
+    let cases = Vec::<Case>::deserialize(d)?;
+    if cases.is_empty() {
+        return Err(refuse(
+            "`cases: []` holds no case, so the file checks nothing",
+            "list at least one case under `cases:` (`- id: ...`), or delete the file",
+        ));
+    }
+    Ok(cases)
+}
+
+/// RFC 9110 `tchar`: the characters an HTTP method (a token) may have.
+pub fn is_http_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
+
+/// A method that is not a token cannot be sent: the HTTP client would
+/// refuse it at run time, and the case would fail for the harness's sake.
+fn http_method<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let method = String::deserialize(d)?;
+    if !is_http_token(&method) {
+        return Err(refuse(
+            format!("method {method:?} is not an HTTP method"),
+            "a method is one token of letters, digits and !#$%&'*+-.^_`|~ (RFC 9110), without spaces: write `method: POST`, `method: GET` and so on",
+        ));
+    }
+    Ok(method)
+}
+
+/// The path is appended to the target's base URL; an absolute URL there
+/// would send the request somewhere else than the target under test, and
+/// a path without its leading `/` is almost always a typo.
+fn request_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let path = String::deserialize(d)?;
+    if has_scheme(&path) {
+        return Err(refuse(
+            format!("path {path:?} is an absolute URL"),
+            "a case's path is appended to the target URL (--target); write only the path, such as `path: /jobs/list`",
+        ));
+    }
+    if !path.starts_with('/') {
+        return Err(refuse(
+            format!("path {path:?} does not start with `/`"),
+            "write the path from the root of the API, such as `path: /jobs/list`",
+        ));
+    }
+    Ok(path)
+}
+
+/// `scheme:` at the start, as RFC 3986 spells a scheme (`http:`, `https:`,
+/// `file:`...).
+fn has_scheme(s: &str) -> bool {
+    let Some((scheme, _)) = s.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// Status codes are three digits from 100 to 599 (RFC 9110); any other
+/// number can never be answered, so the check could never pass.
+fn status_set<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<StatusSet>, D::Error> {
+    let set = StatusSet::deserialize(d)?;
+    let codes = set.codes();
+    if codes.is_empty() {
+        return Err(refuse(
+            "`status: []` allows no status, so every answer would fail",
+            "give a code (`status: 200`) or a list of codes (`status: [200, 400]`), or leave `status` out",
+        ));
+    }
+    if let Some(bad) = codes.iter().find(|c| !(100..=599).contains(*c)) {
+        return Err(refuse(
+            format!("status {bad} is not an HTTP status code"),
+            "status codes run from 100 to 599: write, for example, `status: 200` or `status: [400, 404]`",
+        ));
+    }
+    Ok(Some(set))
+}
+
+/// `any_of: []` has no alternative that could hold, so it would fail every
+/// answer while looking like an expectation.
+fn alternatives<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Expect>, D::Error> {
+    let alternatives = Vec::<Expect>::deserialize(d)?;
+    if alternatives.is_empty() {
+        return Err(refuse(
+            "`any_of: []` lists no alternative, so no answer could satisfy it",
+            "list the outcomes the document allows (`any_of: [{status: 200}, {error: ValidationException}]`), or leave `any_of` out",
+        ));
+    }
+    Ok(alternatives)
 }
 
 /// One case.
@@ -103,6 +233,18 @@ pub struct Case {
 }
 
 impl Case {
+    /// The name of the snapshot file step `index` (0-based) writes: the id
+    /// for a one-step case, `<id>.<step number>` when there are several.
+    /// The runner names the files this way (`runner::run_case`); the loader
+    /// uses it to refuse two steps that would write the same file.
+    pub fn snapshot_name(&self, index: usize) -> String {
+        if self.steps.len() > 1 {
+            format!("{}.{}", self.id.value, index + 1)
+        } else {
+            self.id.value.clone()
+        }
+    }
+
     /// The case's steps, whichever form it was written in.
     pub fn steps(&self) -> Vec<Step> {
         if self.steps.is_empty() {
@@ -158,9 +300,9 @@ impl Walk {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
-    #[serde(default = "Request::default_method")]
+    #[serde(default = "Request::default_method", deserialize_with = "http_method")]
     pub method: String,
-    #[serde(default = "Request::default_path")]
+    #[serde(default = "Request::default_path", deserialize_with = "request_path")]
     pub path: String,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
@@ -217,7 +359,7 @@ impl Request {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Acceptable status codes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "status_set")]
     pub status: Option<StatusSet>,
     /// One of the documented errors: its status, an error-type signal naming
     /// it, and a body of its schema.
@@ -250,8 +392,29 @@ pub struct Expect {
     pub snapshot: bool,
     /// Alternatives where the document allows several outcomes: at least
     /// one must hold entirely (in addition to the checks above).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "alternatives")]
     pub any_of: Vec<Expect>,
+}
+
+impl Expect {
+    /// Whether anything is expected at all. Without any of these members a
+    /// step passes whatever the target answers (its response schema is
+    /// only checked by default when the answer happens to be a 200 or a
+    /// documented error), so it would count as verified while checking
+    /// nothing.
+    pub fn expects_something(&self) -> bool {
+        self.status.is_some()
+            || self.error.is_some()
+            || self.schema.is_some()
+            || self.body.is_some()
+            || self.body_subset.is_some()
+            || !self.headers.is_empty()
+            || !self.jsonpath.is_empty()
+            || !self.semantics.is_empty()
+            || self.oracle
+            || self.snapshot
+            || !self.any_of.is_empty()
+    }
 }
 
 /// One status code or several acceptable ones.

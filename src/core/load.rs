@@ -201,7 +201,8 @@ impl fmt::Display for Diagnostic {
                 let width = src
                     .chars()
                     .skip(caret_at)
-                    .take_while(|c| !c.is_whitespace() && *c != ':' && *c != ',')
+                    // Flow collections close right after a value: `{status: 42}`.
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, ':' | ',' | '}' | ']'))
                     .count()
                     .max(1);
                 writeln!(f, "{pad} | {prefix}{}", "^".repeat(width))?;
@@ -403,6 +404,7 @@ fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Di
         }
     }
     problems.extend(duplicate_ids(&suite, files));
+    problems.extend(snapshot_collisions(&suite, files));
     if problems.is_empty() {
         Ok(suite)
     } else {
@@ -425,6 +427,9 @@ fn parse_diagnostic(file: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
         .trim_start_matches("error: ")
         .to_string();
     let message = strip_position_suffix(&message);
+    if let Some((what, help)) = message.split_once(super::case::HELP_SEPARATOR) {
+        return Diagnostic::at(file, line, column, what).help(help);
+    }
     let mut d = Diagnostic::at(file, line, column, message.clone());
     if message.contains("unknown field") {
         d = d.help(
@@ -588,6 +593,20 @@ fn check_case(file: &SourceFile, case: &Case, schemas: &SchemaSet) -> Vec<Diagno
                 );
             }
             captured.insert(name.clone());
+        }
+        if !step.expect.expects_something() {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.id,
+                    format!("{label} expects nothing, so it would pass whatever the target answers"),
+                )
+                .help(if step.walk.is_some() {
+                    "say what the pages must satisfy under `expect`, for example `expect: {semantics: [no_duplicates, complete]}` or `expect: {status: 200, semantics: [filter]}`"
+                } else {
+                    "say what the answer must satisfy under `expect`, for example `expect: {status: 200}`, `expect: {error: ValidationException}` or `expect: {status: 200, semantics: [filter]}`"
+                }),
+            );
         }
         check_expect(file, case, &label, step, &step.expect, schemas, &mut out);
     }
@@ -791,6 +810,57 @@ fn duplicate_ids(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnostic> {
     out
 }
 
+/// Two snapshot-writing steps with one snapshot name would overwrite each
+/// other's file, and each would be compared with the other's answer. The
+/// names are compared ignoring ASCII case, since snapshots/ may live on a
+/// case-insensitive file system (macOS, Windows). Duplicate ids collide
+/// too, but [`duplicate_ids`] already reports them.
+fn snapshot_collisions(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnostic> {
+    let mut first: HashMap<String, (&LoadedCase, String)> = HashMap::new();
+    let mut out = Vec::new();
+    for loaded in &suite.cases {
+        let case = &loaded.case;
+        for (index, step) in case.steps().iter().enumerate() {
+            if !step.expect.snapshot {
+                continue;
+            }
+            let name = case.snapshot_name(index);
+            let label = step_label(case, index, step);
+            match first.get(&name.to_ascii_lowercase()) {
+                None => {
+                    first.insert(name.to_ascii_lowercase(), (loaded, label));
+                }
+                Some((original, _)) if original.id() == loaded.id() => {}
+                Some((original, original_label)) => {
+                    let Some(file) = files.iter().find(|f| f.name == loaded.file) else {
+                        continue;
+                    };
+                    let help = if original.id().eq_ignore_ascii_case(loaded.id()) {
+                        "rename one of the cases: ids that differ only in case name the same snapshot file on case-insensitive file systems (macOS, Windows)"
+                    } else {
+                        "rename one of the cases so no case id equals another case's id followed by `.<step number>`"
+                    };
+                    out.push(
+                        Diagnostic::spanned(
+                            file,
+                            &case.id,
+                            format!(
+                                "{label} writes snapshot `{name}`, as {original_label} does"
+                            ),
+                        )
+                        .note(format!(
+                            "{original_label} is at {}:{}; both would write snapshots/{name}.snap (a case with several steps names its snapshots <id>.<step number>)",
+                            original.file, original.line
+                        ))
+                        .help(help),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -830,7 +900,7 @@ mod tests {
     #[test]
     fn yaml_1_1_words_are_text_and_only_true_false_are_booleans() {
         let suite = load_text(
-            "cases:\n  - id: a\n    verifies: x\n    level: must\n    request:\n      body: {values: [no, y, on, off, yes, n, true, false]}\n",
+            "cases:\n  - id: a\n    verifies: x\n    level: must\n    request:\n      body: {values: [no, y, on, off, yes, n, true, false]}\n    expect: {status: 200}\n",
         )
         .expect("loads");
         let body = suite.cases[0].case.steps()[0].request.body.clone();
@@ -846,7 +916,7 @@ mod tests {
         let suite = load_with_requirements(
             &[SourceFile {
                 name: "cases/t.yaml".into(),
-                text: "cases:\n  - id: a\n    verifies: x\n    level: must\n    tags: [p, q]\n    fixture: true\n    faults: true\n    requirements: [LCJ-T-001]\n    request: {}\n  - id: b\n    verifies: y\n    level: info\n    requirements: [LCJ-T-001]\n    request: {}\n".into(),
+                text: "cases:\n  - id: a\n    verifies: x\n    level: must\n    tags: [p, q]\n    fixture: true\n    faults: true\n    requirements: [LCJ-T-001]\n    expect: {status: 200}\n  - id: b\n    verifies: y\n    level: info\n    requirements: [LCJ-T-001]\n    expect: {status: 200}\n".into(),
             }],
             Some(&SourceFile {
                 name: "cases/requirements.yaml".into(),
@@ -904,12 +974,95 @@ mod tests {
         insta::assert_snapshot!(
             "duplicate_id",
             render(
-                "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n  - id: a\n    verifies: y\n    level: info\n    request: {}\n"
+                "cases:\n  - id: a\n    verifies: x\n    level: must\n    expect: {status: 200}\n  - id: a\n    verifies: y\n    level: info\n    expect: {status: 200}\n"
             )
         );
         insta::assert_snapshot!(
             "wrong_type",
             render("cases:\n  - id: a\n    verifies: x\n    level: sometimes\n    request: {}\n")
         );
+    }
+
+    /// Each rule that refuses a case which checks nothing, or could never
+    /// be sent as written, points at the line to fix and says what to
+    /// write instead.
+    #[test]
+    fn cases_that_check_nothing_or_cannot_be_sent_are_refused() {
+        let case =
+            |rest: &str| format!("cases:\n  - id: a\n    verifies: x\n    level: must\n{rest}");
+        insta::assert_snapshot!("no_cases", render("cases: []\n"));
+        insta::assert_snapshot!(
+            "no_expectation",
+            render(&case("    request: {body: {maxResults: 5}}\n"))
+        );
+        insta::assert_snapshot!(
+            "step_without_expectation",
+            render(&case(
+                "    steps:\n      - name: first\n        expect: {status: 200}\n      - name: every page\n        walk: {}\n        expect: {semantics: [], oracle: false}\n"
+            ))
+        );
+        insta::assert_snapshot!(
+            "empty_any_of",
+            render(&case("    expect:\n      status: 200\n      any_of: []\n"))
+        );
+        insta::assert_snapshot!(
+            "status_out_of_range",
+            render(&case("    expect:\n      status: [200, 1000]\n"))
+        );
+        insta::assert_snapshot!(
+            "status_out_of_range_in_any_of",
+            render(&case(
+                "    expect:\n      any_of:\n        - {status: 200}\n        - {status: 42}\n"
+            ))
+        );
+        insta::assert_snapshot!(
+            "method_not_a_token",
+            render(&case(
+                "    request:\n      method: \"GET /jobs\"\n    expect: {status: 405}\n"
+            ))
+        );
+        insta::assert_snapshot!(
+            "absolute_url_path",
+            render(&case(
+                "    request:\n      path: https://macie2.us-east-1.amazonaws.com/jobs/list\n    expect: {status: 200}\n"
+            ))
+        );
+        insta::assert_snapshot!(
+            "relative_path",
+            render(&case(
+                "    request:\n      path: jobs/list\n    expect: {status: 200}\n"
+            ))
+        );
+    }
+
+    #[test]
+    fn methods_are_http_tokens() {
+        for ok in ["POST", "GET", "M-SEARCH", "x!#$%&'*+.^_`|~9"] {
+            assert!(crate::core::case::is_http_token(ok), "{ok}");
+        }
+        for bad in [
+            "", "GE T", "GET\t", "POST/", "GET:", "(GET)", "G\u{e9}T", "\"GET\"",
+        ] {
+            assert!(!crate::core::case::is_http_token(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_step_snapshot_may_not_collide_with_another_case() {
+        let text = "cases:\n  - id: coll.a\n    verifies: x\n    level: must\n    steps:\n      - expect: {snapshot: true}\n      - expect: {snapshot: true}\n  - id: coll.a.2\n    verifies: y\n    level: must\n    expect: {snapshot: true}\n";
+        insta::assert_snapshot!("snapshot_collision", render(text));
+        // File systems that ignore case make `Coll.A.2` the same file.
+        let shouting = text.replace("id: coll.a.2", "id: Coll.A.2");
+        assert!(render(&shouting).contains("writes snapshot `Coll.A.2`"));
+        // Only snapshot-writing steps write files: the same names are fine
+        // when one of them does not.
+        let quiet = text.replace(
+            "- expect: {snapshot: true}\n  - id: coll.a.2",
+            "- expect: {status: 200}\n  - id: coll.a.2",
+        );
+        assert!(load_text(&quiet).is_ok());
+        // A one-step case under `steps:` names its snapshot by its id alone.
+        let one_step = "cases:\n  - id: b\n    verifies: x\n    level: must\n    steps:\n      - expect: {snapshot: true}\n  - id: b.1\n    verifies: y\n    level: must\n    expect: {snapshot: true}\n";
+        assert!(load_text(one_step).is_ok());
     }
 }

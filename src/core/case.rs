@@ -222,6 +222,10 @@ pub struct Case {
     /// is skipped unless the target is declared to offer it.
     #[serde(default)]
     pub faults: bool,
+    /// What the target's data must hold for the case to mean anything; the
+    /// case is skipped, with that reason, on a target that holds less.
+    #[serde(default)]
+    pub requires: Requires,
     /// Single-step form: one request and its expectation.
     #[serde(default)]
     pub request: Option<Request>,
@@ -281,6 +285,32 @@ pub struct Step {
     pub capture: BTreeMap<String, Spanned<String>>,
 }
 
+/// What a case needs of the target's data. The document says nothing of
+/// how much data a server holds, so a case that needs, say, a second page
+/// must say so rather than fail a server that holds one job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    /// The unfiltered listing must hold at least this many jobs.
+    #[serde(default, deserialize_with = "min_jobs")]
+    pub min_jobs: Option<usize>,
+}
+
+/// The most a case may require in `min_jobs`: the run counts the target's
+/// jobs only this far, so a target with millions is not walked to the end.
+pub const MAX_MIN_JOBS: usize = 100;
+
+fn min_jobs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let n = usize::deserialize(d)?;
+    if n > MAX_MIN_JOBS {
+        return Err(serde::de::Error::custom(format!(
+            "min_jobs {n} is more than the {MAX_MIN_JOBS} jobs a run counts; \
+             ask for at most {MAX_MIN_JOBS}"
+        )));
+    }
+    Ok(Some(n))
+}
+
 /// Options of a page walk.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -288,6 +318,13 @@ pub struct Walk {
     /// Give up (and fail) after this many pages.
     #[serde(default = "Walk::default_max_pages")]
     pub max_pages: usize,
+    /// The target may refuse the first request with a well-formed 400
+    /// `ValidationException`, as it may a `maxResults` larger than it
+    /// accepts (the document gives no range). The walk then ends there:
+    /// the refusal is recorded as an observation and the listing checks
+    /// are skipped.
+    #[serde(default)]
+    pub may_refuse: bool,
 }
 
 impl Walk {

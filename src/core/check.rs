@@ -593,6 +593,19 @@ fn header_check(
     }
 }
 
+/// Judges JSONPath assertions on one document (an answer, or the whole
+/// listing of a walk).
+pub fn jsonpath_checks(
+    assertions: &[PathAssertion],
+    body: &Value,
+    level: Level,
+) -> Vec<CheckResult> {
+    assertions
+        .iter()
+        .map(|a| jsonpath_check(a, body, level))
+        .collect()
+}
+
 fn jsonpath_check(assertion: &PathAssertion, body: &Value, level: Level) -> CheckResult {
     let path = &assertion.path.value;
     let query = match serde_json_path::JsonPath::parse(path) {
@@ -806,17 +819,28 @@ fn semantic_checks(
 
 /// Why the filter semantics cannot be judged from the document alone, if so.
 fn open_filter_meaning(query: &Query) -> Option<String> {
-    query
-        .includes
-        .iter()
-        .chain(&query.excludes)
-        .find(|t| t.comparator == JobComparator::Ne && t.values.len() > 1)
-        .map(|t| {
-            format!(
+    use JobComparator::*;
+    query.includes.iter().chain(&query.excludes).find_map(|t| {
+        let on_time = t.key.as_str() == "createdAt";
+        if t.comparator == Ne && t.values.len() > 1 {
+            Some(format!(
                 "NE with several values on {} has no documented meaning (open choice OC-8)",
                 t.key
-            )
-        })
+            ))
+        } else if !on_time && matches!(t.comparator, Gt | Gte | Lt | Lte) {
+            Some(format!(
+                "{} on {} orders text, and the document leaves its collation open (OC-6)",
+                t.comparator, t.key
+            ))
+        } else if on_time && matches!(t.comparator, Contains | StartsWith) {
+            Some(format!(
+                "{} on createdAt matches the date-time's text, whose spelling the document leaves open (OC-17)",
+                t.comparator
+            ))
+        } else {
+            None
+        }
+    })
 }
 
 pub fn filter_check(ctx: &Context<'_>, items: &[Value], level: Level) -> CheckResult {

@@ -4,6 +4,7 @@
 //! Cases run concurrently (bounded by `concurrency`), but the report lists
 //! them in suite order, so output does not depend on timing.
 
+pub mod census;
 pub mod http;
 pub mod snapshot;
 
@@ -276,7 +277,7 @@ pub fn validate_target(url: &str) -> Result<String, RunError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-fn join_url(base: &str, path: &str) -> String {
+pub(crate) fn join_url(base: &str, path: &str) -> String {
     format!(
         "{}/{}",
         base.trim_end_matches('/'),
@@ -410,9 +411,24 @@ pub struct Shared {
     pub faults: bool,
     pub snapshots: Option<SnapshotStore>,
     pub redact: Vec<String>,
+    /// How much data the target holds, learned at most once per run.
+    census: tokio::sync::OnceCell<census::Census>,
 }
 
 impl Shared {
+    /// How many jobs the target lists: the fixture's size when the target is
+    /// declared to hold it, otherwise counted once by walking the listing.
+    pub async fn census(&self) -> &census::Census {
+        self.census
+            .get_or_init(|| async {
+                match &self.fixture {
+                    Some(jobs) => census::Census::Exactly(jobs.len()),
+                    None => census::count(self).await,
+                }
+            })
+            .await
+    }
+
     /// Records an exchange with its secrets hidden, so no report, snapshot
     /// or log made from the case report can show them.
     fn record(&self, report: &mut CaseReport, mut exchange: Exchange) {
@@ -429,6 +445,7 @@ impl Shared {
             faults: options.faults,
             snapshots: options.snapshots,
             redact: options.redact,
+            census: tokio::sync::OnceCell::new(),
         })
     }
 }
@@ -463,6 +480,12 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     };
     if let Some(reason) = skip {
         report.verdict = Verdict::Skip(reason.to_string());
+        return report;
+    }
+    if let Some(min_jobs) = c.requires.min_jobs
+        && let Some(reason) = shared.census().await.shortfall(min_jobs)
+    {
+        report.verdict = Verdict::Skip(reason);
         return report;
     }
     let steps = c.steps();
@@ -719,27 +742,30 @@ async fn run_walk(
         ));
         return false;
     };
+    // Status, schema and headers hold for every page. JSONPath assertions
+    // are about the listing (its order, its members) and are judged on the
+    // whole of it below: how the jobs are spread over pages is the
+    // server's choice.
     let page_expect = Expect {
         status: step.expect.status.clone(),
         error: step.expect.error,
         schema: step.expect.schema.clone(),
         headers: step.expect.headers.clone(),
-        jsonpath: step.expect.jsonpath.clone(),
         ..Expect::default()
     };
-    let walked = match walk_pages(
-        shared,
-        &first,
-        &request_json,
+    let may_refuse = step.walk.as_ref().is_some_and(|w| w.may_refuse);
+    let plan = WalkPlan {
+        first: &first,
+        request_json: &request_json,
         max_pages,
         level,
-        &page_expect,
-        report,
-    )
-    .await
+        page_expect: &page_expect,
+        may_refuse,
+    };
+    let walked = match walk_pages(shared, &plan, report).await
     {
-        Some(w) => w,
-        None => return false,
+        WalkEnd::Listing(w) => w,
+        WalkEnd::Refused | WalkEnd::Broken => return false,
     };
     let ctx = Context {
         level,
@@ -771,22 +797,19 @@ async fn run_walk(
                     checks: Vec::new(),
                     ..report.clone()
                 };
-                match walk_pages(
-                    shared,
-                    &first_ref,
-                    &reference,
-                    max_pages,
-                    level,
-                    &page_expect,
-                    &mut scratch,
-                )
-                .await
+                let reference_plan = WalkPlan {
+                    first: &first_ref,
+                    request_json: &reference,
+                    may_refuse: false,
+                    ..plan
+                };
+                match walk_pages(shared, &reference_plan, &mut scratch).await
                 {
-                    Some(pages) => {
+                    WalkEnd::Listing(pages) => {
                         let reference_items: Vec<Value> = pages.into_iter().flatten().collect();
                         check::complete_check(&all, &reference_items, level)
                     }
-                    None => {
+                    WalkEnd::Refused | WalkEnd::Broken => {
                         let why = scratch
                             .failed_checks()
                             .next()
@@ -803,6 +826,12 @@ async fn run_walk(
         };
         report.checks.push(result);
     }
+    let listing = serde_json::json!({ "items": all });
+    report.checks.extend(check::jsonpath_checks(
+        &step.expect.jsonpath,
+        &listing,
+        level,
+    ));
     if step.expect.oracle {
         report
             .checks
@@ -842,6 +871,16 @@ async fn run_walk(
     )
 }
 
+/// How a walk ended.
+enum WalkEnd {
+    /// Every page, in order.
+    Listing(Vec<Vec<Value>>),
+    /// The first request was refused as the step allows.
+    Refused,
+    /// A failure was recorded; the listing cannot be judged.
+    Broken,
+}
+
 /// Fetches every page. Page-level checks are merged per assertion, so a
 /// walk of 1000 pages reports one line per assertion naming the first
 /// failing page and how many pages failed it.
@@ -849,15 +888,28 @@ async fn run_walk(
 /// Only the first two pages and the last one (the failing one, when the
 /// walk breaks) are recorded as exchanges: a long walk would otherwise
 /// swell reports with near-identical pages.
-async fn walk_pages(
-    shared: &Shared,
-    first: &HttpRequest,
-    request_json: &Value,
+/// What one walk sends and how its pages are judged.
+#[derive(Clone, Copy)]
+struct WalkPlan<'a> {
+    first: &'a HttpRequest,
+    request_json: &'a Value,
     max_pages: usize,
     level: Level,
-    page_expect: &Expect,
-    report: &mut CaseReport,
-) -> Option<Vec<Vec<Value>>> {
+    /// Checks that hold for every page.
+    page_expect: &'a Expect,
+    /// See [`crate::core::case::Walk::may_refuse`].
+    may_refuse: bool,
+}
+
+async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseReport) -> WalkEnd {
+    let WalkPlan {
+        first,
+        request_json,
+        max_pages,
+        level,
+        page_expect,
+        may_refuse,
+    } = *plan;
     const RECORDED_HEAD: usize = 2;
     let mut pages: Vec<Vec<Value>> = Vec::new();
     let mut merged: Vec<Merged> = Vec::new();
@@ -888,17 +940,36 @@ async fn walk_pages(
                 break None;
             }
         };
-        if page_number <= RECORDED_HEAD {
-            shared.record(report, exchange);
-        } else {
-            held_back = Some(exchange);
-        }
         let ctx = Context {
             level,
             schemas: shared.schemas,
             request: Some(&body),
             fixture: None,
         };
+        if may_refuse && page_number == 1 && response.status == 400 {
+            let refusal = Expect {
+                error: Some(crate::model::ErrorKind::ValidationException),
+                ..Expect::default()
+            };
+            let results = check::evaluate(&refusal, &ctx, &response);
+            if results.iter().all(|r| !r.failed()) {
+                shared.record(report, exchange);
+                report.checks.extend(results);
+                // Info level: what the target accepts is its own choice,
+                // listed among the observations, never failed.
+                report.checks.push(CheckResult::fail(
+                    CheckKind::Status,
+                    Level::Info,
+                    "the target refused this request with a ValidationException, which the case allows (it may limit maxResults); the listing was not judged",
+                ));
+                return WalkEnd::Refused;
+            }
+        }
+        if page_number <= RECORDED_HEAD {
+            shared.record(report, exchange);
+        } else {
+            held_back = Some(exchange);
+        }
         let results = check::evaluate(page_expect, &ctx, &response);
         for (position, result) in results.into_iter().enumerate() {
             match merged
@@ -973,7 +1044,10 @@ async fn walk_pages(
         shared.record(report, exchange);
     }
     flush(merged, pages.len(), report);
-    outcome.map(|()| pages)
+    match outcome {
+        Some(()) => WalkEnd::Listing(pages),
+        None => WalkEnd::Broken,
+    }
 }
 
 /// One page-level check, merged over the pages of a walk.

@@ -148,8 +148,11 @@ impl JobStore {
                     ..query.clone()
                 };
                 let all = self.order_for(&unfiltered, &self::fingerprint(&unfiltered));
-                let matched: HashSet<u32> =
-                    self.order_for(query, &fingerprint).iter().copied().collect();
+                let matched: HashSet<u32> = self
+                    .order_for(query, &fingerprint)
+                    .iter()
+                    .copied()
+                    .collect();
                 (all, Some(matched))
             }
             _ => (self.order_for(query, &fingerprint), None),

@@ -1,0 +1,94 @@
+//! How much data the target holds, learned once per run.
+//!
+//! The document says nothing of a server's data, so a correct server may
+//! hold no job at all. Cases that need some (a second page, say) declare
+//! `requires: {min_jobs: N}`, and are skipped with that reason on a target
+//! that holds fewer. The count comes from the canonical fixture when the
+//! target is declared to hold it, and otherwise from walking the unfiltered
+//! listing at the target's own page size, which every correct server answers.
+
+use crate::core::check;
+use crate::core::exchange::HttpRequest;
+use serde_json::Value;
+
+/// Counting stops here: no case may need more, and a target with millions
+/// of jobs must not be walked to the end just to learn that it has enough.
+pub const LIMIT: usize = crate::core::case::MAX_MIN_JOBS;
+
+/// A walk that never ends is cut off here (a broken target; its cases
+/// report what is wrong with it).
+const MAX_PAGES: usize = 1_000;
+
+/// What the census found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Census {
+    /// The listing holds exactly this many jobs.
+    Exactly(usize),
+    /// At least [`LIMIT`] jobs; counting stopped there.
+    AtLeast(usize),
+    /// The listing could not be walked; cases run and show why.
+    Unknown(String),
+}
+
+impl Census {
+    /// Why a case that needs `min_jobs` cannot run here, if it cannot.
+    pub fn shortfall(&self, min_jobs: usize) -> Option<String> {
+        match self {
+            Census::Exactly(n) if *n < min_jobs => Some(format!(
+                "needs at least {min_jobs} job(s) on the target, which lists {n}"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Walks the unfiltered listing (no `maxResults`, so at the target's own
+/// page size) and counts jobs up to [`LIMIT`].
+pub async fn count(shared: &super::Shared) -> Census {
+    let mut body = serde_json::json!({});
+    let mut counted = 0usize;
+    for _ in 0..MAX_PAGES {
+        let request = HttpRequest {
+            method: "POST".into(),
+            url: super::join_url(&shared.target, "/jobs/list"),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        };
+        let exchange = shared.client.send(request, true).await;
+        let response = match exchange.outcome {
+            Ok(r) => r,
+            Err(e) => return Census::Unknown(e.to_string()),
+        };
+        let Ok(page) = response.json() else {
+            return Census::Unknown(format!("status {}, body is not JSON", response.status));
+        };
+        let Some(items) = check::items(&page) else {
+            return Census::Unknown(format!("status {}, no `items` array", response.status));
+        };
+        counted += items.len();
+        if counted >= LIMIT {
+            return Census::AtLeast(counted);
+        }
+        match page.get("nextToken") {
+            Some(Value::String(token)) => body["nextToken"] = Value::String(token.clone()),
+            _ => return Census::Exactly(counted),
+        }
+    }
+    Census::Unknown(format!("the listing did not end within {MAX_PAGES} pages"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_known_shortfall_skips() {
+        assert_eq!(
+            Census::Exactly(1).shortfall(2).as_deref(),
+            Some("needs at least 2 job(s) on the target, which lists 1")
+        );
+        assert_eq!(Census::Exactly(2).shortfall(2), None);
+        assert_eq!(Census::AtLeast(LIMIT).shortfall(LIMIT), None);
+        assert_eq!(Census::Unknown("x".into()).shortfall(5), None);
+    }
+}

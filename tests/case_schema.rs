@@ -583,6 +583,15 @@ fn the_schema_and_the_loader_agree() {
         ),
         ("fixture as a string", SchemaOnly, case("fixture: \"true\"\nexpect: {status: 200}")),
         ("null walk", SchemaOnly, case("steps:\n  - walk: ~\n    expect: {status: 200}")),
+        // What a case needs of the data.
+        ("requires min_jobs", Valid, case("requires: {min_jobs: 4}\nexpect: {status: 200}")),
+        ("requires nothing", Valid, case("requires: {}\nexpect: {status: 200}")),
+        ("requires min_jobs above what a run counts", Invalid, case("requires: {min_jobs: 101}\nexpect: {status: 200}")),
+        ("requires min_jobs negative", Invalid, case("requires: {min_jobs: -1}\nexpect: {status: 200}")),
+        ("requires a misspelt member", Invalid, case("requires: {min_job: 4}\nexpect: {status: 200}")),
+        // A walk the target may refuse.
+        ("walk may_refuse", Valid, case("steps:\n  - walk: {may_refuse: true}\n    expect: {status: 200}")),
+        ("walk may_refuse as text", Invalid, case("steps:\n  - walk: {may_refuse: sometimes}\n    expect: {status: 200}")),
         // The file.
         ("no cases member", Invalid, "case: []\n".into()),
         ("no cases", Invalid, "cases: []\n".into()),

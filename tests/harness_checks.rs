@@ -948,18 +948,50 @@ async fn walk_counts_failing_pages_not_failing_checks() {
     let url = walk_breaking_at(2, 0).await;
     let r = run_yaml(
         &one_case(
-            "    steps:\n      - request: {}\n        walk: {}\n        expect:\n          jsonpath:\n            - {path: \"$.a\", exists: true}\n            - {path: \"$.b\", exists: true}\n",
+            "    steps:\n      - request: {}\n        walk: {}\n        expect:\n          headers:\n            x-a: {present: true}\n            x-b: {present: true}\n",
+        ),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    let check = failed(&r, CheckKind::Header);
+    assert!(
+        check.message.starts_with("page 1 (of 2; 2 failing)"),
+        "{}",
+        check.message
+    );
+}
+
+/// How jobs are spread over pages is the server's choice, so a walk's
+/// JSONPath assertions are about the listing as a whole: `$.items[0]` is
+/// the first job of the walk, not the first of every page.
+#[tokio::test]
+async fn walk_judges_jsonpath_on_the_whole_listing() {
+    let url = walk_breaking_at(3, 0).await;
+    let r = run_yaml(
+        &one_case(
+            "    steps:\n      - request: {}\n        walk: {}\n        expect:\n          jsonpath:\n            - {path: \"$.items[0].jobId\", equals: j1}\n            - {path: \"$.items\", length: 3}\n",
+        ),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_eq!(
+        r.verdict,
+        Verdict::Pass,
+        "{:?}",
+        r.failed_checks().collect::<Vec<_>>()
+    );
+    let r = run_yaml(
+        &one_case(
+            "    steps:\n      - request: {}\n        walk: {}\n        expect:\n          jsonpath:\n            - {path: \"$.items[0].jobId\", equals: j2}\n",
         ),
         &url,
         Setup::default(),
     )
     .await;
     let check = failed(&r, CheckKind::JsonPath);
-    assert!(
-        check.message.starts_with("page 1 (of 2; 2 failing)"),
-        "{}",
-        check.message
-    );
+    assert!(check.message.contains("j1"), "{}", check.message);
 }
 
 #[tokio::test]
@@ -1038,4 +1070,96 @@ fn complete_message_names_the_jobs_plainly() {
         message.contains("j1"),
         "a job listed twice is not named: {message}"
     );
+}
+
+/// `walk: {may_refuse: true}`: a well-formed ValidationException on the
+/// first page ends the walk as an observation; anything else that is not a
+/// listing still fails.
+#[tokio::test]
+async fn a_walk_that_may_be_refused_accepts_only_a_proper_refusal() {
+    let case = one_case(
+        "    steps:\n      - request: {body: {maxResults: 80}}\n        walk: {may_refuse: true}\n        expect: {status: 200, semantics: [page_size]}\n",
+    );
+    let refuses =
+        fake(|_, _| Answer::error(400, "ValidationException", "maxResults must be at most 25"))
+            .await;
+    let r = run_yaml(&case, &refuses, Setup::default()).await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+    let observation = r.observations().next().expect("the refusal is observed");
+    assert!(
+        observation.message.contains("refused"),
+        "{}",
+        observation.message
+    );
+
+    let breaks = fake(|_, _| Answer::error(500, "InternalServerException", "boom")).await;
+    let r = run_yaml(&case, &breaks, Setup::default()).await;
+    assert_eq!(r.verdict, Verdict::Fail, "a 500 is no refusal");
+
+    let unnamed = fake(|_, _| Answer::json(400, json!({"message": "no"}))).await;
+    let r = run_yaml(&case, &unnamed, Setup::default()).await;
+    assert_eq!(
+        r.verdict,
+        Verdict::Fail,
+        "a 400 that names no error is no ValidationException"
+    );
+
+    let without = one_case(
+        "    steps:\n      - request: {body: {maxResults: 80}}\n        walk: {}\n        expect: {status: 200}\n",
+    );
+    let r = run_yaml(&without, &refuses, Setup::default()).await;
+    assert_eq!(
+        r.verdict,
+        Verdict::Fail,
+        "without may_refuse a refusal fails"
+    );
+}
+
+/// A target holding `n` jobs, one per page.
+async fn holding(n: usize) -> String {
+    fake(move |req, _| {
+        let page = page_number(req);
+        let mut body = if n == 0 {
+            json!({ "items": [] })
+        } else {
+            json!({ "items": [job(&format!("j{page}"), "RUNNING", T1)] })
+        };
+        if page < n {
+            body["nextToken"] = json!(format!("p{}", page + 1));
+        }
+        Answer::json(200, body)
+    })
+    .await
+}
+
+/// `requires: {min_jobs: N}` skips a case, with the count, on a target that
+/// lists fewer jobs, and runs it on one that lists enough.
+#[tokio::test]
+async fn a_case_that_needs_data_is_skipped_where_there_is_too_little() {
+    let case =
+        one_case("    requires: {min_jobs: 2}\n    request: {}\n    expect: {status: 200}\n");
+    for n in [0, 1] {
+        let r = run_yaml(&case, &holding(n).await, Setup::default()).await;
+        assert_eq!(
+            r.verdict,
+            Verdict::Skip(format!(
+                "needs at least 2 job(s) on the target, which lists {n}"
+            )),
+            "target with {n} job(s)"
+        );
+        assert!(r.exchanges.is_empty(), "a skipped case sends nothing");
+    }
+    let r = run_yaml(&case, &holding(3).await, Setup::default()).await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+    // A declared fixture is counted without asking the target.
+    let r = run_yaml(
+        &case,
+        &holding(0).await,
+        Setup {
+            fixture: Some(vec![json!({}), json!({}), json!({})]),
+            ..Setup::default()
+        },
+    )
+    .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
 }

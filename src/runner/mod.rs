@@ -762,8 +762,7 @@ async fn run_walk(
         page_expect: &page_expect,
         may_refuse,
     };
-    let walked = match walk_pages(shared, &plan, report).await
-    {
+    let walked = match walk_pages(shared, &plan, report).await {
         WalkEnd::Listing(w) => w,
         WalkEnd::Refused | WalkEnd::Broken => return false,
     };
@@ -803,8 +802,7 @@ async fn run_walk(
                     may_refuse: false,
                     ..plan
                 };
-                match walk_pages(shared, &reference_plan, &mut scratch).await
-                {
+                match walk_pages(shared, &reference_plan, &mut scratch).await {
                     WalkEnd::Listing(pages) => {
                         let reference_items: Vec<Value> = pages.into_iter().flatten().collect();
                         check::complete_check(&all, &reference_items, level)

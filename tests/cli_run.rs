@@ -152,8 +152,17 @@ fn a_failing_run_exits_1_with_details_a_curl_command_and_redaction() {
     let out = run_in(&s.0, &["run", "--redact-header", "X-Api-Key", "-j", "1"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    // The findings lead, one per defect, then a line per failed case.
     assert!(
-        stdout.starts_with("FAIL bad.expects-201 [must] status: status 200 where 201 was expected"),
+        stdout.starts_with(
+            "Findings (2 defect(s) behind 1 failed case(s))\n  1. must status, 1 case(s): status 200 where 201 was expected\n     cases: bad.expects-201\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "\n\nFAIL bad.expects-201 [must] status: status 200 where 201 was expected\n"
+        ),
         "{stdout}"
     );
     assert!(

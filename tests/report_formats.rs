@@ -103,6 +103,7 @@ fn requirement(id: &str, statement: &str) -> macie_conform::report::RequirementI
         level: macie_conform::core::case::Level::Must,
         section: "test".into(),
         statement: statement.into(),
+        judged_by: Vec::new(),
     }
 }
 

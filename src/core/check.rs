@@ -11,12 +11,13 @@ use super::exchange::HttpResponse;
 use super::oracle::{self, Query};
 use crate::model::{ErrorKind, JobComparator};
 use crate::schema::SchemaSet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
 
-/// The kinds of check, for grouping and for reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// The kinds of check, for grouping and for reports. The requirements
+/// catalogue names them (`judged_by`) by their JSON spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckKind {
     Transport,
@@ -1022,9 +1023,44 @@ pub fn oracle_check(
             } else {
                 diff::json_diff(&expected, &actual)
             };
-            CheckResult::fail(CheckKind::Oracle, level, mismatch).with_detail(detail)
+            // Jobs in the wrong order are a sort defect even when the oracle
+            // finds them: said as one, it counts against the sort
+            // requirements, not against the filter a case also names.
+            if only_order_differs(&groups, items, complete) {
+                CheckResult::fail(
+                    CheckKind::Sort,
+                    level,
+                    format!(
+                        "the listing holds the jobs the fixture calls for, but not in the requested order: {mismatch}"
+                    ),
+                )
+                .with_detail(detail)
+            } else {
+                CheckResult::fail(CheckKind::Oracle, level, mismatch).with_detail(detail)
+            }
         }
     }
+}
+
+/// Whether a listing that differs from the expected one holds the right
+/// jobs, each once and as the fixture has it, and differs only in order.
+/// An incomplete listing qualifies when every job it lists is one the
+/// query selects: a page from the wrong end is an order defect, while a
+/// job the query does not select is a filter defect.
+fn only_order_differs(groups: &[Vec<Value>], items: &[Value], complete: bool) -> bool {
+    let id = |j: &Value| j.get("jobId").and_then(Value::as_str).map(str::to_string);
+    let expected: std::collections::HashMap<Option<String>, &Value> =
+        groups.iter().flatten().map(|j| (id(j), j)).collect();
+    let mut seen = HashSet::new();
+    let all_expected = items.iter().all(|item| {
+        let key = id(item);
+        key.is_some()
+            && seen.insert(key.clone())
+            && expected
+                .get(&key)
+                .is_some_and(|want| oracle::canonical(want) == oracle::canonical(item))
+    });
+    all_expected && (!complete || items.len() == expected.len())
 }
 
 /// The first listed job whose content differs from the fixture's job of

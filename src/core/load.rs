@@ -308,6 +308,23 @@ fn check_catalogue(file: &SourceFile, requirements: &[Requirement]) -> Vec<Diagn
                 format!("requirement {} has no statement", r.id()),
             ));
         }
+        for kind in &r.judged_by {
+            if requirements::judges_every_requirement(kind.value) {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        kind,
+                        format!(
+                            "requirement {} lists `{}` in judged_by, but a `{}` check counts against every requirement of its case",
+                            r.id(),
+                            requirements::kind_name(kind.value),
+                            requirements::kind_name(kind.value)
+                        ),
+                    )
+                    .help("judged_by names the checks that judge only some of a case's requirements, such as filter, sort, schema or oracle; remove this one"),
+                );
+            }
+        }
         if let Some(line) = seen.insert(r.id(), r.id.referenced.line() as usize) {
             out.push(
                 Diagnostic::spanned(
@@ -864,6 +881,7 @@ fn snapshot_collisions(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::check::CheckKind;
 
     fn load_text(text: &str) -> Result<Suite, Vec<Diagnostic>> {
         let schemas = SchemaSet::embedded().expect("schemas");
@@ -934,6 +952,57 @@ mod tests {
             suite.summary(),
             "2 case(s) OK (1 must, 0 should, 1 info); schemas compile\n1 of 1 requirement(s) covered (100%)\n"
         );
+    }
+
+    fn load_catalogue(catalogue: &str) -> Result<Suite, Vec<Diagnostic>> {
+        load_with_requirements(
+            &[SourceFile {
+                name: "cases/t.yaml".into(),
+                text: "cases:\n  - id: a\n    verifies: x\n    level: must\n    requirements: [LCJ-T-001]\n    expect: {status: 200}\n".into(),
+            }],
+            Some(&SourceFile {
+                name: "cases/requirements.yaml".into(),
+                text: catalogue.into(),
+            }),
+            SchemaSet::embedded().expect("schemas"),
+        )
+    }
+
+    #[test]
+    fn judged_by_names_check_kinds_as_the_json_report_spells_them() {
+        let suite = load_catalogue(
+            "requirements:\n  - id: LCJ-T-001\n    level: must\n    section: S\n    statement: z\n    judged_by: [sort, json_path, no_duplicates]\n",
+        )
+        .expect("loads");
+        let kinds: Vec<CheckKind> = suite.requirements[0]
+            .judged_by
+            .iter()
+            .map(|k| k.value)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                CheckKind::Sort,
+                CheckKind::JsonPath,
+                CheckKind::NoDuplicates
+            ]
+        );
+
+        let unknown = load_catalogue(
+            "requirements:\n  - id: LCJ-T-001\n    level: must\n    section: S\n    statement: z\n    judged_by: [sort, sorting]\n",
+        )
+        .expect_err("an unknown kind is refused");
+        let text = unknown[0].to_string();
+        assert!(text.contains("unknown variant `sorting`"), "{text}");
+        assert!(text.contains("cases/requirements.yaml:6:"), "{text}");
+
+        let everyone = load_catalogue(
+            "requirements:\n  - id: LCJ-T-001\n    level: must\n    section: S\n    statement: z\n    judged_by: [filter, status]\n",
+        )
+        .expect_err("a kind that counts against every requirement is refused");
+        let text = everyone[0].to_string();
+        assert!(text.contains("lists `status` in judged_by"), "{text}");
+        assert!(text.contains("cases/requirements.yaml:6:25"), "{text}");
     }
 
     #[test]

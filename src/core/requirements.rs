@@ -3,6 +3,7 @@
 //! statements it verifies and every statement is shown to be verified.
 
 use super::case::Level;
+use super::check::CheckKind;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -23,6 +24,10 @@ pub struct Requirement {
     pub section: String,
     /// The statement, in our own words.
     pub statement: String,
+    /// The kinds of check whose failures count against this requirement
+    /// (see [`crate::report::attribution`]); empty means every kind.
+    #[serde(default)]
+    pub judged_by: Vec<Spanned<CheckKind>>,
 }
 
 impl Requirement {
@@ -44,4 +49,31 @@ pub fn valid_id(id: &str) -> bool {
         && area.chars().all(|c| c.is_ascii_uppercase())
         && number.len() == 3
         && number.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Whether a failed check of this kind counts against every requirement of
+/// its case. These kinds judge whether the case got its answer at all (an
+/// answer, with the status asked for, that is JSON, matching an allowed
+/// outcome, from which a value could be captured, by a harness that did
+/// not break): without that answer none of the case's requirements was
+/// shown to hold, so `judged_by` does not name them.
+pub fn judges_every_requirement(kind: CheckKind) -> bool {
+    matches!(
+        kind,
+        CheckKind::Transport
+            | CheckKind::Status
+            | CheckKind::Json
+            | CheckKind::AnyOf
+            | CheckKind::Capture
+            | CheckKind::HarnessError
+    )
+}
+
+/// A check kind as the catalogue and the JSON report spell it (`json_path`,
+/// not the `JSONPath` shown to readers).
+pub fn kind_name(kind: CheckKind) -> String {
+    match serde_json::to_value(kind) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => kind.as_str().to_string(),
+    }
 }

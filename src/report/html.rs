@@ -85,6 +85,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         escape(&assessment.headline)
     );
     grounds(&mut out, report, &assessment);
+    findings(&mut out, report);
     meta(&mut out, report, &coverage);
     counts(&mut out, report);
     requirements(&mut out, report);
@@ -228,6 +229,46 @@ fn counts(out: &mut String, report: &RunReport) {
     );
 }
 
+/// One entry per defect (see [`super::findings`]), ahead of the cases it
+/// fails, each case linked to its details.
+fn findings(out: &mut String, report: &RunReport) {
+    let findings = report.findings();
+    if findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Findings ({} defect(s) behind {} failed case(s))</h2><ul class=\"findings\">",
+        findings.len(),
+        report.failed_cases().count()
+    );
+    for f in &findings {
+        let cases: Vec<String> = f
+            .cases
+            .iter()
+            .map(|id| format!("<a href=\"#{}\">{}</a>", anchor(id), escape(id)))
+            .collect();
+        let _ = write!(
+            out,
+            "<li><strong>{} {}</strong>, {} case(s): {}<ul><li>cases: {}</li>",
+            f.level,
+            escape(f.kind.as_str()),
+            f.cases.len(),
+            escape(&f.message),
+            cases.join(", ")
+        );
+        if !f.requirements.is_empty() {
+            let _ = write!(
+                out,
+                "<li>requirements: {}</li>",
+                escape(&f.requirements.join(", "))
+            );
+        }
+        let _ = writeln!(out, "</ul></li>");
+    }
+    let _ = writeln!(out, "</ul>");
+}
+
 fn requirements(out: &mut String, report: &RunReport) {
     if report.requirements.is_empty() {
         return;
@@ -257,19 +298,19 @@ fn requirements(out: &mut String, report: &RunReport) {
 }
 
 /// The cases column of the matrix: how many cases verify the requirement,
-/// and the failing ones by name (at most ten), so the matrix stays short
-/// however large the suite.
+/// and the ones that fail it by name (at most ten), so the matrix stays
+/// short however large the suite.
 pub fn matrix_cases(
     report: &RunReport,
     requirement: &str,
     link: impl Fn(&str) -> String,
 ) -> String {
     let all: Vec<&CaseReport> = report.cases_for(requirement).collect();
-    let failing: Vec<&CaseReport> = all
-        .iter()
-        .copied()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .collect();
+    // A failed case fails the requirement only through a check that counts
+    // against it (see super::attribution), so only those cases are named.
+    let mut failing: Vec<&CaseReport> = report.failures_of(requirement).map(|(c, _)| c).collect();
+    failing.dedup_by(|a, b| a.id == b.id);
+
     if failing.is_empty() {
         return format!("{} case(s)", all.len());
     }

@@ -23,6 +23,9 @@ struct Document<'a> {
     summary: Summary,
     coverage: Coverage,
     requirements: Vec<Requirement<'a>>,
+    /// One per defect: failed must and should checks grouped across cases
+    /// (see `report::findings`).
+    findings: Vec<super::findings::Finding>,
     cases: Vec<Case<'a>>,
 }
 
@@ -80,8 +83,17 @@ struct Case<'a> {
     verdict: &'static str,
     skip_reason: Option<&'a str>,
     duration_ms: u64,
-    checks: &'a [CheckResult],
+    checks: Vec<Check<'a>>,
     exchanges: Vec<ExchangeView<'a>>,
+}
+
+/// A check with the requirements it counts against (see
+/// `report::attribution`).
+#[derive(Serialize)]
+struct Check<'a> {
+    #[serde(flatten)]
+    check: &'a CheckResult,
+    requirements: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -103,7 +115,7 @@ fn exchange(e: &Exchange) -> ExchangeView<'_> {
     }
 }
 
-fn case(c: &CaseReport) -> Case<'_> {
+fn case<'a>(report: &'a RunReport, c: &'a CaseReport) -> Case<'a> {
     let (verdict, skip_reason) = match &c.verdict {
         Verdict::Pass => ("pass", None),
         Verdict::Fail => ("fail", None),
@@ -121,7 +133,14 @@ fn case(c: &CaseReport) -> Case<'_> {
         verdict,
         skip_reason,
         duration_ms: c.duration_ms,
-        checks: &c.checks,
+        checks: c
+            .checks
+            .iter()
+            .map(|check| Check {
+                check,
+                requirements: report.charged(c, check),
+            })
+            .collect(),
         exchanges: c.exchanges.iter().map(exchange).collect(),
     }
 }
@@ -169,7 +188,8 @@ pub fn render(report: &RunReport) -> String {
                 cases: report.cases_for(&r.id).map(|c| c.id.as_str()).collect(),
             })
             .collect(),
-        cases: report.cases.iter().map(case).collect(),
+        findings: report.findings(),
+        cases: report.cases.iter().map(|c| case(report, c)).collect(),
     };
     // Serialising plain data cannot fail; an empty object would only hide a bug.
     serde_json::to_string_pretty(&document).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

@@ -101,6 +101,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     let _ = writeln!(out, "# ListClassificationJobs conformance report\n");
     let _ = writeln!(out, "**{mark} {}**\n", prose(&assessment.headline));
     grounds(&mut out, report, &assessment);
+    findings(&mut out, report);
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Target | {} |", cell(&report.target));
     let _ = writeln!(out, "| Started | {} |", cell(&report.started_at));
@@ -271,6 +272,42 @@ pub fn render(report: &RunReport, style: &Style) -> String {
 
 /// Under the verdict: what ran per level when not everything did, the
 /// requirements nothing verified, skips by reason and unanswered cases.
+/// One entry per defect (see [`super::findings`]), ahead of the cases it
+/// fails. The reason comes from the target's answer, so it is escaped.
+fn findings(out: &mut String, report: &RunReport) {
+    let findings = report.findings();
+    if findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Findings ({} defect(s) behind {} failed case(s))\n",
+        findings.len(),
+        report.failed_cases().count()
+    );
+    for (n, f) in findings.iter().enumerate() {
+        let cases: Vec<String> = f.cases.iter().map(|id| code(id, false)).collect();
+        let _ = writeln!(
+            out,
+            "{}. **{} {}**, {} case(s): {}\n   - cases: {}",
+            n + 1,
+            f.level,
+            prose(f.kind.as_str()),
+            f.cases.len(),
+            cell(&f.message),
+            cases.join(", ")
+        );
+        if !f.requirements.is_empty() {
+            let _ = writeln!(
+                out,
+                "   - requirements: {}",
+                prose(&f.requirements.join(", "))
+            );
+        }
+    }
+    out.push('\n');
+}
+
 fn grounds(out: &mut String, report: &RunReport, assessment: &Assessment) {
     let mut items: Vec<String> = Vec::new();
     items.extend(assessment.detail_lines().iter().map(|l| prose(l)));

@@ -3,7 +3,9 @@
 //! The runner fills a [`RunReport`]; renderers (one module per format) turn
 //! it into text. Nothing here does I/O.
 
+pub mod attribution;
 pub mod coverage;
+pub mod findings;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -279,6 +281,9 @@ pub struct RequirementInfo {
     pub level: Level,
     pub section: String,
     pub statement: String,
+    /// The kinds of check that count against it in the cases that name it
+    /// (empty: every kind); see [`attribution`].
+    pub judged_by: Vec<CheckKind>,
 }
 
 /// How far a target conforms. The rules, in order (see
@@ -403,28 +408,5 @@ impl RunReport {
         self.cases
             .iter()
             .filter(|c| c.verdict == Verdict::Unanswered)
-    }
-
-    /// The cases of this run that verify a requirement.
-    pub fn cases_for<'a>(
-        &'a self,
-        requirement: &'a str,
-    ) -> impl Iterator<Item = &'a CaseReport> + 'a {
-        self.cases
-            .iter()
-            .filter(move |c| c.requirements.iter().any(|r| r == requirement))
-    }
-
-    pub fn requirement_result(&self, requirement: &str) -> RequirementResult {
-        let cases: Vec<&CaseReport> = self.cases_for(requirement).collect();
-        if cases.is_empty() {
-            RequirementResult::NotRun
-        } else if cases.iter().any(|c| c.verdict == Verdict::Fail) {
-            RequirementResult::Fail
-        } else if !cases.iter().any(|c| c.ran()) {
-            RequirementResult::Skipped
-        } else {
-            RequirementResult::Pass
-        }
     }
 }

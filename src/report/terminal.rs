@@ -80,7 +80,7 @@ pub fn case_lines(report: &RunReport, style: &Style) -> String {
 
 /// The whole report.
 pub fn render(report: &RunReport, style: &Style) -> String {
-    let mut out = String::new();
+    let mut out = findings(report, style);
     let failed: Vec<&CaseReport> = report.failed_cases().collect();
     for case in &failed {
         let _ = writeln!(out, "{}", case_line(case, style));
@@ -148,6 +148,65 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     }
     out.push('\n');
     out.push_str(&summary(report, style));
+    out
+}
+
+/// Cases a finding lists in full on a terminal; the rest are counted.
+const FINDING_CASES_SHOWN: usize = 8;
+
+/// One entry per defect (see [`super::findings`]), before the cases it
+/// fails, so the reader sees a defect once and not once per case. Empty
+/// when nothing failed.
+pub fn findings(report: &RunReport, style: &Style) -> String {
+    let findings = report.findings();
+    let mut out = String::new();
+    if findings.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.paint(
+            "1",
+            &format!(
+                "Findings ({} defect(s) behind {} failed case(s))",
+                findings.len(),
+                report.failed_cases().count()
+            )
+        )
+    );
+    for (n, f) in findings.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {}. {} {}, {} case(s): {}",
+            n + 1,
+            f.level,
+            f.kind.as_str(),
+            f.cases.len(),
+            f.message
+        );
+        let shown: Vec<&str> = f
+            .cases
+            .iter()
+            .take(FINDING_CASES_SHOWN)
+            .map(String::as_str)
+            .collect();
+        let more = f.cases.len().saturating_sub(FINDING_CASES_SHOWN);
+        let _ = writeln!(
+            out,
+            "     cases: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            }
+        );
+        if !f.requirements.is_empty() {
+            let _ = writeln!(out, "     requirements: {}", f.requirements.join(", "));
+        }
+    }
+    out.push('\n');
     out
 }
 

@@ -396,6 +396,7 @@ pub async fn run(
                 level: r.level,
                 section: r.section.clone(),
                 statement: r.statement.clone(),
+                judged_by: r.judged_by.iter().map(|k| k.value).collect(),
             })
             .collect(),
         duration_ms: started.elapsed().as_millis() as u64,

@@ -83,6 +83,7 @@ pub fn requirement(id: &str, level: Level, statement: &str) -> RequirementInfo {
         level,
         section: "ListClassificationJobs".into(),
         statement: statement.into(),
+        judged_by: Vec::new(),
     }
 }
 

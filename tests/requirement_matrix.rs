@@ -1,0 +1,273 @@
+//! The requirement matrix charges a failed check to the requirement it
+//! checks: a server whose only defect is its sort direction fails the sort
+//! requirements, not the filter ones its filter cases also name.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use macie_conform::report::{RequirementResult, RunReport, Verdict};
+use macie_conform::runner::http::{ClientOptions, RetryPolicy};
+use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
+use macie_conform::runner::{self, RunOptions, Selection};
+use macie_conform::server::{self, ServerConfig};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The reference server, except that it reads `orderBy` the wrong way
+/// round (the defect `tests/mutants.rs` calls `SortDirectionInverted`).
+async fn invert_sort(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let rewritten = match json.pointer_mut("/sortCriteria/orderBy") {
+        Some(order) => {
+            *order = match order.as_str() {
+                Some("ASC") => json!("DESC"),
+                Some("DESC") => json!("ASC"),
+                _ => order.clone(),
+            };
+            json.to_string().into_bytes()
+        }
+        None => bytes.to_vec(),
+    };
+    let mut parts = parts;
+    parts.headers.remove("content-length");
+    next.run(Request::from_parts(parts, Body::from(rewritten)))
+        .await
+}
+
+async fn run_against_inverted_sort() -> RunReport {
+    let config = ServerConfig::embedded().expect("fixture").with_faults(true);
+    let app: Router = server::router(config).layer(axum::middleware::from_fn(invert_sort));
+    let (url, _server) = common::serve(app).await;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
+    let options = RunOptions {
+        target: url,
+        client: ClientOptions {
+            timeout: Duration::from_secs(10),
+            retry: RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        },
+        concurrency: 4,
+        fixture: Some(Arc::new(runner::embedded_fixture())),
+        faults: true,
+        snapshots: Some(SnapshotStore::new(
+            root.join("snapshots"),
+            SnapshotMode::Check,
+        )),
+        redact: Vec::new(),
+    };
+    runner::run(&suite, &Selection::default(), options, |_| {})
+        .await
+        .expect("run starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sort_defect_fails_the_sort_requirements_and_leaves_the_filter_ones_passing() {
+    let report = run_against_inverted_sort().await;
+    let failed: Vec<&str> = report
+        .requirements
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| report.requirement_result(id) == RequirementResult::Fail)
+        .collect();
+    assert!(failed.contains(&"LCJ-SORT-005"), "{failed:?}");
+    assert!(failed.contains(&"LCJ-SORT-006"), "{failed:?}");
+    // Filter cases that ask for an order did fail, on their sort checks
+    // and on oracle answers that list the right jobs in the wrong order...
+    let failed_filter_cases: Vec<&str> = report
+        .cases_for("LCJ-FILTER-001")
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(
+        failed_filter_cases.len() > 5,
+        "the sort defect was expected to fail filter cases: {failed_filter_cases:?}"
+    );
+    // ...but those failures count against the sort requirement, not EQ.
+    assert_eq!(
+        report.requirement_result("LCJ-FILTER-001"),
+        RequirementResult::Pass,
+        "{:?}",
+        report
+            .failures_of("LCJ-FILTER-001")
+            .map(|(case, check)| format!("{}: {}", case.id, check.message))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// Four cases meet the same defect (a `jobStatus` outside the document's
+/// enum) on different pages and positions; one also meets another (a
+/// status).
+const FINDING_CASES: &str = r#"cases:
+  - id: a.first-page
+    verifies: a listing
+    level: must
+    requirements: [LCJ-RESP-002]
+    request: {body: {maxResults: 3}}
+    expect: {status: 200}
+  - id: b.walk
+    verifies: a walk
+    level: must
+    requirements: [LCJ-RESP-002, LCJ-PAGE-004]
+    steps:
+      - request: {body: {maxResults: 1}}
+        walk: {max_pages: 5}
+        expect: {status: 200}
+  - id: c.other-size
+    verifies: another listing
+    level: must
+    requirements: [LCJ-FILTER-001]
+    request: {body: {maxResults: 2}}
+    expect: {status: 200}
+  - id: d.wrong-status
+    verifies: another defect
+    level: must
+    requirements: [LCJ-ERR-001]
+    request: {body: {maxResults: 0}}
+    expect: {status: 400}
+"#;
+
+/// Answers every request with a page whose second job has a lower-case
+/// status, and a token until the third page.
+async fn lower_case_status_server() -> String {
+    common::fake(|request, headers| {
+        let _ = headers;
+        let page = request
+            .get("nextToken")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<u32>().ok())
+            .unwrap_or(0);
+        let mut second = common::job(&format!("j{page}b"), "RUNNING", "2024-01-02T00:00:00Z");
+        second["jobStatus"] = json!("running");
+        let mut body = json!({"items": [common::job(&format!("j{page}a"), "IDLE", "2024-01-01T00:00:00Z"), second]});
+        if page < 2 {
+            body["nextToken"] = json!((page + 1).to_string());
+        }
+        common::Answer::json(200, body)
+    })
+    .await
+}
+
+async fn findings_report() -> RunReport {
+    use macie_conform::core::load::{SourceFile, load};
+    let url = lower_case_status_server().await;
+    let schemas = macie_conform::schema::SchemaSet::embedded().expect("schemas");
+    let suite = load(
+        &[SourceFile {
+            name: "cases/findings.yaml".into(),
+            text: FINDING_CASES.into(),
+        }],
+        schemas,
+    )
+    .expect("cases load");
+    let options = RunOptions {
+        target: url,
+        client: ClientOptions::default(),
+        concurrency: 2,
+        fixture: None,
+        faults: false,
+        snapshots: None,
+        redact: Vec::new(),
+    };
+    runner::run(&suite, &Selection::default(), options, |_| {})
+        .await
+        .expect("run")
+}
+
+#[tokio::test]
+async fn one_defect_in_many_cases_is_one_finding_in_every_report() {
+    use macie_conform::report::terminal::{self, Style};
+    use macie_conform::report::{html, json as json_report, junit, markdown};
+    let report = findings_report().await;
+    let findings = report.findings();
+    let schema: Vec<_> = findings
+        .iter()
+        .filter(|f| f.message.contains(r#""running""#))
+        .collect();
+    assert_eq!(schema.len(), 1, "{findings:#?}");
+    let defect = schema[0];
+    let all = ["a.first-page", "b.walk", "c.other-size", "d.wrong-status"];
+    assert_eq!(defect.cases, all);
+    assert_eq!(
+        defect.requirements,
+        [
+            "LCJ-RESP-002",
+            "LCJ-PAGE-004",
+            "LCJ-FILTER-001",
+            "LCJ-ERR-001"
+        ]
+    );
+    // The other defect stays its own finding, after the larger one.
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    assert_eq!(findings[1].cases, ["d.wrong-status"]);
+
+    let style = Style {
+        color: false,
+        redact: Vec::new(),
+    };
+    let text = terminal::render(&report, &style);
+    assert!(
+        text.starts_with(
+            "Findings (2 defect(s) behind 4 failed case(s))\n  1. must schema, 4 case(s): "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("     cases: a.first-page, b.walk, c.other-size, d.wrong-status\n     requirements: LCJ-RESP-002, LCJ-PAGE-004, LCJ-FILTER-001, LCJ-ERR-001\n"),
+        "{text}"
+    );
+    let page = html::render(&report, &style);
+    let (before, _) = page
+        .split_once("Failed cases (")
+        .expect("failed cases section");
+    assert!(
+        before.contains("<h2>Findings (2 defect(s) behind 4 failed case(s))</h2>"),
+        "the HTML report leads with the findings"
+    );
+    assert!(
+        before.contains("<a href=\"#case-b.walk\">b.walk</a>") || before.contains(">b.walk</a>")
+    );
+    let md = markdown::render(&report, &style);
+    let (before, _) = md
+        .split_once("## Results per level")
+        .expect("levels section");
+    assert!(
+        before.contains("## Findings (2 defect(s) behind 4 failed case(s))"),
+        "{before}"
+    );
+    assert!(
+        before.contains("   - cases: `a.first-page`, `b.walk`, `c.other-size`, `d.wrong-status`"),
+        "{before}"
+    );
+
+    let document: Value = serde_json::from_str(&json_report::render(&report)).expect("JSON");
+    assert_eq!(document["findings"][0]["cases"], json!(all));
+    assert_eq!(document["findings"].as_array().map(Vec::len), Some(2));
+    let walk = document["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["id"] == "b.walk"))
+        .expect("b.walk");
+    assert!(
+        walk["checks"]
+            .as_array()
+            .is_some_and(|checks| checks.iter().all(|c| c["requirements"].is_array())),
+        "every check carries its requirements"
+    );
+
+    // JUnit keeps one testcase per case.
+    let xml = junit::render(&report, &style).expect("JUnit");
+    assert_eq!(xml.matches("<testcase ").count(), 4, "{xml}");
+}

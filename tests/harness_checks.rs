@@ -74,6 +74,65 @@ async fn schema_violations_name_the_path_and_keyword() {
 }
 
 #[tokio::test]
+async fn a_schema_violation_is_stated_once() {
+    // One violation: the message states it and there is nothing to add.
+    let url = fake(|_, _| listing(vec![json!({"jobId": 5})])).await;
+    let r = run_yaml(
+        &one_case("    request: {}\n    expect: {status: 200}\n"),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    let check = failed(&r, CheckKind::Schema);
+    assert_eq!(
+        check.message,
+        "body is not a valid ListClassificationJobsResponse: at /items/0/jobId (type): 5 is not of type \"string\""
+    );
+    assert_eq!(check.detail, None, "a one-line finding has no detail");
+
+    // Three violations: the message counts them and states the first; the
+    // detail lists the other two, each once, and not the first again.
+    let url = fake(|_, _| {
+        listing(vec![
+            json!({"jobId": 5}),
+            json!({"jobStatus": "running"}),
+            json!({"jobType": "ONCE"}),
+        ])
+    })
+    .await;
+    let r = run_yaml(
+        &one_case("    request: {}\n    expect: {status: 200}\n"),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    let check = failed(&r, CheckKind::Schema);
+    assert!(
+        check.message.starts_with(
+            "body is not a valid ListClassificationJobsResponse: 3 violations, first at /items/0/jobId (type): 5 is not of type \"string\"; the other 2 below"
+        ),
+        "{}",
+        check.message
+    );
+    assert!(!check.message.contains('\n'), "one line: {}", check.message);
+    let detail = check.detail.as_deref().expect("the other violations");
+    let lines: Vec<&str> = detail.lines().collect();
+    assert_eq!(lines.len(), 2, "{detail}");
+    assert!(
+        lines[0].starts_with("at /items/1/jobStatus (enum): "),
+        "{detail}"
+    );
+    assert!(
+        lines[1].starts_with("at /items/2/jobType (enum): "),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("/items/0"),
+        "the first is not repeated: {detail}"
+    );
+}
+
+#[tokio::test]
 async fn undocumented_members_are_a_should_level_finding() {
     let mut j = job("a", "RUNNING", T1);
     j["colour"] = json!("red");
@@ -785,7 +844,7 @@ async fn a_walk_names_the_first_failing_page() {
         &r,
         CheckKind::Schema,
         Level::Must,
-        "page 2 (of 3; 1 failing): body is not a valid ListClassificationJobsResponse: at /items/0/jobStatus (enum)",
+        "page 2 (of 3; 1 failing): body is not a valid ListClassificationJobsResponse: 2 violations, first at /items/0/jobStatus (enum)",
     );
     let status = r
         .checks

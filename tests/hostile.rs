@@ -474,7 +474,7 @@ async fn nonsense_items_fail_the_schema_without_panics() {
         &r,
         CheckKind::Schema,
         Level::Must,
-        "body is not a valid ListClassificationJobsResponse: at /items/0 (type)",
+        "body is not a valid ListClassificationJobsResponse: 10 violations, first at /items/0 (type)",
     );
     assert_fails(
         &r,

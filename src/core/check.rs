@@ -420,42 +420,48 @@ fn schema_checks(
             format!("body is a valid {shape}"),
         ));
     } else {
-        let first = &broken[0];
-        let detail: Vec<String> = broken
-            .iter()
-            .take(20)
-            .map(|v| {
-                format!(
-                    "at {} ({}): {}",
-                    pointer(&v.instance_path),
-                    v.keyword,
-                    v.message
-                )
-            })
-            .collect();
-        let more = broken.len().saturating_sub(20);
-        out.push(
+        // Each violation is stated once: the first in the one-line message
+        // (it names the fault when there is only one, and it is what groups
+        // the same defect across cases), the others in the detail. Listing
+        // the first in both made readers count it twice.
+        let describe = |v: &crate::schema::Violation, max: usize| {
+            format!(
+                "at {} ({}): {}",
+                pointer(&v.instance_path),
+                v.keyword,
+                truncate(&v.message, max)
+            )
+        };
+        let first = describe(&broken[0], 200);
+        let others = &broken[1..];
+        let check = if others.is_empty() {
+            CheckResult::fail(
+                CheckKind::Schema,
+                level,
+                format!("body is not a valid {shape}: {first}"),
+            )
+        } else {
+            const LISTED: usize = 20;
+            let mut detail: Vec<String> = others
+                .iter()
+                .take(LISTED)
+                .map(|v| describe(v, 400))
+                .collect();
+            if others.len() > LISTED {
+                detail.push(format!("… {} more", others.len() - LISTED));
+            }
             CheckResult::fail(
                 CheckKind::Schema,
                 level,
                 format!(
-                    "body is not a valid {shape}: at {} ({}): {}{}",
-                    pointer(&first.instance_path),
-                    first.keyword,
-                    truncate(&first.message, 200),
-                    if broken.len() > 1 {
-                        format!(" (and {} more)", broken.len() - 1)
-                    } else {
-                        String::new()
-                    }
+                    "body is not a valid {shape}: {} violations, first {first}; the other {} below",
+                    broken.len(),
+                    others.len()
                 ),
             )
-            .with_detail(if more > 0 {
-                format!("{}\n… {more} more", detail.join("\n"))
-            } else {
-                detail.join("\n")
-            }),
-        );
+            .with_detail(detail.join("\n"))
+        };
+        out.push(check);
     }
     if !extra.is_empty() {
         let paths: Vec<String> = extra

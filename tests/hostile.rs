@@ -446,14 +446,83 @@ async fn redirects_are_reported_not_followed() {
         &r,
         CheckKind::Status,
         Level::Must,
-        "status 302 where 200 was expected",
+        "status 302 where 200 was expected (a redirect to http://127.0.0.1:9/elsewhere, which the harness does not follow",
     );
-    assert_eq!(r.exchanges.len(), 1);
+    assert_eq!(
+        r.exchanges.len(),
+        1,
+        "one request: the redirect was not followed"
+    );
     let response = r.exchanges[0].outcome.as_ref().expect("a response");
     assert_eq!(
         response.header("location"),
         Some("http://127.0.0.1:9/elsewhere")
     );
+}
+
+#[tokio::test]
+async fn a_compressed_body_is_called_compressed() {
+    // gzip of `{"items":[]}`: valid, but not what the harness asked for.
+    const GZIPPED: &[u8] = &[
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x56, 0xca, 0x2c, 0x49,
+        0xcd, 0x2d, 0x56, 0xb2, 0x8a, 0x8e, 0xad, 0x05, 0x00, 0x1d, 0x1f, 0x43, 0xea, 0x0c, 0x00,
+        0x00, 0x00,
+    ];
+    let url = raw(|mut socket, head| async move {
+        let asked = head.to_ascii_lowercase().contains("\r\naccept-encoding: identity\r\n");
+        let mut answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\nx-asked-identity: {asked}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            GZIPPED.len()
+        )
+        .into_bytes();
+        answer.extend_from_slice(GZIPPED);
+        let _ = socket.write_all(&answer).await;
+    })
+    .await;
+    let r = bounded(run_yaml(&one_case(CASE), &url, Setup::default())).await;
+    assert_fails(
+        &r,
+        CheckKind::Json,
+        Level::Must,
+        "the body is gzip-compressed (Content-Encoding: gzip) although the request asked for none (Accept-Encoding: identity)",
+    );
+    assert!(
+        !failed(&r, CheckKind::Json).message.contains("UTF-8"),
+        "compressed bytes are not described as bad text"
+    );
+    let response = r.exchanges[0].outcome.as_ref().expect("a response");
+    assert_eq!(
+        response.header("x-asked-identity"),
+        Some("true"),
+        "the request asks for an uncompressed answer"
+    );
+    assert_eq!(response.body, GZIPPED, "the body is recorded as sent");
+}
+
+#[tokio::test]
+async fn a_case_may_ask_for_another_coding() {
+    let url = raw(|mut socket, head| async move {
+        let head = head.to_ascii_lowercase();
+        let codings = head.matches("accept-encoding:").count();
+        let body = if codings == 1 && head.contains("accept-encoding: gzip\r\n") {
+            EMPTY_LISTING.to_vec()
+        } else {
+            format!("{{\"wrong\": {codings}}}").into_bytes()
+        };
+        let _ = socket
+            .write_all(&http("200 OK", "application/json", &body))
+            .await;
+    })
+    .await;
+    let r = bounded(run_yaml(
+        &one_case(
+            "    request: {headers: {Accept-Encoding: gzip}}\n    expect: {status: 200, jsonpath: [{path: \"$.items\", length: 0}]}\n",
+        ),
+        &url,
+        Setup::default(),
+    ))
+    .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
 }
 
 #[tokio::test]
@@ -545,7 +614,37 @@ async fn walks_over_broken_listings() {
         (
             Answer::error(500, "InternalServerException", "boom"),
             CheckKind::Json,
-            "page 2: status 500, no `items` array; the walk cannot go on",
+            "page 2: status 500 (InternalServerException: boom), not a listing; the walk cannot go on",
+        ),
+        (
+            Answer {
+                status: 200,
+                headers: vec![("content-type", "text/html".into())],
+                body: b"<html>maintenance</html>".to_vec(),
+            },
+            CheckKind::Json,
+            "page 2: status 200, the body is not valid JSON: expected value at line 1 column 1; the walk cannot go on",
+        ),
+        (
+            Answer {
+                status: 200,
+                headers: vec![
+                    ("content-type", "application/json".into()),
+                    ("content-encoding", "br".into()),
+                ],
+                body: vec![0x1b, 0x0b, 0x00, 0xf8, 0xa5],
+            },
+            CheckKind::Json,
+            "page 2: status 200, the body is br-compressed (Content-Encoding: br)",
+        ),
+        (
+            Answer {
+                status: 301,
+                headers: vec![("location", "https://elsewhere.test/jobs/list".into())],
+                body: Vec::new(),
+            },
+            CheckKind::Json,
+            "page 2: status 301 (a redirect to https://elsewhere.test/jobs/list, which the harness does not follow",
         ),
         (
             Answer::json(200, json!({"items": [], "nextToken": 5})),
@@ -555,7 +654,7 @@ async fn walks_over_broken_listings() {
         (
             Answer::json(200, json!({"items": {"jobId": "a"}})),
             CheckKind::Json,
-            "page 2: status 200, no `items` array",
+            "page 2: status 200, no `items` array (`items` is an object); the walk cannot go on",
         ),
     ] {
         let page2 = Arc::new(page2);

@@ -337,6 +337,17 @@ fn list_codes(codes: &[u16]) -> String {
 /// For an unexpected error answer, the error's name and message help more
 /// than the bare status.
 fn error_hint(response: &HttpResponse) -> String {
+    if (300..400).contains(&response.status) {
+        // Redirects are not followed (the verdict is about this endpoint),
+        // so the reader needs to see where the target pointed.
+        return match response.header("location") {
+            Some(to) => format!(
+                " (a redirect to {}, which the harness does not follow; if the API lives there, pass that as --target)",
+                truncate(to, 300)
+            ),
+            None => " (a redirect with no Location header)".into(),
+        };
+    }
     if response.status < 400 {
         return String::new();
     }
@@ -793,6 +804,29 @@ pub fn items(body: &Value) -> Option<&Vec<Value>> {
     body.get("items").and_then(Value::as_array)
 }
 
+/// Why `response` is not a listing, for an answer where [`items`] found
+/// none. An error status, a body that is not JSON and JSON of another shape
+/// call for different fixes, so they are told apart rather than all called
+/// "no `items` array".
+pub fn not_a_listing(response: &HttpResponse) -> String {
+    let status = response.status;
+    if !(200..300).contains(&status) {
+        return format!("status {status}{}, not a listing", error_hint(response));
+    }
+    match response.json() {
+        Err(reason) => format!("status {status}, {reason}"),
+        Ok(body) => format!("status {status}, {}", no_items(&body)),
+    }
+}
+
+/// "no `items` array", saying what stands there instead, if anything.
+fn no_items(body: &Value) -> String {
+    match body.get("items") {
+        None | Some(Value::Null) => "no `items` array".into(),
+        Some(other) => format!("no `items` array (`items` is {})", type_name(other)),
+    }
+}
+
 fn semantic_checks(
     semantics: &[Semantic],
     ctx: &Context<'_>,
@@ -806,7 +840,7 @@ fn semantic_checks(
         return vec![CheckResult::fail(
             CheckKind::Filter,
             level,
-            "the answer has no `items` array to check",
+            format!("the answer has {} to check", no_items(body)),
         )];
     };
     semantics
@@ -979,7 +1013,11 @@ fn oracle_page_check(ctx: &Context<'_>, body: &Value, level: Level) -> CheckResu
         );
     }
     let Some(items) = items(body) else {
-        return CheckResult::fail(CheckKind::Oracle, level, "the answer has no `items` array");
+        return CheckResult::fail(
+            CheckKind::Oracle,
+            level,
+            format!("the answer has {}", no_items(body)),
+        );
     };
     let complete = body.get("nextToken").is_none_or(Value::is_null);
     oracle_check(ctx, items, complete, level)

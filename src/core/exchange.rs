@@ -35,8 +35,31 @@ impl HttpResponse {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The content coding of the body (`gzip`, `br`, ...), if it has one.
+    pub fn content_encoding(&self) -> Option<&str> {
+        self.header("content-encoding")
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("identity"))
+    }
+
     /// The body as JSON, or why it is not.
     pub fn json(&self) -> Result<serde_json::Value, String> {
+        // Bodies are judged as sent, never decoded: the client is built
+        // without decompression and asks for `Accept-Encoding: identity`.
+        // Compressed bytes are not "invalid JSON"; saying so would send the
+        // reader hunting for a syntax error.
+        if let Some(coding) = self.content_encoding()
+            && !self.body.is_empty()
+        {
+            let named = if coding.contains(',') {
+                format!("compressed ({coding})")
+            } else {
+                format!("{coding}-compressed")
+            };
+            return Err(format!(
+                "the body is {named} (Content-Encoding: {coding}) although the request asked for none (Accept-Encoding: identity); the harness does not decompress answers, so it cannot read this one as JSON"
+            ));
+        }
         if self.truncated {
             return Err(format!(
                 "the body is larger than the size cap and was cut after {} bytes",

@@ -59,11 +59,9 @@ pub async fn count(shared: &super::Shared) -> Census {
             Ok(r) => r,
             Err(e) => return Census::Unknown(e.to_string()),
         };
-        let Ok(page) = response.json() else {
-            return Census::Unknown(format!("status {}, body is not JSON", response.status));
-        };
+        let page = response.json().unwrap_or(Value::Null);
         let Some(items) = check::items(&page) else {
-            return Census::Unknown(format!("status {}, no `items` array", response.status));
+            return Census::Unknown(check::not_a_listing(&response));
         };
         counted += items.len();
         if counted >= LIMIT {

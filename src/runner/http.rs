@@ -90,6 +90,20 @@ impl Client {
 
     /// Sends `request`, retrying throttled answers when `retry_throttling`.
     pub async fn send(&self, mut request: HttpRequest, retry_throttling: bool) -> Exchange {
+        // Answers are judged as sent and never decompressed, so ask for them
+        // uncompressed. Without the header any coding is acceptable (RFC
+        // 9110, 12.5.3) and a compressed answer would be no fault of the
+        // target. A case or `-H` may still ask for another coding.
+        if !request
+            .headers
+            .iter()
+            .chain(&self.options.headers)
+            .any(|(k, _)| k.eq_ignore_ascii_case("accept-encoding"))
+        {
+            request
+                .headers
+                .push(("accept-encoding".into(), "identity".into()));
+        }
         for (name, value) in &self.options.headers {
             request
                 .headers

@@ -998,8 +998,8 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
                 CheckKind::Json,
                 level,
                 format!(
-                    "page {page_number}: status {}, no `items` array; the walk cannot go on",
-                    response.status
+                    "page {page_number}: {}; the walk cannot go on",
+                    check::not_a_listing(&response)
                 ),
             ));
             pages.push(Vec::new());

@@ -5,7 +5,8 @@
 //! - 1: at least one must/should check failed (or, with `--certify`, the
 //!   run does not support a conformance claim)
 //! - 2: usage, configuration or case-file error
-//! - 3: the target could not be reached at all
+//! - 3: the target could not be reached at all (no status line and headers
+//!   in time); one that sends headers and then stalls fails its cases (1)
 
 use clap::{Args, Parser, Subcommand};
 use macie_conform::core::case::Level;

@@ -227,6 +227,57 @@ fn an_unreachable_target_exits_3() {
     );
 }
 
+/// A loopback target that reads each request and hands the socket to
+/// `answer`, one thread per connection.
+fn stalling_target(answer: fn(&mut std::net::TcpStream)) -> String {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                // The head and the small JSON body arrive together; one read
+                // is enough to let the client wait for the answer.
+                let mut buf = [0u8; 8192];
+                let _ = socket.read(&mut buf);
+                answer(&mut socket);
+                std::thread::sleep(std::time::Duration::from_secs(5));
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn headers_then_a_stalled_body_is_a_failed_case_not_an_unreachable_target() {
+    use std::io::Write;
+    let s = Scratch::new();
+    s.write("cases/a.yaml", PASSING);
+    let stalls = stalling_target(|socket| {
+        let _ = socket.write_all(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"items\":",
+        );
+    });
+    let out = run_in(&s.0, &["run", "--target", &stalls, "--timeout", "0.5"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("status 200 and its headers came, but the body stalled after 9 byte(s)"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("cannot reach"), "{stderr}");
+
+    // Silence before the headers still means unreachable.
+    let silent = stalling_target(|_| {});
+    let out = run_in(&s.0, &["run", "--target", &silent, "--timeout", "0.5"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("no complete answer within 500 ms"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn case_file_errors_exit_2_and_point_at_the_line() {
     let s = Scratch::new();

@@ -7,6 +7,7 @@ mod common;
 use common::{Answer, Setup, assert_fails, failed, fake, job, one_case, run_yaml};
 use macie_conform::core::case::Level;
 use macie_conform::core::check::CheckKind;
+use macie_conform::core::exchange::TransportError;
 use macie_conform::core::load::{SourceFile, Suite, load};
 use macie_conform::report::{CaseReport, Verdict};
 use macie_conform::runner::http::{ClientOptions, RetryPolicy};
@@ -523,6 +524,42 @@ async fn a_case_may_ask_for_another_coding() {
     ))
     .await;
     assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_after_the_headers_is_a_timeout_not_unreachable() {
+    // Every request, the probe's included, gets its status line and
+    // headers at once, then a body that stops half way.
+    let url = raw(|mut socket, _| async move {
+        let _ = socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"items\":")
+            .await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await;
+    let report = bounded(runner::run(
+        &suite(&one_case(CASE)),
+        &Selection::default(),
+        options(&url, client(Duration::from_millis(300), 8 << 20), 1),
+        |_| {},
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("the target answered, so it is reachable: {e}"));
+    let case = &report.cases[0];
+    assert_fails(
+        case,
+        CheckKind::Transport,
+        Level::Must,
+        "no complete answer within 300 ms: status 200 and its headers came, but the body stalled after 9 byte(s)",
+    );
+    assert_eq!(
+        case.exchanges[0].outcome,
+        Err(TransportError::BodyTimeout {
+            ms: 300,
+            status: 200,
+            received: 9
+        })
+    );
 }
 
 #[tokio::test]

@@ -86,8 +86,16 @@ pub enum TransportError {
     Connect(String),
     /// The target's TLS certificate was not accepted.
     Tls(String),
-    /// No complete answer within the time limit (milliseconds).
+    /// No status line and headers within the time limit (milliseconds).
     Timeout(u64),
+    /// The status line and headers came, but not the whole body within the
+    /// time limit. The target is reachable; its answer is what failed.
+    BodyTimeout {
+        ms: u64,
+        status: u16,
+        /// Body bytes received before the limit.
+        received: usize,
+    },
     /// The connection broke while sending or receiving.
     Broken(String),
     /// The request could not be built (bad URL, bad header).
@@ -100,6 +108,14 @@ impl fmt::Display for TransportError {
             TransportError::Connect(e) => write!(f, "cannot connect: {e}"),
             TransportError::Tls(e) => write!(f, "TLS verification failed: {e}"),
             TransportError::Timeout(ms) => write!(f, "no complete answer within {ms} ms"),
+            TransportError::BodyTimeout {
+                ms,
+                status,
+                received,
+            } => write!(
+                f,
+                "no complete answer within {ms} ms: status {status} and its headers came, but the body stalled after {received} byte(s)"
+            ),
             TransportError::Broken(e) => write!(f, "connection broke: {e}"),
             TransportError::Request(e) => write!(f, "request could not be sent: {e}"),
         }

@@ -158,22 +158,30 @@ impl Client {
             .map_err(|e| TransportError::Request(chain(&e)))?;
         let started = Instant::now();
         let limit = self.options.timeout;
+        let ms = limit.as_millis() as u64;
         let max = self.options.max_body_bytes;
-        let exchange = async {
-            let mut response = self.http.execute(built).await.map_err(classify)?;
-            let status = response.status().as_u16();
-            let headers: Vec<(String, String)> = response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let mut body = Vec::new();
-            let mut truncated = false;
+        // One deadline for the whole answer, but headers and body are timed
+        // apart: a target that sent its headers is reachable, and a stalled
+        // body is its answer's fault, not a sign that nothing listens.
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut response = match tokio::time::timeout_at(deadline, self.http.execute(built)).await {
+            Ok(sent) => sent.map_err(classify)?,
+            Err(_) => return Err(TransportError::Timeout(ms)),
+        };
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        let mut truncated = false;
+        let read = async {
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
                 let room = max.saturating_sub(body.len());
                 if chunk.len() > room {
@@ -183,21 +191,22 @@ impl Client {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(HttpResponse {
+            Ok::<(), TransportError>(())
+        };
+        match tokio::time::timeout_at(deadline, read).await {
+            Ok(Ok(())) => Ok(HttpResponse {
                 status,
                 headers,
                 body,
                 truncated,
-                elapsed_ms: 0,
-            })
-        };
-        match tokio::time::timeout(limit, exchange).await {
-            Ok(Ok(mut response)) => {
-                response.elapsed_ms = started.elapsed().as_millis() as u64;
-                Ok(response)
-            }
+                elapsed_ms: started.elapsed().as_millis() as u64,
+            }),
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(TransportError::Timeout(limit.as_millis() as u64)),
+            Err(_) => Err(TransportError::BodyTimeout {
+                ms,
+                status,
+                received: body.len(),
+            }),
         }
     }
 }

@@ -255,11 +255,13 @@ async fn duplicate_page_item() {
         .iter()
         .map(|e| serde_json::from_slice(&e.request.body).expect("JSON request"))
         .collect();
+    // Only the first and last pages are kept (no page check failed); the
+    // last was asked with p3, which only page 2's answer handed out, so the
+    // walk followed the server's tokens.
     assert_eq!(
         sent,
         [
             json!({"maxResults": 2}),
-            json!({"maxResults": 2, "nextToken": "p2"}),
             json!({"maxResults": 2, "nextToken": "p3"}),
         ],
         "the walk follows the server's tokens"
@@ -691,11 +693,13 @@ async fn oracle_catches_missing_and_altered_jobs() {
         },
     )
     .await;
+    // The right jobs in the wrong order: a sort defect, said as one so it
+    // counts against the sort requirements.
     assert_fails(
         &r,
-        CheckKind::Oracle,
+        CheckKind::Sort,
         Level::Must,
-        "position 1: job c does not belong here; expected job (b)",
+        "not in the requested order: position 1: job c does not belong here; expected job (b)",
     );
 }
 
@@ -1221,4 +1225,55 @@ async fn a_case_that_needs_data_is_skipped_where_there_is_too_little() {
     )
     .await;
     assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+}
+
+/// The evidence of a failure on page 3 of a walk is page 3 itself: its
+/// check names page 3's exchange, the report keeps that exchange, and the
+/// `curl` line sends page 3's token, with a note that it came from page 2.
+#[tokio::test]
+async fn a_failure_on_page_3_is_reproduced_with_page_3s_request() {
+    let url = fake(|req, _| {
+        let page = page_number(req);
+        let status = if page == 3 { "running" } else { "RUNNING" };
+        let mut body = json!({ "items": [job(&format!("j{page}"), status, T1)] });
+        if page < 5 {
+            body["nextToken"] = json!(format!("p{}", page + 1));
+        }
+        Answer::json(200, body)
+    })
+    .await;
+    let r = run_yaml(
+        &one_case(
+            "    steps:\n      - request: {}\n        walk: {}\n        expect: {status: 200}\n",
+        ),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    let check = failed(&r, CheckKind::Schema);
+    assert!(
+        check.message.starts_with("page 3 (of 5; 1 failing)"),
+        "{}",
+        check.message
+    );
+    let judged = &r.exchanges[check.exchange.expect("the check names its exchange")];
+    assert_eq!(judged.page, Some(3));
+    let sent: Value = serde_json::from_slice(&judged.request.body).expect("JSON");
+    assert_eq!(sent["nextToken"], "p3");
+    // Pages 1, 3 (first failure) and 5 (the last) are kept, not 2 and 4.
+    let kept: Vec<Option<usize>> = r.exchanges.iter().map(|e| e.page).collect();
+    assert_eq!(kept, vec![Some(1), Some(3), Some(5)]);
+
+    let style = macie_conform::report::terminal::Style::default();
+    let details = macie_conform::report::terminal::details(&r, &style);
+    let curl = details
+        .lines()
+        .find(|l| l.trim_start().starts_with("curl"))
+        .expect("a curl line");
+    assert!(curl.contains("p3"), "{curl}");
+    assert!(
+        details
+            .contains("page 3 of a walk: this request carries the nextToken that page 2 returned"),
+        "{details}"
+    );
 }

@@ -97,6 +97,9 @@ pub struct CheckResult {
     pub detail: Option<String>,
     /// Index of the step (0-based) the check belongs to.
     pub step: usize,
+    /// Index into the case's exchanges of the answer this check judged;
+    /// `None` for a check of a whole walk's listing (or of nothing sent).
+    pub exchange: Option<usize>,
 }
 
 impl CheckResult {
@@ -117,7 +120,13 @@ impl CheckResult {
             message: message.into(),
             detail: None,
             step: 0,
+            exchange: None,
         }
+    }
+    /// The check judged the case's exchange number `exchange`.
+    pub fn judging(mut self, exchange: usize) -> Self {
+        self.exchange = Some(exchange);
+        self
     }
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
@@ -1056,7 +1065,12 @@ pub fn oracle_check(
             ),
         ),
         Err(mismatch) => {
-            let expected = Value::Array(groups.iter().flatten().map(summary_of).collect());
+            let expected = Value::Array(
+                in_server_tie_order(&groups, items)
+                    .into_iter()
+                    .map(summary_of)
+                    .collect(),
+            );
             let actual = Value::Array(items.iter().map(summary_of).collect());
             // When the listing is right but a job's content is not, the
             // summaries agree; the job itself shows what differs.

@@ -131,6 +131,8 @@ pub struct Exchange {
     pub attempts: u32,
     /// Index (0-based) of the case step that sent it.
     pub step: usize,
+    /// Its page number (from 1) when the step is a walk.
+    pub page: Option<usize>,
 }
 
 fn lossy_text<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {

@@ -310,7 +310,6 @@ pub fn matrix_cases(
     // against it (see super::attribution), so only those cases are named.
     let mut failing: Vec<&CaseReport> = report.failures_of(requirement).map(|(c, _)| c).collect();
     failing.dedup_by(|a, b| a.id == b.id);
-
     if failing.is_empty() {
         return format!("{} case(s)", all.len());
     }
@@ -358,21 +357,10 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
         check_item(out, check);
     }
     let _ = writeln!(out, "</ul>");
-    if let Some(exchange) = failing_exchange(case) {
+    if let Some(exchange) = case.failing_exchange() {
         exchange_view(out, exchange, style);
     }
     let _ = writeln!(out, "</details>");
-}
-
-/// The last exchange of the first failing step (or the case's last one,
-/// when that step sent nothing): the request to reproduce.
-pub fn failing_exchange(case: &CaseReport) -> Option<&Exchange> {
-    let step = case.failed_checks().map(|c| c.step).next().unwrap_or(0);
-    case.exchanges
-        .iter()
-        .rev()
-        .find(|e| e.step == step)
-        .or_else(|| case.exchanges.last())
 }
 
 fn check_item(out: &mut String, check: &CheckResult) {
@@ -485,6 +473,9 @@ fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
         "<p><strong>Reproduce</strong></p><pre>{}</pre>",
         escape(&terminal::curl(r, style))
     );
+    if let Some(note) = terminal::token_note(exchange) {
+        let _ = writeln!(out, "<p><em>{}</em></p>", escape(&note));
+    }
 }
 
 /// A body for display: pretty JSON when it is JSON, cut when long.

@@ -103,6 +103,7 @@ struct ExchangeView<'a> {
     error: Option<String>,
     attempts: u32,
     step: usize,
+    page: Option<usize>,
 }
 
 fn exchange(e: &Exchange) -> ExchangeView<'_> {
@@ -112,6 +113,7 @@ fn exchange(e: &Exchange) -> ExchangeView<'_> {
         error: e.outcome.as_ref().err().map(ToString::to_string),
         attempts: e.attempts,
         step: e.step,
+        page: e.page,
     }
 }
 

@@ -370,9 +370,12 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
             out.push('\n');
         }
     }
-    if let Some(exchange) = super::html::failing_exchange(case) {
+    if let Some(exchange) = case.failing_exchange() {
         let _ = writeln!(out, "\nReproduce:\n");
         out.push_str(&fence("sh", &terminal::curl(&exchange.request, style)));
+        if let Some(note) = terminal::token_note(exchange) {
+            let _ = writeln!(out, "\n_{}_", prose(&note));
+        }
         match &exchange.outcome {
             Ok(r) => {
                 let _ = writeln!(

@@ -78,6 +78,23 @@ impl CaseReport {
         self.checks.iter().filter(|c| c.outcome == Outcome::Fail)
     }
 
+    /// The exchange that shows the case's first must or should failure (or,
+    /// failing that, its first observation): the one its check judged, so a
+    /// failure on page 3 of a walk reproduces page 3's request. A check of a
+    /// whole listing names no exchange; the walk's first page stands for it.
+    pub fn failing_exchange(&self) -> Option<&Exchange> {
+        let check = self
+            .failed_checks()
+            .find(|c| c.level > Level::Info)
+            .or_else(|| self.failed_checks().next());
+        let step = check.map_or(0, |c| c.step);
+        check
+            .and_then(|c| c.exchange)
+            .and_then(|i| self.exchanges.get(i))
+            .or_else(|| self.exchanges.iter().find(|e| e.step == step))
+            .or_else(|| self.exchanges.last())
+    }
+
     /// Info-level findings: what an open choice turned out to be. A request
     /// that got no answer observed nothing, so it is not one of them.
     pub fn observations(&self) -> impl Iterator<Item = &CheckResult> {

@@ -279,9 +279,12 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
             }
         }
     }
-    if let Some(exchange) = failing_exchange(case) {
+    if let Some(exchange) = case.failing_exchange() {
         let _ = writeln!(out, "  reproduce:");
         let _ = writeln!(out, "    {}", curl(&exchange.request, style));
+        if let Some(note) = token_note(exchange) {
+            let _ = writeln!(out, "    ({note})");
+        }
         match &exchange.outcome {
             Ok(r) => {
                 let _ = writeln!(
@@ -305,14 +308,14 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
     out
 }
 
-/// The last exchange of the first failing step: the request to reproduce.
-fn failing_exchange(case: &CaseReport) -> Option<&Exchange> {
-    let step = case.failed_checks().map(|c| c.step).next()?;
-    case.exchanges
-        .iter()
-        .rev()
-        .find(|e| e.step == step)
-        .or_else(|| case.exchanges.last())
+/// Said beside a reproduction of a walk's later page: its nextToken came
+/// from the page before, and a server may accept a token only then.
+pub fn token_note(exchange: &Exchange) -> Option<String> {
+    let page = exchange.page.filter(|&p| p > 1)?;
+    Some(format!(
+        "page {page} of a walk: this request carries the nextToken that page {} returned; if the server no longer accepts it, walk again from page 1",
+        page - 1
+    ))
 }
 
 /// A `curl` command that sends the same request, with secrets redacted.

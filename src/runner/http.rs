@@ -118,6 +118,7 @@ impl Client {
                 outcome: Err(TransportError::Request(format!("signing failed: {e}"))),
                 attempts: 0,
                 step: 0,
+                page: None,
             };
         }
         let retry = self.options.retry;
@@ -139,6 +140,7 @@ impl Client {
                         outcome,
                         attempts,
                         step: 0,
+                        page: None,
                     };
                 }
             }

@@ -439,9 +439,12 @@ impl Shared {
 
     /// Records an exchange with its secrets hidden, so no report, snapshot
     /// or log made from the case report can show them.
-    fn record(&self, report: &mut CaseReport, mut exchange: Exchange) {
+    /// Returns the exchange's index in the case report, which the checks
+    /// that judged it carry.
+    fn record(&self, report: &mut CaseReport, mut exchange: Exchange) -> usize {
         crate::report::redact(&mut exchange, &self.redact);
         report.exchanges.push(exchange);
+        report.exchanges.len() - 1
     }
 
     pub fn new(options: RunOptions) -> Result<Shared, RunError> {
@@ -628,16 +631,16 @@ async fn run_step(
     let response = match &exchange.outcome {
         Ok(r) => r.clone(),
         Err(e) => {
-            report.checks.push(CheckResult::fail(
-                CheckKind::Transport,
-                level,
-                e.to_string(),
-            ));
-            shared.record(report, exchange);
+            let message = e.to_string();
+            let at = shared.record(report, exchange);
+            report
+                .checks
+                .push(CheckResult::fail(CheckKind::Transport, level, message).judging(at));
             return false;
         }
     };
-    shared.record(report, exchange);
+    let at = shared.record(report, exchange);
+    let before = report.checks.len();
     let ctx = Context {
         level,
         schemas: shared.schemas,
@@ -657,7 +660,12 @@ async fn run_step(
             level,
         ));
     }
-    capture(step, response.json().ok(), vars, level, report)
+    let go_on = capture(step, response.json().ok(), vars, level, report);
+    // Everything this step judged, it judged in this one answer.
+    for check in &mut report.checks[before..] {
+        check.exchange = Some(at);
+    }
+    go_on
 }
 
 /// Applies a step's captures to `body`: the answer of a request step, or
@@ -916,15 +924,19 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
         page_expect,
         may_refuse,
     } = *plan;
-    const RECORDED_HEAD: usize = 2;
     let mut pages: Vec<Vec<Value>> = Vec::new();
     let mut merged: Vec<Merged> = Vec::new();
     let mut body = request_json.clone();
     let mut request = first.clone();
-    let mut held_back: Option<Exchange> = None;
+    // The report keeps page 1, every page where a page check first failed,
+    // and the last page: the evidence, not every near-identical page of a
+    // long walk. `latest` is the newest page while it is not yet kept.
+    let mut latest: Option<Exchange> = None;
+    let mut cut_off: Option<usize> = None;
     let mut seen: HashSet<String> = HashSet::new();
     let outcome = loop {
         if pages.len() >= max_pages {
+            cut_off = Some(report.checks.len());
             report.checks.push(CheckResult::fail(
                 CheckKind::LastPage,
                 level,
@@ -933,16 +945,19 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
             break None;
         }
         let page_number = pages.len() + 1;
-        let exchange: Exchange = shared.client.send(request.clone(), true).await;
+        let mut exchange: Exchange = shared.client.send(request.clone(), true).await;
+        exchange.page = Some(page_number);
         let response = match &exchange.outcome {
             Ok(r) => r.clone(),
             Err(e) => {
-                report.checks.push(CheckResult::fail(
+                let mut check = CheckResult::fail(
                     CheckKind::Transport,
                     level,
                     format!("page {page_number}: {e}"),
-                ));
-                held_back = Some(exchange);
+                );
+                check.exchange = Some(shared.record(report, exchange));
+                report.checks.push(check);
+                latest = None;
                 break None;
             }
         };
@@ -959,25 +974,42 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
             };
             let results = check::evaluate(&refusal, &ctx, &response);
             if results.iter().all(|r| !r.failed()) {
-                shared.record(report, exchange);
-                report.checks.extend(results);
+                let at = shared.record(report, exchange);
+                report
+                    .checks
+                    .extend(results.into_iter().map(|r| r.judging(at)));
                 // Info level: what the target accepts is its own choice,
                 // listed among the observations, never failed.
-                report.checks.push(CheckResult::fail(
-                    CheckKind::Status,
-                    Level::Info,
-                    "the target refused this request with a ValidationException, which the case allows (it may limit maxResults); the listing was not judged",
-                ));
+                report.checks.push(
+                    CheckResult::fail(
+                        CheckKind::Status,
+                        Level::Info,
+                        "the target refused this request with a ValidationException, which the case allows (it may limit maxResults); the listing was not judged",
+                    )
+                    .judging(at),
+                );
                 return WalkEnd::Refused;
             }
         }
-        if page_number <= RECORDED_HEAD {
-            shared.record(report, exchange);
-        } else {
-            held_back = Some(exchange);
-        }
         let results = check::evaluate(page_expect, &ctx, &response);
+        let first_failure_here = results.iter().enumerate().any(|(position, result)| {
+            result.failed()
+                && !merged.iter().any(|m| {
+                    m.position == position && m.result.kind == result.kind && m.failing_pages > 0
+                })
+        });
+        // A page is kept when it is the first, or the first to fail a check.
+        let kept = (page_number == 1 || first_failure_here)
+            .then(|| shared.record(report, exchange.clone()));
+        latest = match kept {
+            Some(_) => None,
+            None => Some(exchange),
+        };
         for (position, result) in results.into_iter().enumerate() {
+            let result = match kept {
+                Some(at) => result.judging(at),
+                None => result,
+            };
             match merged
                 .iter_mut()
                 .find(|m| m.position == position && m.result.kind == result.kind)
@@ -999,16 +1031,23 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
                 }),
             }
         }
+        // Failures of the walk itself below are about this page: keep it.
+        let mut keep_this_page = |report: &mut CaseReport| match kept {
+            Some(at) => Some(at),
+            None => latest.take().map(|e| shared.record(report, e)),
+        };
         let parsed = response.json().ok();
         let Some(items) = parsed.as_ref().and_then(check::items) else {
-            report.checks.push(CheckResult::fail(
+            let mut check = CheckResult::fail(
                 CheckKind::Json,
                 level,
                 format!(
                     "page {page_number}: {}; the walk cannot go on",
                     check::not_a_listing(&response)
                 ),
-            ));
+            );
+            check.exchange = keep_this_page(report);
+            report.checks.push(check);
             pages.push(Vec::new());
             break None;
         };
@@ -1018,13 +1057,15 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
         // opaque, so progress is judged by the jobs, never the token text.
         let keys: Vec<String> = items.iter().map(check::job_key).collect();
         if page_number > 1 && !keys.is_empty() && keys.iter().all(|k| seen.contains(k)) {
-            report.checks.push(CheckResult::fail(
+            let mut check = CheckResult::fail(
                 CheckKind::LastPage,
                 level,
                 format!(
                     "page {page_number} lists only jobs of earlier pages; nextToken does not move the listing forward, so the walk stops here"
                 ),
-            ));
+            );
+            check.exchange = keep_this_page(report);
+            report.checks.push(check);
             pages.push(items.clone());
             break None;
         }
@@ -1037,17 +1078,23 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
             }
             None | Some(Value::Null) => break Some(()),
             Some(other) => {
-                report.checks.push(CheckResult::fail(
+                let mut check = CheckResult::fail(
                     CheckKind::LastPage,
                     level,
                     format!("page {page_number}: nextToken is {other}, neither a string nor null"),
-                ));
+                );
+                check.exchange = keep_this_page(report);
+                report.checks.push(check);
                 break None;
             }
         }
     };
-    if let Some(exchange) = held_back {
-        shared.record(report, exchange);
+    if let Some(exchange) = latest {
+        let at = shared.record(report, exchange);
+        // A walk cut off at max_pages is judged on the last page fetched.
+        if let Some(check) = cut_off.and_then(|i| report.checks.get_mut(i)) {
+            check.exchange = Some(at);
+        }
     }
     flush(merged, pages.len(), report);
     match outcome {

@@ -58,6 +58,7 @@ pub fn exchange(request: HttpRequest, outcome: Result<HttpResponse, TransportErr
         outcome,
         attempts: 1,
         step: 0,
+        page: None,
     }
 }
 

@@ -1121,6 +1121,29 @@ fn only_order_differs(groups: &[Vec<Value>], items: &[Value], complete: bool) ->
     all_expected && (!complete || items.len() == expected.len())
 }
 
+/// The expected listing with each tie group put in the order the server
+/// listed its members (members it did not list keep their place after
+/// those it did), so a diff shows only real differences, never an order
+/// among ties that the document leaves open (OC-5).
+fn in_server_tie_order<'a>(groups: &'a [Vec<Value>], items: &[Value]) -> Vec<&'a Value> {
+    let position = |job: &Value| {
+        let id = job.get("jobId");
+        items
+            .iter()
+            .position(|listed| id.is_some() && listed.get("jobId") == id)
+            .unwrap_or(usize::MAX)
+    };
+    groups
+        .iter()
+        .flat_map(|group| {
+            let mut members: Vec<&Value> = group.iter().collect();
+            // Stable, so unlisted members keep the fixture's order.
+            members.sort_by_key(|job| position(job));
+            members
+        })
+        .collect()
+}
+
 /// The first listed job whose content differs from the fixture's job of
 /// the same id, as (fixture, listed).
 fn altered_job<'a>(groups: &'a [Vec<Value>], items: &'a [Value]) -> Option<(&'a Value, &'a Value)> {
@@ -1280,4 +1303,30 @@ fn body_excerpt(response: &HttpResponse) -> String {
         response.body.len(),
         truncate(&text, 400)
     )
+}
+
+#[cfg(test)]
+mod tie_order_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ties_are_shown_in_the_servers_order_and_only_ties() {
+        let j = |id: &str| json!({"jobId": id});
+        let groups = vec![vec![j("a"), j("b"), j("c")], vec![j("d"), j("e")]];
+        // The server lists the first tie group backwards and leaves out e.
+        let items = vec![j("c"), j("b"), j("a"), j("d")];
+        let ids: Vec<&str> = in_server_tie_order(&groups, &items)
+            .iter()
+            .filter_map(|v| v["jobId"].as_str())
+            .collect();
+        assert_eq!(ids, ["c", "b", "a", "d", "e"]);
+        // Order across groups is never changed: that is a real difference.
+        let items = vec![j("d"), j("a")];
+        let ids: Vec<&str> = in_server_tie_order(&groups, &items)
+            .iter()
+            .filter_map(|v| v["jobId"].as_str())
+            .collect();
+        assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+    }
 }

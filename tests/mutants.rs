@@ -63,6 +63,12 @@ enum Mutant {
     ThrottlingWrongStatus,
     NameWildcards,
     CreatedAtComparedAsText,
+    /// Name values of EQ, CONTAINS and STARTS_WITH read as regular
+    /// expressions (a value that does not compile is taken literally).
+    NameValuesAsPatterns,
+    /// A name value with a regular-expression character answered 500, as
+    /// a server that hands values to a regex engine unescaped does.
+    PatternCharsAnswered500,
 }
 
 /// A server that is correct but makes other choices where the document
@@ -224,7 +230,66 @@ const ALL: &[Mutant] = &[
     Mutant::ThrottlingWrongStatus,
     Mutant::NameWildcards,
     Mutant::CreatedAtComparedAsText,
+    Mutant::NameValuesAsPatterns,
+    Mutant::PatternCharsAnswered500,
 ];
+
+/// Characters a regular-expression engine gives a meaning.
+const PATTERN_CHARS: &[char] = &[
+    '.', '(', ')', '[', ']', '*', '+', '?', '\\', '^', '$', '|', '{', '}',
+];
+
+/// The name terms (side, comparator, values) of a request whose values hold
+/// pattern characters.
+fn pattern_terms(body: &Value) -> Vec<(String, String, Vec<String>)> {
+    let mut out = Vec::new();
+    for side in ["includes", "excludes"] {
+        for t in body
+            .pointer(&format!("/filterCriteria/{side}"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let comparator = t.get("comparator").and_then(Value::as_str).unwrap_or("");
+            let values: Vec<String> = t
+                .get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            if t.get("key").and_then(Value::as_str) == Some("name")
+                && matches!(comparator, "EQ" | "CONTAINS" | "STARTS_WITH")
+                && values.iter().any(|v| v.contains(PATTERN_CHARS))
+            {
+                out.push((side.to_string(), comparator.to_string(), values));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `name` matches a term read as regular expressions.
+fn matches_as_pattern(comparator: &str, values: &[String], name: &str) -> bool {
+    values.iter().any(|v| {
+        let anchored = match comparator {
+            "EQ" => format!("^(?:{v})$"),
+            "STARTS_WITH" => format!("^(?:{v})"),
+            _ => v.clone(),
+        };
+        match regex::Regex::new(&anchored) {
+            Ok(re) => re.is_match(name),
+            Err(_) => match comparator {
+                "EQ" => name == v,
+                "STARTS_WITH" => name.starts_with(v.as_str()),
+                _ => name.contains(v.as_str()),
+            },
+        }
+    })
+}
+
+/// Every faulty variant must be caught by at least this many cases.
+const MIN_CATCHING_CASES: usize = 2;
 
 struct MutantState {
     variant: Option<Variant>,
@@ -334,6 +399,27 @@ fn mutate_request(m: Mutant, body: &mut Value) {
                 }
             }
         }),
+        Mutant::NameValuesAsPatterns => {
+            let patterned = pattern_terms(body);
+            for side in ["includes", "excludes"] {
+                if let Some(terms) = body
+                    .pointer_mut(&format!("/filterCriteria/{side}"))
+                    .and_then(Value::as_array_mut)
+                {
+                    terms.retain(|t| {
+                        !patterned.iter().any(|(s, c, v)| {
+                            s == side
+                                && t.get("comparator").and_then(Value::as_str) == Some(c)
+                                && t.get("values").and_then(Value::as_array).is_some_and(|vs| {
+                                    vs.iter()
+                                        .filter_map(Value::as_str)
+                                        .eq(v.iter().map(String::as_str))
+                                })
+                        })
+                    });
+                }
+            }
+        }
         Mutant::MaxResultsOffByOne => {
             if let Some(n) = obj.get("maxResults").and_then(Value::as_i64)
                 && n > 0
@@ -370,7 +456,8 @@ fn each_job(body: &mut Value, f: impl Fn(&mut serde_json::Map<String, Value>)) {
     }
 }
 
-/// Rewrites a successful listing. `request` is the (possibly mutated) request.
+/// Rewrites a successful listing. `request` is the request as the client
+/// sent it.
 fn mutate_listing(m: Mutant, state: &MutantState, request: &Value, body: &mut Value) {
     match m {
         Mutant::SeveralValuesJoinedWithAnd if has_multi_value_eq(request) => {
@@ -478,6 +565,17 @@ fn mutate_listing(m: Mutant, state: &MutantState, request: &Value, body: &mut Va
                 j.insert("bucketCriteria".into(), json!({}));
             }
         }),
+        Mutant::NameValuesAsPatterns => {
+            let patterned = pattern_terms(request);
+            if let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) {
+                items.retain(|job| {
+                    let name = job.get("name").and_then(Value::as_str).unwrap_or("");
+                    patterned.iter().all(|(side, comparator, values)| {
+                        matches_as_pattern(comparator, values, name) == (side == "includes")
+                    })
+                });
+            }
+        }
         Mutant::ItemsNull => body["items"] = Value::Null,
         Mutant::ItemsAbsent => {
             if let Some(o) = body.as_object_mut() {
@@ -680,6 +778,36 @@ async fn middleware(
     {
         return refusal(&format!("{member} is not a member of this request"));
     }
+    if m == Some(Mutant::PatternCharsAnswered500)
+        && json_body.as_ref().is_some_and(|b| {
+            ["includes", "excludes"].iter().any(|side| {
+                b.pointer(&format!("/filterCriteria/{side}"))
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| t.get("key").and_then(Value::as_str) == Some("name"))
+                    .flat_map(|t| {
+                        t.get("values")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                    })
+                    .any(|v| v.as_str().is_some_and(|v| v.contains(PATTERN_CHARS)))
+            })
+        })
+    {
+        let mut crash = Response::new(Body::from(
+            json!({"message": "regex parse error"}).to_string(),
+        ));
+        *crash.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        crash.headers_mut().insert(
+            "x-amzn-ErrorType",
+            HeaderValue::from_static("InternalServerException"),
+        );
+        return crash;
+    }
+    // The request as the client sent it, before any defect rewrote it.
+    let sent = json_body.clone();
     let forwarded = match json_body.as_mut() {
         Some(v) => {
             if let Some(m) = m {
@@ -704,7 +832,7 @@ async fn middleware(
     let mut out: Option<Value> = serde_json::from_slice(&bytes).ok();
     let status = parts.status;
     if status == StatusCode::OK {
-        let request = json_body.as_ref().unwrap_or(&Value::Null);
+        let request = sent.as_ref().unwrap_or(&Value::Null);
         if let Some(b) = out.as_mut() {
             if let Some(m) = m {
                 mutate_listing(m, &state, request, b);
@@ -879,6 +1007,8 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
     );
 
     let mut missed = Vec::new();
+    let mut thin = Vec::new();
+    let mut counts = Vec::new();
     for &mutant in ALL {
         let (url, task) = serve_variant(Some(Variant::Faulty(mutant))).await;
         let report = run_suite(url, true).await;
@@ -914,17 +1044,31 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
         );
         if caught.is_empty() {
             missed.push(format!("{mutant:?}"));
+        } else if caught.len() < MIN_CATCHING_CASES {
+            thin.push(format!("{mutant:?} ({})", caught.join(", ")));
         }
+        counts.push(caught.len());
     }
+    counts.sort_unstable();
     println!(
-        "mutation score: {}/{} caught",
+        "mutation score: {}/{} caught; cases catching a variant: min {}, median {}, max {}",
         ALL.len() - missed.len(),
-        ALL.len()
+        ALL.len(),
+        counts.first().copied().unwrap_or(0),
+        counts.get(counts.len() / 2).copied().unwrap_or(0),
+        counts.last().copied().unwrap_or(0),
     );
     assert!(
         missed.is_empty(),
         "variants no case catches: {}",
         missed.join(", ")
+    );
+    // One catching case is a thin margin: a change to that case alone
+    // would let the defect through unnoticed.
+    assert!(
+        thin.is_empty(),
+        "variants fewer than {MIN_CATCHING_CASES} cases catch: {}",
+        thin.join("; ")
     );
 }
 

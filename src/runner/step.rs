@@ -1,0 +1,310 @@
+//! One case: its steps in order, each a request or a walk, with variable
+//! substitution and captures between them.
+
+use super::walk::run_walk;
+use super::{Shared, join_url};
+use crate::core::case::{Expect, Level, Request, Step};
+use crate::core::check::{self, CheckKind, CheckResult, Context};
+use crate::core::exchange::{HttpRequest, HttpResponse};
+use crate::core::load::LoadedCase;
+use crate::core::snapshot as snap;
+use crate::report::{CaseReport, Verdict};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Runs one case to its report.
+pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
+    let started = Instant::now();
+    let c = &case.case;
+    let mut report = CaseReport {
+        id: case.id().to_string(),
+        file: case.file.clone(),
+        line: case.line,
+        level: c.level,
+        verifies: c.verifies.clone(),
+        tags: c.tags.clone(),
+        requirements: c.requirements.iter().map(|r| r.value.clone()).collect(),
+        exchanges: Vec::new(),
+        checks: Vec::new(),
+        verdict: Verdict::Pass,
+        duration_ms: 0,
+    };
+    let skip = if c.fixture && shared.fixture.is_none() {
+        Some(
+            "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it",
+        )
+    } else if c.faults && !shared.faults {
+        Some(
+            "needs fault injection (x-macie-conform-fault); pass --faults if the target honours it",
+        )
+    } else {
+        None
+    };
+    if let Some(reason) = skip {
+        report.verdict = Verdict::Skip(reason.to_string());
+        return report;
+    }
+    if let Some(min_jobs) = c.requires.min_jobs
+        && let Some(reason) = shared.census().await.shortfall(min_jobs)
+    {
+        report.verdict = Verdict::Skip(reason);
+        return report;
+    }
+    let steps = c.steps();
+    let named = steps.len() > 1;
+    let mut vars: BTreeMap<String, Value> = BTreeMap::new();
+    for (index, step) in steps.iter().enumerate() {
+        let before = report.checks.len();
+        let exchanges_before = report.exchanges.len();
+        let snapshot_name = if named {
+            format!("{}.{}", case.id(), index + 1)
+        } else {
+            case.id().to_string()
+        };
+        let go_on = if step.walk.is_some() {
+            run_walk(
+                step,
+                c.level,
+                shared,
+                &mut vars,
+                &mut report,
+                &snapshot_name,
+            )
+            .await
+        } else {
+            run_step(
+                step,
+                c.level,
+                shared,
+                &mut vars,
+                &mut report,
+                &snapshot_name,
+            )
+            .await
+        };
+        for check in &mut report.checks[before..] {
+            check.step = index;
+        }
+        for exchange in &mut report.exchanges[exchanges_before..] {
+            exchange.step = index;
+        }
+        if !go_on {
+            break;
+        }
+    }
+    report.verdict = CaseReport::decide(&report.checks);
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+pub(super) fn build_request(
+    request: &Request,
+    vars: &BTreeMap<String, Value>,
+    target: &str,
+) -> HttpRequest {
+    let mut headers: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), substitute_str(v, vars)))
+        .collect();
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("content-type".into(), "application/json".into()));
+    }
+    let body = match (&request.raw, &request.body) {
+        (Some(raw), _) => substitute_str(raw, vars).into_bytes(),
+        (None, Some(body)) => substitute_value(body, vars).to_string().into_bytes(),
+        (None, None) => b"{}".to_vec(),
+    };
+    HttpRequest {
+        method: request.method.clone(),
+        url: join_url(target, &substitute_str(&request.path, vars)),
+        headers,
+        body,
+    }
+}
+
+/// Replaces `${name}` in a string. A string that is exactly one placeholder
+/// takes the captured value itself, keeping its JSON type.
+fn substitute_value(v: &Value, vars: &BTreeMap<String, Value>) -> Value {
+    match v {
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
+                && let Some(value) = vars.get(name)
+            {
+                return value.clone();
+            }
+            Value::String(substitute_str(s, vars))
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute_value(x, vars)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), substitute_value(x, vars)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn substitute_str(s: &str, vars: &BTreeMap<String, Value>) -> String {
+    let mut out = s.to_string();
+    for (name, value) in vars {
+        let text = match value {
+            Value::String(t) => t.clone(),
+            other => other.to_string(),
+        };
+        out = out.replace(&format!("${{{name}}}"), &text);
+    }
+    out
+}
+
+fn wants_throttle(expect: &Expect) -> bool {
+    let codes = |e: &Expect| {
+        e.status.as_ref().is_some_and(|s| s.codes().contains(&429))
+            || e.error == Some(crate::model::ErrorKind::ThrottlingException)
+    };
+    codes(expect) || expect.any_of.iter().any(codes)
+}
+
+/// One request step. Returns whether later steps can run.
+async fn run_step(
+    step: &Step,
+    level: Level,
+    shared: &Shared,
+    vars: &mut BTreeMap<String, Value>,
+    report: &mut CaseReport,
+    snapshot_name: &str,
+) -> bool {
+    let request = build_request(&step.request, vars, &shared.target);
+    let request_json = serde_json::from_slice::<Value>(&request.body).ok();
+    let exchange = shared
+        .client
+        .send(request, !wants_throttle(&step.expect))
+        .await;
+    let response = match &exchange.outcome {
+        Ok(r) => r.clone(),
+        Err(e) => {
+            let message = e.to_string();
+            let at = shared.record(report, exchange);
+            report
+                .checks
+                .push(CheckResult::fail(CheckKind::Transport, level, message).judging(at));
+            return false;
+        }
+    };
+    let at = shared.record(report, exchange);
+    let before = report.checks.len();
+    let ctx = Context {
+        level,
+        schemas: shared.schemas,
+        request: request_json.as_ref(),
+        fixture: shared.fixture.as_deref().map(Vec::as_slice),
+    };
+    report
+        .checks
+        .extend(check::evaluate(&step.expect, &ctx, &response));
+    if step.expect.snapshot {
+        report.checks.push(snapshot_check(
+            shared,
+            snapshot_name,
+            &report.file,
+            &response,
+            request_json.as_ref(),
+            level,
+        ));
+    }
+    let go_on = capture(step, response.json().ok(), vars, level, report);
+    // Everything this step judged, it judged in this one answer.
+    for check in &mut report.checks[before..] {
+        check.exchange = Some(at);
+    }
+    go_on
+}
+
+/// Applies a step's captures to `body`: the answer of a request step, or
+/// the whole listing (`{"items": [...]}`) of a walk.
+pub(super) fn capture(
+    step: &Step,
+    body: Option<Value>,
+    vars: &mut BTreeMap<String, Value>,
+    level: Level,
+    report: &mut CaseReport,
+) -> bool {
+    if step.capture.is_empty() {
+        return true;
+    }
+    for (name, path) in &step.capture {
+        let found = body.as_ref().and_then(|b| {
+            serde_json_path::JsonPath::parse(&path.value)
+                .ok()
+                .and_then(|q| q.query(b).first().cloned())
+        });
+        match found {
+            Some(value) => {
+                vars.insert(name.clone(), value);
+            }
+            None => {
+                report.checks.push(CheckResult::fail(
+                    CheckKind::Capture,
+                    level,
+                    format!("cannot capture `{name}`: {} selects nothing in the answer, so later steps cannot run", path.value),
+                ));
+                return false;
+            }
+        }
+    }
+    true
+}
+
+fn snapshot_check(
+    shared: &Shared,
+    name: &str,
+    source: &str,
+    response: &HttpResponse,
+    request: Option<&Value>,
+    level: Level,
+) -> CheckResult {
+    let Some(store) = &shared.snapshots else {
+        return CheckResult::skip(
+            CheckKind::Snapshot,
+            level,
+            "snapshots are not compared in this run",
+        );
+    };
+    let body = match response.json() {
+        Ok(b) => b,
+        Err(reason) => {
+            return CheckResult::fail(
+                CheckKind::Snapshot,
+                level,
+                format!("cannot snapshot: {reason}"),
+            );
+        }
+    };
+    let normalised = serde_json::json!({
+        "status": response.status,
+        "body": snap::normalise(&body, request),
+    });
+    store.compare(name, source, &normalised, level)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_keep_json_types() {
+        let mut vars = BTreeMap::new();
+        vars.insert("n".to_string(), serde_json::json!(5));
+        vars.insert("t".to_string(), serde_json::json!("tok"));
+        let body =
+            serde_json::json!({"maxResults": "${n}", "nextToken": "${t}", "s": "a-${t}-${n}"});
+        assert_eq!(
+            substitute_value(&body, &vars),
+            serde_json::json!({"maxResults": 5, "nextToken": "tok", "s": "a-tok-5"})
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! A page walk: follows `nextToken` to the last page, judges every page,
+//! then judges the listing as a whole.
+
+use super::Shared;
+use super::step::{build_request, capture};
+use crate::core::case::{Expect, Level, Semantic, Step};
+use crate::core::check::{self, CheckKind, CheckResult, Context, Outcome};
+use crate::core::exchange::{Exchange, HttpRequest};
+use crate::core::snapshot as snap;
+use crate::report::CaseReport;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+
+/// A page walk: follows `nextToken` to the end, then judges the pages
+/// together.
+pub(super) async fn run_walk(
+    step: &Step,
+    level: Level,
+    shared: &Shared,
+    vars: &mut BTreeMap<String, Value>,
+    report: &mut CaseReport,
+    snapshot_name: &str,
+) -> bool {
+    let max_pages = step.walk.as_ref().map_or(1_000, |w| w.max_pages);
+    let first = build_request(&step.request, vars, &shared.target);
+    let Some(request_json) = serde_json::from_slice::<Value>(&first.body)
+        .ok()
+        .filter(Value::is_object)
+    else {
+        report.checks.push(CheckResult::fail(
+            CheckKind::Json,
+            level,
+            "a walk needs a JSON object request body",
+        ));
+        return false;
+    };
+    // Status, schema and headers hold for every page. JSONPath assertions
+    // are about the listing (its order, its members) and are judged on the
+    // whole of it below: how the jobs are spread over pages is the
+    // server's choice.
+    let page_expect = Expect {
+        status: step.expect.status.clone(),
+        error: step.expect.error,
+        schema: step.expect.schema.clone(),
+        headers: step.expect.headers.clone(),
+        ..Expect::default()
+    };
+    let may_refuse = step.walk.as_ref().is_some_and(|w| w.may_refuse);
+    let plan = WalkPlan {
+        first: &first,
+        request_json: &request_json,
+        max_pages,
+        level,
+        page_expect: &page_expect,
+        may_refuse,
+    };
+    let walked = match walk_pages(shared, &plan, report).await {
+        WalkEnd::Listing(w) => w,
+        WalkEnd::Refused | WalkEnd::Broken => return false,
+    };
+    let ctx = Context {
+        level,
+        schemas: shared.schemas,
+        request: Some(&request_json),
+        fixture: shared.fixture.as_deref().map(Vec::as_slice),
+    };
+    let all: Vec<Value> = walked.iter().flatten().cloned().collect();
+    for semantic in &step.expect.semantics {
+        let result = match semantic {
+            Semantic::Filter => check::filter_check(&ctx, &all, level),
+            Semantic::Sort => check::sort_check(&ctx, &all, level, "the walk"),
+            Semantic::PageSize => {
+                let sizes: Vec<usize> = walked.iter().map(Vec::len).collect();
+                check::page_size_check(Some(&request_json), &sizes, level)
+            }
+            Semantic::NoDuplicates => check::no_duplicates_check(&walked, level),
+            Semantic::Complete => {
+                // The reference: the same listing at the server's own page size.
+                let mut reference = request_json.clone();
+                if let Some(obj) = reference.as_object_mut() {
+                    obj.remove("maxResults");
+                    obj.remove("nextToken");
+                }
+                let mut first_ref = first.clone();
+                first_ref.body = reference.to_string().into_bytes();
+                let mut scratch = CaseReport {
+                    exchanges: Vec::new(),
+                    checks: Vec::new(),
+                    ..report.clone()
+                };
+                let reference_plan = WalkPlan {
+                    first: &first_ref,
+                    request_json: &reference,
+                    may_refuse: false,
+                    ..plan
+                };
+                match walk_pages(shared, &reference_plan, &mut scratch).await {
+                    WalkEnd::Listing(pages) => {
+                        let reference_items: Vec<Value> = pages.into_iter().flatten().collect();
+                        check::complete_check(&all, &reference_items, level)
+                    }
+                    WalkEnd::Refused | WalkEnd::Broken => {
+                        let why = scratch
+                            .failed_checks()
+                            .next()
+                            .map(|c| c.message.clone())
+                            .unwrap_or_default();
+                        CheckResult::fail(
+                            CheckKind::Complete,
+                            level,
+                            format!("the reference walk (no maxResults) failed: {why}"),
+                        )
+                    }
+                }
+            }
+        };
+        report.checks.push(result);
+    }
+    let listing = serde_json::json!({ "items": all });
+    report.checks.extend(check::jsonpath_checks(
+        &step.expect.jsonpath,
+        &listing,
+        level,
+    ));
+    if step.expect.oracle {
+        report
+            .checks
+            .push(check::oracle_check(&ctx, &all, true, level));
+    }
+    if step.expect.snapshot {
+        let Some(store) = &shared.snapshots else {
+            report.checks.push(CheckResult::skip(
+                CheckKind::Snapshot,
+                level,
+                "snapshots are not compared in this run",
+            ));
+            return capture(
+                step,
+                Some(serde_json::json!({ "items": all })),
+                vars,
+                level,
+                report,
+            );
+        };
+        // The page count is left out: a server may return fewer jobs than
+        // maxResults per page, so only the jobs themselves are fixed.
+        let combined = serde_json::json!({ "items": all });
+        let normalised = serde_json::json!({
+            "body": snap::normalise(&combined, Some(&request_json)),
+        });
+        report
+            .checks
+            .push(store.compare(snapshot_name, &report.file, &normalised, level));
+    }
+    capture(
+        step,
+        Some(serde_json::json!({ "items": all })),
+        vars,
+        level,
+        report,
+    )
+}
+
+/// How a walk ended.
+enum WalkEnd {
+    /// Every page, in order.
+    Listing(Vec<Vec<Value>>),
+    /// The first request was refused as the step allows.
+    Refused,
+    /// A failure was recorded; the listing cannot be judged.
+    Broken,
+}
+
+/// What one walk sends and how its pages are judged.
+#[derive(Clone, Copy)]
+struct WalkPlan<'a> {
+    first: &'a HttpRequest,
+    request_json: &'a Value,
+    max_pages: usize,
+    level: Level,
+    /// Checks that hold for every page.
+    page_expect: &'a Expect,
+    /// See [`crate::core::case::Walk::may_refuse`].
+    may_refuse: bool,
+}
+
+/// Fetches every page. Page-level checks are merged per assertion, so a
+/// walk of 1000 pages reports one line per assertion naming the first
+/// failing page and how many pages failed it.
+///
+/// Only page 1, each page where a check first failed, and the last page
+/// are recorded as exchanges: a long walk would otherwise swell reports
+/// with near-identical pages, and these are the evidence.
+async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseReport) -> WalkEnd {
+    let WalkPlan {
+        first,
+        request_json,
+        max_pages,
+        level,
+        page_expect,
+        may_refuse,
+    } = *plan;
+    let mut pages: Vec<Vec<Value>> = Vec::new();
+    let mut merged: Vec<Merged> = Vec::new();
+    let mut body = request_json.clone();
+    let mut request = first.clone();
+    // The report keeps page 1, every page where a page check first failed,
+    // and the last page: the evidence, not every near-identical page of a
+    // long walk. `latest` is the newest page while it is not yet kept.
+    let mut latest: Option<Exchange> = None;
+    let mut cut_off: Option<usize> = None;
+    let mut seen: HashSet<String> = HashSet::new();
+    let outcome = loop {
+        if pages.len() >= max_pages {
+            cut_off = Some(report.checks.len());
+            report.checks.push(CheckResult::fail(
+                CheckKind::LastPage,
+                level,
+                format!("the listing did not end within {max_pages} pages; nextToken keeps coming"),
+            ));
+            break None;
+        }
+        let page_number = pages.len() + 1;
+        let mut exchange: Exchange = shared.client.send(request.clone(), true).await;
+        exchange.page = Some(page_number);
+        let response = match &exchange.outcome {
+            Ok(r) => r.clone(),
+            Err(e) => {
+                let mut check = CheckResult::fail(
+                    CheckKind::Transport,
+                    level,
+                    format!("page {page_number}: {e}"),
+                );
+                check.exchange = Some(shared.record(report, exchange));
+                report.checks.push(check);
+                latest = None;
+                break None;
+            }
+        };
+        let ctx = Context {
+            level,
+            schemas: shared.schemas,
+            request: Some(&body),
+            fixture: None,
+        };
+        if may_refuse && page_number == 1 && response.status == 400 {
+            let refusal = Expect {
+                error: Some(crate::model::ErrorKind::ValidationException),
+                ..Expect::default()
+            };
+            let results = check::evaluate(&refusal, &ctx, &response);
+            if results.iter().all(|r| !r.failed()) {
+                let at = shared.record(report, exchange);
+                report
+                    .checks
+                    .extend(results.into_iter().map(|r| r.judging(at)));
+                // Info level: what the target accepts is its own choice,
+                // listed among the observations, never failed.
+                report.checks.push(
+                    CheckResult::fail(
+                        CheckKind::Status,
+                        Level::Info,
+                        "the target refused this request with a ValidationException, which the case allows (it may limit maxResults); the listing was not judged",
+                    )
+                    .judging(at),
+                );
+                return WalkEnd::Refused;
+            }
+        }
+        let results = check::evaluate(page_expect, &ctx, &response);
+        let first_failure_here = results.iter().enumerate().any(|(position, result)| {
+            result.failed()
+                && !merged.iter().any(|m| {
+                    m.position == position && m.result.kind == result.kind && m.failing_pages > 0
+                })
+        });
+        // A page is kept when it is the first, or the first to fail a check.
+        let kept = (page_number == 1 || first_failure_here)
+            .then(|| shared.record(report, exchange.clone()));
+        latest = match kept {
+            Some(_) => None,
+            None => Some(exchange),
+        };
+        for (position, result) in results.into_iter().enumerate() {
+            let result = match kept {
+                Some(at) => result.judging(at),
+                None => result,
+            };
+            match merged
+                .iter_mut()
+                .find(|m| m.position == position && m.result.kind == result.kind)
+            {
+                Some(entry) => {
+                    if result.failed() {
+                        if entry.failing_pages == 0 {
+                            entry.result = result;
+                            entry.first_failing = page_number;
+                        }
+                        entry.failing_pages += 1;
+                    }
+                }
+                None => merged.push(Merged {
+                    position,
+                    failing_pages: usize::from(result.failed()),
+                    first_failing: page_number,
+                    result,
+                }),
+            }
+        }
+        // Failures of the walk itself below are about this page: keep it.
+        let mut keep_this_page = |report: &mut CaseReport| match kept {
+            Some(at) => Some(at),
+            None => latest.take().map(|e| shared.record(report, e)),
+        };
+        let parsed = response.json().ok();
+        let Some(items) = parsed.as_ref().and_then(check::items) else {
+            let mut check = CheckResult::fail(
+                CheckKind::Json,
+                level,
+                format!(
+                    "page {page_number}: {}; the walk cannot go on",
+                    check::not_a_listing(&response)
+                ),
+            );
+            check.exchange = keep_this_page(report);
+            report.checks.push(check);
+            pages.push(Vec::new());
+            break None;
+        };
+        // A page made only of jobs already listed means the token did not
+        // move the listing on (say, a server that ignores nextToken); going
+        // on would fetch the same page up to max_pages times. Tokens are
+        // opaque, so progress is judged by the jobs, never the token text.
+        let keys: Vec<String> = items.iter().map(check::job_key).collect();
+        if page_number > 1 && !keys.is_empty() && keys.iter().all(|k| seen.contains(k)) {
+            let mut check = CheckResult::fail(
+                CheckKind::LastPage,
+                level,
+                format!(
+                    "page {page_number} lists only jobs of earlier pages; nextToken does not move the listing forward, so the walk stops here"
+                ),
+            );
+            check.exchange = keep_this_page(report);
+            report.checks.push(check);
+            pages.push(items.clone());
+            break None;
+        }
+        seen.extend(keys);
+        pages.push(items.clone());
+        match parsed.as_ref().and_then(|b| b.get("nextToken")) {
+            Some(Value::String(token)) => {
+                body["nextToken"] = Value::String(token.clone());
+                request.body = body.to_string().into_bytes();
+            }
+            None | Some(Value::Null) => break Some(()),
+            Some(other) => {
+                let mut check = CheckResult::fail(
+                    CheckKind::LastPage,
+                    level,
+                    format!("page {page_number}: nextToken is {other}, neither a string nor null"),
+                );
+                check.exchange = keep_this_page(report);
+                report.checks.push(check);
+                break None;
+            }
+        }
+    };
+    if let Some(exchange) = latest {
+        let at = shared.record(report, exchange);
+        // A walk cut off at max_pages is judged on the last page fetched.
+        if let Some(check) = cut_off.and_then(|i| report.checks.get_mut(i)) {
+            check.exchange = Some(at);
+        }
+    }
+    flush(merged, pages.len(), report);
+    match outcome {
+        Some(()) => WalkEnd::Listing(pages),
+        None => WalkEnd::Broken,
+    }
+}
+
+/// One page-level check, merged over the pages of a walk.
+struct Merged {
+    /// Its place among the page's results: several checks of one kind
+    /// (several JSONPath assertions, say) stay apart.
+    position: usize,
+    result: CheckResult,
+    failing_pages: usize,
+    first_failing: usize,
+}
+
+fn flush(merged: Vec<Merged>, pages: usize, report: &mut CaseReport) {
+    for m in merged {
+        let mut result = m.result;
+        if result.outcome == Outcome::Fail {
+            result.message = format!(
+                "page {} (of {pages}; {} failing): {}",
+                m.first_failing, m.failing_pages, result.message
+            );
+        } else if result.outcome == Outcome::Pass {
+            result.message = format!("all {pages} page(s): {}", result.message);
+        }
+        report.checks.push(result);
+    }
+}

@@ -14,7 +14,7 @@ use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo
 use macie_conform::report::terminal::{self, Style};
 use macie_conform::runner::http::{ClientOptions, RetryPolicy};
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
-use macie_conform::runner::{self, RunError, RunOptions, Selection};
+use macie_conform::runner::{self, RunError, RunOptions, Selection, Target};
 use macie_conform::server::{self, ServerConfig};
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -288,27 +288,15 @@ fn run(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     rt.block_on(async move {
-        let (embedded, target, fixture, faults) = match &args.target {
-            Some(url) => match runner::validate_target(url) {
-                Ok(t) => (None, t, fixture, args.faults),
-                Err(e) => return fail(&e),
-            },
-            None => match runner::start_embedded().await {
-                Ok(server) => {
-                    let url = server.url();
-                    eprintln!("target: embedded reference server at {url}");
-                    (
-                        Some(server),
-                        url,
-                        Some(Arc::new(runner::embedded_fixture())),
-                        true,
-                    )
-                }
-                Err(e) => return fail(&e),
-            },
+        let target = match Target::resolve(args.target.as_deref(), fixture, args.faults).await {
+            Ok(t) => t,
+            Err(e) => return fail(&e),
         };
+        if target.is_embedded() {
+            eprintln!("target: embedded reference server at {}", target.url);
+        }
         let options = RunOptions {
-            target,
+            target: target.url.clone(),
             client: ClientOptions {
                 timeout: Duration::from_secs_f64(args.timeout),
                 max_body_bytes: args.max_body,
@@ -321,8 +309,8 @@ fn run(args: RunArgs) -> ExitCode {
                 signer: None,
             },
             concurrency: args.concurrency,
-            fixture,
-            faults,
+            fixture: target.fixture.clone(),
+            faults: target.faults,
             snapshots: Some(SnapshotStore::new(
                 args.snapshot_dir.clone(),
                 args.snapshots,
@@ -351,9 +339,7 @@ fn run(args: RunArgs) -> ExitCode {
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
-        if let Some(server) = embedded {
-            let _ = server.shutdown().await;
-        }
+        target.finish().await;
         let report = match result {
             Ok(r) => r,
             Err(e) => return fail(&e),

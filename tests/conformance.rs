@@ -12,7 +12,7 @@ use macie_conform::report::Verdict;
 use macie_conform::report::terminal::{self, Style};
 use macie_conform::runner::http::ClientOptions;
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
-use macie_conform::runner::{self, RunOptions, Shared};
+use macie_conform::runner::{self, RunOptions, Shared, Target};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -41,47 +41,32 @@ fn main() -> ExitCode {
         }
     };
     let setup = runtime.block_on(async {
-        match std::env::var("MACIE_CONFORM_TARGET")
+        let url = std::env::var("MACIE_CONFORM_TARGET")
             .ok()
-            .filter(|t| !t.is_empty())
+            .filter(|t| !t.is_empty());
+        let fixture = match std::env::var("MACIE_CONFORM_FIXTURE")
+            .ok()
+            .filter(|f| !f.is_empty())
         {
-            Some(url) => {
-                let target = runner::validate_target(&url)?;
-                let fixture = match std::env::var("MACIE_CONFORM_FIXTURE")
-                    .ok()
-                    .filter(|f| !f.is_empty())
-                {
-                    Some(path) => Some(Arc::new(runner::read_fixture(Path::new(&path))?)),
-                    None => None,
-                };
-                let faults = std::env::var("MACIE_CONFORM_FAULTS").is_ok_and(|v| v == "1");
-                Ok::<_, runner::RunError>((None, target, fixture, faults))
-            }
-            None => {
-                let server = runner::start_embedded().await?;
-                let url = server.url();
-                Ok((
-                    Some(server),
-                    url,
-                    Some(Arc::new(runner::embedded_fixture())),
-                    true,
-                ))
-            }
-        }
+            Some(path) => Some(Arc::new(runner::read_fixture(Path::new(&path))?)),
+            None => None,
+        };
+        let faults = std::env::var("MACIE_CONFORM_FAULTS").is_ok_and(|v| v == "1");
+        Target::resolve(url.as_deref(), fixture, faults).await
     });
-    let (server, target, fixture, faults) = match setup {
-        Ok(s) => s,
+    let target = match setup {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
     let shared = match Shared::new(RunOptions {
-        target,
+        target: target.url.clone(),
         client: ClientOptions::default(),
         concurrency: 1,
-        fixture,
-        faults,
+        fixture: target.fixture.clone(),
+        faults: target.faults,
         snapshots: Some(SnapshotStore::new(
             root.join("snapshots"),
             SnapshotMode::from_insta_env(),
@@ -118,8 +103,6 @@ fn main() -> ExitCode {
         })
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
-    if let Some(server) = server {
-        let _ = runtime.block_on(server.shutdown());
-    }
+    runtime.block_on(target.finish());
     conclusion.exit_code()
 }

@@ -22,7 +22,7 @@ pub use select::{Selection, glob};
 pub use step::run_case;
 pub use suite::{REQUIREMENTS_FILE, load_suite, parse_fixture, read_case_files, read_fixture};
 pub(crate) use target::join_url;
-pub use target::{embedded_fixture, probe, start_embedded, validate_target};
+pub use target::{Target, embedded_fixture, probe, start_embedded, validate_target};
 
 use crate::core::case::Level;
 use crate::core::check::{CheckKind, CheckResult};

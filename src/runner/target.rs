@@ -6,6 +6,7 @@ use super::{RunError, parse_fixture};
 use crate::core::exchange::{HttpRequest, TransportError};
 use crate::server::{self, RunningServer, ServerConfig};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Checks that the target answers at all. Any HTTP answer counts, even one
 /// whose body never finishes (its headers came, so the cases will report
@@ -80,6 +81,62 @@ pub async fn start_embedded() -> Result<RunningServer, RunError> {
 /// The canonical fixture as the checks see it.
 pub fn embedded_fixture() -> Vec<Value> {
     parse_fixture(server::EMBEDDED_FIXTURE).unwrap_or_default()
+}
+
+/// What a run talks to: a URL and what that target is declared to offer.
+/// Built the same way by the CLI and by `cargo test --test conformance`.
+pub struct Target {
+    /// Base URL, checked by [`validate_target`].
+    pub url: String,
+    /// The canonical data set, when the target holds it.
+    pub fixture: Option<Arc<Vec<Value>>>,
+    /// Whether it honours the fault-injection header.
+    pub faults: bool,
+    /// The reference server this run started, when no URL was given.
+    embedded: Option<RunningServer>,
+}
+
+impl Target {
+    /// The given URL with what it is declared to offer, or, without a URL,
+    /// the embedded reference server on a free loopback port (which holds
+    /// the fixture and injects faults).
+    pub async fn resolve(
+        url: Option<&str>,
+        fixture: Option<Arc<Vec<Value>>>,
+        faults: bool,
+    ) -> Result<Target, RunError> {
+        match url {
+            Some(url) => Ok(Target {
+                url: validate_target(url)?,
+                fixture,
+                faults,
+                embedded: None,
+            }),
+            None => {
+                let server = start_embedded().await?;
+                Ok(Target {
+                    url: server.url(),
+                    fixture: Some(Arc::new(embedded_fixture())),
+                    faults: true,
+                    embedded: Some(server),
+                })
+            }
+        }
+    }
+
+    /// Whether this run started the reference server itself.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded.is_some()
+    }
+
+    /// Stops the embedded server, if this run started one.
+    pub async fn finish(self) {
+        if let Some(server) = self.embedded {
+            // A server that fails while shutting down has served the run;
+            // there is nothing left to report.
+            let _ = server.shutdown().await;
+        }
+    }
 }
 
 #[cfg(test)]

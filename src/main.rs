@@ -14,7 +14,7 @@ use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo
 use macie_conform::report::terminal::{self, Style};
 use macie_conform::runner::http::{ClientOptions, RetryPolicy};
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
-use macie_conform::runner::{self, RunError, RunOptions, Selection, Target};
+use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection, Target};
 use macie_conform::server::{self, ServerConfig};
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -323,19 +323,19 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
         let bar = progress_bar(selected);
-        let on_case = {
+        let on_event = {
             let bar = bar.clone();
             let style = style.clone();
-            move |case: &macie_conform::report::CaseReport| {
-                if let Some(bar) = &bar {
+            move |event: &RunEvent<'_>| {
+                if let (Some(bar), RunEvent::CaseFinished { report, .. }) = (&bar, event) {
                     bar.inc(1);
-                    if case.verdict == macie_conform::report::Verdict::Fail {
-                        bar.println(terminal::case_line(case, &style));
+                    if report.verdict == macie_conform::report::Verdict::Fail {
+                        bar.println(terminal::case_line(report, &style));
                     }
                 }
             }
         };
-        let result = runner::run(&suite, &selection, options, on_case).await;
+        let result = runner::run(&suite, &selection, options, on_event).await;
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }

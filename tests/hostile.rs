@@ -9,9 +9,9 @@ use macie_conform::core::case::Level;
 use macie_conform::core::check::CheckKind;
 use macie_conform::core::exchange::TransportError;
 use macie_conform::core::load::{SourceFile, Suite, load};
-use macie_conform::report::{CaseReport, Verdict};
+use macie_conform::report::Verdict;
 use macie_conform::runner::http::{ClientOptions, RetryPolicy};
-use macie_conform::runner::{self, RunError, RunOptions, Selection};
+use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection};
 use macie_conform::schema::SchemaSet;
 use serde_json::json;
 use std::sync::Arc;
@@ -832,8 +832,10 @@ async fn one_run_survives_every_misbehaviour() {
         &suite(&text),
         &Selection::default(),
         options(&url, client(Duration::from_secs(1), 64 << 10), 4),
-        move |_: &CaseReport| {
-            counter.fetch_add(1, Ordering::SeqCst);
+        move |event: &RunEvent<'_>| {
+            if let RunEvent::CaseFinished { .. } = event {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
         },
     ))
     .await
@@ -928,7 +930,10 @@ async fn a_case_whose_task_panics_fails_as_a_harness_error() {
         &suite(&text),
         &Selection::default(),
         options(&url, ClientOptions::default(), 2),
-        move |case: &CaseReport| {
+        move |event: &RunEvent<'_>| {
+            let RunEvent::CaseFinished { report: case, .. } = event else {
+                return;
+            };
             if let Ok(mut ids) = log.lock() {
                 ids.push(case.id.clone());
             }
@@ -983,4 +988,105 @@ async fn a_case_whose_task_panics_fails_as_a_harness_error() {
             "progress never saw {id}: {seen:?}"
         );
     }
+}
+
+/// The runner's events tell a reporter everything as it happens: each case
+/// starts and finishes once, a case's events come in order, and every
+/// check names an exchange that was announced before it, the same one the
+/// final report points at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_announce_each_exchange_before_the_checks_that_judged_it() {
+    let url = fake(|req, _| {
+        let page = req
+            .get("nextToken")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|t| t.strip_prefix('p'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(1);
+        let mut body = json!({"items": []});
+        if page < 3 {
+            body["nextToken"] = json!(format!("p{}", page + 1));
+        }
+        Answer::json(200, body)
+    })
+    .await;
+    let text = "cases:\n  - id: one\n    verifies: x\n    level: must\n    request: {}\n    expect: {status: 200}\n  - id: walk\n    verifies: x\n    level: must\n    steps:\n      - request: {}\n        expect: {status: 200}\n      - request: {}\n        walk: {}\n        expect: {status: 200, semantics: [no_duplicates]}\n";
+    let log: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&log);
+    let report = bounded(runner::run(
+        &suite(text),
+        &Selection::default(),
+        options(&url, ClientOptions::default(), 2),
+        move |event: &RunEvent<'_>| {
+            let line = match event {
+                RunEvent::CaseStarted { index, id } => format!("{id} start {index}"),
+                RunEvent::ExchangeRecorded {
+                    case,
+                    exchange,
+                    recorded,
+                } => {
+                    format!("{case} exchange {exchange} step {}", recorded.step)
+                }
+                RunEvent::CheckFinished { case, check } => {
+                    format!("{case} check {:?} on {:?}", check.kind, check.exchange)
+                }
+                RunEvent::CaseFinished { index, report } => {
+                    format!("{} finish {index} {:?}", report.id, report.verdict)
+                }
+            };
+            if let Ok(mut lines) = sink.lock() {
+                lines.push(line);
+            }
+        },
+    ))
+    .await
+    .expect("the run completes");
+    let lines = log.lock().expect("log").clone();
+    for (index, id) in ["one", "walk"].iter().enumerate() {
+        let own: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.starts_with(&format!("{id} ")))
+            .collect();
+        assert_eq!(
+            own.first().map(|l| l.as_str()),
+            Some(format!("{id} start {index}").as_str()),
+            "{own:?}"
+        );
+        assert_eq!(
+            own.last().map(|l| l.as_str()),
+            Some(format!("{id} finish {index} Pass").as_str()),
+            "{own:?}"
+        );
+        let mut announced = Vec::new();
+        for line in &own {
+            if let Some(rest) = line.strip_prefix(&format!("{id} exchange ")) {
+                announced.push(rest.split(' ').next().unwrap_or("").to_string());
+            }
+            if let Some(at) = line.split(" on Some(").nth(1) {
+                let at = at.trim_end_matches(')');
+                assert!(
+                    announced.iter().any(|a| a == at),
+                    "{line} before its exchange: {own:?}"
+                );
+            }
+        }
+        let case = report.cases.iter().find(|c| c.id == *id).expect("reported");
+        assert_eq!(
+            announced.len(),
+            case.exchanges.len(),
+            "every kept exchange announced once"
+        );
+        let checks = own.iter().filter(|l| l.contains(" check ")).count();
+        assert_eq!(checks, case.checks.len(), "every check announced once");
+    }
+    // The walk's steps: the request step's exchange is step 0, the walk's
+    // pages (1 and 3 kept) step 1.
+    assert!(
+        lines.contains(&"walk exchange 0 step 0".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"walk exchange 2 step 1".to_string()),
+        "{lines:?}"
+    );
 }

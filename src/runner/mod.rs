@@ -10,6 +10,7 @@
 //! target's data, [`http`] sends one request, [`snapshot`] keeps the files.
 
 pub mod census;
+pub mod events;
 pub mod http;
 pub mod select;
 pub mod snapshot;
@@ -18,6 +19,7 @@ pub mod suite;
 pub mod target;
 mod walk;
 
+pub use events::{EventSink, RunEvent};
 pub use select::{Selection, glob};
 pub use step::run_case;
 pub use suite::{REQUIREMENTS_FILE, load_suite, parse_fixture, read_case_files, read_fixture};
@@ -88,21 +90,24 @@ pub struct RunOptions {
     pub redact: Vec<String>,
 }
 
-/// Runs the selected cases; `progress` is called as each case finishes.
+/// Runs the selected cases; `on_event` hears what happens as it happens
+/// (see [`events`]), and the assembled report is returned at the end.
 pub async fn run(
     suite: &Suite,
     selection: &Selection,
     options: RunOptions,
-    progress: impl Fn(&CaseReport) + Send + Sync + 'static,
+    on_event: impl Fn(&RunEvent<'_>) + Send + Sync + 'static,
 ) -> Result<RunReport, RunError> {
     let concurrency = options.concurrency;
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let shared = Arc::new(Shared::new(options)?);
+    let on_event: EventSink = Arc::new(on_event);
+    let mut shared = Shared::new(options)?;
+    shared.events = Some(Arc::clone(&on_event));
+    let shared = Arc::new(shared);
     probe(&shared.client, &shared.target).await?;
-    let progress = Arc::new(progress);
     let selected: Vec<LoadedCase> = suite
         .cases
         .iter()
@@ -117,11 +122,18 @@ pub async fn run(
     for (index, case) in selected.iter().cloned().enumerate() {
         let shared = Arc::clone(&shared);
         let limit = Arc::clone(&limit);
-        let progress = Arc::clone(&progress);
+        let on_event = Arc::clone(&on_event);
         let task = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
+            on_event(&RunEvent::CaseStarted {
+                index,
+                id: case.id(),
+            });
             let report = run_case(&case, &shared).await;
-            progress(&report);
+            on_event(&RunEvent::CaseFinished {
+                index,
+                report: &report,
+            });
             report
         });
         case_of.insert(task.id(), index);
@@ -170,11 +182,16 @@ pub async fn run(
                     verdict: Verdict::Fail,
                     duration_ms: 0,
                 };
-                // The progress display counts this case too. The callback
-                // may be what panicked; a second panic must not end the run.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    progress(&report);
-                }));
+                // Reporters count this case too. The event handler may be
+                // what panicked; a second panic must not end the run.
+                if let Some(&index) = case_of.get(&id) {
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        on_event(&RunEvent::CaseFinished {
+                            index,
+                            report: &report,
+                        });
+                    }));
+                }
                 (id, report)
             }
         };
@@ -217,6 +234,8 @@ pub struct Shared {
     pub redact: Vec<String>,
     /// How much data the target holds, learned at most once per run.
     census: tokio::sync::OnceCell<census::Census>,
+    /// Who hears the run's events; `None` when a case is run on its own.
+    pub events: Option<EventSink>,
 }
 
 impl Shared {
@@ -243,6 +262,12 @@ impl Shared {
         report.exchanges.len() - 1
     }
 
+    pub(crate) fn emit(&self, event: RunEvent<'_>) {
+        if let Some(sink) = &self.events {
+            sink(&event);
+        }
+    }
+
     pub fn new(options: RunOptions) -> Result<Shared, RunError> {
         Ok(Shared {
             client: Client::new(options.client)?,
@@ -253,6 +278,7 @@ impl Shared {
             snapshots: options.snapshots,
             redact: options.redact,
             census: tokio::sync::OnceCell::new(),
+            events: None,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! substitution and captures between them.
 
 use super::walk::run_walk;
-use super::{Shared, join_url};
+use super::{RunEvent, Shared, join_url};
 use crate::core::case::{Expect, Level, Request, Step};
 use crate::core::check::{self, CheckKind, CheckResult, Context};
 use crate::core::exchange::{HttpRequest, HttpResponse};
@@ -88,6 +88,21 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         }
         for exchange in &mut report.exchanges[exchanges_before..] {
             exchange.step = index;
+        }
+        // Announced once the step is over, when each exchange and check
+        // knows its step.
+        for (at, recorded) in report.exchanges.iter().enumerate().skip(exchanges_before) {
+            shared.emit(RunEvent::ExchangeRecorded {
+                case: &report.id,
+                exchange: at,
+                recorded,
+            });
+        }
+        for check in &report.checks[before..] {
+            shared.emit(RunEvent::CheckFinished {
+                case: &report.id,
+                check,
+            });
         }
         if !go_on {
             break;

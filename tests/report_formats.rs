@@ -103,7 +103,8 @@ fn requirement(id: &str, statement: &str) -> macie_conform::report::RequirementI
         level: macie_conform::core::case::Level::Must,
         section: "test".into(),
         statement: statement.into(),
-        judged_by: Vec::new(),
+        judged_by: None,
+        fallback_for: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@ use super::case::{Expect, HeaderCheck, Level, NodeCheck, PathAssertion, Semantic
 use super::diff;
 use super::exchange::HttpResponse;
 use super::oracle::{self, Query};
+use super::requirements::judges_every_requirement;
 use crate::model::{ErrorKind, JobComparator};
 use crate::schema::SchemaSet;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,11 @@ pub enum CheckKind {
     Json,
     Schema,
     Undocumented,
+    /// Whether an error answer names an error at all (header, `__type` or
+    /// `code`): a REST-JSON convention (LCJ-CONV-001). Kept apart from
+    /// [`CheckKind::ErrorType`], which judges *which* error is named, since
+    /// the two break different requirements.
+    ErrorName,
     ErrorType,
     ErrorMessage,
     Body,
@@ -55,6 +61,7 @@ impl CheckKind {
             CheckKind::Json => "JSON body",
             CheckKind::Schema => "schema",
             CheckKind::Undocumented => "undocumented members",
+            CheckKind::ErrorName => "error name",
             CheckKind::ErrorType => "error type",
             CheckKind::ErrorMessage => "error message",
             CheckKind::Body => "body",
@@ -100,6 +107,13 @@ pub struct CheckResult {
     /// Index into the case's exchanges of the answer this check judged;
     /// `None` for a check of a whole walk's listing (or of nothing sent).
     pub exchange: Option<usize>,
+    /// For a failed `any of`: the kinds of the failed checks of the closest
+    /// alternative (see [`any_of`]), which say what the answer got wrong and
+    /// so which requirements the failure counts against
+    /// (`report::attribution`). Empty when no alternative came close.
+    /// Reports show the alternatives' reasons in `detail` instead.
+    #[serde(skip)]
+    pub closest_failures: Vec<CheckKind>,
 }
 
 impl CheckResult {
@@ -121,6 +135,7 @@ impl CheckResult {
             detail: None,
             step: 0,
             exchange: None,
+            closest_failures: Vec::new(),
         }
     }
     /// The check judged the case's exchange number `exchange`.
@@ -209,7 +224,22 @@ pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> 
     if let (Some(body), Some(shape)) = (&body, &schema) {
         out.extend(schema_checks(ctx.schemas, shape, body, level, should));
     }
-    if let Some(error) = expect.error {
+    if let Some(error) = expect.error
+        && response.status < 400
+    {
+        // Not an error answer at all: the status check says so, and it
+        // counts against every requirement of the case. Judging how this
+        // answer names and explains its error would only add failures
+        // against the naming conventions, which it did not break.
+        out.push(CheckResult::skip(
+            CheckKind::ErrorType,
+            should,
+            format!(
+                "status {} is not an error answer, so no {error} to name",
+                response.status
+            ),
+        ));
+    } else if let Some(error) = expect.error {
         out.push(error_type_check(response, body.as_ref(), error, should));
         if let Some(body) = &body {
             let has_message = body
@@ -285,11 +315,30 @@ pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> 
     out
 }
 
+/// Passes when one alternative holds. When none does, the failure records
+/// the kinds of the failed checks of the closest alternative: among those
+/// whose answer-level checks (status, JSON body; see
+/// [`judges_every_requirement`]) held, the one with the fewest failed
+/// checks, the first on a tie. The status tells which outcome the server
+/// chose (a listing or a refusal), so that alternative's other failures say
+/// what is wrong with it: a refusal that does not name its error breaks the
+/// naming convention, not the requirements about listings. When no
+/// alternative got its status, the answer is none of the allowed outcomes
+/// and the failure counts against every requirement of the case.
 fn any_of(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> CheckResult {
     let mut reasons = Vec::new();
+    let mut closest: Option<Vec<CheckKind>> = None;
     for (i, alternative) in expect.any_of.iter().enumerate() {
         let results = evaluate(alternative, ctx, response);
         let failures: Vec<&CheckResult> = results.iter().filter(|c| c.failed()).collect();
+        let answered = !failures.iter().any(|c| judges_every_requirement(c.kind));
+        if answered
+            && closest
+                .as_ref()
+                .is_none_or(|kinds| failures.len() < kinds.len())
+        {
+            closest = Some(failures.iter().map(|c| c.kind).collect());
+        }
         if failures.is_empty() {
             return CheckResult::pass(
                 CheckKind::AnyOf,
@@ -312,7 +361,7 @@ fn any_of(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> CheckR
                 .join("; ")
         ));
     }
-    CheckResult::fail(
+    let mut result = CheckResult::fail(
         CheckKind::AnyOf,
         ctx.level,
         format!(
@@ -320,7 +369,9 @@ fn any_of(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> CheckR
             expect.any_of.len()
         ),
     )
-    .with_detail(reasons.join("\n"))
+    .with_detail(reasons.join("\n"));
+    result.closest_failures = closest.unwrap_or_default();
+    result
 }
 
 fn describe_alternative(e: &Expect) -> String {
@@ -544,7 +595,7 @@ fn error_type_check(
     let signals = error_signals(response, body);
     if signals.is_empty() {
         return CheckResult::fail(
-            CheckKind::ErrorType,
+            CheckKind::ErrorName,
             level,
             format!(
                 "the answer does not name its error: no x-amzn-ErrorType header and no __type or code in the body (expected {expected})"
@@ -609,14 +660,18 @@ fn header_check(
             )),
         }
     }
-    if problems.is_empty() {
-        CheckResult::pass(
-            CheckKind::Header,
-            level,
-            format!("header {name} as expected"),
-        )
+    // A case that checks Content-Type through `headers` checks the same
+    // thing as the content type check (LCJ-CONV-003), and counts against
+    // the same requirement, not against the other headers the case names.
+    let kind = if name.eq_ignore_ascii_case("content-type") {
+        CheckKind::ContentType
     } else {
-        CheckResult::fail(CheckKind::Header, level, problems.join("; "))
+        CheckKind::Header
+    };
+    if problems.is_empty() {
+        CheckResult::pass(kind, level, format!("header {name} as expected"))
+    } else {
+        CheckResult::fail(kind, level, problems.join("; "))
     }
 }
 

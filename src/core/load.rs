@@ -308,20 +308,43 @@ fn check_catalogue(file: &SourceFile, requirements: &[Requirement]) -> Vec<Diagn
                 format!("requirement {} has no statement", r.id()),
             ));
         }
-        for kind in &r.judged_by {
+        let judged_by = r.judged_by.as_deref().unwrap_or_default();
+        let lists = judged_by
+            .iter()
+            .map(|k| ("judged_by", k))
+            .chain(r.fallback_for.iter().map(|k| ("fallback_for", k)));
+        for (list, kind) in lists {
             if requirements::judges_every_requirement(kind.value) {
                 out.push(
                     Diagnostic::spanned(
                         file,
                         kind,
                         format!(
-                            "requirement {} lists `{}` in judged_by, but a `{}` check counts against every requirement of its case",
+                            "requirement {} lists `{}` in {list}, but a `{}` check counts against every requirement of its case",
                             r.id(),
                             requirements::kind_name(kind.value),
                             requirements::kind_name(kind.value)
                         ),
                     )
-                    .help("judged_by names the checks that judge only some of a case's requirements, such as filter, sort, schema or oracle; remove this one"),
+                    .help(format!("{list} names the checks that judge only some of a case's requirements, such as filter, sort, schema or oracle; remove this one")),
+                );
+            }
+        }
+        // A requirement that takes a kind's failures from other cases but
+        // not from its own would be judged more loosely where it is named.
+        for kind in &r.fallback_for {
+            if !judged_by.iter().any(|k| k.value == kind.value) {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        kind,
+                        format!(
+                            "requirement {} lists `{}` in fallback_for but not in judged_by",
+                            r.id(),
+                            requirements::kind_name(kind.value)
+                        ),
+                    )
+                    .help("add it to judged_by too, or remove it from fallback_for"),
                 );
             }
         }
@@ -977,6 +1000,7 @@ mod tests {
         let kinds: Vec<CheckKind> = suite.requirements[0]
             .judged_by
             .iter()
+            .flatten()
             .map(|k| k.value)
             .collect();
         assert_eq!(
@@ -1003,6 +1027,17 @@ mod tests {
         let text = everyone[0].to_string();
         assert!(text.contains("lists `status` in judged_by"), "{text}");
         assert!(text.contains("cases/requirements.yaml:6:25"), "{text}");
+
+        let loose = load_catalogue(
+            "requirements:\n  - id: LCJ-T-001\n    level: must\n    section: S\n    statement: z\n    judged_by: [filter]\n    fallback_for: [sort]\n",
+        )
+        .expect_err("a fallback kind its own cases would not charge is refused");
+        let text = loose[0].to_string();
+        assert!(
+            text.contains("lists `sort` in fallback_for but not in judged_by"),
+            "{text}"
+        );
+        assert!(text.contains("cases/requirements.yaml:7:"), "{text}");
     }
 
     #[test]

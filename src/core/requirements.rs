@@ -25,9 +25,19 @@ pub struct Requirement {
     /// The statement, in our own words.
     pub statement: String,
     /// The kinds of check whose failures count against this requirement
-    /// (see [`crate::report::attribution`]); empty means every kind.
+    /// (see [`crate::report::attribution`]); absent means every kind, and
+    /// an empty list none beyond those that judge whether the case got its
+    /// answer at all ([`judges_every_requirement`]), as for a statement
+    /// about which requests are accepted.
     #[serde(default)]
-    pub judged_by: Vec<Spanned<CheckKind>>,
+    pub judged_by: Option<Vec<Spanned<CheckKind>>>,
+    /// The kinds of check whose failures count against this requirement
+    /// in cases that name no requirement judged by them (rule 3 of
+    /// [`crate::report::attribution`]): the statement such a check checks
+    /// wherever it stands, as LCJ-SORT-006 for a sort check in a filter
+    /// case.
+    #[serde(default)]
+    pub fallback_for: Vec<Spanned<CheckKind>>,
 }
 
 impl Requirement {

@@ -10,14 +10,19 @@
 //! 1. A check that judges whether the case got its answer at all
 //!    (transport, status, JSON body, any of, capture, harness error; see
 //!    [`judges_every_requirement`]) counts against every requirement the
-//!    case names.
+//!    case names. Except a failed `any of` whose closest alternative got
+//!    its answer (its status held): that alternative's failed checks say
+//!    what is wrong, so the failure counts against the union of what each
+//!    of their kinds counts against by rules 2 to 4
+//!    ([`CheckResult::closest_failures`]).
 //! 2. Otherwise, against the case's requirements whose `judged_by` in the
 //!    catalogue names the check's kind, or that have no `judged_by`.
 //! 3. If none of them does, against the requirements of the catalogue
-//!    whose `judged_by` names the kind: the statement the check checks,
-//!    such as LCJ-SORT-006 ("the order holds together with filtering") for
-//!    a sort check in a filter case. A requirement without `judged_by`
-//!    never receives failures of cases that do not name it.
+//!    whose `fallback_for` names the kind: the statement such a check
+//!    checks in any case, such as LCJ-SORT-006 ("the order holds together
+//!    with filtering") for a sort check in a filter case. `judged_by` alone
+//!    is not enough: a sort check in a filter case sorted by createdAt does
+//!    not judge LCJ-SORT-002 (sorting by jobStatus).
 //! 4. If no requirement names the kind either, against every requirement
 //!    the case names: a failure is never dropped from the matrix.
 //!
@@ -33,7 +38,9 @@ impl RequirementInfo {
     /// Whether a check of this kind, in a case that names the requirement,
     /// counts against it (rule 2).
     pub fn judged_by_kind(&self, kind: CheckKind) -> bool {
-        self.judged_by.is_empty() || self.judged_by.contains(&kind)
+        self.judged_by
+            .as_ref()
+            .is_none_or(|kinds| kinds.contains(&kind))
     }
 }
 
@@ -46,17 +53,30 @@ impl RunReport {
     /// documentation for the rules). Checks that passed or were skipped
     /// have the same requirements: those a failure would count against.
     pub fn charged<'a>(&'a self, case: &'a CaseReport, check: &CheckResult) -> Vec<&'a str> {
+        if check.kind == CheckKind::AnyOf && !check.closest_failures.is_empty() {
+            let mut out: Vec<&str> = Vec::new();
+            for &kind in &check.closest_failures {
+                for id in self.charged_kind(case, kind) {
+                    if !out.contains(&id) {
+                        out.push(id);
+                    }
+                }
+            }
+            return out;
+        }
+        self.charged_kind(case, check.kind)
+    }
+
+    /// Rules 1 to 4 for a check of `kind` in `case`.
+    fn charged_kind<'a>(&'a self, case: &'a CaseReport, kind: CheckKind) -> Vec<&'a str> {
         let named = || case.requirements.iter().map(String::as_str);
-        if judges_every_requirement(check.kind) {
+        if judges_every_requirement(kind) {
             return named().collect();
         }
         // A requirement missing from the catalogue (a suite without one)
         // says nothing about its checks, so every kind judges it.
         let own: Vec<&str> = named()
-            .filter(|id| {
-                self.requirement(id)
-                    .is_none_or(|r| r.judged_by_kind(check.kind))
-            })
+            .filter(|id| self.requirement(id).is_none_or(|r| r.judged_by_kind(kind)))
             .collect();
         if !own.is_empty() {
             return own;
@@ -64,7 +84,7 @@ impl RunReport {
         let catalogue: Vec<&str> = self
             .requirements
             .iter()
-            .filter(|r| r.judged_by.contains(&check.kind))
+            .filter(|r| r.fallback_for.contains(&kind))
             .map(|r| r.id.as_str())
             .collect();
         if !catalogue.is_empty() {

@@ -299,8 +299,13 @@ pub struct RequirementInfo {
     pub section: String,
     pub statement: String,
     /// The kinds of check that count against it in the cases that name it
-    /// (empty: every kind); see [`attribution`].
-    pub judged_by: Vec<CheckKind>,
+    /// (`None`: every kind; empty: only those of rule 1); see
+    /// [`attribution`].
+    pub judged_by: Option<Vec<CheckKind>>,
+    /// The kinds of check whose failures count against it in cases that
+    /// name no requirement judged by them; see [`attribution`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fallback_for: Vec<CheckKind>,
 }
 
 /// How far a target conforms. The rules, in order (see

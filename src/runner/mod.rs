@@ -216,7 +216,11 @@ pub async fn run(
                 level: r.level,
                 section: r.section.clone(),
                 statement: r.statement.clone(),
-                judged_by: r.judged_by.iter().map(|k| k.value).collect(),
+                judged_by: r
+                    .judged_by
+                    .as_ref()
+                    .map(|kinds| kinds.iter().map(|k| k.value).collect()),
+                fallback_for: r.fallback_for.iter().map(|k| k.value).collect(),
             })
             .collect(),
         duration_ms: started.elapsed().as_millis() as u64,

@@ -84,7 +84,8 @@ pub fn requirement(id: &str, level: Level, statement: &str) -> RequirementInfo {
         level,
         section: "ListClassificationJobs".into(),
         statement: statement.into(),
-        judged_by: Vec::new(),
+        judged_by: None,
+        fallback_for: Vec::new(),
     }
 }
 

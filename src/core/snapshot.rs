@@ -80,6 +80,31 @@ fn tie_key(job: &Value) -> (Option<String>, String) {
     (id, job.to_string())
 }
 
+/// Whether a stored snapshot and a fresh one (both [`content`], as stored)
+/// differ only in the order of `body.items`: the same jobs, each as often,
+/// with every other member alike. [`normalise`] has already put every order
+/// the document leaves open into a canonical one, so what is left is an
+/// order the request fixed: the answer breaks the sort, not the filter or
+/// the jobs' content, and the comparison says so (as the oracle does).
+pub fn differs_only_in_order(stored: &str, fresh: &str) -> bool {
+    let (Ok(mut stored), Ok(mut fresh)) = (
+        serde_json::from_str::<Value>(stored),
+        serde_json::from_str::<Value>(fresh),
+    ) else {
+        return false;
+    };
+    if stored == fresh {
+        return false;
+    }
+    for value in [&mut stored, &mut fresh] {
+        match value.pointer_mut("/body/items") {
+            Some(Value::Array(items)) => items.sort_by_cached_key(|job| job.to_string()),
+            _ => return false,
+        }
+    }
+    stored == fresh
+}
+
 /// The snapshot content of a value: pretty JSON, as reviewers read it.
 pub fn content(value: &Value) -> String {
     // Serialising a `Value` cannot fail (its keys are strings); the compact
@@ -197,6 +222,26 @@ fn needs_quotes(s: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_order_only_difference_is_told_apart() {
+        let snap = |items: Value| content(&json!({"status": 200, "body": {"items": items}}));
+        let (a, b) = (json!({"jobId": "a"}), json!({"jobId": "b"}));
+        let stored = snap(json!([a, b]));
+        assert!(differs_only_in_order(&stored, &snap(json!([b, a]))));
+        assert!(!differs_only_in_order(&stored, &stored), "no difference");
+        assert!(
+            !differs_only_in_order(&stored, &snap(json!([b]))),
+            "a job left out"
+        );
+        assert!(
+            !differs_only_in_order(&stored, &snap(json!([b, a, a]))),
+            "a job repeated"
+        );
+        let other_status = content(&json!({"status": 500, "body": {"items": [b, a]}}));
+        assert!(!differs_only_in_order(&stored, &other_status));
+        assert!(!differs_only_in_order(&stored, "not JSON"));
+    }
     use std::path::PathBuf;
 
     fn job(id: &str, status: &str) -> Value {

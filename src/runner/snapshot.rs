@@ -160,6 +160,7 @@ impl SnapshotStore {
                 )),
             },
             (SnapshotMode::Check, stored) => {
+                let fail = failure(&fresh, &stored, level);
                 let (message, detail) = describe(name, &path, &fresh, &stored);
                 let hint = match stored {
                     Stored::Missing => {
@@ -173,6 +174,7 @@ impl SnapshotStore {
                 with_detail(fail(format!("{message}; {hint}")), detail)
             }
             (SnapshotMode::New, stored) => {
+                let fail = failure(&fresh, &stored, level);
                 let (message, detail) = describe(name, &path, &fresh, &stored);
                 let result = match write(&pending, &rendered) {
                     Ok(()) => fail(format!(
@@ -211,11 +213,29 @@ impl SnapshotStore {
     }
 }
 
+/// How a snapshot that is not as stored fails: as a `sort` check when the
+/// answer holds the stored jobs in another order (the defect it shows, and
+/// the requirements it counts against; see `report::attribution`), else as
+/// a `snapshot` check.
+fn failure(fresh: &str, stored: &Stored, level: Level) -> impl Fn(String) -> CheckResult {
+    let kind = match stored {
+        Stored::Changed(old) if snapshot::differs_only_in_order(old, fresh) => CheckKind::Sort,
+        _ => CheckKind::Snapshot,
+    };
+    move |message: String| CheckResult::fail(kind, level, message)
+}
+
 /// The first part of a failure message, and the diff to show, for a
 /// snapshot that is not as stored.
 fn describe(name: &str, path: &Path, fresh: &str, stored: &Stored) -> (String, Option<String>) {
     match stored {
         Stored::Missing => (format!("no snapshot `{name}` stored"), None),
+        Stored::Changed(old) if snapshot::differs_only_in_order(old, fresh) => (
+            format!(
+                "snapshot `{name}` changed only in order: the same jobs, listed in another order than the request asks for"
+            ),
+            Some(diff::text_diff(&with_newline(old), &with_newline(fresh))),
+        ),
         Stored::Changed(old) => (
             format!("snapshot `{name}` changed"),
             Some(diff::text_diff(&with_newline(old), &with_newline(fresh))),
@@ -332,6 +352,25 @@ mod tests {
         assert_eq!(r.kind, CheckKind::Snapshot);
         assert_eq!(r.level, Level::Should);
         r
+    }
+
+    #[test]
+    fn the_same_jobs_in_another_order_fail_as_a_sort_defect() {
+        let s = Scratch::new();
+        let listing = |ids: [&str; 2]| json!({"status": 200, "body": {"items": [{"jobId": ids[0]}, {"jobId": ids[1]}]}});
+        s.stored(&listing(["a", "b"]));
+        for mode in [SnapshotMode::Check, SnapshotMode::New] {
+            let r = s
+                .store(mode)
+                .compare("case.one", SOURCE, &listing(["b", "a"]), Level::Must);
+            assert_eq!(r.outcome, Outcome::Fail, "{mode}: {r:?}");
+            assert_eq!(r.kind, CheckKind::Sort, "{mode}: {r:?}");
+            assert!(r.message.contains("changed only in order"), "{}", r.message);
+            assert!(r.detail.is_some(), "the diff is kept");
+        }
+        // Other jobs are not an order defect.
+        let r = run(&s, SnapshotMode::Check, &listing(["b", "c"]));
+        assert_eq!(r.outcome, Outcome::Fail);
     }
 
     #[test]

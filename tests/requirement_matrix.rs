@@ -1,6 +1,8 @@
 //! The requirement matrix charges a failed check to the requirement it
-//! checks: a server whose only defect is its sort direction fails the sort
-//! requirements, not the filter ones its filter cases also name.
+//! checks: a server with one defect fails the requirements about that
+//! defect, not every requirement of the cases it happens to fail (a sort
+//! defect fails the sort requirements, not the filter ones its filter
+//! cases also name).
 
 mod common;
 
@@ -44,9 +46,47 @@ async fn invert_sort(request: Request, next: Next) -> Response {
         .await
 }
 
-async fn run_against_inverted_sort() -> RunReport {
+/// The reference server, except that it drops `filterCriteria.excludes`
+/// (the defect `tests/mutants.rs` calls `ExcludesIgnored`).
+async fn ignore_excludes(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let dropped = json
+        .get_mut("filterCriteria")
+        .and_then(Value::as_object_mut)
+        .and_then(|criteria| criteria.remove("excludes"));
+    let rewritten = match dropped {
+        Some(_) => json.to_string().into_bytes(),
+        None => bytes.to_vec(),
+    };
+    parts.headers.remove("content-length");
+    next.run(Request::from_parts(parts, Body::from(rewritten)))
+        .await
+}
+
+/// The reference server, except that its error answers leave out the
+/// `x-amzn-ErrorType` header (`ErrorTypeMissing` in `tests/mutants.rs`).
+async fn drop_error_type(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().remove("x-amzn-ErrorType");
+    response
+}
+
+/// A reference server with fault injection, behind `defect`.
+fn variant(defect: impl FnOnce(Router) -> Router) -> Router {
     let config = ServerConfig::embedded().expect("fixture").with_faults(true);
-    let app: Router = server::router(config).layer(axum::middleware::from_fn(invert_sort));
+    defect(server::router(config))
+}
+
+async fn run_against_inverted_sort() -> RunReport {
+    run_against(variant(|r| r.layer(axum::middleware::from_fn(invert_sort)))).await
+}
+
+/// Runs the whole suite, snapshots included, against `app`.
+async fn run_against(app: Router) -> RunReport {
     let (url, _server) = common::serve(app).await;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
@@ -72,40 +112,6 @@ async fn run_against_inverted_sort() -> RunReport {
     runner::run(&suite, &Selection::default(), options, |_| {})
         .await
         .expect("run starts")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sort_defect_fails_the_sort_requirements_and_leaves_the_filter_ones_passing() {
-    let report = run_against_inverted_sort().await;
-    let failed: Vec<&str> = report
-        .requirements
-        .iter()
-        .map(|r| r.id.as_str())
-        .filter(|id| report.requirement_result(id) == RequirementResult::Fail)
-        .collect();
-    assert!(failed.contains(&"LCJ-SORT-005"), "{failed:?}");
-    assert!(failed.contains(&"LCJ-SORT-006"), "{failed:?}");
-    // Filter cases that ask for an order did fail, on their sort checks
-    // and on oracle answers that list the right jobs in the wrong order...
-    let failed_filter_cases: Vec<&str> = report
-        .cases_for("LCJ-FILTER-001")
-        .filter(|c| c.verdict == Verdict::Fail)
-        .map(|c| c.id.as_str())
-        .collect();
-    assert!(
-        failed_filter_cases.len() > 5,
-        "the sort defect was expected to fail filter cases: {failed_filter_cases:?}"
-    );
-    // ...but those failures count against the sort requirement, not EQ.
-    assert_eq!(
-        report.requirement_result("LCJ-FILTER-001"),
-        RequirementResult::Pass,
-        "{:?}",
-        report
-            .failures_of("LCJ-FILTER-001")
-            .map(|(case, check)| format!("{}: {}", case.id, check.message))
-            .collect::<Vec<_>>()
-    );
 }
 
 /// Four cases meet the same defect (a `jobStatus` outside the document's
@@ -270,4 +276,111 @@ async fn one_defect_in_many_cases_is_one_finding_in_every_report() {
     // JUnit keeps one testcase per case.
     let xml = junit::render(&report, &style).expect("JUnit");
     assert_eq!(xml.matches("<testcase ").count(), 4, "{xml}");
+}
+
+/// The requirements a run fails, in catalogue order.
+fn failed_requirements(report: &RunReport) -> Vec<&str> {
+    report
+        .requirements
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| report.requirement_result(id) == RequirementResult::Fail)
+        .collect()
+}
+
+/// What counts against each failed requirement of `ids`: case, check kind
+/// and message, for an assertion message that shows the wrong charge.
+fn charges(report: &RunReport, ids: &[&str]) -> String {
+    let mut out = String::new();
+    for id in ids {
+        for (case, check) in report.failures_of(id) {
+            out.push_str(&format!(
+                "\n{id} <- {} [{}] {}",
+                case.id,
+                check.kind.as_str(),
+                check.message.lines().next().unwrap_or_default()
+            ));
+        }
+    }
+    out
+}
+
+/// Asserts that every requirement `report` fails is `expected(id)`, and
+/// that `must_fail` are among them.
+fn assert_only(report: &RunReport, must_fail: &[&str], expected: impl Fn(&str) -> bool) {
+    let failed = failed_requirements(report);
+    let stray: Vec<&str> = failed.iter().copied().filter(|id| !expected(id)).collect();
+    assert!(
+        stray.is_empty(),
+        "charged to requirements the defect does not break: {stray:?}{}",
+        charges(report, &stray)
+    );
+    for id in must_fail {
+        assert!(failed.contains(id), "{id} should fail: {failed:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sort_defect_fails_only_sort_requirements() {
+    let report = run_against_inverted_sort().await;
+    // Sort checks of pagination, request and response cases, oracle and
+    // snapshot answers with the right jobs in the wrong order, and `any
+    // of` alternatives that list in the wrong order all count against the
+    // sort requirements.
+    assert_only(
+        &report,
+        &["LCJ-SORT-001", "LCJ-SORT-005", "LCJ-SORT-006"],
+        |id| id.starts_with("LCJ-SORT-"),
+    );
+    // Filter cases that ask for an order did fail, on their sort checks
+    // and on oracle answers that list the right jobs in the wrong order,
+    // but that does not fail the filter requirements they name.
+    let failed_filter_cases = report
+        .cases_for("LCJ-FILTER-001")
+        .filter(|c| c.verdict == Verdict::Fail)
+        .count();
+    assert!(failed_filter_cases > 5, "{failed_filter_cases}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ignored_excludes_fail_only_filter_requirements() {
+    let report = run_against(variant(|r| {
+        r.layer(axum::middleware::from_fn(ignore_excludes))
+    }))
+    .await;
+    assert_only(&report, &["LCJ-FILTER-008"], |id| {
+        // Each filter case of an exclude term verifies its comparator too
+        // (EQ, NE, CONTAINS, ...): the check cannot tell which of the two
+        // failed, so both count.
+        id.starts_with("LCJ-FILTER-")
+            // The oracle's own statement: the listed jobs are the ones the
+            // data set calls for. Filter cases name it with their oracle.
+            || id == "LCJ-RESP-007"
+            // The filter statement for cases that name no filter
+            // requirement (page.walk.filtered-sorted).
+            || id == "LCJ-RESP-008"
+            // A server that drops `excludes` does not validate it either:
+            // validation.excludes.string gets 200 where 400 is due.
+            || id == "LCJ-REQ-002"
+            || id == "LCJ-ERR-001"
+    });
+    // The snapshot of a filter case that lists excluded jobs is a filter
+    // defect shown by the snapshot, not an order defect.
+    assert_eq!(
+        report.requirement_result("LCJ-SORT-006"),
+        RequirementResult::Pass
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unnamed_errors_fail_only_the_naming_convention() {
+    let report = run_against(variant(|r| {
+        r.layer(axum::middleware::from_fn(drop_error_type))
+    }))
+    .await;
+    // Not the error requirements (the status and body are right), nor the
+    // requirements of `any of` cases whose refusal alternative fails only
+    // on naming its error, nor LCJ-CONV-003 that errors.*.header also
+    // names for its Content-Type check.
+    assert_only(&report, &["LCJ-CONV-001"], |id| id == "LCJ-CONV-001");
 }

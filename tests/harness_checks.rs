@@ -1287,3 +1287,53 @@ async fn a_failure_on_page_3_is_reproduced_with_page_3s_request() {
         "{details}"
     );
 }
+
+/// Inside `any_of`, a convention the document does not state (the error's
+/// name) weighs as it does anywhere else: an answer that is the allowed
+/// 400 but names no error is that alternative with a should-level finding,
+/// not a must failure.
+#[tokio::test]
+async fn any_of_keeps_the_weight_of_conventions() {
+    let url = fake(|_, _| Answer::json(400, json!({"message": "maxResults is too large"}))).await;
+    let r = run_yaml(
+        &one_case(
+            "    request: {body: {maxResults: 80}}\n    expect: {any_of: [{status: 200}, {error: ValidationException}]}\n",
+        ),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    let must_failures: Vec<_> = r
+        .failed_checks()
+        .filter(|c| c.level == Level::Must)
+        .collect();
+    assert!(must_failures.is_empty(), "{must_failures:#?}");
+    let finding = r
+        .failed_checks()
+        .find(|c| c.level == Level::Should)
+        .unwrap_or_else(|| {
+            panic!(
+                "the missing error name is a should finding: {:#?}",
+                r.checks
+            )
+        });
+    assert!(
+        finding.message.contains("does not name its error"),
+        "{}",
+        finding.message
+    );
+    // A 500 is no allowed outcome at any weight.
+    let url = fake(|_, _| Answer::error(500, "InternalServerException", "boom")).await;
+    let r = run_yaml(
+        &one_case(
+            "    request: {body: {maxResults: 80}}\n    expect: {any_of: [{status: 200}, {error: ValidationException}]}\n",
+        ),
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert!(
+        r.failed_checks()
+            .any(|c| c.level == Level::Must && c.kind == CheckKind::AnyOf)
+    );
+}

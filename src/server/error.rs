@@ -46,3 +46,62 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// What a serde_json error says, without the " at line L column C" that
+/// its `Display` appends: callers state the position themselves, from
+/// `line()` and `column()`. serde_json has no accessor for the bare
+/// message, so this is the one place that knows the suffix's wording; it is
+/// cut only where it names the error's own position, so a message that
+/// itself says "at line" keeps its words.
+pub fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if e.line() == 0 {
+        return text;
+    }
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(reason) => reason.to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn reason(text: &str) -> String {
+        json_reason(&serde_json::from_str::<Value>(text).expect_err("not JSON"))
+    }
+
+    #[test]
+    fn json_reasons_lose_only_their_position() {
+        // Syntax, end of input, and a type the target does not accept.
+        assert_eq!(reason("{\"a\" 1}"), "expected `:`");
+        assert_eq!(reason("[1,"), "EOF while parsing a value");
+        let data = serde_json::from_str::<Vec<u32>>("\"x\"").expect_err("not a list");
+        assert_eq!(
+            json_reason(&data),
+            "invalid type: string \"x\", expected a sequence"
+        );
+        // Without a position (from a value, not text) nothing is cut.
+        let unplaced =
+            serde_json::from_value::<Vec<u32>>(Value::from("x")).expect_err("not a list");
+        assert_eq!(unplaced.line(), 0);
+        assert_eq!(
+            json_reason(&unplaced),
+            "invalid type: string \"x\", expected a sequence"
+        );
+        // A message that says "at line" itself keeps it.
+        #[derive(Debug)]
+        struct Picky;
+        impl<'de> serde::Deserialize<'de> for Picky {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let _ = u32::deserialize(d)?;
+                Err(serde::de::Error::custom("wanted at line 9"))
+            }
+        }
+        let custom = serde_json::from_str::<Picky>("7").expect_err("refused");
+        assert_eq!(json_reason(&custom), "wanted at line 9");
+    }
+}

@@ -78,12 +78,7 @@ pub fn parse_jobs(text: &str, origin: &str) -> Result<Vec<JobSummary>, ServerErr
         origin: origin.to_string(),
         line: e.line(),
         column: e.column(),
-        reason: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        reason: error::json_reason(&e),
     })
 }
 

@@ -65,7 +65,7 @@ pub fn parse_with(body: &[u8], every_pair: bool) -> Result<ListQuery, ApiError> 
             "request body is not valid JSON (line {}, column {}): {}",
             e.line(),
             e.column(),
-            strip_position(&e.to_string())
+            super::error::json_reason(&e)
         ))
     })?;
     let obj = value.as_object().ok_or_else(|| {
@@ -345,10 +345,4 @@ pub(crate) fn describe(v: &Value) -> String {
         Value::Array(_) => "an array".into(),
         Value::Object(_) => "an object".into(),
     }
-}
-
-/// serde_json appends " at line L column C" to its messages; the position is
-/// already in our own prefix.
-fn strip_position(msg: &str) -> &str {
-    msg.find(" at line ").map_or(msg, |i| &msg[..i])
 }

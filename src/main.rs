@@ -11,6 +11,7 @@
 use clap::{Args, Parser, Subcommand};
 use macie_conform::core::case::Level;
 use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
+use macie_conform::report::suite_listing;
 use macie_conform::report::terminal::{self, Style};
 use macie_conform::runner::http::{ClientOptions, RetryPolicy};
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
@@ -207,8 +208,10 @@ fn color_wanted() -> bool {
 fn fail(e: &RunError) -> ExitCode {
     match e {
         RunError::Cases(diagnostics) => {
+            let styled = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             for d in diagnostics {
-                eprintln!("{d}");
+                eprintln!("{}", d.render(styled));
             }
             eprintln!(
                 "error: {} problem(s) in the case files; nothing was run",
@@ -416,9 +419,9 @@ fn list(args: &ListArgs) -> ExitCode {
             );
             return ExitCode::from(EXIT_USAGE);
         }
-        suite.traceability()
+        suite_listing::traceability(&suite)
     } else {
-        suite.listing()
+        suite_listing::listing(&suite)
     };
     let _ = write!(std::io::stdout().lock(), "{text}");
     ExitCode::SUCCESS
@@ -427,7 +430,7 @@ fn list(args: &ListArgs) -> ExitCode {
 fn check(args: &SuiteArgs) -> ExitCode {
     match runner::load_suite(&args.cases) {
         Ok(suite) => {
-            print!("{}", suite.summary());
+            print!("{}", suite_listing::summary(&suite));
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),

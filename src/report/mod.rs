@@ -11,6 +11,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod output;
+pub mod suite_listing;
 pub mod terminal;
 pub mod verdict;
 

@@ -1,0 +1,242 @@
+//! Loading whole files: what loads, and the diagnostics for what does not
+//! (insta snapshots under snapshots/, named core__load__tests__*).
+
+use super::*;
+use crate::core::check::CheckKind;
+
+fn load_text(text: &str) -> Result<Suite, Vec<Diagnostic>> {
+    let schemas = SchemaSet::embedded().expect("schemas");
+    load(
+        &[SourceFile {
+            name: "cases/t.yaml".into(),
+            text: text.into(),
+        }],
+        schemas,
+    )
+}
+
+fn render(text: &str) -> String {
+    match load_text(text) {
+        Ok(_) => panic!("expected diagnostics"),
+        Err(d) => d
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+#[test]
+fn a_valid_file_loads() {
+    let suite = load_text(
+        "cases:\n  - id: a.b\n    verifies: x\n    level: must\n    request:\n      body: {maxResults: 5}\n    expect:\n      status: [200, 400]\n      error: ValidationException\n      jsonpath:\n        - {path: $.items, length: {max: 5}}\n",
+    );
+    let suite = suite.expect("loads");
+    assert_eq!(suite.cases.len(), 1);
+    assert_eq!(suite.cases[0].line, 2);
+}
+
+#[test]
+fn yaml_1_1_words_are_text_and_only_true_false_are_booleans() {
+    let suite = load_text(
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    request:\n      body: {values: [no, y, on, off, yes, n, true, false]}\n    expect: {status: 200}\n",
+    )
+    .expect("loads");
+    let body = suite.cases[0].case.steps()[0].request.body.clone();
+    assert_eq!(
+        body,
+        Some(serde_json::json!({"values": ["no", "y", "on", "off", "yes", "n", true, false]}))
+    );
+}
+
+fn load_catalogue(catalogue: &str) -> Result<Suite, Vec<Diagnostic>> {
+    load_with_requirements(
+        &[SourceFile {
+            name: "cases/t.yaml".into(),
+            text: "cases:\n  - id: a\n    verifies: x\n    level: must\n    requirements: [LCJ-T-001]\n    expect: {status: 200}\n".into(),
+        }],
+        Some(&SourceFile {
+            name: "cases/requirements.yaml".into(),
+            text: catalogue.into(),
+        }),
+        SchemaSet::embedded().expect("schemas"),
+    )
+}
+
+#[test]
+fn judged_by_names_check_kinds_as_the_json_report_spells_them() {
+    let suite = load_catalogue(
+        "requirements:\n  - id: LCJ-T-001\n    level: must\n    section: S\n    statement: z\n    judged_by: [sort, json_path, no_duplicates]\n",
+    )
+    .expect("loads");
+    let kinds: Vec<CheckKind> = suite.requirements[0]
+        .judged_by
+        .iter()
+        .flatten()
+        .map(|k| k.value)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            CheckKind::Sort,
+            CheckKind::JsonPath,
+            CheckKind::NoDuplicates
+        ]
+    );
+
+    let unknown = load_catalogue(
+        "requirements:\n  - id: LCJ-T-001\n    level: must\n    section: S\n    statement: z\n    judged_by: [sort, sorting]\n",
+    )
+    .expect_err("an unknown kind is refused");
+    let text = unknown[0].to_string();
+    assert!(text.contains("unknown variant `sorting`"), "{text}");
+    assert!(text.contains("cases/requirements.yaml:6:"), "{text}");
+
+    let everyone = load_catalogue(
+        "requirements:\n  - id: LCJ-T-001\n    level: must\n    section: S\n    statement: z\n    judged_by: [filter, status]\n",
+    )
+    .expect_err("a kind that counts against every requirement is refused");
+    let text = everyone[0].to_string();
+    assert!(text.contains("lists `status` in judged_by"), "{text}");
+    assert!(text.contains("cases/requirements.yaml:6:25"), "{text}");
+
+    let loose = load_catalogue(
+        "requirements:\n  - id: LCJ-T-001\n    level: must\n    section: S\n    statement: z\n    judged_by: [filter]\n    fallback_for: [sort]\n",
+    )
+    .expect_err("a fallback kind its own cases would not charge is refused");
+    let text = loose[0].to_string();
+    assert!(
+        text.contains("lists `sort` in fallback_for but not in judged_by"),
+        "{text}"
+    );
+    assert!(text.contains("cases/requirements.yaml:7:"), "{text}");
+}
+
+#[test]
+fn an_explicit_null_is_an_expectation() {
+    let suite = load_text(
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {body: null}\n    expect:\n      jsonpath:\n        - {path: $.nextToken, equals: null}\n",
+    )
+    .expect("loads");
+    let case = &suite.cases[0].case;
+    assert_eq!(
+        case.request.as_ref().and_then(|r| r.body.clone()),
+        Some(serde_json::Value::Null)
+    );
+    let assertion = &case.expect.as_ref().expect("expect").jsonpath[0];
+    assert_eq!(assertion.equals, Some(serde_json::Value::Null));
+}
+
+#[test]
+fn diagnostics_point_at_the_line() {
+    insta::assert_snapshot!(
+        "unknown_field",
+        render(
+            "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      stauts: 200\n"
+        )
+    );
+    insta::assert_snapshot!(
+        "unknown_schema",
+        render(
+            "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      schema: JobSumary\n"
+        )
+    );
+    insta::assert_snapshot!(
+        "bad_jsonpath",
+        render(
+            "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      jsonpath:\n        - {path: \"$.items[\", exists: true}\n"
+        )
+    );
+    insta::assert_snapshot!(
+        "duplicate_id",
+        render(
+            "cases:\n  - id: a\n    verifies: x\n    level: must\n    expect: {status: 200}\n  - id: a\n    verifies: y\n    level: info\n    expect: {status: 200}\n"
+        )
+    );
+    insta::assert_snapshot!(
+        "wrong_type",
+        render("cases:\n  - id: a\n    verifies: x\n    level: sometimes\n    request: {}\n")
+    );
+}
+
+/// Each rule that refuses a case which checks nothing, or could never
+/// be sent as written, points at the line to fix and says what to
+/// write instead.
+#[test]
+fn cases_that_check_nothing_or_cannot_be_sent_are_refused() {
+    let case = |rest: &str| format!("cases:\n  - id: a\n    verifies: x\n    level: must\n{rest}");
+    insta::assert_snapshot!("no_cases", render("cases: []\n"));
+    insta::assert_snapshot!(
+        "no_expectation",
+        render(&case("    request: {body: {maxResults: 5}}\n"))
+    );
+    insta::assert_snapshot!(
+        "step_without_expectation",
+        render(&case(
+            "    steps:\n      - name: first\n        expect: {status: 200}\n      - name: every page\n        walk: {}\n        expect: {semantics: [], oracle: false}\n"
+        ))
+    );
+    insta::assert_snapshot!(
+        "empty_any_of",
+        render(&case("    expect:\n      status: 200\n      any_of: []\n"))
+    );
+    insta::assert_snapshot!(
+        "status_out_of_range",
+        render(&case("    expect:\n      status: [200, 1000]\n"))
+    );
+    insta::assert_snapshot!(
+        "status_out_of_range_in_any_of",
+        render(&case(
+            "    expect:\n      any_of:\n        - {status: 200}\n        - {status: 42}\n"
+        ))
+    );
+    insta::assert_snapshot!(
+        "method_not_a_token",
+        render(&case(
+            "    request:\n      method: \"GET /jobs\"\n    expect: {status: 405}\n"
+        ))
+    );
+    insta::assert_snapshot!(
+        "absolute_url_path",
+        render(&case(
+            "    request:\n      path: https://macie2.us-east-1.amazonaws.com/jobs/list\n    expect: {status: 200}\n"
+        ))
+    );
+    insta::assert_snapshot!(
+        "relative_path",
+        render(&case(
+            "    request:\n      path: jobs/list\n    expect: {status: 200}\n"
+        ))
+    );
+}
+
+#[test]
+fn methods_are_http_tokens() {
+    for ok in ["POST", "GET", "M-SEARCH", "x!#$%&'*+.^_`|~9"] {
+        assert!(crate::core::case::is_http_token(ok), "{ok}");
+    }
+    for bad in [
+        "", "GE T", "GET\t", "POST/", "GET:", "(GET)", "G\u{e9}T", "\"GET\"",
+    ] {
+        assert!(!crate::core::case::is_http_token(bad), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_step_snapshot_may_not_collide_with_another_case() {
+    let text = "cases:\n  - id: coll.a\n    verifies: x\n    level: must\n    steps:\n      - expect: {snapshot: true}\n      - expect: {snapshot: true}\n  - id: coll.a.2\n    verifies: y\n    level: must\n    expect: {snapshot: true}\n";
+    insta::assert_snapshot!("snapshot_collision", render(text));
+    // File systems that ignore case make `Coll.A.2` the same file.
+    let shouting = text.replace("id: coll.a.2", "id: Coll.A.2");
+    assert!(render(&shouting).contains("writes snapshot `Coll.A.2`"));
+    // Only snapshot-writing steps write files: the same names are fine
+    // when one of them does not.
+    let quiet = text.replace(
+        "- expect: {snapshot: true}\n  - id: coll.a.2",
+        "- expect: {status: 200}\n  - id: coll.a.2",
+    );
+    assert!(load_text(&quiet).is_ok());
+    // A one-step case under `steps:` names its snapshot by its id alone.
+    let one_step = "cases:\n  - id: b\n    verifies: x\n    level: must\n    steps:\n      - expect: {snapshot: true}\n  - id: b.1\n    verifies: y\n    level: must\n    expect: {snapshot: true}\n";
+    assert!(load_text(one_step).is_ok());
+}

@@ -1,0 +1,428 @@
+//! The rules a case must follow before a request is sent: each case on its
+//! own ([`check_case`]), then the suite as a whole (ids and snapshot names
+//! used twice).
+
+use super::diagnostic::Diagnostic;
+use super::{LoadedCase, SourceFile, Suite};
+use crate::core::case::{Case, Expect, Semantic, Step};
+use crate::schema::SchemaSet;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+/// Ids name tests and snapshot files, so they must be usable as both.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+pub(super) fn check_case(file: &SourceFile, case: &Case, schemas: &SchemaSet) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let id = &case.id.value;
+    if !valid_id(id) {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                &case.id,
+                format!("case id {id:?} has characters ids may not use"),
+            )
+            .help("use letters, digits, '.', '-' and '_' only (ids name tests and snapshot files)"),
+        );
+    }
+    if case.verifies.trim().is_empty() {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                &case.id,
+                format!("case `{id}` does not say what it verifies"),
+            )
+            .help("write in `verifies` which property of the document the case checks"),
+        );
+    }
+    let single = case.request.is_some() || case.expect.is_some();
+    if single && !case.steps.is_empty() {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                &case.id,
+                format!("case `{id}` has both `request`/`expect` and `steps`"),
+            )
+            .help("use `request` + `expect` for one request, or `steps` for several, not both"),
+        );
+    }
+    if !single && case.steps.is_empty() {
+        out.push(
+            Diagnostic::spanned(file, &case.id, format!("case `{id}` sends no request"))
+                .help("add `request` and `expect`, or a list of `steps`"),
+        );
+    }
+    let mut captured: BTreeSet<String> = BTreeSet::new();
+    for (n, step) in case.steps().iter().enumerate() {
+        let label = step_label(case, n, step);
+        if step.request.raw.is_some() && step.request.body.is_some() {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.id,
+                    format!("{label}: the request has both `body` and `raw`"),
+                )
+                .help("`body` is JSON written as YAML; `raw` is sent byte for byte; pick one"),
+            );
+        }
+        if step.walk.is_some() {
+            let e = &step.expect;
+            let unsupported: Vec<&str> = [
+                ("body", e.body.is_some()),
+                ("body_subset", e.body_subset.is_some()),
+                ("any_of", !e.any_of.is_empty()),
+            ]
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(name, _)| *name)
+            .collect();
+            if !unsupported.is_empty() {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        &case.id,
+                        format!(
+                            "{label}: `{}` cannot be checked on a page walk",
+                            unsupported.join("`, `")
+                        ),
+                    )
+                    .help("a walk judges pages with status, schema, headers, jsonpath, semantics, oracle and snapshot; put body checks on a request step"),
+                );
+            }
+        }
+        if step.walk.as_ref().is_some_and(|w| w.max_pages == 0) {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.id,
+                    format!("{label}: `walk: {{max_pages: 0}}` can never finish a walk"),
+                )
+                .help("give max_pages of at least 1, or leave it out (default 1000)"),
+            );
+        }
+        for var in variables_used(step) {
+            if !captured.contains(&var) {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        &case.id,
+                        format!(
+                            "{label}: `${{{var}}}` is used but no earlier step captures `{var}`"
+                        ),
+                    )
+                    .help("add `capture: {NAME: JSONPATH}` to an earlier step"),
+                );
+            }
+        }
+        for (name, path) in &step.capture {
+            if let Err(e) = serde_json_path::JsonPath::parse(&path.value) {
+                out.push(
+                    Diagnostic::spanned(file, path, format!("capture `{name}`: invalid JSONPath {:?}: {e}", path.value))
+                        .help("JSONPath follows RFC 9535, for example `$.nextToken` or `$.items[0].jobId`"),
+                );
+            }
+            captured.insert(name.clone());
+        }
+        if !step.expect.expects_something() {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.id,
+                    format!("{label} expects nothing, so it would pass whatever the target answers"),
+                )
+                .help(if step.walk.is_some() {
+                    "say what the pages must satisfy under `expect`, for example `expect: {semantics: [no_duplicates, complete]}` or `expect: {status: 200, semantics: [filter]}`"
+                } else {
+                    "say what the answer must satisfy under `expect`, for example `expect: {status: 200}`, `expect: {error: ValidationException}` or `expect: {status: 200, semantics: [filter]}`"
+                }),
+            );
+        }
+        check_expect(file, case, &label, step, &step.expect, schemas, &mut out);
+    }
+    out
+}
+
+fn step_label(case: &Case, n: usize, step: &Step) -> String {
+    match &step.name {
+        Some(name) => format!("case `{}`, step {:?}", case.id.value, name),
+        None if case.steps.is_empty() => format!("case `{}`", case.id.value),
+        None => format!("case `{}`, step {}", case.id.value, n + 1),
+    }
+}
+
+fn check_expect(
+    file: &SourceFile,
+    case: &Case,
+    label: &str,
+    step: &Step,
+    expect: &Expect,
+    schemas: &SchemaSet,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(schema) = &expect.schema
+        && schema.value != "none"
+        && !schemas.contains(&schema.value)
+    {
+        let known: Vec<&str> = schemas.names().collect();
+        let close = closest(&known, &schema.value)
+            .map(|k| format!("did you mean `{k}`? "))
+            .unwrap_or_default();
+        out.push(
+            Diagnostic::spanned(
+                file,
+                schema,
+                format!("{label}: no schema named `{}`", schema.value),
+            )
+            .help(format!(
+                "{close}schema names are the files of schemas/ without `.json`, or `none`"
+            ))
+            .note(format!("known: {}", known.join(", "))),
+        );
+    }
+    if let (Some(error), Some(status)) = (expect.error, &expect.status)
+        && !status.codes().contains(&error.status())
+    {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                &case.id,
+                format!(
+                    "{label}: `error: {error}` means status {}, but `status` allows only {:?}",
+                    error.status(),
+                    status.codes()
+                ),
+            )
+            .help("drop `status`; `error` already implies it"),
+        );
+    }
+    for assertion in &expect.jsonpath {
+        if let Err(e) = serde_json_path::JsonPath::parse(&assertion.path.value) {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &assertion.path,
+                    format!("{label}: invalid JSONPath {:?}: {e}", assertion.path.value),
+                )
+                .help("JSONPath follows RFC 9535, for example `$.items[*].jobStatus`"),
+            );
+        }
+        let kinds = assertion
+            .kind
+            .iter()
+            .chain(assertion.each.as_ref().and_then(|e| e.kind.as_ref()));
+        for kind in kinds {
+            if !JSON_TYPES.contains(&kind.as_str()) {
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        &assertion.path,
+                        format!("{label}: unknown JSON type `{kind}`"),
+                    )
+                    .help(format!("use one of {}", JSON_TYPES.join(", "))),
+                );
+            }
+        }
+        if assertion.exists.is_none()
+            && assertion.count.is_none()
+            && assertion.each.is_none()
+            && assertion.node().is_empty()
+        {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &assertion.path,
+                    format!("{label}: JSONPath assertion checks nothing"),
+                )
+                .help("add one of exists, count, each, equals, one_of, contains, type, length"),
+            );
+        }
+    }
+    if expect.oracle && !case.fixture {
+        out.push(
+            Diagnostic::spanned(file, &case.id, format!("{label}: `oracle: true` needs the canonical data set"))
+                .help("add `fixture: true` to the case: the oracle computes answers from cases/fixtures/jobs.json"),
+        );
+    }
+    for semantic in &expect.semantics {
+        if matches!(semantic, Semantic::NoDuplicates | Semantic::Complete) && step.walk.is_none() {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    &case.id,
+                    format!(
+                        "{label}: `{}` only applies to a page walk",
+                        semantic.as_str()
+                    ),
+                )
+                .help("add `walk: {}` to the step, or drop this semantic"),
+            );
+        }
+    }
+    for alternative in &expect.any_of {
+        check_expect(file, case, label, step, alternative, schemas, out);
+    }
+}
+
+/// The known name nearest to `typo`, ignoring ASCII case, if it is near
+/// enough (at most 3 edits) to be what was meant. The first of equally
+/// near names wins, so the hint depends on nothing but the list.
+fn closest<'a>(known: &[&'a str], typo: &str) -> Option<&'a str> {
+    let typo = typo.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(&k.to_ascii_lowercase(), &typo), *k))
+        .min_by_key(|(d, _)| *d)
+        .filter(|(d, _)| *d <= 3)
+        .map(|(_, k)| k)
+}
+
+const JSON_TYPES: &[&str] = &[
+    "null", "boolean", "number", "integer", "string", "array", "object",
+];
+
+/// Variables a step's request refers to as `${name}`.
+fn variables_used(step: &Step) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let r = &step.request;
+    let mut scan = |s: &str| found.extend(placeholders(s));
+    scan(&r.path);
+    r.headers.values().for_each(|v| scan(v));
+    if let Some(raw) = &r.raw {
+        scan(raw);
+    }
+    if let Some(body) = &r.body {
+        walk_strings(body, &mut scan);
+    }
+    found
+}
+
+fn walk_strings(v: &Value, f: &mut impl FnMut(&str)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter().for_each(|x| walk_strings(x, f)),
+        Value::Object(o) => o.values().for_each(|x| walk_strings(x, f)),
+        _ => {}
+    }
+}
+
+/// Names inside `${...}` in a string.
+pub fn placeholders(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => {
+                out.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+pub(super) fn duplicate_ids(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnostic> {
+    let mut first: HashMap<&str, &LoadedCase> = HashMap::new();
+    let mut out = Vec::new();
+    for case in &suite.cases {
+        match first.get(case.id()) {
+            None => {
+                first.insert(case.id(), case);
+            }
+            Some(original) => {
+                let Some(file) = files.iter().find(|f| f.name == case.file) else {
+                    continue;
+                };
+                out.push(
+                    Diagnostic::spanned(
+                        file,
+                        &case.case.id,
+                        format!("duplicate case id `{}`", case.id()),
+                    )
+                    .note(format!("first used at {}:{}", original.file, original.line))
+                    .help("ids must be unique across the suite; rename one of them"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Two snapshot-writing steps with one snapshot name would overwrite each
+/// other's file, and each would be compared with the other's answer. The
+/// names are compared ignoring ASCII case, since snapshots/ may live on a
+/// case-insensitive file system (macOS, Windows). Duplicate ids collide
+/// too, but [`duplicate_ids`] already reports them.
+pub(super) fn snapshot_collisions(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnostic> {
+    let mut first: HashMap<String, (&LoadedCase, String)> = HashMap::new();
+    let mut out = Vec::new();
+    for loaded in &suite.cases {
+        let case = &loaded.case;
+        for (index, step) in case.steps().iter().enumerate() {
+            if !step.expect.snapshot {
+                continue;
+            }
+            let name = case.snapshot_name(index);
+            let label = step_label(case, index, step);
+            match first.get(&name.to_ascii_lowercase()) {
+                None => {
+                    first.insert(name.to_ascii_lowercase(), (loaded, label));
+                }
+                Some((original, _)) if original.id() == loaded.id() => {}
+                Some((original, original_label)) => {
+                    let Some(file) = files.iter().find(|f| f.name == loaded.file) else {
+                        continue;
+                    };
+                    let help = if original.id().eq_ignore_ascii_case(loaded.id()) {
+                        "rename one of the cases: ids that differ only in case name the same snapshot file on case-insensitive file systems (macOS, Windows)"
+                    } else {
+                        "rename one of the cases so no case id equals another case's id followed by `.<step number>`"
+                    };
+                    out.push(
+                        Diagnostic::spanned(
+                            file,
+                            &case.id,
+                            format!(
+                                "{label} writes snapshot `{name}`, as {original_label} does"
+                            ),
+                        )
+                        .note(format!(
+                            "{original_label} is at {}:{}; both would write snapshots/{name}.snap (a case with several steps names its snapshots <id>.<step number>)",
+                            original.file, original.line
+                        ))
+                        .help(help),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_takes_the_nearest_name_within_three_edits() {
+        let known = ["JobSummary", "JobStatus", "JobType"];
+        assert_eq!(closest(&known, "JobSumary"), Some("JobSummary"));
+        assert_eq!(closest(&known, "jobsummary"), Some("JobSummary"));
+        assert_eq!(closest(&known, "JobStatuses"), Some("JobStatus"));
+        assert_eq!(closest(&known, "Criteria"), None);
+        assert_eq!(closest(&[], "JobSummary"), None);
+    }
+
+    #[test]
+    fn placeholders_are_the_names_inside_dollar_braces() {
+        assert_eq!(placeholders("/jobs/${a}?t=${b}"), ["a", "b"]);
+        assert_eq!(placeholders("${unclosed"), Vec::<String>::new());
+        assert_eq!(placeholders("no variables"), Vec::<String>::new());
+    }
+}

@@ -162,26 +162,15 @@ pub async fn run(
                 } else {
                     "the harness cancelled this case before it finished".to_string()
                 };
-                let c = &case.case;
-                let report = CaseReport {
-                    id: case.id().to_string(),
-                    file: case.file.clone(),
-                    line: case.line,
-                    level: c.level,
-                    verifies: c.verifies.clone(),
-                    tags: c.tags.clone(),
-                    requirements: c.requirements.iter().map(|r| r.value.clone()).collect(),
-                    exchanges: Vec::new(),
-                    checks: vec![CheckResult::fail(
-                        CheckKind::HarnessError,
-                        Level::Must,
-                        format!(
-                            "{why}. This is a bug in macie-conform, not a finding about the target; please report it with this message"
-                        ),
-                    )],
-                    verdict: Verdict::Fail,
-                    duration_ms: 0,
-                };
+                let mut report = step::blank_report(case);
+                report.checks.push(CheckResult::fail(
+                    CheckKind::HarnessError,
+                    Level::Must,
+                    format!(
+                        "{why}. This is a bug in macie-conform, not a finding about the target; please report it with this message"
+                    ),
+                ));
+                report.verdict = Verdict::Fail;
                 // Reporters count this case too. The event handler may be
                 // what panicked; a second panic must not end the run.
                 if let Some(&index) = case_of.get(&id) {

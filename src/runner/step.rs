@@ -13,11 +13,10 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// Runs one case to its report.
-pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
-    let started = Instant::now();
+/// A case's report before anything ran: who it is, no evidence yet.
+pub(super) fn blank_report(case: &LoadedCase) -> CaseReport {
     let c = &case.case;
-    let mut report = CaseReport {
+    CaseReport {
         id: case.id().to_string(),
         file: case.file.clone(),
         line: case.line,
@@ -29,7 +28,14 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         checks: Vec::new(),
         verdict: Verdict::Pass,
         duration_ms: 0,
-    };
+    }
+}
+
+/// Runs one case to its report.
+pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
+    let started = Instant::now();
+    let c = &case.case;
+    let mut report = blank_report(case);
     let skip = if c.fixture && shared.fixture.is_none() {
         Some(
             "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it",
@@ -52,16 +58,12 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         return report;
     }
     let steps = c.steps();
-    let named = steps.len() > 1;
     let mut vars: BTreeMap<String, Value> = BTreeMap::new();
     for (index, step) in steps.iter().enumerate() {
         let before = report.checks.len();
         let exchanges_before = report.exchanges.len();
-        let snapshot_name = if named {
-            format!("{}.{}", case.id(), index + 1)
-        } else {
-            case.id().to_string()
-        };
+        // The same name the loader checked for collisions.
+        let snapshot_name = c.snapshot_name(index);
         let go_on = if step.walk.is_some() {
             run_walk(
                 step,

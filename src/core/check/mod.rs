@@ -1,0 +1,407 @@
+//! Checks: judging an answer against a case's expectations.
+//!
+//! Every check produces a [`CheckResult`], which is plain data: what was
+//! checked, at which level, whether it held, a one-line reason and optional
+//! details (a diff, a list of violations). Renderers and reports read these;
+//! nothing here prints or does I/O.
+//!
+//! This module holds the result model and [`evaluate`], which runs the
+//! checks an expectation calls for; the checks themselves live by what they
+//! look at:
+//!
+//! - `http`: status, content type, headers, the error's name and message.
+//! - `body`: JSON schema, JSONPath assertions, whole-body and subset
+//!   comparison.
+//! - `listing`: listing semantics (filter, sort, page size, duplicates,
+//!   completeness).
+//! - `oracle`: a listing against the fixture's expected answer.
+//!
+//! Their public functions are re-exported here, so callers name them
+//! `check::filter_check` whatever file they live in.
+
+mod body;
+mod http;
+mod listing;
+mod oracle;
+
+pub use body::{is_subset, jsonpath_checks};
+pub use http::{error_signals, normalise_error_name};
+pub use listing::{
+    complete_check, filter_check, items, job_key, job_label, no_duplicates_check, not_a_listing,
+    page_size_check, sort_check,
+};
+pub use oracle::oracle_check;
+
+use super::case::{Expect, Level};
+use super::exchange::HttpResponse;
+use super::requirements::judges_every_requirement;
+use crate::schema::SchemaSet;
+use body::{
+    body_equals_check, body_excerpt, body_subset_check, jsonpath_check, schema_checks, schema_for,
+};
+use http::{
+    content_type_check, error_message_check, error_type_check, header_check, list_codes,
+    status_check,
+};
+use listing::semantic_checks;
+use oracle::oracle_page_check;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The kinds of check, for grouping and for reports. The requirements
+/// catalogue names them (`judged_by`) by their JSON spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    Transport,
+    Status,
+    ContentType,
+    Json,
+    Schema,
+    Undocumented,
+    /// Whether an error answer names an error at all (header, `__type` or
+    /// `code`): a REST-JSON convention (LCJ-CONV-001). Kept apart from
+    /// [`CheckKind::ErrorType`], which judges *which* error is named, since
+    /// the two break different requirements.
+    ErrorName,
+    ErrorType,
+    ErrorMessage,
+    Body,
+    Header,
+    JsonPath,
+    Filter,
+    Sort,
+    PageSize,
+    NoDuplicates,
+    Complete,
+    LastPage,
+    Oracle,
+    Snapshot,
+    AnyOf,
+    Capture,
+    /// The harness itself failed on the case (its task panicked): nothing
+    /// was judged, so the case cannot count as passed.
+    HarnessError,
+}
+
+impl CheckKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Transport => "transport",
+            CheckKind::Status => "status",
+            CheckKind::ContentType => "content type",
+            CheckKind::Json => "JSON body",
+            CheckKind::Schema => "schema",
+            CheckKind::Undocumented => "undocumented members",
+            CheckKind::ErrorName => "error name",
+            CheckKind::ErrorType => "error type",
+            CheckKind::ErrorMessage => "error message",
+            CheckKind::Body => "body",
+            CheckKind::Header => "header",
+            CheckKind::JsonPath => "JSONPath",
+            CheckKind::Filter => "filter",
+            CheckKind::Sort => "sort",
+            CheckKind::PageSize => "page size",
+            CheckKind::NoDuplicates => "no duplicates",
+            CheckKind::Complete => "complete",
+            CheckKind::LastPage => "last page",
+            CheckKind::Oracle => "oracle",
+            CheckKind::Snapshot => "snapshot",
+            CheckKind::AnyOf => "any of",
+            CheckKind::Capture => "capture",
+            CheckKind::HarnessError => "harness error",
+        }
+    }
+}
+
+/// Whether a check held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// Not applicable to this answer (the reason says why).
+    Skip,
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    pub kind: CheckKind,
+    pub level: Level,
+    pub outcome: Outcome,
+    /// One line: what held, or what went wrong.
+    pub message: String,
+    /// Several lines: a diff, a list of violations.
+    pub detail: Option<String>,
+    /// Index of the step (0-based) the check belongs to.
+    pub step: usize,
+    /// Index into the case's exchanges of the answer this check judged;
+    /// `None` for a check of a whole walk's listing (or of nothing sent).
+    pub exchange: Option<usize>,
+    /// For a failed `any of`: the kinds of the failed checks of the closest
+    /// alternative (see [`any_of`]), which say what the answer got wrong and
+    /// so which requirements the failure counts against
+    /// (`report::attribution`). Empty when no alternative came close.
+    /// Reports show the alternatives' reasons in `detail` instead.
+    #[serde(skip)]
+    pub closest_failures: Vec<CheckKind>,
+}
+
+impl CheckResult {
+    pub fn pass(kind: CheckKind, level: Level, message: impl Into<String>) -> Self {
+        Self::new(kind, level, Outcome::Pass, message)
+    }
+    pub fn fail(kind: CheckKind, level: Level, message: impl Into<String>) -> Self {
+        Self::new(kind, level, Outcome::Fail, message)
+    }
+    pub fn skip(kind: CheckKind, level: Level, message: impl Into<String>) -> Self {
+        Self::new(kind, level, Outcome::Skip, message)
+    }
+    fn new(kind: CheckKind, level: Level, outcome: Outcome, message: impl Into<String>) -> Self {
+        CheckResult {
+            kind,
+            level,
+            outcome,
+            message: message.into(),
+            detail: None,
+            step: 0,
+            exchange: None,
+            closest_failures: Vec::new(),
+        }
+    }
+    /// The check judged the case's exchange number `exchange`.
+    pub fn judging(mut self, exchange: usize) -> Self {
+        self.exchange = Some(exchange);
+        self
+    }
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+    fn holds(kind: CheckKind, level: Level, ok: bool, pass: String, fail: String) -> Self {
+        if ok {
+            Self::pass(kind, level, pass)
+        } else {
+            Self::fail(kind, level, fail)
+        }
+    }
+    pub fn failed(&self) -> bool {
+        self.outcome == Outcome::Fail
+    }
+}
+
+/// What the checks of one step may consult besides the answer.
+pub struct Context<'a> {
+    pub level: Level,
+    pub schemas: &'a SchemaSet,
+    /// The request body as JSON, when it is JSON.
+    pub request: Option<&'a Value>,
+    /// The canonical data set, when the target is declared to hold it.
+    pub fixture: Option<&'a [Value]>,
+}
+
+/// Judges one answer. Snapshots are compared by the runner, which owns the
+/// files.
+pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    let level = ctx.level;
+    let should = level.capped(Level::Should);
+
+    let mut statuses = expect.status.as_ref().map(|s| s.codes());
+    if let Some(error) = expect.error {
+        statuses.get_or_insert_with(|| vec![error.status()]);
+    }
+    if let Some(codes) = &statuses {
+        out.push(status_check(codes, response, level));
+    }
+
+    let schema = schema_for(expect, response.status);
+    let needs_json = schema.is_some()
+        || expect.body.is_some()
+        || expect.body_subset.is_some()
+        || !expect.jsonpath.is_empty()
+        || !expect.semantics.is_empty()
+        || expect.oracle
+        || expect.error.is_some();
+    let body = if needs_json {
+        if schema.is_some() {
+            out.push(content_type_check(response, should));
+        }
+        match response.json() {
+            Ok(v) => Some(v),
+            Err(reason) => {
+                out.push(
+                    CheckResult::fail(CheckKind::Json, level, reason)
+                        .with_detail(body_excerpt(response)),
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    if let (Some(body), Some(shape)) = (&body, &schema) {
+        out.extend(schema_checks(ctx.schemas, shape, body, level, should));
+    }
+    if let Some(error) = expect.error
+        && response.status < 400
+    {
+        // Not an error answer at all: the status check says so, and it
+        // counts against every requirement of the case. Judging how this
+        // answer names and explains its error would only add failures
+        // against the naming conventions, which it did not break.
+        out.push(CheckResult::skip(
+            CheckKind::ErrorType,
+            should,
+            format!(
+                "status {} is not an error answer, so no {error} to name",
+                response.status
+            ),
+        ));
+    } else if let Some(error) = expect.error {
+        out.push(error_type_check(response, body.as_ref(), error, should));
+        if let Some(body) = &body {
+            out.push(error_message_check(body, should));
+        }
+    }
+    if let Some(body) = &body {
+        if let Some(expected) = &expect.body {
+            out.push(body_equals_check(expected, body, level));
+        }
+        if let Some(subset) = &expect.body_subset {
+            out.push(body_subset_check(subset, body, level));
+        }
+        for assertion in &expect.jsonpath {
+            out.push(jsonpath_check(assertion, body, level));
+        }
+        if response.status == 200 {
+            out.extend(semantic_checks(&expect.semantics, ctx, body, level));
+            if expect.oracle {
+                out.push(oracle_page_check(ctx, body, level));
+            }
+        } else if !expect.semantics.is_empty() || expect.oracle {
+            let what = if expect.oracle { "oracle" } else { "semantic" };
+            out.push(CheckResult::skip(
+                CheckKind::Filter,
+                level,
+                format!(
+                    "{what} checks skipped: status {} is not a listing",
+                    response.status
+                ),
+            ));
+        }
+    }
+    for (name, check) in &expect.headers {
+        out.push(header_check(response, name, check, level));
+    }
+    if !expect.any_of.is_empty() {
+        out.extend(any_of(expect, ctx, response));
+    }
+    out
+}
+
+/// Passes when one alternative holds. When none does, the failure records
+/// the kinds of the failed checks of the closest alternative: among those
+/// whose answer-level checks (status, JSON body; see
+/// [`judges_every_requirement`]) held, the one with the fewest failed
+/// checks, the first on a tie. The status tells which outcome the server
+/// chose (a listing or a refusal), so that alternative's other failures say
+/// what is wrong with it: a refusal that does not name its error breaks the
+/// naming convention, not the requirements about listings. When no
+/// alternative got its status, the answer is none of the allowed outcomes
+/// and the failure counts against every requirement of the case.
+/// An answer is an allowed alternative when none of the alternative's checks
+/// fails at the case's own level. Conventions checked inside it (the error
+/// name, a `message`) weigh less, so an answer that misses only those is the
+/// allowed outcome with should-level findings, never a must failure: the
+/// document does not state them.
+fn any_of(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> Vec<CheckResult> {
+    let mut reasons = Vec::new();
+    let mut closest: Option<Vec<CheckKind>> = None;
+    let mut allowed_with_findings: Option<(usize, Vec<CheckResult>)> = None;
+    for (i, alternative) in expect.any_of.iter().enumerate() {
+        let results = evaluate(alternative, ctx, response);
+        let failures: Vec<&CheckResult> = results.iter().filter(|c| c.failed()).collect();
+        if !failures.is_empty()
+            && allowed_with_findings.is_none()
+            && failures.iter().all(|c| c.level < ctx.level)
+        {
+            allowed_with_findings = Some((i, failures.iter().map(|c| (*c).clone()).collect()));
+        }
+        let answered = !failures.iter().any(|c| judges_every_requirement(c.kind));
+        if answered
+            && closest
+                .as_ref()
+                .is_none_or(|kinds| failures.len() < kinds.len())
+        {
+            closest = Some(failures.iter().map(|c| c.kind).collect());
+        }
+        if failures.is_empty() {
+            return vec![CheckResult::pass(
+                CheckKind::AnyOf,
+                ctx.level,
+                format!(
+                    "answer is allowed alternative {} ({})",
+                    i + 1,
+                    describe_alternative(alternative)
+                ),
+            )];
+        }
+        reasons.push(format!(
+            "{}. {}: {}",
+            i + 1,
+            describe_alternative(alternative),
+            failures
+                .iter()
+                .map(|c| c.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    if let Some((i, findings)) = allowed_with_findings {
+        let mut out = vec![CheckResult::pass(
+            CheckKind::AnyOf,
+            ctx.level,
+            format!(
+                "answer is allowed alternative {} ({}), with the findings below",
+                i + 1,
+                describe_alternative(&expect.any_of[i])
+            ),
+        )];
+        out.extend(findings);
+        return out;
+    }
+    let mut result = CheckResult::fail(
+        CheckKind::AnyOf,
+        ctx.level,
+        format!(
+            "answer matches none of the {} allowed outcomes",
+            expect.any_of.len()
+        ),
+    )
+    .with_detail(reasons.join("\n"));
+    result.closest_failures = closest.unwrap_or_default();
+    vec![result]
+}
+
+fn describe_alternative(e: &Expect) -> String {
+    if let Some(error) = e.error {
+        return format!("{} {error}", error.status());
+    }
+    match &e.status {
+        Some(s) => format!("status {}", list_codes(&s.codes())),
+        None => "no status constraint".into(),
+    }
+}
+
+/// Cuts `s` to `max` characters, marking the cut, so target data of any
+/// size fits a one-line message.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}

@@ -315,18 +315,74 @@ pub struct SortCriteria {
 
 /// Parses a `date-time` value as the document uses it (RFC 3339, the profile
 /// of extended ISO 8601 that JSON Schema's `date-time` format names).
+///
+/// The one parser of date-times: the reference server reads its data set
+/// and filter values with it, and the oracle reads the fixture and the
+/// target's answers with it. Sharing it hides no server mistake, since it
+/// only reads the format the document defines; which instants a filter or
+/// a sort selects is still decided separately on each side.
 pub fn parse_date_time(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
-/// Formats an instant the way the reference server and the fixture write
-/// them: UTC, millisecond precision, `Z` suffix.
-pub fn format_date_time(t: time::OffsetDateTime) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+/// Formats an instant the one way the harness writes date-times: UTC, `Z`
+/// suffix, millisecond precision, or nanosecond precision when the instant
+/// has detail below the millisecond (so no instant is rounded onto
+/// another). The reference server writes its data this way, and the oracle
+/// reduces every spelling a correct server may use to it (OC-17).
+///
+/// `None` when the instant's UTC date lies outside the years the format can
+/// write: a target may send `9999-12-31T23:30:00-01:00`, which is valid
+/// RFC 3339 but falls in the year 10000 in UTC.
+pub fn format_date_time(t: time::OffsetDateTime) -> Option<String> {
+    use time::format_description::BorrowedFormatItem;
+    const MILLIS: &[BorrowedFormatItem<'static>] = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    t.to_offset(time::UtcOffset::UTC)
-        .format(FORMAT)
-        // The description has no component that can fail for a UTC instant.
-        .unwrap_or_default()
+    const NANOS: &[BorrowedFormatItem<'static>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
+    );
+    let t = t.checked_to_offset(time::UtcOffset::UTC)?;
+    let format = if t.nanosecond() % 1_000_000 == 0 {
+        MILLIS
+    } else {
+        NANOS
+    };
+    t.format(format).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_times_parse_as_rfc_3339_only() {
+        let t = parse_date_time("2024-01-09T08:43:00.045+02:00").expect("RFC 3339");
+        assert_eq!(t.unix_timestamp_nanos(), 1_704_782_580_045_000_000);
+        assert_eq!(t.offset().whole_hours(), 2);
+        // RFC 3339 lets a space stand for the `T` (its section 5.6 note).
+        assert_eq!(parse_date_time("2024-01-09 06:43:00.045Z"), Some(t));
+        for not_rfc_3339 in ["2024-01-09", "2024-01-09T08:43:00", "1704782580", ""] {
+            assert_eq!(parse_date_time(not_rfc_3339), None, "{not_rfc_3339:?}");
+        }
+    }
+
+    #[test]
+    fn date_times_are_written_in_utc_with_milliseconds_unless_finer() {
+        let spell = |s: &str| parse_date_time(s).and_then(format_date_time);
+        assert_eq!(
+            spell("2024-01-09T10:43:00+02:00").as_deref(),
+            Some("2024-01-09T08:43:00.000Z")
+        );
+        assert_eq!(
+            spell("2024-01-09T08:43:00.045Z").as_deref(),
+            Some("2024-01-09T08:43:00.045Z")
+        );
+        assert_eq!(
+            spell("2024-01-09T08:43:00.000000001Z").as_deref(),
+            Some("2024-01-09T08:43:00.000000001Z")
+        );
+        // Valid RFC 3339 whose UTC instant lies past the year 9999.
+        assert_eq!(spell("9999-12-31T23:30:00-01:00"), None);
+    }
 }

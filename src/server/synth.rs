@@ -63,7 +63,7 @@ pub fn jobs(n: usize) -> Vec<JobSummary> {
                 name: Some(name),
                 job_type: Some(job_type),
                 job_status: Some(job_status),
-                created_at: Some(format_date_time(at)),
+                created_at: format_date_time(at),
                 last_run_error_status: Some(LastRunErrorStatus {
                     code: Some(if rng.u8(..5) == 0 {
                         LastRunErrorStatusCode::Error
@@ -96,8 +96,8 @@ pub fn jobs(n: usize) -> Vec<JobSummary> {
             if job_status == JobStatus::UserPaused {
                 let paused = at + time::Duration::days(2);
                 job.user_paused_details = Some(UserPausedDetails {
-                    job_paused_at: Some(format_date_time(paused)),
-                    job_expires_at: Some(format_date_time(paused + time::Duration::days(30))),
+                    job_paused_at: format_date_time(paused),
+                    job_expires_at: format_date_time(paused + time::Duration::days(30)),
                     job_imminent_expiration_health_event_arn: None,
                 });
             }

@@ -3,6 +3,27 @@
 //!
 //! Nothing here touches the file system; the runner owns the files
 //! (`runner::snapshot`).
+//!
+//! Why the format is written here and not by insta: insta 1.49 has a public
+//! reader (`insta::Snapshot::from_file`) but no public writer. A `Snapshot`
+//! is only built by the assertion macros (`Snapshot::from_components` is
+//! crate-private, and `MetaData` has crate-private fields and no
+//! constructor); `Snapshot::save` is `#[doc(hidden)]` (cargo-insta's hook)
+//! and `save_new`, which writes `.snap.new`, is crate-private. The macros
+//! are no runtime API: they record `source` from `file!()` of the calling
+//! Rust file and `expression` from the asserted tokens, not a case file and
+//! a case id; they choose between comparing, writing `.snap` and writing
+//! `.snap.new` from `INSTA_*`, `CI` and `insta.yaml`; they find the
+//! workspace by running `cargo metadata`; and they report a difference by
+//! panicking. The reader alone is not worth the dependency: it would keep
+//! insta's runtime (and its `tempfile`) in the binary for the twenty lines
+//! of [`parse`], it reads only from a path, and it takes a file without a
+//! metadata block as insta's legacy format (with a warning on stderr) where
+//! the runner should report a damaged file. So insta is a dev-dependency,
+//! and `tests/insta_compat.rs` holds this module to it: insta reads what
+//! [`render`] writes (`.snap` and `.snap.new`) and rewrites it byte for
+//! byte, as `cargo insta review` does on accepting, and [`parse`] reads
+//! what insta's own macros write as insta does.
 
 use super::oracle::{self, Query};
 use serde_json::Value;
@@ -180,7 +201,10 @@ fn yaml_scalar(s: &str) -> String {
     out
 }
 
-/// Insta's (vendored yaml-rust) rule for quoting a string.
+/// Insta's (vendored yaml-rust) rule for quoting a string, kept exactly
+/// even where it falls short (insta writes `0o17` plain and reads it back
+/// as a number): a file must be the bytes insta rewrites on review, and
+/// `tests/insta_compat.rs` would tell us when insta changes the rule.
 fn needs_quotes(s: &str) -> bool {
     s.is_empty()
         || s.starts_with(' ')
@@ -242,7 +266,6 @@ mod tests {
         assert!(!differs_only_in_order(&stored, &other_status));
         assert!(!differs_only_in_order(&stored, "not JSON"));
     }
-    use std::path::PathBuf;
 
     fn job(id: &str, status: &str) -> Value {
         json!({"jobId": id, "jobStatus": status, "name": format!("job {id}")})
@@ -424,59 +447,5 @@ mod tests {
         assert_eq!(parse(""), None);
         assert_eq!(parse("no header"), None);
         assert_eq!(parse("---\nsource: x\n{}\n"), None, "metadata never closed");
-    }
-
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "macie-conform-core-snapshot-{}-{name}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
-    }
-
-    #[test]
-    fn insta_reads_what_we_render_and_writes_it_back_identically() {
-        let dir = scratch("insta");
-        let value = json!({"status": 200, "body": {"items": [{"jobId": "a", "name": "ünïcode: \"x\""}], "nextToken": "[nextToken]"}});
-        for (name, source) in [
-            ("filter.jobStatus.eq", "cases/filter.yaml"),
-            ("odd: #name", "cases/a b.yaml"),
-        ] {
-            let ours = dir.join("ours.snap");
-            let text = render(name, source, &content(&value));
-            std::fs::write(&ours, &text).expect("write");
-            let snap = insta::Snapshot::from_file(&ours).expect("insta parses our file");
-            assert_eq!(snap.metadata().source(), Some(source));
-            assert_eq!(snap.metadata().expression(), Some(name));
-            let read = snap.as_text().expect("a text snapshot").to_string();
-            assert_eq!(read, content(&value));
-            assert_eq!(parse(&text), Some(read));
-            // Insta's own writer produces the very same bytes, so a review
-            // that accepts our file leaves no spurious change behind.
-            let theirs = dir.join("theirs.snap");
-            snap.save(&theirs).expect("insta saves");
-            let rewritten = std::fs::read_to_string(&theirs).expect("read back");
-            assert_eq!(rewritten, text);
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn we_read_insta_written_files_as_insta_does() {
-        // The crate's own insta snapshots (of loader diagnostics) are files
-        // insta wrote; reading them must give what insta reads.
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/core/snapshots");
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.extension().is_none_or(|e| e != "snap") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("readable");
-            let snap = insta::Snapshot::from_file(&path).expect("insta reads it");
-            let theirs = snap.as_text().map(ToString::to_string);
-            assert!(theirs.as_ref().is_some_and(|t| !t.is_empty()));
-            assert_eq!(parse(&text), theirs, "{}", path.display());
-        }
     }
 }

@@ -576,17 +576,4 @@ mod tests {
             "{e}"
         );
     }
-
-    #[test]
-    fn insta_reads_our_snapshot_files() {
-        let s = Scratch::new();
-        let value = json!({"status": 200, "body": {"items": [{"jobId": "a", "name": "ünïcode"}]}});
-        let r = run(&s, SnapshotMode::Update, &value);
-        assert_eq!(r.outcome, Outcome::Pass, "{r:?}");
-        let snap = insta::Snapshot::from_file(&s.snap()).expect("insta parses the file");
-        assert_eq!(snap.metadata().source(), Some(SOURCE));
-        assert_eq!(snap.metadata().expression(), Some("case.one"));
-        let text = snap.as_text().expect("a text snapshot").to_string();
-        assert_eq!(text, snapshot::content(&value));
-    }
 }

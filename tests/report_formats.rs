@@ -1,5 +1,6 @@
 //! The HTML and Markdown reports: structure, escaping of hostile target
-//! data, snapshots of both, and size at 10 000 cases.
+//! data, snapshots of both, and size at 10 000 cases; and the cut of long
+//! diffs, the same in every format.
 
 mod common;
 
@@ -206,4 +207,44 @@ async fn reports_of_ten_thousand_cases_stay_usable() {
     assert_eq!(md.matches("\n### ❌ ").count(), 100);
     assert_eq!(md.matches("] passed: ").count(), 9_900);
     assert!(json.len() < 64 << 20, "JSON {} bytes", json.len());
+}
+
+/// A diff too long to read is cut where it is shown, in every format, with
+/// a note saying how much was left out; the check keeps the whole diff.
+#[tokio::test]
+async fn long_diffs_are_cut_in_every_format() {
+    use macie_conform::core::check::CheckKind;
+    use macie_conform::core::diff;
+    use macie_conform::report::{json, junit, terminal};
+
+    let mut report = hostile_report().await;
+    let expected = serde_json::Value::Array((0..200).map(|i| json!(i)).collect());
+    let actual = serde_json::Value::Array((0..200).map(|i| json!(i + 1000)).collect());
+    let full = diff::json_diff(&expected, &actual);
+    let check = report
+        .cases
+        .iter_mut()
+        .find(|c| c.id == "fail.status-filter")
+        .and_then(|c| c.checks.iter_mut().find(|k| k.kind == CheckKind::Body))
+        .expect("the failed body check");
+    check.detail = Some(full);
+    let style = Style::default();
+    let outputs = [
+        ("terminal", terminal::render(&report, &style)),
+        ("junit", junit::render(&report, &style).expect("junit")),
+        ("html", html::render(&report, &style)),
+        ("markdown", markdown::render(&report, &style)),
+        ("json", json::render(&report)),
+    ];
+    for (name, text) in &outputs {
+        assert_eq!(
+            text.matches("more diff line(s) not shown").count(),
+            1,
+            "{name} cuts the diff once"
+        );
+        // 200 removed and 200 added lines, of which the first 80 lines of
+        // the diff show only the first removed ones.
+        assert!(text.contains("-  0,"), "{name} shows the diff's start");
+        assert!(!text.contains("+  1199"), "{name} shows the whole diff");
+    }
 }

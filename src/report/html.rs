@@ -6,6 +6,7 @@
 //! [`escape`], so a job named `<script>alert(1)</script>` shows as text.
 
 use super::coverage::{self, Coverage};
+use super::detail;
 use super::terminal::{self, Style};
 use super::verdict::{self, Assessment};
 use super::{CaseReport, RunReport, Verdict};
@@ -378,7 +379,7 @@ fn check_item(out: &mut String, check: &CheckResult) {
         escape(&check.message)
     );
     if let Some(detail) = &check.detail {
-        let _ = write!(out, "<pre>{}</pre>", diff_html(detail));
+        let _ = write!(out, "<pre>{}</pre>", diff_html(&detail::shown(detail)));
     }
     let _ = writeln!(out, "</li>");
 }

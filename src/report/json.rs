@@ -5,12 +5,14 @@
 //! change that could break a consumer raises it.
 
 use super::coverage::{self, Coverage};
+use super::detail;
 use super::verdict::{LevelCompleteness, NotRun};
 use super::{CaseReport, Counts, RunReport, Verdict};
 use crate::core::case::Level;
 use crate::core::check::CheckResult;
 use crate::core::exchange::Exchange;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Version of the report format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -88,12 +90,21 @@ struct Case<'a> {
 }
 
 /// A check with the requirements it counts against (see
-/// `report::attribution`).
+/// `report::attribution`). Its detail is the one the other formats show
+/// (see `report::detail`): borrowed as it is, unless a long diff is cut.
 #[derive(Serialize)]
 struct Check<'a> {
     #[serde(flatten)]
-    check: &'a CheckResult,
+    check: Cow<'a, CheckResult>,
     requirements: Vec<&'a str>,
+}
+
+/// `check` with its detail as reports show it.
+fn shown(check: &CheckResult) -> Cow<'_, CheckResult> {
+    match check.detail.as_deref().map(detail::shown) {
+        Some(Cow::Owned(cut)) => Cow::Owned(check.clone().with_detail(cut)),
+        _ => Cow::Borrowed(check),
+    }
 }
 
 #[derive(Serialize)]
@@ -139,7 +150,7 @@ fn case<'a>(report: &'a RunReport, c: &'a CaseReport) -> Case<'a> {
             .checks
             .iter()
             .map(|check| Check {
-                check,
+                check: shown(check),
                 requirements: report.charged(c, check),
             })
             .collect(),

@@ -7,6 +7,7 @@
 //! fences longer than any backtick run inside.
 
 use super::coverage;
+use super::detail;
 use super::html::body_text;
 use super::terminal::{self, Style};
 use super::verdict::{self, Assessment};
@@ -366,7 +367,7 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
         );
         if let Some(detail) = &check.detail {
             out.push('\n');
-            out.push_str(&fence("diff", detail));
+            out.push_str(&fence("diff", &detail::shown(detail)));
             out.push('\n');
         }
     }

@@ -5,6 +5,7 @@
 
 pub mod attribution;
 pub mod coverage;
+pub mod detail;
 pub mod findings;
 pub mod html;
 pub mod json;

@@ -3,6 +3,7 @@
 //! request), observations, skips by reason, unanswered cases, then counts
 //! per level, the verdict and the closing line.
 
+use super::detail;
 use super::{CaseReport, Conformance, RunReport, Verdict};
 use crate::core::case::Level;
 use crate::core::check::Outcome;
@@ -263,7 +264,7 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
             check.message
         );
         if let Some(detail) = &check.detail {
-            for line in detail.lines() {
+            for line in detail::shown(detail).lines() {
                 let painted = if line.starts_with("+++") || line.starts_with("---") {
                     style.paint("1", line)
                 } else if line.starts_with('+') {

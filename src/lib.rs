@@ -49,7 +49,7 @@
 //!   and the checks share.
 //! - [`schema`]: the JSON Schemas derived from the document, embedded and
 //!   compiled.
-//! - [`core`]: the pure core, without I/O: the case format and its loader
+//! - [`engine`]: the pure core, without I/O: the case format and its loader
 //!   with positioned diagnostics, the checks, the oracle over a known data
 //!   set, diffs and snapshot normalisation. Given the same answers it
 //!   always reaches the same verdict.
@@ -64,7 +64,7 @@
 //! What the document leaves open, and how the suite treats each point, is
 //! listed in `docs/open-choices.md`.
 
-pub mod core;
+pub mod engine;
 pub mod model;
 pub mod report;
 pub mod runner;

@@ -9,7 +9,7 @@
 //!   in time); one that sends headers and then stalls fails its cases (1)
 
 use clap::{Args, Parser, Subcommand};
-use macie_conform::core::case::Level;
+use macie_conform::engine::case::Level;
 use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
 use macie_conform::report::suite_listing;
 use macie_conform::report::terminal::{self, Style};

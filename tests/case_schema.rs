@@ -1,11 +1,11 @@
 //! The published schema of the case format (`schemas/case.schema.json`):
 //! it is a valid draft 2020-12 schema that needs no network, it describes
 //! every member, it accepts every case file of the suite, and it judges
-//! case files as the loader (`core::load`) does, apart from the rules
+//! case files as the loader (`engine::load`) does, apart from the rules
 //! listed in [`Verdict`].
 
-use macie_conform::core::case::{Level, Semantic};
-use macie_conform::core::load::{SourceFile, load};
+use macie_conform::engine::case::{Level, Semantic};
+use macie_conform::engine::load::{SourceFile, load};
 use macie_conform::model::ErrorKind;
 use macie_conform::schema::SchemaSet;
 use serde_json::Value;

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{Answer, Setup, assert_fails, failed, fake, job, one_case, run_yaml};
-use macie_conform::core::case::Level;
-use macie_conform::core::check::{CheckKind, Outcome};
+use macie_conform::engine::case::Level;
+use macie_conform::engine::check::{CheckKind, Outcome};
 use macie_conform::report::Verdict;
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
 use serde_json::{Value, json};
@@ -1102,8 +1102,8 @@ async fn walk_does_not_drop_body_expectations() {
             "    steps:\n      - request: {{}}\n        walk: {{}}\n        expect: {expect}\n"
         ));
         // Either the loader refuses the case, or the run fails it.
-        let loads = macie_conform::core::load::load(
-            &[macie_conform::core::load::SourceFile {
+        let loads = macie_conform::engine::load::load(
+            &[macie_conform::engine::load::SourceFile {
                 name: "cases/test.yaml".into(),
                 text: yaml.clone(),
             }],
@@ -1123,7 +1123,7 @@ async fn walk_does_not_drop_body_expectations() {
 #[test]
 
 fn complete_message_names_the_jobs_plainly() {
-    use macie_conform::core::check::complete_check;
+    use macie_conform::engine::check::complete_check;
     let five = jobs(5);
     let four: Vec<Value> = five
         .iter()

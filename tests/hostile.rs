@@ -5,10 +5,10 @@
 mod common;
 
 use common::{Answer, Setup, assert_fails, failed, fake, job, one_case, run_yaml};
-use macie_conform::core::case::Level;
-use macie_conform::core::check::CheckKind;
-use macie_conform::core::exchange::TransportError;
-use macie_conform::core::load::{SourceFile, Suite, load};
+use macie_conform::engine::case::Level;
+use macie_conform::engine::check::CheckKind;
+use macie_conform::engine::exchange::TransportError;
+use macie_conform::engine::load::{SourceFile, Suite, load};
 use macie_conform::report::Verdict;
 use macie_conform::runner::http::{ClientOptions, RetryPolicy};
 use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection};

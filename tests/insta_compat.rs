@@ -1,5 +1,5 @@
 //! The harness writes and reads insta's `.snap` format itself (insta has no
-//! public writer; see `src/core/snapshot.rs`). These tests hold it to insta
+//! public writer; see `src/engine/snapshot.rs`). These tests hold it to insta
 //! 1.x, with insta as the oracle, both ways:
 //!
 //! - insta reads what we write, `.snap` and `.snap.new`, with its metadata,
@@ -13,9 +13,9 @@
 //! `#[doc(hidden)]`: it is used here only as an oracle, because it is the
 //! very call cargo-insta makes to accept a pending snapshot.
 
-use macie_conform::core::case::Level;
-use macie_conform::core::check::Outcome;
-use macie_conform::core::snapshot::{content, parse, render};
+use macie_conform::engine::case::Level;
+use macie_conform::engine::check::Outcome;
+use macie_conform::engine::snapshot::{content, parse, render};
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

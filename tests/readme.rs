@@ -1,7 +1,7 @@
 //! The README is part of the product: its set-up commands and its case
 //! example must stay true.
 
-use macie_conform::core::load::{SourceFile, load};
+use macie_conform::engine::load::{SourceFile, load};
 use macie_conform::schema::SchemaSet;
 
 fn readme() -> String {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Answer, fake, job};
-use macie_conform::core::load::{SourceFile, load};
+use macie_conform::engine::load::{SourceFile, load};
 use macie_conform::report::terminal::Style;
 use macie_conform::report::{RunReport, html, markdown};
 use macie_conform::runner::http::ClientOptions;
@@ -101,7 +101,7 @@ async fn hostile_report() -> RunReport {
 fn requirement(id: &str, statement: &str) -> macie_conform::report::RequirementInfo {
     macie_conform::report::RequirementInfo {
         id: id.into(),
-        level: macie_conform::core::case::Level::Must,
+        level: macie_conform::engine::case::Level::Must,
         section: "test".into(),
         statement: statement.into(),
         judged_by: None,
@@ -213,8 +213,8 @@ async fn reports_of_ten_thousand_cases_stay_usable() {
 /// a note saying how much was left out; the check keeps the whole diff.
 #[tokio::test]
 async fn long_diffs_are_cut_in_every_format() {
-    use macie_conform::core::check::CheckKind;
-    use macie_conform::core::diff;
+    use macie_conform::engine::check::CheckKind;
+    use macie_conform::engine::diff;
     use macie_conform::report::{json, junit, terminal};
 
     let mut report = hostile_report().await;

@@ -2,7 +2,7 @@
 //! hostile target and case-file text, no external assets and a snapshot of a
 //! small fixed report. Size at 10 000 cases: tests/report_formats.rs.
 
-use macie_conform::core::exchange::TransportError;
+use macie_conform::engine::exchange::TransportError;
 use macie_conform::report::coverage;
 use macie_conform::report::html;
 use macie_conform::report::terminal::Style;

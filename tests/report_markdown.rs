@@ -2,7 +2,7 @@
 //! cells target text cannot break, code fences it cannot close and a snapshot
 //! of a small fixed report. Size at 10 000 cases: tests/report_formats.rs.
 
-use macie_conform::core::exchange::TransportError;
+use macie_conform::engine::exchange::TransportError;
 use macie_conform::report::coverage;
 use macie_conform::report::markdown;
 use macie_conform::report::terminal::Style;

@@ -5,7 +5,7 @@ mod common;
 
 use axum::Router;
 use axum::http::HeaderValue;
-use macie_conform::core::load::{SourceFile, load};
+use macie_conform::engine::load::{SourceFile, load};
 use macie_conform::report::terminal::{self, Style};
 use macie_conform::report::{RunReport, json, junit};
 use macie_conform::runner::http::ClientOptions;
@@ -370,7 +370,7 @@ async fn an_info_case_without_an_answer_is_unanswered_in_every_format() {
     let case = &report.cases[1];
     assert_eq!(case.verdict, macie_conform::report::Verdict::Unanswered);
     assert_eq!(case.observations().count(), 0, "nothing was observed");
-    let info = report.counts_for(macie_conform::core::case::Level::Info);
+    let info = report.counts_for(macie_conform::engine::case::Level::Info);
     assert_eq!(
         (info.passed, info.unanswered),
         (0, 1),

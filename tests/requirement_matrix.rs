@@ -168,7 +168,7 @@ async fn lower_case_status_server() -> String {
 }
 
 async fn findings_report() -> RunReport {
-    use macie_conform::core::load::{SourceFile, load};
+    use macie_conform::engine::load::{SourceFile, load};
     let url = lower_case_status_server().await;
     let schemas = macie_conform::schema::SchemaSet::embedded().expect("schemas");
     let suite = load(

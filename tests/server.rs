@@ -1,9 +1,9 @@
 //! The reference server, checked over real HTTP on a loopback port.
 //!
-//! Expected answers come from the oracle in `core::oracle` (written apart from
+//! Expected answers come from the oracle in `engine::oracle` (written apart from
 //! the server) or from tables in this file, never from the server's own code.
 
-use macie_conform::core::oracle::Query;
+use macie_conform::engine::oracle::Query;
 use macie_conform::model::{ErrorKind, JobComparator, ListJobsFilterKey};
 use macie_conform::schema::SchemaSet;
 use macie_conform::server::{self, FAULT_HEADER, RunningServer, ServerConfig};

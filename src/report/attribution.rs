@@ -30,9 +30,9 @@
 //! [`RunReport::requirement_result`].
 
 use super::{CaseReport, RequirementInfo, RequirementResult, RunReport, Verdict};
-use crate::core::case::Level;
-use crate::core::check::{CheckKind, CheckResult};
-pub use crate::core::requirements::judges_every_requirement;
+use crate::engine::case::Level;
+use crate::engine::check::{CheckKind, CheckResult};
+pub use crate::engine::requirements::judges_every_requirement;
 
 impl RequirementInfo {
     /// Whether a check of this kind, in a case that names the requirement,

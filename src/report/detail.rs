@@ -1,11 +1,11 @@
 //! How much of a check's detail a report shows.
 //!
-//! The core keeps every line of a diff (see `core::diff`); a report that
+//! The core keeps every line of a diff (see `engine::diff`); a report that
 //! showed them all could run to megabytes for one listing, and a browser
 //! or terminal then shows nothing useful. Every format shows the same cut,
 //! so a reader comparing two reports of a run sees the same lines.
 
-use crate::core::diff;
+use crate::engine::diff;
 use std::borrow::Cow;
 
 /// Lines of a diff shown, header included; a longer diff ends with a note

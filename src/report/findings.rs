@@ -25,8 +25,8 @@
 //! number after the word `status` in any other reason.
 
 use super::{CaseReport, RunReport};
-use crate::core::case::Level;
-use crate::core::check::{CheckKind, CheckResult};
+use crate::engine::case::Level;
+use crate::engine::check::{CheckKind, CheckResult};
 use serde::Serialize;
 
 /// Failed checks that report the same defect, across cases.
@@ -177,7 +177,7 @@ fn add_case(finding: &mut Finding, case: &CaseReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::check::CheckResult;
+    use crate::engine::check::CheckResult;
 
     fn reason(kind: CheckKind, message: &str) -> String {
         normalise(&CheckResult::fail(kind, Level::Must, message))

@@ -10,9 +10,9 @@ use super::detail;
 use super::terminal::{self, Style};
 use super::verdict::{self, Assessment};
 use super::{CaseReport, RunReport, Verdict};
-use crate::core::case::Level;
-use crate::core::check::{CheckResult, Outcome};
-use crate::core::exchange::Exchange;
+use crate::engine::case::Level;
+use crate::engine::check::{CheckResult, Outcome};
+use crate::engine::exchange::Exchange;
 use std::fmt::Write;
 
 /// Bodies longer than this are cut in the report (the JSON report keeps them).

@@ -8,9 +8,9 @@ use super::coverage::{self, Coverage};
 use super::detail;
 use super::verdict::{LevelCompleteness, NotRun};
 use super::{CaseReport, Counts, RunReport, Verdict};
-use crate::core::case::Level;
-use crate::core::check::CheckResult;
-use crate::core::exchange::Exchange;
+use crate::engine::case::Level;
+use crate::engine::check::CheckResult;
+use crate::engine::exchange::Exchange;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -109,8 +109,8 @@ fn shown(check: &CheckResult) -> Cow<'_, CheckResult> {
 
 #[derive(Serialize)]
 struct ExchangeView<'a> {
-    request: &'a crate::core::exchange::HttpRequest,
-    response: Option<&'a crate::core::exchange::HttpResponse>,
+    request: &'a crate::engine::exchange::HttpRequest,
+    response: Option<&'a crate::engine::exchange::HttpResponse>,
     error: Option<String>,
     attempts: u32,
     step: usize,

@@ -7,7 +7,7 @@
 
 use super::terminal::{self, Style};
 use super::{CaseReport, RunReport, Verdict};
-use crate::core::case::Level;
+use crate::engine::case::Level;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -12,8 +12,8 @@ use super::html::body_text;
 use super::terminal::{self, Style};
 use super::verdict::{self, Assessment};
 use super::{CaseReport, RunReport, Verdict};
-use crate::core::case::Level;
-use crate::core::check::Outcome;
+use crate::engine::case::Level;
+use crate::engine::check::Outcome;
 use std::fmt::Write;
 
 /// Text safe inside a table cell.

@@ -16,9 +16,9 @@ pub mod suite_listing;
 pub mod terminal;
 pub mod verdict;
 
-use crate::core::case::Level;
-use crate::core::check::{CheckKind, CheckResult, Outcome};
-use crate::core::exchange::Exchange;
+use crate::engine::case::Level;
+use crate::engine::check::{CheckKind, CheckResult, Outcome};
+use crate::engine::exchange::Exchange;
 use serde::Serialize;
 
 /// The verdict on one case.

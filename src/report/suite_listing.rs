@@ -1,8 +1,8 @@
 //! What `list`, `list --requirements` and `check` print about a suite. The
 //! core loads the suite; how it looks on the command line is decided here.
 
-use crate::core::case::Level;
-use crate::core::load::Suite;
+use crate::engine::case::Level;
+use crate::engine::load::Suite;
 
 /// `list`: a line per case (id, level, tags, what it verifies, what it
 /// needs from the target), tab-separated for `cut` and `grep`.
@@ -82,7 +82,7 @@ pub fn summary(suite: &Suite) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::load::{SourceFile, load_with_requirements};
+    use crate::engine::load::{SourceFile, load_with_requirements};
     use crate::schema::SchemaSet;
 
     #[test]

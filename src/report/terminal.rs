@@ -5,9 +5,9 @@
 
 use super::detail;
 use super::{CaseReport, Conformance, RunReport, Verdict};
-use crate::core::case::Level;
-use crate::core::check::Outcome;
-use crate::core::exchange::{Exchange, HttpRequest};
+use crate::engine::case::Level;
+use crate::engine::check::Outcome;
+use crate::engine::exchange::{Exchange, HttpRequest};
 use std::fmt::Write;
 
 /// How to render.

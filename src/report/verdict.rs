@@ -7,7 +7,7 @@
 //! what did not by reason, and finds the requirements nothing verified.
 
 use super::{CaseReport, Conformance, RequirementResult, RunReport, Verdict};
-use crate::core::case::Level;
+use crate::engine::case::Level;
 use serde::Serialize;
 
 /// Why unanswered cases did not run, as a reason among skip reasons.
@@ -346,8 +346,8 @@ mod tests {
         let mut r = r;
         r.cases[0]
             .checks
-            .push(crate::core::check::CheckResult::fail(
-                crate::core::check::CheckKind::Status,
+            .push(crate::engine::check::CheckResult::fail(
+                crate::engine::check::CheckKind::Status,
                 Level::Must,
                 "status 500",
             ));
@@ -413,8 +413,8 @@ mod tests {
         assert!(!r.assess().anything_not_run());
         r.cases[1]
             .checks
-            .push(crate::core::check::CheckResult::fail(
-                crate::core::check::CheckKind::Header,
+            .push(crate::engine::check::CheckResult::fail(
+                crate::engine::check::CheckKind::Header,
                 Level::Should,
                 "no x-amzn-ErrorType",
             ));

@@ -7,13 +7,13 @@
 //! target is declared to hold it, and otherwise from walking the unfiltered
 //! listing at the target's own page size, which every correct server answers.
 
-use crate::core::check;
-use crate::core::exchange::HttpRequest;
+use crate::engine::check;
+use crate::engine::exchange::HttpRequest;
 use serde_json::Value;
 
 /// Counting stops here: no case may need more, and a target with millions
 /// of jobs must not be walked to the end just to learn that it has enough.
-pub const LIMIT: usize = crate::core::case::MAX_MIN_JOBS;
+pub const LIMIT: usize = crate::engine::case::MAX_MIN_JOBS;
 
 /// A walk that never ends is cut off here (a broken target; its cases
 /// report what is wrong with it).

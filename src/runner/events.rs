@@ -8,8 +8,8 @@
 //! by the index announced in an earlier [`RunEvent::ExchangeRecorded`] of
 //! the same case.
 
-use crate::core::check::CheckResult;
-use crate::core::exchange::Exchange;
+use crate::engine::check::CheckResult;
+use crate::engine::exchange::Exchange;
 use crate::report::CaseReport;
 use std::sync::Arc;
 

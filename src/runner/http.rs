@@ -2,8 +2,8 @@
 //! and a hook for signing. Whatever the target does, the outcome is an
 //! [`Exchange`]; nothing here panics on a target's behaviour.
 
-use crate::core::check::{error_signals, normalise_error_name};
-use crate::core::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
+use crate::engine::check::{error_signals, normalise_error_name};
+use crate::engine::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -26,10 +26,10 @@ pub use suite::{REQUIREMENTS_FILE, load_suite, parse_fixture, read_case_files, r
 pub(crate) use target::join_url;
 pub use target::{Target, embedded_fixture, probe, start_embedded, validate_target};
 
-use crate::core::case::Level;
-use crate::core::check::{CheckKind, CheckResult};
-use crate::core::exchange::Exchange;
-use crate::core::load::{Diagnostic, LoadedCase, Suite};
+use crate::engine::case::Level;
+use crate::engine::check::{CheckKind, CheckResult};
+use crate::engine::exchange::Exchange;
+use crate::engine::load::{Diagnostic, LoadedCase, Suite};
 use crate::report::{CaseReport, RunReport, Verdict};
 use crate::schema::SchemaSet;
 use crate::server;

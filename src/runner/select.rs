@@ -1,7 +1,7 @@
 //! Which cases of a suite a run selects (`--filter`, `--tag`, `--level`).
 
-use crate::core::case::Level;
-use crate::core::load::{LoadedCase, Suite};
+use crate::engine::case::Level;
+use crate::engine::load::{LoadedCase, Suite};
 
 /// Which cases to run.
 #[derive(Debug, Clone, Default)]

@@ -3,12 +3,12 @@
 //!
 //! `<dir>/<name>.snap` is the reviewed snapshot; `<dir>/<name>.snap.new` is
 //! a pending one waiting for review. The contents and the file format are
-//! the core's (`core::snapshot`); this module only decides what to read,
+//! the core's (`engine::snapshot`); this module only decides what to read,
 //! write or remove, and turns the outcome into a [`CheckResult`].
 
-use crate::core::case::Level;
-use crate::core::check::{CheckKind, CheckResult};
-use crate::core::{diff, snapshot};
+use crate::engine::case::Level;
+use crate::engine::check::{CheckKind, CheckResult};
+use crate::engine::{diff, snapshot};
 use serde_json::Value;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -290,7 +290,7 @@ fn remove_stale(pending: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::check::Outcome;
+    use crate::engine::check::Outcome;
     use serde_json::json;
     use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -3,11 +3,11 @@
 
 use super::walk::run_walk;
 use super::{RunEvent, Shared, join_url};
-use crate::core::case::{Expect, Level, Request, Step};
-use crate::core::check::{self, CheckKind, CheckResult, Context};
-use crate::core::exchange::{HttpRequest, HttpResponse};
-use crate::core::load::LoadedCase;
-use crate::core::snapshot as snap;
+use crate::engine::case::{Expect, Level, Request, Step};
+use crate::engine::check::{self, CheckKind, CheckResult, Context};
+use crate::engine::exchange::{HttpRequest, HttpResponse};
+use crate::engine::load::LoadedCase;
+use crate::engine::snapshot as snap;
 use crate::report::{CaseReport, Verdict};
 use serde_json::Value;
 use std::collections::BTreeMap;

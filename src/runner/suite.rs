@@ -1,7 +1,7 @@
 //! Reading a suite folder and a fixture file from disk.
 
 use super::RunError;
-use crate::core::load::{self, SourceFile, Suite};
+use crate::engine::load::{self, SourceFile, Suite};
 use crate::schema::SchemaSet;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 
 use super::http::Client;
 use super::{RunError, parse_fixture};
-use crate::core::exchange::{HttpRequest, TransportError};
+use crate::engine::exchange::{HttpRequest, TransportError};
 use crate::server::{self, RunningServer, ServerConfig};
 use serde_json::Value;
 use std::sync::Arc;

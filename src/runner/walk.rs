@@ -3,10 +3,10 @@
 
 use super::Shared;
 use super::step::{build_request, capture};
-use crate::core::case::{Expect, Level, Semantic, Step};
-use crate::core::check::{self, CheckKind, CheckResult, Context, Outcome};
-use crate::core::exchange::{Exchange, HttpRequest};
-use crate::core::snapshot as snap;
+use crate::engine::case::{Expect, Level, Semantic, Step};
+use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
+use crate::engine::exchange::{Exchange, HttpRequest};
+use crate::engine::snapshot as snap;
 use crate::report::CaseReport;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -180,7 +180,7 @@ struct WalkPlan<'a> {
     level: Level,
     /// Checks that hold for every page.
     page_expect: &'a Expect,
-    /// See [`crate::core::case::Walk::may_refuse`].
+    /// See [`crate::engine::case::Walk::may_refuse`].
     may_refuse: bool,
 }
 

@@ -4,9 +4,9 @@
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use macie_conform::core::case::Level;
-use macie_conform::core::check::{CheckKind, CheckResult, Outcome};
-use macie_conform::core::load::{SourceFile, load};
+use macie_conform::engine::case::Level;
+use macie_conform::engine::check::{CheckKind, CheckResult, Outcome};
+use macie_conform::engine::load::{SourceFile, load};
 use macie_conform::report::{CaseReport, Verdict};
 use macie_conform::runner::http::{ClientOptions, RetryPolicy};
 use macie_conform::runner::{self, RunOptions, Shared};

@@ -3,9 +3,9 @@
 //! leak, so both renderers are judged on the same input.
 #![allow(dead_code)]
 
-use macie_conform::core::case::Level;
-use macie_conform::core::check::{CheckKind, CheckResult};
-use macie_conform::core::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
+use macie_conform::engine::case::Level;
+use macie_conform::engine::check::{CheckKind, CheckResult};
+use macie_conform::engine::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
 use macie_conform::report::terminal::Style;
 use macie_conform::report::{
     CaseReport, LevelTotals, RequirementInfo, RunReport, SelectionReport, Verdict,

@@ -1,11 +1,11 @@
 //! The oracle comparison: a listing (a first page, or a whole walk) against
-//! the answer the fixture calls for, computed by [`crate::core::oracle`].
+//! the answer the fixture calls for, computed by [`crate::engine::oracle`].
 
 use super::listing::{items, no_items, open_filter_meaning};
 use super::{CheckKind, CheckResult, Context};
-use crate::core::case::Level;
-use crate::core::diff;
-use crate::core::oracle::{self, Query};
+use crate::engine::case::Level;
+use crate::engine::diff;
+use crate::engine::oracle::{self, Query};
 use serde_json::Value;
 use std::collections::HashSet;
 

@@ -5,7 +5,7 @@
 
 use super::SourceFile;
 use super::diagnostic::Diagnostic;
-use crate::core::case::HELP_SEPARATOR;
+use crate::engine::case::HELP_SEPARATOR;
 use serde_saphyr::{DefaultMessageFormatter, Error, Localizer, Location, MessageFormatter};
 use std::borrow::Cow;
 
@@ -14,7 +14,7 @@ pub(super) fn parse_diagnostic(file: &SourceFile, e: &Error) -> Diagnostic {
         .location()
         .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
     let message = message(e);
-    // Our own rules (crate::core::case) fail with `what; help: how`, the
+    // Our own rules (crate::engine::case) fail with `what; help: how`, the
     // only way a serde error can carry two parts.
     if let Some((what, help)) = message.split_once(HELP_SEPARATOR) {
         return Diagnostic::at(file, line, column, what).help(help);

@@ -2,8 +2,8 @@
 //! an error answer names and explains its error.
 
 use super::{CheckKind, CheckResult, truncate};
-use crate::core::case::{HeaderCheck, Level};
-use crate::core::exchange::HttpResponse;
+use crate::engine::case::{HeaderCheck, Level};
+use crate::engine::exchange::HttpResponse;
 use crate::model::ErrorKind;
 use serde_json::Value;
 

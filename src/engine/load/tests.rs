@@ -2,7 +2,7 @@
 //! (insta snapshots under snapshots/, named core__load__tests__*).
 
 use super::*;
-use crate::core::check::CheckKind;
+use crate::engine::check::CheckKind;
 
 fn load_text(text: &str) -> Result<Suite, Vec<Diagnostic>> {
     let schemas = SchemaSet::embedded().expect("schemas");
@@ -213,12 +213,12 @@ fn cases_that_check_nothing_or_cannot_be_sent_are_refused() {
 #[test]
 fn methods_are_http_tokens() {
     for ok in ["POST", "GET", "M-SEARCH", "x!#$%&'*+.^_`|~9"] {
-        assert!(crate::core::case::is_http_token(ok), "{ok}");
+        assert!(crate::engine::case::is_http_token(ok), "{ok}");
     }
     for bad in [
         "", "GE T", "GET\t", "POST/", "GET:", "(GET)", "G\u{e9}T", "\"GET\"",
     ] {
-        assert!(!crate::core::case::is_http_token(bad), "{bad:?}");
+        assert!(!crate::engine::case::is_http_token(bad), "{bad:?}");
     }
 }
 

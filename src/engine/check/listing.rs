@@ -5,9 +5,9 @@
 use super::body::type_name;
 use super::http::error_hint;
 use super::{CheckKind, CheckResult, Context, truncate};
-use crate::core::case::{Level, Semantic};
-use crate::core::exchange::HttpResponse;
-use crate::core::oracle::{self, Query};
+use crate::engine::case::{Level, Semantic};
+use crate::engine::exchange::HttpResponse;
+use crate::engine::oracle::{self, Query};
 use crate::model::JobComparator;
 use serde_json::Value;
 use std::collections::HashSet;

@@ -4,7 +4,7 @@
 
 use super::diagnostic::Diagnostic;
 use super::{LoadedCase, SourceFile, Suite};
-use crate::core::case::{Case, Expect, Semantic, Step};
+use crate::engine::case::{Case, Expect, Semantic, Step};
 use crate::schema::SchemaSet;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};

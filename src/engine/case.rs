@@ -4,6 +4,10 @@
 //! requests in `steps`) and what its answers must look like. Every struct
 //! here refuses unknown members, so a typo in a case file is an error that
 //! points at the line, never a silently ignored expectation.
+//!
+//! It stays one file (a little over 600 lines) on purpose: it is the format
+//! itself, read top to bottom as `schemas/case.schema.json` is, and the
+//! rules checked while parsing sit beside the members they guard.
 
 use crate::model::ErrorKind;
 use serde::Deserialize;

@@ -4,7 +4,7 @@
 
 use super::diagnostic::Diagnostic;
 use super::{SourceFile, Suite};
-use crate::core::requirements::{self, Requirement};
+use crate::engine::requirements::{self, Requirement};
 use std::collections::HashMap;
 
 /// The catalogue's own rules: well-formed, stated and unique ids, and

@@ -2,9 +2,9 @@
 //! assertions, and comparison with an expected body or subset of one.
 
 use super::{CheckKind, CheckResult, truncate};
-use crate::core::case::{Expect, Level, NodeCheck, PathAssertion};
-use crate::core::diff;
-use crate::core::exchange::HttpResponse;
+use crate::engine::case::{Expect, Level, NodeCheck, PathAssertion};
+use crate::engine::diff;
+use crate::engine::exchange::HttpResponse;
 use crate::model::ErrorKind;
 use crate::schema::SchemaSet;
 use serde_json::Value;

@@ -1190,19 +1190,11 @@ async fn a_walk_that_may_be_refused_accepts_only_a_proper_refusal() {
 
 /// A target holding `n` jobs, one per page.
 async fn holding(n: usize) -> String {
-    fake(move |req, _| {
-        let page = page_number(req);
-        let mut body = if n == 0 {
-            json!({ "items": [] })
-        } else {
-            json!({ "items": [job(&format!("j{page}"), "RUNNING", T1)] })
-        };
-        if page < n {
-            body["nextToken"] = json!(format!("p{}", page + 1));
-        }
-        Answer::json(200, body)
-    })
-    .await
+    if n == 0 {
+        fake(|_, _| Answer::json(200, json!({ "items": [] }))).await
+    } else {
+        walk_breaking_at(n, 0).await
+    }
 }
 
 /// `requires: {min_jobs: N}` skips a case, with the count, on a target that

@@ -13,6 +13,16 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// What one step runs with, besides the case's variables and report.
+#[derive(Clone, Copy)]
+pub(super) struct StepRun<'a> {
+    pub step: &'a Step,
+    pub level: Level,
+    pub shared: &'a Shared,
+    /// The snapshot file the step compares with, if it keeps one.
+    pub snapshot_name: &'a str,
+}
+
 /// A case's report before anything ran: who it is, no evidence yet.
 pub(super) fn blank_report(case: &LoadedCase) -> CaseReport {
     let c = &case.case;
@@ -64,26 +74,16 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         let exchanges_before = report.exchanges.len();
         // The same name the loader checked for collisions.
         let snapshot_name = c.snapshot_name(index);
+        let run = StepRun {
+            step,
+            level: c.level,
+            shared,
+            snapshot_name: &snapshot_name,
+        };
         let go_on = if step.walk.is_some() {
-            run_walk(
-                step,
-                c.level,
-                shared,
-                &mut vars,
-                &mut report,
-                &snapshot_name,
-            )
-            .await
+            run_walk(run, &mut vars, &mut report).await
         } else {
-            run_step(
-                step,
-                c.level,
-                shared,
-                &mut vars,
-                &mut report,
-                &snapshot_name,
-            )
-            .await
+            run_step(run, &mut vars, &mut report).await
         };
         for check in &mut report.checks[before..] {
             check.step = index;
@@ -188,13 +188,16 @@ fn wants_throttle(expect: &Expect) -> bool {
 
 /// One request step. Returns whether later steps can run.
 async fn run_step(
-    step: &Step,
-    level: Level,
-    shared: &Shared,
+    run: StepRun<'_>,
     vars: &mut BTreeMap<String, Value>,
     report: &mut CaseReport,
-    snapshot_name: &str,
 ) -> bool {
+    let StepRun {
+        step,
+        level,
+        shared,
+        snapshot_name,
+    } = run;
     let request = build_request(&step.request, vars, &shared.target);
     let request_json = serde_json::from_slice::<Value>(&request.body).ok();
     let exchange = shared

@@ -2,8 +2,8 @@
 //! then judges the listing as a whole.
 
 use super::Shared;
-use super::step::{build_request, capture};
-use crate::engine::case::{Expect, Level, Semantic, Step};
+use super::step::{StepRun, build_request, capture};
+use crate::engine::case::{Expect, Level, Semantic};
 use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
 use crate::engine::exchange::{Exchange, HttpRequest};
 use crate::engine::snapshot as snap;
@@ -14,13 +14,16 @@ use std::collections::{BTreeMap, HashSet};
 /// A page walk: follows `nextToken` to the end, then judges the pages
 /// together.
 pub(super) async fn run_walk(
-    step: &Step,
-    level: Level,
-    shared: &Shared,
+    run: StepRun<'_>,
     vars: &mut BTreeMap<String, Value>,
     report: &mut CaseReport,
-    snapshot_name: &str,
 ) -> bool {
+    let StepRun {
+        step,
+        level,
+        shared,
+        snapshot_name,
+    } = run;
     let max_pages = step.walk.as_ref().map_or(1_000, |w| w.max_pages);
     let first = build_request(&step.request, vars, &shared.target);
     let Some(request_json) = serde_json::from_slice::<Value>(&first.body)

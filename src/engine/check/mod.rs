@@ -140,7 +140,7 @@ pub struct CheckResult {
     /// `None` for a check of a whole walk's listing (or of nothing sent).
     pub exchange: Option<usize>,
     /// For a failed `any of`: the kinds of the failed checks of the closest
-    /// alternative (see [`any_of`]), which say what the answer got wrong and
+    /// alternative (how `any_of` picks it), which say what the answer got wrong and
     /// so which requirements the failure counts against
     /// (`report::attribution`). Empty when no alternative came close.
     /// Reports show the alternatives' reasons in `detail` instead.

@@ -16,15 +16,10 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use macie_conform::report::{RunReport, Verdict};
-use macie_conform::runner::http::{ClientOptions, RetryPolicy};
-use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
-use macie_conform::runner::{self, RunOptions, Selection};
 use macie_conform::server::{self, ServerConfig};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// One defect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -955,30 +950,7 @@ async fn serve_variant(variant: Option<Variant>) -> (String, tokio::task::JoinHa
 /// Runs the whole suite; `fixture` says whether the target holds the
 /// canonical data set (a variant with other data must not claim it).
 async fn run_suite(url: String, fixture: bool) -> RunReport {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
-    let options = RunOptions {
-        target: url,
-        client: ClientOptions {
-            timeout: Duration::from_secs(10),
-            retry: RetryPolicy {
-                max_retries: 0,
-                ..RetryPolicy::default()
-            },
-            ..ClientOptions::default()
-        },
-        concurrency: 8,
-        fixture: fixture.then(|| Arc::new(runner::embedded_fixture())),
-        faults: true,
-        snapshots: Some(SnapshotStore::new(
-            root.join("snapshots"),
-            SnapshotMode::Check,
-        )),
-        redact: Vec::new(),
-    };
-    runner::run(&suite, &Selection::default(), options, |_| {})
-        .await
-        .expect("run starts")
+    common::run_shipped_suite(url, fixture, 8).await
 }
 
 /// Each failed case as "id: what failed".

@@ -12,14 +12,10 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use macie_conform::report::{RequirementResult, RunReport, Verdict};
-use macie_conform::runner::http::{ClientOptions, RetryPolicy};
-use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
+use macie_conform::runner::http::ClientOptions;
 use macie_conform::runner::{self, RunOptions, Selection};
 use macie_conform::server::{self, ServerConfig};
 use serde_json::{Value, json};
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 /// The reference server, except that it reads `orderBy` the wrong way
 /// round (the defect `tests/mutants.rs` calls `SortDirectionInverted`).
@@ -88,30 +84,7 @@ async fn run_against_inverted_sort() -> RunReport {
 /// Runs the whole suite, snapshots included, against `app`.
 async fn run_against(app: Router) -> RunReport {
     let (url, _server) = common::serve(app).await;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
-    let options = RunOptions {
-        target: url,
-        client: ClientOptions {
-            timeout: Duration::from_secs(10),
-            retry: RetryPolicy {
-                max_retries: 0,
-                ..RetryPolicy::default()
-            },
-            ..ClientOptions::default()
-        },
-        concurrency: 4,
-        fixture: Some(Arc::new(runner::embedded_fixture())),
-        faults: true,
-        snapshots: Some(SnapshotStore::new(
-            root.join("snapshots"),
-            SnapshotMode::Check,
-        )),
-        redact: Vec::new(),
-    };
-    runner::run(&suite, &Selection::default(), options, |_| {})
-        .await
-        .expect("run starts")
+    common::run_shipped_suite(url, true, 4).await
 }
 
 /// Four cases meet the same defect (a `jobStatus` outside the document's

@@ -169,3 +169,38 @@ pub fn job(id: &str, status: &str, created: &str) -> Value {
         "bucketDefinitions": [{"accountId": "111122223333", "buckets": ["b"]}]
     })
 }
+
+/// Runs the shipped suite, snapshots included, against `url` with no
+/// retries (a faulty variant must show its defect at once). `fixture` says
+/// whether the target holds the canonical data set.
+pub async fn run_shipped_suite(
+    url: String,
+    fixture: bool,
+    concurrency: usize,
+) -> macie_conform::report::RunReport {
+    use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
+    let options = RunOptions {
+        target: url,
+        client: ClientOptions {
+            timeout: Duration::from_secs(10),
+            retry: RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        },
+        concurrency,
+        fixture: fixture.then(|| Arc::new(runner::embedded_fixture())),
+        faults: true,
+        snapshots: Some(SnapshotStore::new(
+            root.join("snapshots"),
+            SnapshotMode::Check,
+        )),
+        redact: Vec::new(),
+    };
+    runner::run(&suite, &runner::Selection::default(), options, |_| {})
+        .await
+        .expect("run starts")
+}

@@ -13,7 +13,9 @@ use macie_conform::engine::case::Level;
 use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
 use macie_conform::report::suite_listing;
 use macie_conform::report::terminal::{self, Style};
-use macie_conform::runner::http::{ClientOptions, RetryPolicy};
+use macie_conform::runner::http::{
+    ClientOptions, DEFAULT_DEADLINE, DEFAULT_MAX_TRANSPORT_FAILURES, RetryPolicy,
+};
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
 use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection, Target};
 use macie_conform::server::{self, ServerConfig};
@@ -94,6 +96,14 @@ struct RunArgs {
     /// Per-request time limit in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     timeout: f64,
+    /// Time limit of the whole run, in seconds; cases that have not ended
+    /// by then fail. 0 for none.
+    #[arg(long, default_value_t = DEFAULT_DEADLINE.as_secs_f64(), value_name = "SECONDS")]
+    deadline: f64,
+    /// Requests in a row that may get no answer (refused, timed out, broken)
+    /// before the run stops sending and fails the cases left. 0 never stops.
+    #[arg(long, default_value_t = DEFAULT_MAX_TRANSPORT_FAILURES, value_name = "N")]
+    max_transport_failures: usize,
     /// Cases run at once; output order does not depend on it.
     #[arg(short = 'j', long = "jobs", default_value_t = 4, value_name = "N")]
     concurrency: usize,
@@ -270,6 +280,16 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("error: --timeout must be a positive number of seconds");
         return ExitCode::from(EXIT_USAGE);
     }
+    let deadline = match Duration::try_from_secs_f64(args.deadline) {
+        Ok(d) if d.is_zero() => None,
+        Ok(d) => Some(d),
+        Err(_) => {
+            eprintln!(
+                "error: --deadline must be a number of seconds, 0 or more (0 for no deadline)"
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let fixture = match &args.fixture {
         Some(path) => match runner::read_fixture(path) {
             Ok(f) => Some(Arc::new(f)),
@@ -310,6 +330,8 @@ fn run(args: RunArgs) -> ExitCode {
                     ..RetryPolicy::default()
                 },
                 signer: None,
+                max_transport_failures: args.max_transport_failures,
+                deadline,
             },
             concurrency: args.concurrency,
             fixture: target.fixture.clone(),
@@ -330,6 +352,19 @@ fn run(args: RunArgs) -> ExitCode {
             let bar = bar.clone();
             let style = style.clone();
             move |event: &RunEvent<'_>| {
+                // Said once, as it happens; the cases it fails share one finding.
+                if let RunEvent::Stopped { reason } = event {
+                    let line = format!(
+                        "stopped: {}",
+                        reason
+                            .trim_start_matches("not run: ")
+                            .trim_start_matches("not verified: ")
+                    );
+                    match &bar {
+                        Some(bar) => bar.println(line),
+                        None => eprintln!("{line}"),
+                    }
+                }
                 if let (Some(bar), RunEvent::CaseFinished { report, .. }) = (&bar, event) {
                     bar.inc(1);
                     if report.verdict == macie_conform::report::Verdict::Fail {

@@ -939,3 +939,128 @@ fn report_paths_are_checked_before_anything_is_sent() {
     }
     assert!(!s.path("a-file/bundle").exists());
 }
+
+/// A loopback target that answers its first request (the probe) with an
+/// empty listing and then accepts every connection and never answers.
+fn answers_once_then_hangs() -> (String, std::sync::Arc<AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let requests = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&requests);
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().flatten() {
+            let seen = std::sync::Arc::clone(&seen);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                let _ = socket.read(&mut buf);
+                if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let _ = socket.write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 12\r\nconnection: close\r\n\r\n{\"items\":[]}",
+                    );
+                } else {
+                    std::thread::sleep(std::time::Duration::from_secs(20));
+                }
+            });
+        }
+    });
+    (url, requests)
+}
+
+/// 30 must cases, each one request.
+fn thirty_cases() -> String {
+    let mut text = String::from("cases:\n");
+    for i in 0..30 {
+        text.push_str(&format!(
+            "  - id: c{i:02}\n    verifies: x\n    level: must\n    request: {{}}\n    expect: {{status: 200}}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_target_that_stops_answering_stops_the_run_and_says_so_once() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", &thirty_cases());
+    let (url, requests) = answers_once_then_hangs();
+    let out = run_in(
+        &s.0,
+        &[
+            "run",
+            "--target",
+            &url,
+            "--timeout",
+            "0.3",
+            "-j",
+            "2",
+            "--max-transport-failures",
+            "3",
+            "--json",
+            "report.json",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    // The probe, three failures, at most one more per case in flight.
+    let sent = requests.load(Ordering::SeqCst);
+    assert!(sent <= 1 + 3 + 2, "{sent} requests");
+    assert_eq!(stderr.matches("stopped: ").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("the target stopped answering") && stderr.contains("3 requests in a row"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("0 passed, 30 failed, 0 skipped"),
+        "{stdout}"
+    );
+    let report = read_json(&s.path("report.json"));
+    let findings = report["findings"].as_array().cloned().unwrap_or_default();
+    let stop: Vec<_> = findings
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("stopped answering"))
+        })
+        .collect();
+    assert_eq!(stop.len(), 1, "one finding: {findings:#?}");
+    assert!(stop[0]["cases"].as_array().map_or(0, Vec::len) >= 30 - 3 - 2);
+}
+
+#[test]
+fn the_deadline_bounds_a_run_and_must_be_a_number_of_seconds() {
+    let s = Scratch::new();
+    s.write("cases/a.yaml", &thirty_cases());
+    let (url, _) = answers_once_then_hangs();
+    // The failure limit is off, so only the deadline ends this run; without
+    // it, 29 timeouts of 2 s one at a time would take about a minute.
+    let out = run_in(
+        &s.0,
+        &[
+            "run",
+            "--target",
+            &url,
+            "--timeout",
+            "2",
+            "-j",
+            "1",
+            "--max-transport-failures",
+            "0",
+            "--deadline",
+            "1",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(stderr.matches("stopped: ").count(), 1, "{stderr}");
+    assert!(stderr.contains("deadline of 1 s (--deadline)"), "{stderr}");
+    assert!(
+        stdout.contains("0 passed, 30 failed, 0 skipped"),
+        "{stdout}"
+    );
+
+    let out = run_in(&s.0, &["run", "--target", &url, "--deadline=-1"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("--deadline"), "{stderr}");
+}

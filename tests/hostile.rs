@@ -1033,6 +1033,7 @@ async fn events_announce_each_exchange_before_the_checks_that_judged_it() {
                 RunEvent::CaseFinished { index, report } => {
                     format!("{} finish {index} {:?}", report.id, report.verdict)
                 }
+                RunEvent::Stopped { reason } => format!("stopped {reason}"),
             };
             if let Ok(mut lines) = sink.lock() {
                 lines.push(line);
@@ -1089,4 +1090,192 @@ async fn events_announce_each_exchange_before_the_checks_that_judged_it() {
         lines.contains(&"walk exchange 2 step 1".to_string()),
         "{lines:?}"
     );
+}
+
+/// `n` must cases, each asking for a 200 listing at the default path.
+fn many_cases(n: usize) -> String {
+    let mut text = String::from("cases:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  - id: c{i:02}\n    verifies: x\n    level: must\n    request: {{}}\n    expect: {{status: 200}}\n"
+        ));
+    }
+    text
+}
+
+/// A target that answers the probe and then hangs: after
+/// `max_transport_failures` requests in a row get no answer, the run stops
+/// sending. Without the limit every case would wait out its timeout (181 s
+/// at default settings in one measurement). Only the cases already in
+/// flight may still send, so few requests follow the limit, and every case
+/// that did not run fails with the same reason, announced once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_stops_answering_stops_the_run() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&requests);
+    let url = raw(move |mut socket, _| {
+        let seen = Arc::clone(&seen);
+        async move {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                let _ = socket
+                    .write_all(&http("200 OK", "application/json", EMPTY_LISTING))
+                    .await;
+            } else {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    })
+    .await;
+    let limit = 3;
+    let concurrency = 2;
+    let cases = 40;
+    let client = ClientOptions {
+        max_transport_failures: limit,
+        ..client(Duration::from_millis(200), 8 << 20)
+    };
+    let stops = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heard = Arc::clone(&stops);
+    let report = bounded(runner::run(
+        &suite(&many_cases(cases)),
+        &Selection::default(),
+        options(&url, client, concurrency),
+        move |event: &RunEvent<'_>| {
+            if let RunEvent::Stopped { reason } = event
+                && let Ok(mut lines) = heard.lock()
+            {
+                lines.push(reason.to_string());
+            }
+        },
+    ))
+    .await
+    .expect("the run completes");
+    // The probe, the failures up to the limit, and at most one more per
+    // case in flight when the limit was reached.
+    let sent = requests.load(Ordering::SeqCst);
+    assert!(
+        sent <= 1 + limit + concurrency,
+        "{sent} requests reached the target"
+    );
+    let stops = stops.lock().expect("stops").clone();
+    assert_eq!(stops.len(), 1, "announced once: {stops:?}");
+    let reason = &stops[0];
+    assert!(
+        reason.contains("stopped answering") && reason.contains("(3 requests in a row"),
+        "{reason}"
+    );
+    assert!(reason.contains("--max-transport-failures"), "{reason}");
+    assert_eq!(report.cases.len(), cases, "every case is reported");
+    assert!(report.cases.iter().all(|c| c.verdict == Verdict::Fail));
+    let stopped: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| c.checks.iter().any(|k| &k.message == reason))
+        .collect();
+    assert!(
+        stopped.len() >= cases - limit - concurrency,
+        "{}",
+        stopped.len()
+    );
+    for case in &stopped {
+        assert!(case.exchanges.is_empty(), "{} sent nothing", case.id);
+        let check = failed(case, CheckKind::Transport);
+        assert_eq!(check.level, Level::Must);
+    }
+    // One defect, one finding: the stopped cases share it.
+    let findings = report.findings();
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f.message.contains("stopped answering"))
+            .count(),
+        1,
+        "{findings:#?}"
+    );
+}
+
+/// Failures that are not in a row do not stop a run: an answer resets
+/// the count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_between_answers_do_not_stop_the_run() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&requests);
+    let url = raw(move |mut socket, _| {
+        let seen = Arc::clone(&seen);
+        async move {
+            // The probe and every other request get an answer; the rest
+            // lose their connection.
+            if seen.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+                let _ = socket
+                    .write_all(&http("200 OK", "application/json", EMPTY_LISTING))
+                    .await;
+            }
+        }
+    })
+    .await;
+    let client = ClientOptions {
+        max_transport_failures: 2,
+        ..client(Duration::from_secs(2), 8 << 20)
+    };
+    let report = bounded(runner::run(
+        &suite(&many_cases(10)),
+        &Selection::default(),
+        options(&url, client, 1),
+        |_| {},
+    ))
+    .await
+    .expect("the run completes");
+    assert_eq!(requests.load(Ordering::SeqCst), 11, "every case sent");
+    let passed = report.cases.iter().filter(|c| c.verdict == Verdict::Pass);
+    assert_eq!(passed.count(), 5);
+    assert!(
+        report
+            .cases
+            .iter()
+            .flat_map(|c| &c.checks)
+            .all(|k| !k.message.contains("stopped")),
+    );
+}
+
+/// The run's deadline ends it even when the target answers, only slowly:
+/// the case in flight and those not started fail with the deadline as
+/// their one reason; cases that ended before it keep their verdicts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_ends_a_slow_run() {
+    let url = raw(|mut socket, _| async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let _ = socket
+            .write_all(&http("200 OK", "application/json", EMPTY_LISTING))
+            .await;
+    })
+    .await;
+    let cases = 40;
+    let client = ClientOptions {
+        deadline: Some(Duration::from_millis(1000)),
+        ..client(Duration::from_secs(5), 8 << 20)
+    };
+    // 40 cases of 150 ms one at a time would take 6 s.
+    let report = bounded(runner::run(
+        &suite(&many_cases(cases)),
+        &Selection::default(),
+        options(&url, client, 1),
+        |_| {},
+    ))
+    .await
+    .expect("the run completes");
+    assert_eq!(report.cases.len(), cases);
+    let passed = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Pass)
+        .count();
+    assert!(passed >= 1 && passed < cases, "{passed} passed");
+    let reasons: std::collections::BTreeSet<&str> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict != Verdict::Pass)
+        .map(|c| failed(c, CheckKind::Transport).message.as_str())
+        .collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    let reason = reasons.iter().next().copied().unwrap_or_default();
+    assert!(reason.contains("deadline of 1 s (--deadline)"), "{reason}");
 }

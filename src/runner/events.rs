@@ -37,6 +37,10 @@ pub enum RunEvent<'a> {
         index: usize,
         report: &'a CaseReport,
     },
+    /// The run stopped sending, once: its deadline passed or the target
+    /// stopped answering. Every case that had not finished fails with this
+    /// `reason`.
+    Stopped { reason: &'a str },
 }
 
 /// Where the runner sends its events.

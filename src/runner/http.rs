@@ -4,7 +4,8 @@
 
 use crate::engine::check::{error_signals, normalise_error_name};
 use crate::engine::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Signs a request just before it is sent (for example AWS SigV4). It sees
@@ -44,7 +45,25 @@ pub struct ClientOptions {
     pub headers: Vec<(String, String)>,
     pub retry: RetryPolicy,
     pub signer: Option<Arc<dyn RequestSigner>>,
+    /// Requests in a row that may get no answer at all (see
+    /// [`no_answer`]) before the run stops sending; 0 never stops. The
+    /// client counts them because every request of a run goes through it.
+    pub max_transport_failures: usize,
+    /// The whole run's time limit, counted from when the client is built;
+    /// `None` for no limit. The runner enforces it (see `runner::run`).
+    pub deadline: Option<Duration>,
 }
+
+/// Default of [`ClientOptions::max_transport_failures`]: enough that a few
+/// cases a target refuses by dropping the connection do not stop a run,
+/// few enough that a target that hangs stops it within a handful of
+/// timeouts.
+pub const DEFAULT_MAX_TRANSPORT_FAILURES: usize = 10;
+
+/// Default of [`ClientOptions::deadline`]: far longer than a full suite
+/// takes against any target that answers (seconds against the reference
+/// server), short enough that a CI job never hangs for hours.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30 * 60);
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -55,6 +74,8 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             retry: RetryPolicy::default(),
             signer: None,
+            max_transport_failures: DEFAULT_MAX_TRANSPORT_FAILURES,
+            deadline: Some(DEFAULT_DEADLINE),
         }
     }
 }
@@ -70,6 +91,11 @@ pub enum ClientError {
 pub struct Client {
     http: reqwest::Client,
     options: ClientOptions,
+    /// Requests in a row that got no answer; any answer resets it.
+    no_answer_run: AtomicUsize,
+    /// Set once, when `no_answer_run` reaches the limit: the count and the
+    /// last failure, which is what the run reports as its reason to stop.
+    gave_up: OnceLock<(usize, String)>,
 }
 
 impl Client {
@@ -85,7 +111,38 @@ impl Client {
             .connect_timeout(options.timeout)
             .build()
             .map_err(|e| ClientError::Build(chain(&e)))?;
-        Ok(Client { http, options })
+        Ok(Client {
+            http,
+            options,
+            no_answer_run: AtomicUsize::new(0),
+            gave_up: OnceLock::new(),
+        })
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// When the target stopped answering: how many requests in a row got no
+    /// answer, and the last one's failure. Once set, it stays set.
+    pub fn gave_up(&self) -> Option<&(usize, String)> {
+        self.gave_up.get()
+    }
+
+    /// Counts an outcome towards the limit of requests without an answer.
+    fn note(&self, outcome: &Result<HttpResponse, TransportError>) {
+        match outcome {
+            Ok(_) => self.no_answer_run.store(0, Ordering::Relaxed),
+            Err(e) if no_answer(e) => {
+                let run = self.no_answer_run.fetch_add(1, Ordering::Relaxed) + 1;
+                let limit = self.options.max_transport_failures;
+                if limit > 0 && run >= limit {
+                    let _ = self.gave_up.set((run, e.to_string()));
+                }
+            }
+            // A request the harness could not build says nothing about the target.
+            Err(_) => {}
+        }
     }
 
     /// Sends `request`, retrying throttled answers when `retry_throttling`.
@@ -135,6 +192,7 @@ impl Client {
             match delay {
                 Some(d) => tokio::time::sleep(d).await,
                 None => {
+                    self.note(&outcome);
                     return Exchange {
                         request,
                         outcome,
@@ -210,6 +268,21 @@ impl Client {
                 received: body.len(),
             }),
         }
+    }
+}
+
+/// Whether a failure means the target gave no (complete) answer: nothing
+/// listens, no TLS it accepts, no headers in time, a body that stalled, a
+/// broken connection. A request that could not be built is the harness's
+/// or the case's doing, not the target's.
+pub fn no_answer(e: &TransportError) -> bool {
+    match e {
+        TransportError::Connect(_)
+        | TransportError::Tls(_)
+        | TransportError::Timeout(_)
+        | TransportError::BodyTimeout { .. }
+        | TransportError::Broken(_) => true,
+        TransportError::Request(_) => false,
     }
 }
 

@@ -38,7 +38,7 @@ use serde_json::Value;
 use snapshot::SnapshotStore;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// Why a run could not start.
@@ -129,7 +129,7 @@ pub async fn run(
                 index,
                 id: case.id(),
             });
-            let report = run_case(&case, &shared).await;
+            let report = run_case_in_time(&case, &shared).await;
             on_event(&RunEvent::CaseFinished {
                 index,
                 report: &report,
@@ -216,6 +216,38 @@ pub async fn run(
     })
 }
 
+/// Runs a case unless the run has stopped, and cuts it off at the run's
+/// deadline. A case that did not run to its end fails with the run's one
+/// reason to stop: it was not verified, and the target (or the time it
+/// takes) is why, so it is neither skipped nor passed.
+async fn run_case_in_time(case: &LoadedCase, shared: &Shared) -> CaseReport {
+    if let Some(reason) = shared.stopped() {
+        return stopped_report(case, &reason);
+    }
+    let Some(deadline) = shared.deadline else {
+        return run_case(case, shared).await;
+    };
+    match tokio::time::timeout_at(deadline, run_case(case, shared)).await {
+        Ok(report) => report,
+        // The deadline has passed, so `stopped` has a reason.
+        Err(_) => stopped_report(case, &shared.stopped().unwrap_or_default()),
+    }
+}
+
+/// A case failed because the run stopped before it ended. The check is at
+/// must level whatever the case's level: an info case that never ran
+/// observed nothing, and the run must not read as clean.
+fn stopped_report(case: &LoadedCase, reason: &str) -> CaseReport {
+    let mut report = step::blank_report(case);
+    report.checks.push(CheckResult::fail(
+        CheckKind::Transport,
+        Level::Must,
+        reason.to_string(),
+    ));
+    report.verdict = Verdict::Fail;
+    report
+}
+
 /// What every case task needs.
 pub struct Shared {
     pub client: Client,
@@ -229,6 +261,11 @@ pub struct Shared {
     census: tokio::sync::OnceCell<census::Census>,
     /// Who hears the run's events; `None` when a case is run on its own.
     pub events: Option<EventSink>,
+    /// When the run must end (`--deadline`), if ever.
+    deadline: Option<tokio::time::Instant>,
+    /// Why the run stopped sending, fixed the first time a case sees it, so
+    /// every case it fails gives the same reason (one finding, not many).
+    stop_reason: OnceLock<String>,
 }
 
 impl Shared {
@@ -255,6 +292,39 @@ impl Shared {
         report.exchanges.len() - 1
     }
 
+    /// Why no further case may run, if the run has stopped: its deadline
+    /// passed, or the target stopped answering. The first time a reason is
+    /// found, it is announced with [`RunEvent::Stopped`].
+    pub fn stopped(&self) -> Option<String> {
+        if let Some(reason) = self.stop_reason.get() {
+            return Some(reason.clone());
+        }
+        let reason = if let Some(deadline) = self.deadline
+            && tokio::time::Instant::now() >= deadline
+        {
+            let seconds = self
+                .client
+                .options()
+                .deadline
+                .map_or(0, |d| d.as_secs_f64().ceil() as u64);
+            format!(
+                "not verified: the run reached its deadline of {seconds} s (--deadline) and stopped sending before this case ended; raise --deadline, or select fewer cases with --filter, --tag or --level"
+            )
+        } else if let Some((count, last)) = self.client.gave_up() {
+            format!(
+                "not run: the target stopped answering ({count} requests in a row got no answer, the last: {last}), so the run stopped sending. Check that the target is up and answers within --timeout; --max-transport-failures sets the limit"
+            )
+        } else {
+            return None;
+        };
+        if self.stop_reason.set(reason.clone()).is_ok() {
+            self.emit(RunEvent::Stopped { reason: &reason });
+            return Some(reason);
+        }
+        // Another case found a reason first; the run keeps that one.
+        self.stop_reason.get().cloned()
+    }
+
     pub(crate) fn emit(&self, event: RunEvent<'_>) {
         if let Some(sink) = &self.events {
             sink(&event);
@@ -262,6 +332,10 @@ impl Shared {
     }
 
     pub fn new(options: RunOptions) -> Result<Shared, RunError> {
+        let deadline = options
+            .client
+            .deadline
+            .and_then(|d| tokio::time::Instant::now().checked_add(d));
         Ok(Shared {
             client: Client::new(options.client)?,
             schemas: SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?,
@@ -272,6 +346,8 @@ impl Shared {
             redact: options.redact,
             census: tokio::sync::OnceCell::new(),
             events: None,
+            deadline,
+            stop_reason: OnceLock::new(),
         })
     }
 }

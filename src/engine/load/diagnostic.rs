@@ -43,6 +43,20 @@ impl Diagnostic {
         }
     }
 
+    /// A problem found outside the YAML parser (a file that cannot be read
+    /// or is not UTF-8), where there is no line of text to show.
+    pub fn in_file(file: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+            notes: Vec::new(),
+            help: None,
+            source_line: None,
+        }
+    }
+
     pub(super) fn spanned<T>(
         file: &SourceFile,
         span: &Spanned<T>,
@@ -56,7 +70,7 @@ impl Diagnostic {
         )
     }
 
-    pub(super) fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -85,7 +99,8 @@ impl Diagnostic {
             (None, line) if line > 0 => title.element(
                 Origin::path(self.file.as_str())
                     .line(line)
-                    .char_column(self.column.saturating_sub(1)),
+                    // Shown as given: annotate-snippets does not add one.
+                    .char_column(self.column),
             ),
             _ => title.element(Origin::path(self.file.as_str())),
         };
@@ -175,6 +190,12 @@ mod tests {
             d.to_string(),
             "error: cannot read\n--> cases/t.yaml\n = help: fix it\n"
         );
+    }
+
+    #[test]
+    fn without_the_line_the_position_is_still_one_based() {
+        let d = Diagnostic::in_file("cases/t.yaml", 2, 12, "not UTF-8");
+        assert!(d.to_string().contains("--> cases/t.yaml:2:12\n"), "{d}");
     }
 
     #[test]

@@ -1,0 +1,151 @@
+//! Hostile case folders: symbolic links, files that are not UTF-8 text, and
+//! malformed YAML. Each gets a bounded walk and a diagnostic in the case
+//! file's own terms, at its file, line and column.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// A scratch folder with a `cases/` folder in it, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "macie-conform-case-folders-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("cases")).expect("scratch dir");
+        Scratch(dir)
+    }
+    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("parent dir");
+        }
+        std::fs::write(&path, bytes).expect("write");
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the binary in `dir`, killed after 30 s: a walk that never ends must
+/// fail the test, not hang it.
+fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_macie-conform"))
+        .env_remove("MACIE_CONFORM_TARGET")
+        .env_remove("NO_COLOR")
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "{args:?} still running after 30 s; stderr so far:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("output");
+    (
+        status.code(),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+const CASE: &str = "cases:\n  - id: linked.once\n    verifies: x\n    level: must\n    request: {body: {maxResults: 1}}\n    expect: {status: 200}\n";
+
+/// Links to `.` and to a parent folder, and a second name for a file: each
+/// real folder is read once and each file loaded once, so the walk ends and
+/// the case is not a duplicate of itself.
+#[cfg(unix)]
+#[test]
+fn linked_folders_are_read_once_and_linked_files_loaded_once() {
+    use std::os::unix::fs::symlink;
+    let s = Scratch::new();
+    s.write("cases/a.yaml", CASE);
+    std::fs::create_dir_all(s.0.join("cases/sub")).expect("sub");
+    symlink(".", s.0.join("cases/self")).expect("link");
+    symlink(".", s.0.join("cases/again")).expect("link");
+    symlink("..", s.0.join("cases/sub/up")).expect("link");
+    symlink("../a.yaml", s.0.join("cases/sub/alias.yaml")).expect("link");
+    // A link loop and a dangling folder link: skipped, never followed.
+    symlink("loop-b", s.0.join("cases/loop-a")).expect("link");
+    symlink("loop-a", s.0.join("cases/loop-b")).expect("link");
+    for command in [&["check"][..], &["list"][..], &["run"][..]] {
+        let (code, stdout, stderr) = run_in(&s.0, command);
+        assert_eq!(code, Some(0), "{command:?}: {stdout}{stderr}");
+        assert!(
+            !stderr.contains("duplicate") && !stdout.contains("duplicate"),
+            "{command:?}: {stdout}{stderr}"
+        );
+    }
+    let (_, stdout, _) = run_in(&s.0, &["check"]);
+    assert!(stdout.starts_with("1 case(s) OK"), "{stdout}");
+    let (_, stdout, _) = run_in(&s.0, &["run"]);
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+}
+
+/// Files that are not UTF-8 are each refused at their first bad byte, with
+/// what to do, and the other files are still checked; none of it tells the
+/// user to pass the `--cases` they passed.
+#[test]
+fn files_that_are_not_utf8_are_refused_where_they_go_wrong() {
+    let s = Scratch::new();
+    let utf16le: Vec<u8> = CASE.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let utf16be: Vec<u8> = CASE.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let mut utf16bom = vec![0xFF, 0xFE];
+    utf16bom.extend(&utf16le);
+    s.write("cases/latin1.yaml", b"cases:\n  - id: caf\xe9\n".as_slice());
+    s.write("cases/utf16le.yaml", &utf16le);
+    s.write("cases/utf16be.yaml", &utf16be);
+    s.write("cases/utf16bom.yaml", &utf16bom);
+    s.write(
+        "cases/binary.yaml",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".as_slice(),
+    );
+    s.write("cases/broken.yaml", "cases:\n  - id: a\n    lvl: must\n");
+    let (code, stdout, stderr) = run_in(&s.0, &["check", "--cases", "cases"]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(!stderr.contains("--cases"), "{stderr}");
+    for expected in [
+        "the file is not UTF-8: byte 0xE9 at offset 18 is not valid UTF-8\n--> cases/latin1.yaml:2:12\n",
+        "the file is UTF-16 (little-endian, without a byte-order mark), not UTF-8\n--> cases/utf16le.yaml",
+        "the file is UTF-16 (big-endian, without a byte-order mark), not UTF-8\n--> cases/utf16be.yaml",
+        "the file is UTF-16 (little-endian, with a byte-order mark), not UTF-8\n--> cases/utf16bom.yaml",
+        "byte 0x89 at offset 0 is not valid UTF-8\n--> cases/binary.yaml:1:1\n",
+        // The other files are still checked.
+        "--> cases/broken.yaml:3:5",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in\n{stderr}");
+    }
+    assert_eq!(
+        stderr.matches("save the file as UTF-8").count(),
+        5,
+        "{stderr}"
+    );
+}

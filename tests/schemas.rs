@@ -315,7 +315,8 @@ fn request_cases() -> Vec<Case> {
         ),
         bad(R, json!([]), "type", ""),
         bad(R, json!({"nextToken": 5}), "type", "/nextToken"),
-        bad(R, json!({"pageSize": 5}), "additionalProperties", ""),
+        // OC-13: a server may ignore undocumented members, so they are valid.
+        ok(R, json!({"pageSize": 5})),
         bad(R, json!({"filterCriteria": []}), "type", "/filterCriteria"),
         bad(
             R,
@@ -340,12 +341,7 @@ fn request_cases() -> Vec<Case> {
             "enum",
             "/excludes/0/key",
         ),
-        bad(
-            "ListJobsFilterCriteria",
-            json!({"include": []}),
-            "additionalProperties",
-            "",
-        ),
+        ok("ListJobsFilterCriteria", json!({"include": []})),
         ok("ListJobsFilterTerm", json!({})),
         ok(
             "ListJobsFilterTerm",
@@ -369,12 +365,7 @@ fn request_cases() -> Vec<Case> {
             "enum",
             "/comparator",
         ),
-        bad(
-            "ListJobsFilterTerm",
-            json!({"key": "name", "value": "x"}),
-            "additionalProperties",
-            "",
-        ),
+        ok("ListJobsFilterTerm", json!({"key": "name", "value": "x"})),
         ok("ListJobsSortCriteria", json!({})),
         ok(
             "ListJobsSortCriteria",
@@ -386,24 +377,24 @@ fn request_cases() -> Vec<Case> {
             "enum",
             "/attributeName",
         ),
-        bad(
+        ok(
             "ListJobsSortCriteria",
             json!({"attributeName": "name", "order": "ASC"}),
-            "additionalProperties",
-            "",
         ),
     ]
 }
 
-/// maxResults is an int32, nothing narrower.
+/// maxResults is an int32 that can be a page size: 0 and negatives must be
+/// refused (LCJ-ERR-003), and which values from 1 up are honoured is OC-2.
 fn max_results_cases() -> Vec<Case> {
     const R: &str = "ListClassificationJobsRequest";
     let n = |v: Value| json!({ "maxResults": v });
     vec![
         ok(R, n(json!(1))),
-        ok(R, n(json!(0))),
         ok(R, n(json!(2_147_483_647))),
-        ok(R, n(json!(-2_147_483_648_i64))),
+        bad(R, n(json!(0)), "minimum", "/maxResults"),
+        bad(R, n(json!(-1)), "minimum", "/maxResults"),
+        bad(R, n(json!(-2_147_483_648_i64)), "minimum", "/maxResults"),
         bad(R, n(json!(2_147_483_648_u64)), "maximum", "/maxResults"),
         bad(R, n(json!(-2_147_483_649_i64)), "minimum", "/maxResults"),
         bad(R, n(json!(1.5)), "type", "/maxResults"),
@@ -1233,6 +1224,156 @@ fn times_are_in_utc() {
         assert!(
             v.iter().any(|x| x.keyword == "pattern"),
             "{shape}.{member}: an offset other than UTC is refused: {v:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The contract agrees with docs/open-choices.md
+// ---------------------------------------------------------------------------
+
+/// The request objects: every one a client sends, at any depth.
+const REQUEST_OBJECTS: [&str; 4] = [
+    "ListClassificationJobsRequest",
+    "ListJobsFilterCriteria",
+    "ListJobsFilterTerm",
+    "ListJobsSortCriteria",
+];
+
+/// The rows of the open-choices table: id (`OC-13`) to the row's text.
+fn open_choices() -> BTreeMap<String, String> {
+    let text = read(&root().join("docs/open-choices.md"));
+    text.lines()
+        .filter_map(|line| {
+            let id = line.strip_prefix("| OC-")?.split(' ').next()?;
+            Some((format!("OC-{id}"), line.to_string()))
+        })
+        .collect()
+}
+
+fn schema_file(shape: &str) -> Value {
+    let text = read(&schema_dir().join(format!("{shape}.json")));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{shape}.json: {e}"))
+}
+
+/// The cases of a suite file by id.
+fn suite_cases(file: &str) -> BTreeMap<String, Value> {
+    let text = read(&root().join("cases").join(file));
+    let doc: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    doc["cases"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{file} has cases"))
+        .iter()
+        .filter_map(|c| Some((c["id"].as_str()?.to_string(), c.clone())))
+        .collect()
+}
+
+/// OC-13: undocumented request members may be ignored. The contract says
+/// what every correct server must accept, so no request schema may refuse
+/// them (Schemathesis reported the reference server's 200 as a failure of
+/// a server that "accepts invalid data" while it was `additionalProperties:
+/// false`), and each says why it allows them.
+#[test]
+fn undocumented_request_members_are_valid_as_oc_13_says() {
+    let choices = open_choices();
+    let row = choices
+        .get("OC-13")
+        .expect("docs/open-choices.md has OC-13");
+    assert!(row.contains("Undocumented request members"), "{row}");
+    assert!(row.contains("ignored or refused with 400"), "{row}");
+    assert!(row.contains("additionalProperties: true"), "{row}");
+    for shape in REQUEST_OBJECTS {
+        let schema = schema_file(shape);
+        assert_eq!(
+            schema["additionalProperties"],
+            json!(true),
+            "{shape}.json must allow undocumented members (OC-13)"
+        );
+        let description = schema["description"].as_str().unwrap_or_default();
+        assert!(description.contains("OC-13"), "{shape}.json names OC-13");
+        assert!(
+            validate(shape, &json!({"undocumentedMember": 1})).is_empty(),
+            "{shape} accepts an undocumented member"
+        );
+    }
+    // The suite's own cases agree: ignored (200) or refused with 400.
+    let cases = suite_cases("request.yaml");
+    let case = &cases["request.undocumented-member"];
+    let outcomes = case["expect"]["any_of"].to_string();
+    assert!(
+        outcomes.contains("200") && outcomes.contains("ValidationException"),
+        "{outcomes}"
+    );
+}
+
+/// maxResults: 0 and negatives are not an open choice but a requirement
+/// (LCJ-ERR-003), so the schema's minimum is 1 and the suite's validation
+/// cases demand a refusal; what happens from 1 up is OC-2, whose row gives
+/// the reference server's range, the one the schema allows.
+#[test]
+fn max_results_bounds_agree_with_oc_2_and_the_validation_cases() {
+    let request = schema_file("ListClassificationJobsRequest");
+    let max_results = &request["properties"]["maxResults"];
+    assert_eq!(max_results["minimum"], json!(1));
+    assert_eq!(max_results["maximum"], json!(2_147_483_647));
+    let description = max_results["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("OC-2") && description.contains("LCJ-ERR-003"),
+        "{description}"
+    );
+    let choices = open_choices();
+    let row = choices.get("OC-2").expect("docs/open-choices.md has OC-2");
+    assert!(row.contains("every value from 1 to 2147483647"), "{row}");
+    assert!(
+        row.contains("LCJ-ERR-003") && row.contains("minimum: 1"),
+        "{row}"
+    );
+    let cases = suite_cases("validation.yaml");
+    for (id, value) in [
+        ("validation.max-results.zero", json!(0)),
+        ("validation.max-results.negative", json!(-1)),
+    ] {
+        let case = cases
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} is in the suite"));
+        assert_eq!(case["request"]["body"]["maxResults"], value, "{id}");
+        assert_eq!(
+            case["expect"]["error"],
+            json!("ValidationException"),
+            "{id}"
+        );
+        assert_eq!(case["level"], json!("must"), "{id}");
+        assert!(
+            !validate("ListClassificationJobsRequest", &case["request"]["body"]).is_empty(),
+            "{id}: a body the suite requires refused is invalid in the schema"
+        );
+    }
+}
+
+/// Every open choice a schema cites exists in the table, and the OpenAPI
+/// document's request body is the request schema checked above.
+#[test]
+fn schemas_cite_only_open_choices_that_exist() {
+    let choices = open_choices();
+    let mut cited = BTreeSet::new();
+    for entry in std::fs::read_dir(schema_dir()).expect("schemas/") {
+        let path = entry.expect("entry").path();
+        let text = read(&path);
+        for (at, _) in text.match_indices("OC-") {
+            let digits: String = text[at + 3..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if !digits.is_empty() {
+                cited.insert((path.display().to_string(), format!("OC-{digits}")));
+            }
+        }
+    }
+    assert!(!cited.is_empty(), "the schemas cite open choices");
+    for (file, id) in &cited {
+        assert!(
+            choices.contains_key(id),
+            "{file} cites {id}, which docs/open-choices.md lacks"
         );
     }
 }

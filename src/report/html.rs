@@ -21,7 +21,9 @@ const MAX_BODY_CHARS: usize = 20_000;
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    // Control characters first (see super::escape): a browser hides most of
+    // them, and a bidi override would reorder what the reader sees.
+    for c in super::escape::block(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -420,7 +422,12 @@ fn header_lines(headers: &[(String, String)], style: &Style) -> String {
             } else {
                 v.as_str()
             };
-            format!("{k}: {value}\n")
+            // One line per header, whatever the value holds.
+            format!(
+                "{}: {}\n",
+                super::escape::line(k),
+                super::escape::line(value)
+            )
         })
         .collect()
 }

@@ -19,7 +19,11 @@ use std::fmt::Write;
 /// Text safe inside a table cell.
 pub fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    // Line breaks become spaces (a cell is one line); other control
+    // characters become visible escapes (see super::escape), whose
+    // backslash the loop below then keeps literal.
+    let text = text.replace(['\r', '\n'], " ");
+    for c in super::escape::line(&text).chars() {
         match c {
             '\r' | '\n' => out.push(' '),
             '<' => out.push_str("&lt;"),
@@ -55,7 +59,7 @@ fn prose(text: &str) -> String {
 /// more backticks than it contains. In a table cell `|` still needs its
 /// backslash (GitHub splits cells before it parses code spans).
 pub fn code(text: &str, in_table: bool) -> String {
-    let mut text = text.replace(['\r', '\n'], " ");
+    let mut text = super::escape::line(&text.replace(['\r', '\n'], " ")).into_owned();
     if in_table {
         text = text.replace('|', "\\|");
     }
@@ -77,6 +81,7 @@ pub fn code(text: &str, in_table: bool) -> String {
 
 /// A fenced code block that no content can close early.
 pub fn fence(info: &str, content: &str) -> String {
+    let content = super::escape::block(content);
     let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let ticks = "`".repeat(longest.max(2) + 1);
     format!(

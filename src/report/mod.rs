@@ -6,12 +6,14 @@
 pub mod attribution;
 pub mod coverage;
 pub mod detail;
+pub mod escape;
 pub mod findings;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod output;
+pub mod secrets;
 pub mod suite_listing;
 pub mod terminal;
 pub mod verdict;
@@ -144,12 +146,34 @@ impl Counts {
     }
 }
 
-/// Headers whose values never appear in any report, snapshot or log.
+/// Headers whose values never appear in any report, snapshot or log, on
+/// top of every header whose name says it carries a credential (see
+/// [`SECRET_NAME_PARTS`]).
 pub const ALWAYS_REDACTED: &[&str] = &[
     "authorization",
+    "proxy-authorization",
     "x-amz-security-token",
     "cookie",
     "set-cookie",
+];
+
+/// A header whose name contains one of these (case-insensitive) is secret:
+/// `X-Auth-Token`, `X-Api-Key`, `X-Session-Id`, `X-Client-Secret`, ...
+/// A name that says it carries a credential is trusted to; hiding a header
+/// that turns out harmless costs a reader one value, showing a key costs
+/// the key.
+pub const SECRET_NAME_PARTS: &[&str] = &[
+    "authorization",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "api-key",
+    "apikey",
+    "api_key",
+    "session",
+    "cookie",
+    "credential",
 ];
 
 /// What a redacted header value is replaced with.
@@ -157,26 +181,18 @@ pub const REDACTED: &str = "[REDACTED]";
 
 /// Whether a header's value must be hidden, given the user's extra names.
 pub fn is_secret(header: &str, extra: &[String]) -> bool {
-    ALWAYS_REDACTED
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(header))
+    let lower = header.to_ascii_lowercase();
+    ALWAYS_REDACTED.iter().any(|h| *h == lower)
+        || SECRET_NAME_PARTS.iter().any(|part| lower.contains(part))
         || extra.iter().any(|h| h.eq_ignore_ascii_case(header))
 }
 
-/// Replaces secret header values, in the request and in the response.
+/// Hides secrets in everything an exchange recorded: secret header values
+/// in the request and the response, and wherever those values (or the
+/// URL's password) recur, in the URL, other headers, bodies and transport
+/// errors (see [`secrets`]).
 pub fn redact(exchange: &mut Exchange, extra: &[String]) {
-    let hide = |headers: &mut Vec<(String, String)>| {
-        for (k, v) in headers.iter_mut() {
-            if is_secret(k, extra) {
-                *v = REDACTED.to_string();
-            }
-        }
-    };
-    hide(&mut exchange.request.headers);
-    exchange.request.url = redact_credentials(&exchange.request.url);
-    if let Ok(response) = &mut exchange.outcome {
-        hide(&mut response.headers);
-    }
+    secrets::Secrets::of(exchange, extra).apply(exchange, extra);
 }
 
 /// A whole run.

@@ -4,6 +4,7 @@
 //! per level, the verdict and the closing line.
 
 use super::detail;
+use super::escape::{block, line};
 use super::{CaseReport, Conformance, RunReport, Verdict};
 use crate::engine::case::Level;
 use crate::engine::check::Outcome;
@@ -32,26 +33,30 @@ impl Style {
     }
 }
 
-/// The one-line form of a case's result, as shown while running.
+/// The one-line form of a case's result, as shown while running. The
+/// reason may quote the target, so control characters in it are escaped
+/// (see [`super::escape`]): the line stays one line, uncoloured by the
+/// target.
 pub fn case_line(case: &CaseReport, style: &Style) -> String {
+    let id = line(&case.id);
     match &case.verdict {
-        Verdict::Pass => format!("{} {} [{}]", style.paint("32", "PASS"), case.id, case.level),
+        Verdict::Pass => format!("{} {id} [{}]", style.paint("32", "PASS"), case.level),
         Verdict::Skip(reason) => format!(
-            "{} {} [{}] {}",
+            "{} {id} [{}] {}",
             style.paint("33", "SKIP"),
-            case.id,
             case.level,
-            reason
+            line(reason)
         ),
         Verdict::Unanswered => format!(
-            "{} {} [{}] {}",
+            "{} {id} [{}] {}",
             style.paint("33", "NO ANSWER"),
-            case.id,
             case.level,
-            case.transport_failures()
-                .next()
-                .map(|c| c.message.as_str())
-                .unwrap_or_default()
+            line(
+                case.transport_failures()
+                    .next()
+                    .map(|c| c.message.as_str())
+                    .unwrap_or_default()
+            )
         ),
         Verdict::Fail => {
             let reason = case
@@ -60,11 +65,10 @@ pub fn case_line(case: &CaseReport, style: &Style) -> String {
                 .map(|c| format!("{}: {}", c.kind.as_str(), c.message))
                 .unwrap_or_default();
             format!(
-                "{} {} [{}] {}",
+                "{} {id} [{}] {}",
                 style.paint("31", "FAIL"),
-                case.id,
                 case.level,
-                reason
+                line(&reason)
             )
         }
     }
@@ -109,9 +113,9 @@ pub fn render(report: &RunReport, style: &Style) -> String {
                 let _ = writeln!(
                     out,
                     "  {} {}: {}",
-                    case.id,
+                    line(&case.id),
                     check.kind.as_str(),
-                    check.message
+                    line(&check.message)
                 );
             }
         }
@@ -125,7 +129,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
             style.paint("1", &format!("Skipped ({total}), by reason"))
         );
         for group in skipped {
-            let _ = writeln!(out, "  {:>4}  {}", group.count, group.reason);
+            let _ = writeln!(out, "  {:>4}  {}", group.count, line(&group.reason));
         }
     }
     let unanswered: Vec<&CaseReport> = report.unanswered_cases().collect();
@@ -143,7 +147,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         );
         for case in unanswered {
             for check in case.transport_failures() {
-                let _ = writeln!(out, "  {}: {}", case.id, check.message);
+                let _ = writeln!(out, "  {}: {}", line(&case.id), line(&check.message));
             }
         }
     }
@@ -184,13 +188,13 @@ pub fn findings(report: &RunReport, style: &Style) -> String {
             f.level,
             f.kind.as_str(),
             f.cases.len(),
-            f.message
+            line(&f.message)
         );
-        let shown: Vec<&str> = f
+        let shown: Vec<std::borrow::Cow<'_, str>> = f
             .cases
             .iter()
             .take(FINDING_CASES_SHOWN)
-            .map(String::as_str)
+            .map(|id| line(id))
             .collect();
         let more = f.cases.len().saturating_sub(FINDING_CASES_SHOWN);
         let _ = writeln!(
@@ -221,9 +225,9 @@ pub fn verdict(report: &RunReport, style: &Style) -> String {
         Conformance::MustOnly | Conformance::Incomplete => "1;33",
         Conformance::NotConformant => "1;31",
     };
-    let _ = writeln!(out, "{}", style.paint(colour, &assessment.headline));
-    for line in assessment.detail_lines() {
-        let _ = writeln!(out, "  {line}");
+    let _ = writeln!(out, "{}", style.paint(colour, &line(&assessment.headline)));
+    for detail in assessment.detail_lines() {
+        let _ = writeln!(out, "  {}", line(&detail));
     }
     if !assessment.not_verified.is_empty() {
         let _ = writeln!(
@@ -243,12 +247,12 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
         out,
         "{} {} ({}:{}) [{}]",
         style.paint("1;31", "FAIL"),
-        style.paint("1", &case.id),
-        case.file,
+        style.paint("1", &line(&case.id)),
+        line(&case.file),
         case.line,
         case.level
     );
-    let _ = writeln!(out, "  verifies: {}", case.verifies);
+    let _ = writeln!(out, "  verifies: {}", line(case.verifies.trim_end()));
     for check in case.checks.iter().filter(|c| c.outcome == Outcome::Fail) {
         let mark = if check.level == Level::Info {
             style.paint("33", "~")
@@ -261,10 +265,12 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
             check.level,
             check.step + 1,
             check.kind.as_str(),
-            check.message
+            line(&check.message)
         );
         if let Some(detail) = &check.detail {
-            for line in detail::shown(detail).lines() {
+            // Each line of the detail is indented under its check, so a
+            // newline in it cannot start a line of the harness's own.
+            for line in block(&detail::shown(detail)).lines() {
                 let painted = if line.starts_with("+++") || line.starts_with("---") {
                     style.paint("1", line)
                 } else if line.starts_with('+') {
@@ -302,7 +308,7 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
                 );
             }
             Err(e) => {
-                let _ = writeln!(out, "  answer: none ({e})");
+                let _ = writeln!(out, "  answer: none ({})", line(&e.to_string()));
             }
         }
     }
@@ -345,9 +351,29 @@ pub fn curl(request: &HttpRequest, style: &Style) -> String {
     parts.join(" ")
 }
 
-/// Single-quotes for POSIX shells.
+/// Single-quotes for POSIX shells. Text with control characters (a
+/// nextToken or body a target filled with them) is written as ANSI-C
+/// quoting (`$'...\x1b...'`, bash, zsh and ksh): the command still sends
+/// the same bytes, and no raw control character reaches the terminal or a
+/// report.
 fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+    if !s.chars().any(super::escape::is_dangerous) {
+        return format!("'{}'", s.replace('\'', r"'\''"));
+    }
+    let mut out = String::from("$'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            c if super::escape::is_dangerous(c) && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if super::escape::is_dangerous(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Counts per level and the closing line `N passed, N failed, N skipped`.

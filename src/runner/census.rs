@@ -54,7 +54,9 @@ pub async fn count(shared: &super::Shared) -> Census {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string().into_bytes(),
         };
-        let exchange = shared.client.send(request, true).await;
+        let mut exchange = shared.client.send(request, true).await;
+        // Its errors become skip reasons in every report.
+        crate::report::redact(&mut exchange, &shared.redact);
         let response = match exchange.outcome {
             Ok(r) => r,
             Err(e) => return Census::Unknown(e.to_string()),

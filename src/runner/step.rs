@@ -200,10 +200,13 @@ async fn run_step(
     } = run;
     let request = build_request(&step.request, vars, &shared.target);
     let request_json = serde_json::from_slice::<Value>(&request.body).ok();
-    let exchange = shared
+    let mut exchange = shared
         .client
         .send(request, !wants_throttle(&step.expect))
         .await;
+    // Judged as recorded, secrets hidden: check messages, details and
+    // snapshots quote the answer, and a target may echo a secret in it.
+    crate::report::redact(&mut exchange, &shared.redact);
     let response = match &exchange.outcome {
         Ok(r) => r.clone(),
         Err(e) => {

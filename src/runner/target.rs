@@ -19,15 +19,17 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
         headers: vec![("content-type".into(), "application/json".into())],
         body: b"{}".to_vec(),
     };
-    match client.send(request, false).await.outcome {
+    // The error is printed: neither the target's password nor the URL an
+    // HTTP library quotes in its message may show it.
+    let mut exchange = client.send(request, false).await;
+    crate::report::redact(&mut exchange, &[]);
+    let url = crate::report::without_credentials(target);
+    match exchange.outcome {
         Ok(_) => Ok(()),
-        Err(TransportError::Tls(reason)) => Err(RunError::Untrusted {
-            url: target.to_string(),
-            reason,
-        }),
+        Err(TransportError::Tls(reason)) => Err(RunError::Untrusted { url, reason }),
         Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
             Err(RunError::Unreachable {
-                url: target.to_string(),
+                url,
                 reason: e.to_string(),
             })
         }
@@ -44,19 +46,21 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
 
 /// Checks a target URL for the mistakes a user makes most.
 pub fn validate_target(url: &str) -> Result<String, RunError> {
+    // The URL as an error shows it: a password typed into it stays hidden.
+    let shown = crate::report::secrets::strip_url_credentials(url).into_owned();
     let parsed = reqwest::Url::parse(url).map_err(|e| RunError::Target {
-        url: url.to_string(),
+        url: shown.clone(),
         reason: e.to_string(),
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(RunError::Target {
-            url: url.to_string(),
+            url: shown.clone(),
             reason: format!("scheme {:?} is not http or https", parsed.scheme()),
         });
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(RunError::Target {
-            url: url.to_string(),
+            url: shown.clone(),
             reason: "a base URL has no query or fragment".into(),
         });
     }

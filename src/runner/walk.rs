@@ -226,6 +226,9 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
         let page_number = pages.len() + 1;
         let mut exchange: Exchange = shared.client.send(request.clone(), true).await;
         exchange.page = Some(page_number);
+        // Judged as recorded, secrets hidden: merged checks and snapshots
+        // quote pages that are never recorded themselves.
+        crate::report::redact(&mut exchange, &shared.redact);
         let response = match &exchange.outcome {
             Ok(r) => r.clone(),
             Err(e) => {

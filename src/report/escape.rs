@@ -28,7 +28,7 @@ pub fn is_dangerous(c: char) -> bool {
 /// Text shown on one line: every dangerous character escaped, newlines and
 /// tabs included, so target text cannot start a line of its own.
 pub fn line(text: &str) -> Cow<'_, str> {
-    escape(text, |c| is_dangerous(c))
+    escape(text, is_dangerous)
 }
 
 /// Text shown as a block of lines (a diff, a body, a detail): newlines and

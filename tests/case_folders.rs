@@ -149,3 +149,153 @@ fn files_that_are_not_utf8_are_refused_where_they_go_wrong() {
         "{stderr}"
     );
 }
+
+/// Words of the YAML library and of Rust that mean nothing to a case
+/// author: an options struct, a budget's debug output, an API to call, a
+/// Rust type.
+const INTERNALS: &[&str] = &[
+    "untagged enum",
+    "StatusSet",
+    "budget breached",
+    "Nodes {",
+    "Depth {",
+    "DuplicateKeyPolicy",
+    "Options",
+    "from_str_multiple",
+    "invalid u",
+    "u64",
+    "usize",
+    "u16",
+    "struct ",
+    "strict mode",
+];
+
+/// A corpus of malformed case files, one per message the YAML library
+/// would phrase in its own terms: each is refused in the case file's
+/// terms, at its file, line and column, with what to write instead.
+#[test]
+fn malformed_files_are_refused_in_case_terms() {
+    let s = Scratch::new();
+    let case = |rest: &str| format!("cases:\n  - id: a\n    verifies: x\n    level: must\n{rest}");
+    let deep_body = format!(
+        "    request: {{body: {}{}}}\n    expect: {{status: 200}}\n",
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    let many_values = format!(
+        "    request: {{body: [{}]}}\n    expect: {{status: 200}}\n",
+        vec!["1"; 300_000].join(",")
+    );
+    let mut alias_bomb =
+        String::from("    request:\n      body:\n        a0: &a0 [1,1,1,1,1,1,1,1,1,1]\n");
+    for i in 1..12 {
+        alias_bomb += &format!(
+            "        a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(",")
+        );
+    }
+    alias_bomb += "    expect: {status: 200}\n";
+    let corpus = [
+        (
+            "status-text.yaml",
+            case("    expect: {status: \"abc\"}\n"),
+            "5:22",
+            "status \"abc\" is not an HTTP status code",
+        ),
+        (
+            "status-float.yaml",
+            case("    expect: {status: [1.5]}\n"),
+            "5:23",
+            "status 1.5 is not an HTTP status code",
+        ),
+        (
+            "status-map.yaml",
+            case("    expect: {status: {a: 1}}\n"),
+            "5:22",
+            "expected a status code such as `200`",
+        ),
+        (
+            "length-negative.yaml",
+            case("    expect:\n      jsonpath:\n        - {path: $.items, length: {min: -1}}\n"),
+            "7:41",
+            "-1 is not a count",
+        ),
+        (
+            "count-negative.yaml",
+            case("    expect:\n      jsonpath:\n        - {path: $.items, count: -1}\n"),
+            "7:34",
+            "-1 is not a count",
+        ),
+        (
+            "min-jobs.yaml",
+            case("    requires: {min_jobs: -1}\n    expect: {status: 200}\n"),
+            "5:26",
+            "`-1` is not a whole number of 0 or more",
+        ),
+        (
+            "max-pages.yaml",
+            case("    steps:\n      - walk: {max_pages: \"x\"}\n        expect: {status: 200}\n"),
+            "6:27",
+            "`\"x\"` is not a whole number of 0 or more",
+        ),
+        (
+            "yes.yaml",
+            case("    fixture: yes\n    expect: {status: 200}\n"),
+            "5:14",
+            "`yes` is not `true` or `false`",
+        ),
+        (
+            "duplicate-key.yaml",
+            case("    expect:\n      status: 200\n      status: 201\n"),
+            "7:7",
+            "`status` is written twice in the same mapping",
+        ),
+        (
+            "two-documents.yaml",
+            case("    expect: {status: 200}\n---\ncases: []\n"),
+            "7:1",
+            "a second YAML document starts here",
+        ),
+        (
+            "deep.yaml",
+            case(&deep_body),
+            "5:81",
+            "the YAML nests more than 64 levels deep",
+        ),
+        (
+            "many-values.yaml",
+            case(&many_values),
+            "5:",
+            "the file holds more than 250000 YAML values",
+        ),
+        (
+            "alias-bomb.yaml",
+            case(&alias_bomb),
+            "",
+            "the file holds more than 250000 YAML values",
+        ),
+    ];
+    for (name, text, _, _) in &corpus {
+        s.write(&format!("cases/{name}"), text);
+    }
+    let (code, stdout, stderr) = run_in(&s.0, &["check"]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    for phrase in INTERNALS {
+        assert!(!stderr.contains(phrase), "{phrase:?} shown in\n{stderr}");
+    }
+    for (name, _, at, message) in &corpus {
+        let block = stderr
+            .split("\nerror: ")
+            .find(|b| b.contains(&format!("--> cases/{name}:")))
+            .unwrap_or_else(|| panic!("no diagnostic names cases/{name}:line:column in\n{stderr}"));
+        assert!(
+            block.contains(&format!("--> cases/{name}:{at}")),
+            "{name}: not at {at}:\n{block}"
+        );
+        assert!(
+            block.contains(message),
+            "{name}: no {message:?} in\n{block}"
+        );
+        assert!(block.contains("= help: "), "{name}: no help in\n{block}");
+    }
+}

@@ -459,11 +459,95 @@ impl Expect {
 }
 
 /// One status code or several acceptable ones.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatusSet {
     One(u16),
     Any(Vec<u16>),
+}
+
+// Read by hand rather than `#[serde(untagged)]`: an untagged enum that
+// matches nothing says only "did not match any variant of untagged enum
+// StatusSet", which names a Rust type, not what to write.
+impl<'de> Deserialize<'de> for StatusSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = StatusSet;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a status code such as `200`, or a list such as `[200, 400]`")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<StatusSet, E> {
+                status_code(n).map(StatusSet::One)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<StatusSet, E> {
+                Err(not_a_status(n))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<StatusSet, E> {
+                Err(not_a_status(n))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<StatusSet, E> {
+                Err(not_a_status(format_args!("{s:?}")))
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<StatusSet, E> {
+                Err(not_a_status(b))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<StatusSet, A::Error> {
+                let mut codes = Vec::new();
+                while let Some(StatusCode(c)) = seq.next_element()? {
+                    codes.push(c);
+                }
+                Ok(StatusSet::Any(codes))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One code of a `status: [...]` list.
+struct StatusCode(u16);
+
+impl<'de> Deserialize<'de> for StatusCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = StatusCode;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a status code such as `200`")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<StatusCode, E> {
+                status_code(n).map(StatusCode)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<StatusCode, E> {
+                Err(not_a_status(n))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<StatusCode, E> {
+                Err(not_a_status(n))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<StatusCode, E> {
+                Err(not_a_status(format_args!("{s:?}")))
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<StatusCode, E> {
+                Err(not_a_status(b))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A whole number is a code as far as its type goes; whether it is in
+/// 100..=599 is `status_set`'s rule, which names the code.
+fn status_code<E: serde::de::Error>(n: u64) -> Result<u16, E> {
+    u16::try_from(n).map_err(|_| not_a_status(n))
+}
+
+fn not_a_status<E: serde::de::Error>(what: impl fmt::Display) -> E {
+    refuse(
+        format!("status {what} is not an HTTP status code"),
+        "status codes are whole numbers from 100 to 599, unquoted: write, for example, `status: 200` or `status: [400, 404]`",
+    )
 }
 
 impl StatusSet {
@@ -558,21 +642,68 @@ impl NodeCheck {
 }
 
 /// An exact number or bounds.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Range {
     Exactly(u64),
     Between(Bounds),
+}
+
+// Read by hand rather than `#[serde(untagged)]`, whose only error names the
+// Rust type ("untagged enum Range") and hides which bound is wrong.
+impl<'de> Deserialize<'de> for Range {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Range;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number such as `3`, or bounds such as `{min: 1, max: 5}`")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Range, E> {
+                Ok(Range::Exactly(n))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Range, E> {
+                Err(not_a_count(n))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Range, E> {
+                Err(not_a_count(n))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Range, E> {
+                Err(not_a_count(format_args!("{s:?}")))
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Range, E> {
+                Err(not_a_count(b))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Range, A::Error> {
+                Bounds::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Range::Between)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Bounds of a [`Range`]; a misspelt bound is an error, not a silent no-op.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bounds {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bound")]
     pub min: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bound")]
     pub max: Option<u64>,
+}
+
+fn bound<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Range::deserialize(d).and_then(|r| match r {
+        Range::Exactly(n) => Ok(Some(n)),
+        Range::Between(_) => Err(not_a_count("a mapping")),
+    })
+}
+
+fn not_a_count<E: serde::de::Error>(what: impl fmt::Display) -> E {
+    refuse(
+        format!("{what} is not a count"),
+        "a length or count is a whole number of 0 or more, unquoted: write, for example, `length: 3` or `length: {min: 1, max: 5}`",
+    )
 }
 
 impl Range {

@@ -118,7 +118,7 @@ impl Diagnostic {
 /// to the next blank or YAML flow indicator (`{status: 42}` closes right
 /// after the value). At least one character; at the end of the line, the
 /// empty span after it.
-fn caret_span(line: &str, column: usize) -> Range<usize> {
+pub(super) fn caret_span(line: &str, column: usize) -> Range<usize> {
     let start = line
         .char_indices()
         .nth(column.saturating_sub(1))

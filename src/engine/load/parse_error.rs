@@ -4,9 +4,10 @@
 //! position and excerpt the parser would add: the diagnostic shows both.
 
 use super::SourceFile;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, caret_span};
 use crate::engine::case::HELP_SEPARATOR;
-use serde_saphyr::{DefaultMessageFormatter, Error, Localizer, Location, MessageFormatter};
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::{Budget, DefaultMessageFormatter, Error, Localizer, Location, MessageFormatter};
 use std::borrow::Cow;
 
 pub(super) fn parse_diagnostic(file: &SourceFile, e: &Error) -> Diagnostic {
@@ -17,6 +18,9 @@ pub(super) fn parse_diagnostic(file: &SourceFile, e: &Error) -> Diagnostic {
     // Our own rules (crate::engine::case) fail with `what; help: how`, the
     // only way a serde error can carry two parts.
     if let Some((what, help)) = message.split_once(HELP_SEPARATOR) {
+        return Diagnostic::at(file, line, column, what).help(help);
+    }
+    if let Some((what, help)) = in_case_terms(original(e), &value_at(file, line, column)) {
         return Diagnostic::at(file, line, column, what).help(help);
     }
     let d = Diagnostic::at(file, line, column, message.as_str());
@@ -31,6 +35,119 @@ pub(super) fn parse_diagnostic(file: &SourceFile, e: &Error) -> Diagnostic {
             d.help("use one of the values the message lists, spelled exactly")
         }
         _ => d,
+    }
+}
+
+/// The written value at a position, as the caret underlines it.
+fn value_at(file: &SourceFile, line: usize, column: usize) -> String {
+    line.checked_sub(1)
+        .and_then(|i| file.text.lines().nth(i))
+        .map(|l| l[caret_span(l, column)].to_string())
+        .unwrap_or_default()
+}
+
+/// The parser's errors that would show its own internals (an options
+/// struct, a budget's Rust debug output, an API to call, a Rust type name),
+/// said in the case file's terms, with what to write instead.
+fn in_case_terms(e: &Error, value: &str) -> Option<(String, String)> {
+    const SPLIT: &str = "split the cases into several files; a large request body can be sent byte for byte with `raw:`";
+    let (what, help) = match e {
+        Error::Budget { breach, .. } => {
+            let what = match breach {
+                BudgetBreach::Depth { .. } => format!(
+                    "the YAML nests more than {} levels deep",
+                    Budget::default().max_depth
+                ),
+                BudgetBreach::Nodes { .. } => format!(
+                    "the file holds more than {} YAML values (counting what aliases repeat)",
+                    Budget::default().max_nodes
+                ),
+                BudgetBreach::Aliases { .. } => "the file uses too many aliases (`*name`)".into(),
+                BudgetBreach::Anchors { .. } => "the file defines too many anchors (`&name`)".into(),
+                BudgetBreach::ScalarBytes { .. } => "the file holds too much text".into(),
+                BudgetBreach::Documents { .. } => "the file holds too many YAML documents".into(),
+                _ => "the file is larger or more complex than a case file may be".into(),
+            };
+            let help = if matches!(breach, BudgetBreach::Depth { .. }) {
+                "write the value flatter; a deeply nested request body can be sent byte for byte with `raw:`"
+            } else {
+                SPLIT
+            };
+            (what, help.to_string())
+        }
+        Error::AliasReplayCounterOverflow { .. }
+        | Error::AliasReplayLimitExceeded { .. }
+        | Error::AliasExpansionLimitExceeded { .. }
+        | Error::AliasReplayStackDepthExceeded { .. } => (
+            "aliases (`*name`) here repeat more values than a case file may hold".into(),
+            "write the values out, or use fewer aliases of aliases".into(),
+        ),
+        Error::MultipleDocuments { .. } => (
+            "a second YAML document starts here (after a `---` line)".into(),
+            "a case file is one YAML document: put every case in its one `cases:` list and delete the `---`, or move the cases after it to a file of their own".into(),
+        ),
+        Error::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(k) => format!("`{k}` is written twice in the same mapping"),
+                None => "a key is written twice in the same mapping".into(),
+            },
+            "keep one of them: YAML allows a key once in a mapping, and which value was meant cannot be guessed".into(),
+        ),
+        Error::InvalidBooleanStrict { .. } => (
+            format!("`{value}` is not `true` or `false`"),
+            "write `true` or `false`: case files are YAML 1.2, where `yes`, `no`, `on`, `off`, `1` and `0` are not booleans".into(),
+        ),
+        Error::InvalidScalar { ty, .. } => {
+            let kind = kind_of(ty);
+            (format!("`{value}` is not {kind}"), format!("write {kind} here, unquoted"))
+        }
+        Error::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        }
+        | Error::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => {
+            let kind = kind_of(expected);
+            (
+                format!("expected {kind}, found {}", found(unexpected)),
+                format!("write {kind} here"),
+            )
+        }
+        _ => return None,
+    };
+    Some((what, help))
+}
+
+/// What a Rust type (as serde names it in `expected`) is in a case file.
+fn kind_of(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
+            "a whole number of 0 or more (such as `3`)".into()
+        }
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number (such as `3`)".into(),
+        "f32" | "f64" => "a number (such as `1.5`)".into(),
+        "bool" | "a boolean" => "`true` or `false`".into(),
+        "a sequence" => "a list (`[a, b]` or `- ` lines)".into(),
+        "a map" => "a mapping (`key: value` lines, or `{key: value}`)".into(),
+        e if e.starts_with("struct ") => "a mapping (`key: value` lines, or `{key: value}`)".into(),
+        e if e.starts_with("enum ") => "one of the values this member allows".into(),
+        e => e.to_string(),
+    }
+}
+
+/// What was found, as serde's `Unexpected` says it, in YAML terms.
+fn found(unexpected: &str) -> String {
+    match unexpected {
+        "map" => "a mapping".into(),
+        "sequence" => "a list".into(),
+        "unit value" | "unit" => "nothing (null)".into(),
+        u => u
+            .strip_prefix("string ")
+            .map_or_else(|| u.to_string(), |s| format!("the text {s}")),
     }
 }
 
@@ -143,18 +260,40 @@ mod tests {
 
     #[test]
     fn other_errors_keep_the_parsers_words_without_the_position() {
-        for (text, expected) in [
-            ("id: a\nlevel: must\nn: x\n", "invalid u32"),
-            (
-                "id: a\n  level: must\n",
-                "mapping values are not allowed in this context",
-            ),
-            ("id: a\nid: b\nlevel: must\n", "duplicate mapping key: id"),
-        ] {
+        for (text, expected) in [(
+            "id: a\n  level: must\n",
+            "mapping values are not allowed in this context",
+        )] {
             let (message, help, line, _) = diagnose(text);
             assert!(message.starts_with(expected), "{text:?}: {message}");
             assert!(!message.contains("line "), "{message}");
             assert_eq!(help, None, "{text:?}");
+            assert!(line > 0, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn errors_that_would_name_the_parsers_internals_are_said_in_case_terms() {
+        for (text, expected, help) in [
+            (
+                "id: a\nlevel: must\nn: x\n",
+                "`x` is not a whole number of 0 or more",
+                "write a whole number",
+            ),
+            (
+                "id: a\nid: b\nlevel: must\n",
+                "`id` is written twice in the same mapping",
+                "keep one of them",
+            ),
+            (
+                "id: a\nlevel: must\n---\nid: b\n",
+                "a second YAML document starts here",
+                "a case file is one YAML document",
+            ),
+        ] {
+            let (message, h, line, _) = diagnose(text);
+            assert!(message.starts_with(expected), "{text:?}: {message}");
+            assert!(h.is_some_and(|h| h.starts_with(help)), "{text:?}");
             assert!(line > 0, "{text:?}");
         }
     }

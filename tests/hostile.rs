@@ -1204,7 +1204,7 @@ async fn failures_between_answers_do_not_stop_the_run() {
         async move {
             // The probe and every other request get an answer; the rest
             // lose their connection.
-            if seen.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+            if seen.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
                 let _ = socket
                     .write_all(&http("200 OK", "application/json", EMPTY_LISTING))
                     .await;

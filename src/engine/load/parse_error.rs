@@ -260,16 +260,15 @@ mod tests {
 
     #[test]
     fn other_errors_keep_the_parsers_words_without_the_position() {
-        for (text, expected) in [(
-            "id: a\n  level: must\n",
-            "mapping values are not allowed in this context",
-        )] {
-            let (message, help, line, _) = diagnose(text);
-            assert!(message.starts_with(expected), "{text:?}: {message}");
-            assert!(!message.contains("line "), "{message}");
-            assert_eq!(help, None, "{text:?}");
-            assert!(line > 0, "{text:?}");
-        }
+        let text = "id: a\n  level: must\n";
+        let (message, help, line, _) = diagnose(text);
+        assert!(
+            message.starts_with("mapping values are not allowed in this context"),
+            "{message}"
+        );
+        assert!(!message.contains("line "), "{message}");
+        assert_eq!(help, None);
+        assert!(line > 0);
     }
 
     #[test]

@@ -23,7 +23,8 @@ use super::case::{Case, CaseFile};
 use super::requirements::{Catalogue, Requirement};
 use crate::schema::SchemaSet;
 use catalogue::{check_catalogue, trace};
-use parse_error::parse_diagnostic;
+use parse_error::{is_unknown_anchor, parse_diagnostic};
+use serde_saphyr::Spanned;
 use validate::{check_case, duplicate_ids, snapshot_collisions};
 
 /// A case file's name (as shown to users) and text.
@@ -152,7 +153,11 @@ fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Di
                     });
                 }
             }
-            Err(e) => problems.push(parse_diagnostic(file, &e)),
+            Err(e) => {
+                let (mut found, cases) = case_by_case(file, &e, schemas);
+                problems.append(&mut found);
+                suite.cases.extend(cases);
+            }
         }
     }
     problems.extend(duplicate_ids(&suite, files));
@@ -162,6 +167,129 @@ fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Di
     } else {
         Err(problems)
     }
+}
+
+/// The most problems shown for one file; the rest are counted.
+pub const MAX_PROBLEMS_PER_FILE: usize = 20;
+
+/// The parser stops at a file's first error. So that one `check` shows
+/// every case to fix, a file that fails is read again one case at a time:
+/// each case is parsed from a copy of the file in which every other case's
+/// lines are blank, so lines and columns (and the `Spanned` positions in
+/// the parsed case) stay those of the real file. Each case then shows its
+/// first problem, and the cases that parse are checked as usual.
+///
+/// This needs the usual layout, one `- ` item per case in a block list; a
+/// flow list (`cases: [{...}]`), a case that starts on the line of another,
+/// or YAML that does not parse at all (a syntax error) gets its first error
+/// only, with a note that the rest is checked once it is fixed.
+fn case_by_case(
+    file: &SourceFile,
+    first: &serde_saphyr::Error,
+    schemas: &SchemaSet,
+) -> (Vec<Diagnostic>, Vec<LoadedCase>) {
+    let first = parse_diagnostic(file, first);
+    let Some(starts) = case_lines(file) else {
+        let note = "the rest of this file is checked once this is fixed";
+        return (vec![first.note(note)], Vec::new());
+    };
+    // `cases: []` or no list: nothing else in the file to check.
+    let Some(&first_start) = starts.first() else {
+        return (vec![first], Vec::new());
+    };
+    let lines: Vec<&str> = file.text.lines().collect();
+    let header = first_start - 1;
+    let mut problems = vec![first.clone()];
+    let mut cases = Vec::new();
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(lines.len() + 1, |&n| n);
+        let text: String = lines
+            .iter()
+            .enumerate()
+            .map(|(n, l)| {
+                let n = n + 1;
+                if n <= header || (start..end).contains(&n) {
+                    format!("{l}\n")
+                } else {
+                    "\n".to_string()
+                }
+            })
+            .collect();
+        match serde_saphyr::from_str_with_options::<CaseFile>(&text, yaml_options()) {
+            Ok(parsed) => {
+                for case in parsed.cases {
+                    problems.extend(check_case(file, &case, schemas));
+                    cases.push(LoadedCase {
+                        file: file.name.clone(),
+                        line: case.id.referenced.line() as usize,
+                        case,
+                    });
+                }
+            }
+            // A case that ends before the first error parsed in the whole
+            // file, so an error alone is an artefact of reading it alone
+            // (as is an alias to another case's anchor).
+            Err(_) if end <= first.line => {}
+            Err(e) if is_unknown_anchor(&e) => {}
+            Err(e) => {
+                let d = parse_diagnostic(file, &e);
+                if !problems.contains(&d) {
+                    problems.push(d);
+                }
+            }
+        }
+    }
+    problems.sort_by_key(|d| (d.line, d.column));
+    if problems.len() > MAX_PROBLEMS_PER_FILE {
+        let more = problems.len() - MAX_PROBLEMS_PER_FILE;
+        problems.truncate(MAX_PROBLEMS_PER_FILE);
+        problems.push(
+            Diagnostic::at(
+                file,
+                0,
+                0,
+                format!("and {more} more problem(s) in this file"),
+            )
+            .help("fix the ones above and run `check` again to see the rest"),
+        );
+    }
+    (problems, cases)
+}
+
+/// The line each case starts on, when every case is a `- ` item of a
+/// block list on a line of its own and the file is small enough to read
+/// once per case (a copy of the file per case: quadratic in its size).
+fn case_lines(file: &SourceFile) -> Option<Vec<usize>> {
+    /// Any case at all, written anyhow: only where each one starts.
+    #[derive(serde::Deserialize)]
+    struct Skeleton {
+        cases: Vec<Spanned<serde::de::IgnoredAny>>,
+    }
+    const MAX_WORK: usize = 64 << 20;
+    let mut options = yaml_options();
+    // A key written twice inside a case is that case's problem, found when
+    // it is read alone; here it must not hide where the cases are.
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    let skeleton: Skeleton = serde_saphyr::from_str_with_options(&file.text, options).ok()?;
+    if skeleton.cases.is_empty() {
+        return Some(Vec::new());
+    }
+    let lines: Vec<&str> = file.text.lines().collect();
+    let mut starts = Vec::new();
+    for item in &skeleton.cases {
+        let line = item.referenced.line() as usize;
+        let column = item.referenced.column() as usize;
+        let text = lines.get(line.checked_sub(1)?)?;
+        let before: String = text.chars().take(column.saturating_sub(1)).collect();
+        // `  - id: a`: only the item's dash before it.
+        let is_item = before.trim() == "-";
+        if !is_item || starts.last().is_some_and(|&l| l >= line) {
+            return None;
+        }
+        starts.push(line);
+    }
+    let first = *starts.first()?;
+    (first > 1 && starts.len().saturating_mul(file.text.len()) <= MAX_WORK).then_some(starts)
 }
 
 #[cfg(test)]

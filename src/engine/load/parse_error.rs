@@ -151,6 +151,11 @@ fn found(unexpected: &str) -> String {
     }
 }
 
+/// An alias to an anchor the text does not define.
+pub(super) fn is_unknown_anchor(e: &Error) -> bool {
+    matches!(original(e), Error::UnknownAnchor { .. })
+}
+
 /// The error itself, under the wrappers that add a source excerpt or the
 /// place an alias was used.
 fn original(mut e: &Error) -> &Error {

@@ -240,3 +240,46 @@ fn a_step_snapshot_may_not_collide_with_another_case() {
     let one_step = "cases:\n  - id: b\n    verifies: x\n    level: must\n    steps:\n      - expect: {snapshot: true}\n  - id: b.1\n    verifies: y\n    level: must\n    expect: {snapshot: true}\n";
     assert!(load_text(one_step).is_ok());
 }
+
+#[test]
+fn every_case_of_a_file_shows_its_first_problem() {
+    let case =
+        |id: &str, rest: &str| format!("  - id: {id}\n    verifies: x\n    level: must\n{rest}");
+    let text = format!(
+        "cases:\n{}{}{}{}",
+        case("a", "    expect: {stauts: 200}\n"),
+        case("b", "    expect: {status: 2000}\n"),
+        case("ok", "    expect: {status: 200}\n"),
+        case("c", "    expect:\n      status: 200\n      status: 201\n"),
+    );
+    insta::assert_snapshot!("every_case_first_problem", render(&text));
+}
+
+#[test]
+fn a_file_shows_at_most_twenty_problems_and_counts_the_rest() {
+    let mut text = String::from("cases:\n");
+    for i in 0..25 {
+        text += &format!(
+            "  - id: c{i}\n    verifies: x\n    level: must\n    expect: {{stauts: 200}}\n"
+        );
+    }
+    let d = load_text(&text).expect_err("refused");
+    assert_eq!(d.len(), 21, "{d:?}");
+    assert_eq!(d[20].message, "and 5 more problem(s) in this file");
+    assert!(
+        d[..20]
+            .iter()
+            .all(|d| d.message.starts_with("unknown field `stauts`"))
+    );
+}
+
+#[test]
+fn broken_yaml_shows_its_first_syntax_error_and_says_the_rest_waits() {
+    let d = load_text("cases:\n  - id: a\n    verifies: [x\n  - id: b\n    level: x\n")
+        .expect_err("refused");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        d[0].notes,
+        ["the rest of this file is checked once this is fixed"]
+    );
+}

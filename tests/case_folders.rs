@@ -299,3 +299,22 @@ fn malformed_files_are_refused_in_case_terms() {
         assert!(block.contains("= help: "), "{name}: no help in\n{block}");
     }
 }
+
+/// `check` shows each case's first problem, not only the file's first.
+#[test]
+fn check_shows_every_broken_case_of_a_file() {
+    let s = Scratch::new();
+    s.write(
+        "cases/many.yaml",
+        "cases:\n  - id: a\n    verifies: x\n    level: must\n    expect: {stauts: 200}\n  - id: b\n    verifies: x\n    level: sometimes\n    expect: {status: 200}\n  - id: c\n    verifies: x\n    level: must\n    request: {body: {}}\n",
+    );
+    let (code, stdout, stderr) = run_in(&s.0, &["check"]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    for at in ["many.yaml:5:14", "many.yaml:8:12", "many.yaml:10:9"] {
+        assert!(
+            stderr.contains(&format!("--> cases/{at}")),
+            "no {at} in\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("3 problem(s)"), "{stderr}");
+}

@@ -14,7 +14,8 @@ use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo
 use macie_conform::report::suite_listing;
 use macie_conform::report::terminal::{self, Style};
 use macie_conform::runner::http::{
-    ClientOptions, DEFAULT_DEADLINE, DEFAULT_MAX_TRANSPORT_FAILURES, RetryPolicy,
+    ClientOptions, DEFAULT_DEADLINE, DEFAULT_MAX_RETAINED, DEFAULT_MAX_TRANSPORT_FAILURES,
+    RetryPolicy,
 };
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
 use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection, Target};
@@ -116,6 +117,10 @@ struct RunArgs {
     /// Largest response body read, in bytes; longer bodies are cut and fail their checks.
     #[arg(long, default_value_t = 8 << 20, value_name = "BYTES")]
     max_body: usize,
+    /// Most bytes the run's page walks may hold at once (all cases
+    /// together); a walk that would need more fails. 0 for no limit.
+    #[arg(long, default_value_t = DEFAULT_MAX_RETAINED, value_name = "BYTES")]
+    max_retained: usize,
     /// Run only cases whose id matches (substring, or glob with `*`); may be repeated.
     #[arg(long, value_name = "PATTERN")]
     filter: Vec<String>,
@@ -332,6 +337,7 @@ fn run(args: RunArgs) -> ExitCode {
                 signer: None,
                 max_transport_failures: args.max_transport_failures,
                 deadline,
+                max_retained_bytes: args.max_retained,
             },
             concurrency: args.concurrency,
             fixture: target.fixture.clone(),

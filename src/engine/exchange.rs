@@ -24,9 +24,28 @@ pub struct HttpResponse {
     /// The body was cut at the size cap; what is kept is its beginning.
     pub truncated: bool,
     pub elapsed_ms: u64,
+    /// Set when the report keeps only the body's beginning (see
+    /// [`HttpResponse::keep_at_most`]): how many bytes were received, all
+    /// of which were judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received: Option<usize>,
 }
 
 impl HttpResponse {
+    /// Keeps at most `limit` bytes of the body, once it has been judged: a
+    /// run keeps every case's evidence to its end, and whole bodies of up
+    /// to `--max-body` each would add up to gigabytes (see
+    /// `runner::RECORDED_BODY`).
+    pub fn keep_at_most(&mut self, limit: usize) {
+        if self.body.len() > limit {
+            self.received.get_or_insert(self.body.len());
+            // A fresh copy, not a shrink in place: a shrunk block stays at
+            // the head of the large one it was cut from, and the hole after
+            // it fits no later body, so memory would grow with every cut.
+            self.body = self.body[..limit].to_vec();
+        }
+    }
+
     /// First value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -58,6 +77,12 @@ impl HttpResponse {
             };
             return Err(format!(
                 "the body is {named} (Content-Encoding: {coding}) although the request asked for none (Accept-Encoding: identity); the harness does not decompress answers, so it cannot read this one as JSON"
+            ));
+        }
+        if let Some(received) = self.received {
+            return Err(format!(
+                "the report keeps only the first {} of the body's {received} bytes",
+                self.body.len()
             ));
         }
         if self.truncated {

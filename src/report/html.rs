@@ -456,7 +456,12 @@ fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
                 } else {
                     String::new()
                 },
-                if response.truncated {
+                if let Some(received) = response.received {
+                    format!(
+                        " (body of {received} bytes, judged whole; the report keeps its first {})",
+                        response.body.len()
+                    )
+                } else if response.truncated {
                     format!(
                         " (body cut at the size cap after {} bytes)",
                         response.body.len()

@@ -389,7 +389,12 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
                     "\nResponse: status {} in {} ms{}\n",
                     r.status,
                     r.elapsed_ms,
-                    if r.truncated {
+                    if let Some(received) = r.received {
+                        format!(
+                            " (body of {received} bytes, judged whole; the report keeps its first {})",
+                            r.body.len()
+                        )
+                    } else if r.truncated {
                         format!(" (body cut at the size cap after {} bytes)", r.body.len())
                     } else {
                         String::new()

@@ -300,10 +300,10 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
                     r.status,
                     r.elapsed_ms,
                     r.body.len(),
-                    if r.truncated {
-                        " (cut at the size cap)"
-                    } else {
-                        ""
+                    match (r.received, r.truncated) {
+                        (Some(n), _) => format!(" kept of {n} received"),
+                        (None, true) => " (cut at the size cap)".to_string(),
+                        (None, false) => String::new(),
                     }
                 );
             }

@@ -52,7 +52,19 @@ pub struct ClientOptions {
     /// The whole run's time limit, counted from when the client is built;
     /// `None` for no limit. The runner enforces it (see `runner::run`).
     pub deadline: Option<Duration>,
+    /// What the run's walks may hold at once, in bytes (estimated in
+    /// memory), shared by all cases; 0 for no limit. A walk keeps every
+    /// page's jobs until it judges the listing, so a target whose
+    /// nextToken never ends would otherwise fill memory. Lives here, like
+    /// the deadline, because it is a limit of the run every case sees.
+    pub max_retained_bytes: usize,
 }
+
+/// Default of [`ClientOptions::max_retained_bytes`]: a listing of tens of
+/// thousands of job summaries fits; with the other limits' defaults, a
+/// run stays well under 128 MiB whatever the target sends (README,
+/// Robustness).
+pub const DEFAULT_MAX_RETAINED: usize = 32 << 20;
 
 /// Default of [`ClientOptions::max_transport_failures`]: enough that a few
 /// cases a target refuses by dropping the connection do not stop a run,
@@ -76,6 +88,7 @@ impl Default for ClientOptions {
             signer: None,
             max_transport_failures: DEFAULT_MAX_TRANSPORT_FAILURES,
             deadline: Some(DEFAULT_DEADLINE),
+            max_retained_bytes: DEFAULT_MAX_RETAINED,
         }
     }
 }
@@ -260,6 +273,7 @@ impl Client {
                 body,
                 truncated,
                 elapsed_ms: started.elapsed().as_millis() as u64,
+                received: None,
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(TransportError::BodyTimeout {

@@ -38,6 +38,7 @@ use serde_json::Value;
 use snapshot::SnapshotStore;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -234,6 +235,32 @@ async fn run_case_in_time(case: &LoadedCase, shared: &Shared) -> CaseReport {
     }
 }
 
+/// How much of each response body the report keeps: 64 KiB, enough to
+/// read any answer a person would read, and the checks judge the whole
+/// body before it is cut. Every case's report is kept to the run's end and
+/// a target may answer every request with `--max-body` bytes; at this size
+/// a run of the whole suite holds a few MiB of bodies, not gigabytes. The
+/// cut is marked in the response's `received`.
+pub const RECORDED_BODY: usize = 64 << 10;
+
+/// The whole answer of `exchange`, to judge, leaving in the exchange the
+/// beginning that will be recorded (see [`RECORDED_BODY`]);
+/// `None` if no answer came. The body is moved, never copied: a target may
+/// send `--max-body` bytes to every one of several cases at once.
+pub(crate) fn judged_answer(
+    exchange: &mut Exchange,
+) -> Option<crate::engine::exchange::HttpResponse> {
+    let response = exchange.outcome.as_mut().ok()?;
+    let body = std::mem::take(&mut response.body);
+    let mut whole = response.clone();
+    response.body = body[..body.len().min(RECORDED_BODY)].to_vec();
+    if body.len() > RECORDED_BODY {
+        response.received = Some(body.len());
+    }
+    whole.body = body;
+    Some(whole)
+}
+
 /// A case failed because the run stopped before it ended. The check is at
 /// must level whatever the case's level: an info case that never ran
 /// observed nothing, and the run must not read as clean.
@@ -263,9 +290,43 @@ pub struct Shared {
     pub events: Option<EventSink>,
     /// When the run must end (`--deadline`), if ever.
     deadline: Option<tokio::time::Instant>,
+    /// Bytes the walks of all running cases hold now (see
+    /// [`http::ClientOptions::max_retained_bytes`]).
+    retained: AtomicUsize,
     /// Why the run stopped sending, fixed the first time a case sees it, so
     /// every case it fails gives the same reason (one finding, not many).
     stop_reason: OnceLock<String>,
+}
+
+/// Bytes taken from the run's retained-bytes budget, given back when
+/// dropped, so a case that ends in any way (even cut off at the deadline)
+/// frees what it held.
+pub(crate) struct Retained<'a> {
+    shared: &'a Shared,
+    bytes: usize,
+}
+
+impl Retained<'_> {
+    /// Takes `bytes` more into this charge; false (and nothing taken) if the
+    /// budget cannot spare them.
+    pub(crate) fn grow(&mut self, bytes: usize) -> bool {
+        match self.shared.retain(bytes) {
+            Some(more) => {
+                self.bytes += more.bytes;
+                std::mem::forget(more);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Drop for Retained<'_> {
+    fn drop(&mut self) {
+        self.shared
+            .retained
+            .fetch_sub(self.bytes, Ordering::Relaxed);
+    }
 }
 
 impl Shared {
@@ -286,8 +347,14 @@ impl Shared {
     /// or log made from the case report can show them.
     /// Returns the exchange's index in the case report, which the checks
     /// that judged it carry.
+    /// Bodies are cut to [`RECORDED_BODY`] here (most already were, by
+    /// [`judged_answer`]): the checks judge the whole answer, never the
+    /// recorded copy.
     fn record(&self, report: &mut CaseReport, mut exchange: Exchange) -> usize {
         crate::report::redact(&mut exchange, &self.redact);
+        if let Ok(response) = &mut exchange.outcome {
+            response.keep_at_most(RECORDED_BODY);
+        }
         report.exchanges.push(exchange);
         report.exchanges.len() - 1
     }
@@ -325,6 +392,29 @@ impl Shared {
         self.stop_reason.get().cloned()
     }
 
+    /// An empty charge on the run's retained-bytes budget, to grow.
+    pub(crate) fn charge(&self) -> Retained<'_> {
+        Retained {
+            shared: self,
+            bytes: 0,
+        }
+    }
+
+    /// Takes `bytes` from the run's retained-bytes budget for as long as
+    /// the returned charge lives; `None` if the budget cannot spare them.
+    pub(crate) fn retain(&self, bytes: usize) -> Option<Retained<'_>> {
+        let limit = self.client.options().max_retained_bytes;
+        let before = self.retained.fetch_add(bytes, Ordering::Relaxed);
+        if limit > 0 && before.saturating_add(bytes) > limit {
+            self.retained.fetch_sub(bytes, Ordering::Relaxed);
+            return None;
+        }
+        Some(Retained {
+            shared: self,
+            bytes,
+        })
+    }
+
     pub(crate) fn emit(&self, event: RunEvent<'_>) {
         if let Some(sink) = &self.events {
             sink(&event);
@@ -348,6 +438,7 @@ impl Shared {
             events: None,
             deadline,
             stop_reason: OnceLock::new(),
+            retained: AtomicUsize::new(0),
         })
     }
 }

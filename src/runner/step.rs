@@ -207,10 +207,13 @@ async fn run_step(
     // Judged as recorded, secrets hidden: check messages, details and
     // snapshots quote the answer, and a target may echo a secret in it.
     crate::report::redact(&mut exchange, &shared.redact);
-    let response = match &exchange.outcome {
-        Ok(r) => r.clone(),
-        Err(e) => {
-            let message = e.to_string();
+    let response = match super::judged_answer(&mut exchange) {
+        Some(r) => r,
+        None => {
+            let message = match &exchange.outcome {
+                Err(e) => e.to_string(),
+                Ok(_) => String::new(),
+            };
             let at = shared.record(report, exchange);
             report
                 .checks

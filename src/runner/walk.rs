@@ -1,8 +1,8 @@
 //! A page walk: follows `nextToken` to the last page, judges every page,
 //! then judges the listing as a whole.
 
-use super::Shared;
 use super::step::{StepRun, build_request, capture};
+use super::{Retained, Shared};
 use crate::engine::case::{Expect, Level, Semantic};
 use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
 use crate::engine::exchange::{Exchange, HttpRequest};
@@ -57,7 +57,10 @@ pub(super) async fn run_walk(
         page_expect: &page_expect,
         may_refuse,
     };
-    let walked = match walk_pages(shared, &plan, report).await {
+    // What this step's walks hold, given back to the run's budget when
+    // the step ends.
+    let mut held = shared.charge();
+    let walked = match walk_pages(shared, &plan, &mut held, report).await {
         WalkEnd::Listing(w) => w,
         WalkEnd::Refused | WalkEnd::Broken => return false,
     };
@@ -97,7 +100,7 @@ pub(super) async fn run_walk(
                     may_refuse: false,
                     ..plan
                 };
-                match walk_pages(shared, &reference_plan, &mut scratch).await {
+                match walk_pages(shared, &reference_plan, &mut held, &mut scratch).await {
                     WalkEnd::Listing(pages) => {
                         let reference_items: Vec<Value> = pages.into_iter().flatten().collect();
                         check::complete_check(&all, &reference_items, level)
@@ -119,7 +122,13 @@ pub(super) async fn run_walk(
         };
         report.checks.push(result);
     }
-    let listing = serde_json::json!({ "items": all });
+    // The pages are no longer needed, and the listing takes the jobs
+    // without a copy: a long listing is held once, not three times.
+    drop(walked);
+    let mut items = serde_json::Map::new();
+    items.insert("items".into(), Value::Array(all));
+    let listing = Value::Object(items);
+    let all = listing["items"].as_array().map_or(&[][..], Vec::as_slice);
     report.checks.extend(check::jsonpath_checks(
         &step.expect.jsonpath,
         &listing,
@@ -128,40 +137,28 @@ pub(super) async fn run_walk(
     if step.expect.oracle {
         report
             .checks
-            .push(check::oracle_check(&ctx, &all, true, level));
+            .push(check::oracle_check(&ctx, all, true, level));
     }
     if step.expect.snapshot {
-        let Some(store) = &shared.snapshots else {
-            report.checks.push(CheckResult::skip(
+        match &shared.snapshots {
+            // The page count is left out: a server may return fewer jobs
+            // than maxResults per page, so only the jobs themselves are fixed.
+            Some(store) => {
+                let normalised = serde_json::json!({
+                    "body": snap::normalise(&listing, Some(&request_json)),
+                });
+                report
+                    .checks
+                    .push(store.compare(snapshot_name, &report.file, &normalised, level));
+            }
+            None => report.checks.push(CheckResult::skip(
                 CheckKind::Snapshot,
                 level,
                 "snapshots are not compared in this run",
-            ));
-            return capture(
-                step,
-                Some(serde_json::json!({ "items": all })),
-                vars,
-                level,
-                report,
-            );
-        };
-        // The page count is left out: a server may return fewer jobs than
-        // maxResults per page, so only the jobs themselves are fixed.
-        let combined = serde_json::json!({ "items": all });
-        let normalised = serde_json::json!({
-            "body": snap::normalise(&combined, Some(&request_json)),
-        });
-        report
-            .checks
-            .push(store.compare(snapshot_name, &report.file, &normalised, level));
+            )),
+        }
     }
-    capture(
-        step,
-        Some(serde_json::json!({ "items": all })),
-        vars,
-        level,
-        report,
-    )
+    capture(step, Some(listing), vars, level, report)
 }
 
 /// How a walk ended.
@@ -194,7 +191,16 @@ struct WalkPlan<'a> {
 /// Only page 1, each page where a check first failed, and the last page
 /// are recorded as exchanges: a long walk would otherwise swell reports
 /// with near-identical pages, and these are the evidence.
-async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseReport) -> WalkEnd {
+///
+/// Each page's jobs are held until the listing is judged, and charged to
+/// the run's retained-bytes budget through `held`; a walk that would
+/// overdraw it stops with a failure, whatever `max_pages` allows.
+async fn walk_pages(
+    shared: &Shared,
+    plan: &WalkPlan<'_>,
+    held: &mut Retained<'_>,
+    report: &mut CaseReport,
+) -> WalkEnd {
     let WalkPlan {
         first,
         request_json,
@@ -229,13 +235,19 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
         // Judged as recorded, secrets hidden: merged checks and snapshots
         // quote pages that are never recorded themselves.
         crate::report::redact(&mut exchange, &shared.redact);
-        let response = match &exchange.outcome {
-            Ok(r) => r.clone(),
-            Err(e) => {
+        // The exchange keeps only the body's beginning from here on; the
+        // page is judged whole.
+        let response = match super::judged_answer(&mut exchange) {
+            Some(r) => r,
+            None => {
+                let why = match &exchange.outcome {
+                    Err(e) => e.to_string(),
+                    Ok(_) => String::new(),
+                };
                 let mut check = CheckResult::fail(
                     CheckKind::Transport,
                     level,
-                    format!("page {page_number}: {e}"),
+                    format!("page {page_number}: {why}"),
                 );
                 check.exchange = Some(shared.record(report, exchange));
                 report.checks.push(check);
@@ -338,6 +350,26 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
         // on would fetch the same page up to max_pages times. Tokens are
         // opaque, so progress is judged by the jobs, never the token text.
         let keys: Vec<String> = items.iter().map(check::job_key).collect();
+        let size: usize = items.iter().map(held_bytes).sum::<usize>()
+            + keys
+                .iter()
+                .map(|k| k.len() + size_of::<String>())
+                .sum::<usize>();
+        if !held.grow(size) {
+            let budget = shared.client.options().max_retained_bytes;
+            let mut check = CheckResult::fail(
+                CheckKind::LastPage,
+                level,
+                format!(
+                    "the listing has grown past the retained-bytes budget of {} MiB after {} page(s); raise --max-retained or check that nextToken ends",
+                    budget.div_ceil(1 << 20),
+                    pages.len()
+                ),
+            );
+            check.exchange = keep_this_page(report);
+            report.checks.push(check);
+            break None;
+        }
         if page_number > 1 && !keys.is_empty() && keys.iter().all(|k| seen.contains(k)) {
             let mut check = CheckResult::fail(
                 CheckKind::LastPage,
@@ -383,6 +415,24 @@ async fn walk_pages(shared: &Shared, plan: &WalkPlan<'_>, report: &mut CaseRepor
         Some(()) => WalkEnd::Listing(pages),
         None => WalkEnd::Broken,
     }
+}
+
+/// About how many bytes a JSON value holds in memory: its own slot plus
+/// its text, members and elements. An estimate, but one that grows with
+/// what is held however a target shapes its pages (many tiny jobs cost
+/// more than their JSON text).
+fn held_bytes(value: &Value) -> usize {
+    size_of::<Value>()
+        + match value {
+            Value::String(s) => s.len(),
+            Value::Array(a) => a.iter().map(held_bytes).sum(),
+            // A map entry also holds its key and the map's own links.
+            Value::Object(o) => o
+                .iter()
+                .map(|(k, v)| k.len() + size_of::<String>() + 16 + held_bytes(v))
+                .sum(),
+            _ => 0,
+        }
 }
 
 /// One page-level check, merged over the pages of a walk.

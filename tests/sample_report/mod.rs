@@ -49,6 +49,7 @@ pub fn response(status: u16, headers: &[(&str, &str)], body: serde_json::Value) 
         body: body.to_string().into_bytes(),
         truncated: false,
         elapsed_ms: 7,
+        received: None,
     }
 }
 

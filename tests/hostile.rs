@@ -1279,3 +1279,128 @@ async fn the_deadline_ends_a_slow_run() {
     let reason = reasons.iter().next().copied().unwrap_or_default();
     assert!(reason.contains("deadline of 1 s (--deadline)"), "{reason}");
 }
+
+/// A walk against a target whose pages never end stops at the run's
+/// retained-bytes budget, long before `max_pages`, and keeps only its
+/// evidence: page 1 and the page it stopped on.
+#[tokio::test]
+async fn an_endless_walk_stops_at_the_retained_bytes_budget() {
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&served);
+    let url = fake(move |_, _| {
+        let page = count.fetch_add(1, Ordering::Relaxed);
+        // About 64 KB of jobs no earlier page listed, with a nextToken.
+        let items: Vec<_> = (0..100)
+            .map(|i| {
+                let mut j = job(&format!("p{page}j{i}"), "RUNNING", "2024-01-01T00:00:00Z");
+                j["name"] = json!("x".repeat(500));
+                j
+            })
+            .collect();
+        Answer::json(
+            200,
+            json!({"items": items, "nextToken": format!("t{page}")}),
+        )
+    })
+    .await;
+    let mut setup = Setup::default();
+    setup.client.max_retained_bytes = 1 << 20;
+    let r = bounded(run_yaml(
+        &one_case(
+            "    steps:\n      - request: {}\n        walk: {max_pages: 1000}\n        expect: {status: 200}\n",
+        ),
+        &url,
+        setup,
+    ))
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::LastPage,
+        Level::Must,
+        "the listing has grown past the retained-bytes budget of 1 MiB after",
+    );
+    assert!(
+        failed(&r, CheckKind::LastPage)
+            .message
+            .contains("raise --max-retained or check that nextToken ends")
+    );
+    // 1 MiB holds a handful of these pages, nowhere near 1000.
+    let pages = served.load(Ordering::Relaxed);
+    assert!((2..50).contains(&pages), "{pages} pages fetched");
+    assert!(
+        r.exchanges.len() <= 2,
+        "{} exchanges kept",
+        r.exchanges.len()
+    );
+}
+
+/// The budget is the run's, shared by its cases, and given back when a
+/// walk's case ends: cases that each fit run one after another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walks_that_fit_the_budget_give_it_back() {
+    let url = fake(|request, _| {
+        let page: usize = request["nextToken"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        let items: Vec<_> = (0..100)
+            .map(|i| {
+                let mut j = job(&format!("p{page}j{i}"), "RUNNING", "2024-01-01T00:00:00Z");
+                j["name"] = json!("x".repeat(500));
+                j
+            })
+            .collect();
+        // Five pages of about 64 KB: some 400 KB held per walk.
+        let next = (page < 4).then(|| (page + 1).to_string());
+        Answer::json(200, json!({"items": items, "nextToken": next}))
+    })
+    .await;
+    let walk = "    steps:\n      - request: {}\n        walk: {}\n        expect: {status: 200}\n";
+    let text = format!(
+        "cases:\n{}",
+        (0..6)
+            .map(|i| format!("  - id: w{i}\n    verifies: test\n    level: must\n{walk}"))
+            .collect::<String>()
+    );
+    let client = ClientOptions {
+        max_retained_bytes: 1 << 20,
+        ..client(Duration::from_secs(5), 8 << 20)
+    };
+    let report = bounded(runner::run(
+        &suite(&text),
+        &Selection::default(),
+        options(&url, client, 1),
+        |_| {},
+    ))
+    .await
+    .expect("the run starts");
+    assert_eq!(report.cases.len(), 6);
+    for case in &report.cases {
+        assert_eq!(case.verdict, Verdict::Pass, "{:#?}", case.checks);
+    }
+}
+
+/// Bodies are judged whole, but the report keeps only their first 64 KiB
+/// and says how long they were: every case's report lives to the run's end.
+#[tokio::test]
+async fn a_large_body_is_judged_whole_and_recorded_cut() {
+    let url = fake(|_, _| {
+        let mut big = job("big", "RUNNING", "2024-01-01T00:00:00Z");
+        big["name"] = json!("x".repeat(300_000));
+        Answer::json(200, json!({ "items": [big] }))
+    })
+    .await;
+    let r = bounded(run_yaml(
+        &one_case(
+            "    request: {}\n    expect:\n      status: 200\n      jsonpath:\n        - {path: '$.items[0].name', type: string}\n",
+        ),
+        &url,
+        Setup::default(),
+    ))
+    .await;
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+    let response = r.exchanges[0].outcome.as_ref().expect("an answer");
+    assert_eq!(response.body.len(), runner::RECORDED_BODY);
+    assert!(response.received.is_some_and(|n| n > 300_000));
+    assert!(!response.truncated, "not cut at the size cap");
+}

@@ -1313,17 +1313,17 @@ async fn an_endless_walk_stops_at_the_retained_bytes_budget() {
         setup,
     ))
     .await;
-    assert_fails(
-        &r,
-        CheckKind::LastPage,
-        Level::Must,
-        "the listing has grown past the retained-bytes budget of 1 MiB after",
-    );
+    // A harness limit, not a finding: the case is not verified (so the run
+    // cannot be called conformant), but nothing fails a server that may
+    // simply hold a lot of data.
+    let Verdict::Skip(reason) = &r.verdict else {
+        panic!("expected a case that was not verified: {:#?}", r.checks);
+    };
     assert!(
-        failed(&r, CheckKind::LastPage)
-            .message
-            .contains("raise --max-retained or check that nextToken ends")
+        reason.contains("the listing has grown past the retained-bytes budget of 1 MiB after"),
+        "{reason}"
     );
+    assert!(reason.contains("raise --max-retained"), "{reason}");
     // 1 MiB holds a handful of these pages, nowhere near 1000.
     let pages = served.load(Ordering::Relaxed);
     assert!((2..50).contains(&pages), "{pages} pages fetched");

@@ -4,7 +4,7 @@
 use super::walk::run_walk;
 use super::{RunEvent, Shared, join_url};
 use crate::engine::case::{Expect, Level, Request, Step};
-use crate::engine::check::{self, CheckKind, CheckResult, Context};
+use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
 use crate::engine::exchange::{HttpRequest, HttpResponse};
 use crate::engine::load::LoadedCase;
 use crate::engine::snapshot as snap;
@@ -110,7 +110,17 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
             break;
         }
     }
-    report.verdict = CaseReport::decide(&report.checks);
+    // A walk cut short by the harness's own limits verified nothing; the
+    // case counts as not run, with that reason, unless it already failed.
+    let cut_short = report
+        .checks
+        .iter()
+        .find(|c| c.kind == CheckKind::LastPage && c.outcome == Outcome::Skip)
+        .map(|c| c.message.clone());
+    report.verdict = match (CaseReport::decide(&report.checks), cut_short) {
+        (Verdict::Pass, Some(reason)) => Verdict::Skip(reason),
+        (verdict, _) => verdict,
+    };
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }

@@ -356,12 +356,16 @@ async fn walk_pages(
                 .map(|k| k.len() + size_of::<String>())
                 .sum::<usize>();
         if !held.grow(size) {
+            // A limit of the harness, not a finding about the target: a
+            // correct server may hold more data than the budget. The case
+            // is not verified (a skipped walk; see `run_case`), which keeps
+            // the run from being called conformant, but fails no one.
             let budget = shared.client.options().max_retained_bytes;
-            let mut check = CheckResult::fail(
+            let mut check = CheckResult::skip(
                 CheckKind::LastPage,
                 level,
                 format!(
-                    "the listing has grown past the retained-bytes budget of {} MiB after {} page(s); raise --max-retained or check that nextToken ends",
+                    "not verified: the listing has grown past the retained-bytes budget of {} MiB after {} page(s); raise --max-retained to judge it, or check that nextToken ends",
                     budget.div_ceil(1 << 20),
                     pages.len()
                 ),

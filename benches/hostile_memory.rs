@@ -10,8 +10,10 @@
 //! Modes:
 //! - `pages`: every answer is a 512 KB page of new jobs with a nextToken,
 //!   so a walk never ends;
-//! - `cut`: every answer is 9 MiB, so it is cut at the 8 MiB cap;
-//! - `chunked`: every answer is a chunked body that never ends.
+//! - `cut`: every answer declares 9 MiB in `Content-Length`, over the
+//!   8 MiB cap;
+//! - `chunked`: every answer is a chunked body that never ends, so it is
+//!   read to the cap and cut there.
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};

@@ -364,10 +364,33 @@ async fn a_huge_body_is_cut_at_the_cap() {
         &r,
         CheckKind::Json,
         Level::Must,
-        "larger than the size cap and was cut after 65536 bytes",
+        "larger than the size cap (Content-Length: 5242904); only its first 65536 bytes were read",
     );
     let response = r.exchanges[0].outcome.as_ref().expect("a response");
     assert!(response.truncated && response.body.len() == 64 << 10);
+}
+
+/// A body that declares no length is read to the cap, and only what a
+/// report shows of it is kept.
+#[tokio::test]
+async fn an_undeclared_body_over_the_cap_keeps_only_what_a_report_shows() {
+    let url = raw(misbehave).await;
+    let r = bounded(run_yaml(
+        &case_for("/endless"),
+        &url,
+        setup(Duration::from_secs(5), 1 << 20),
+    ))
+    .await;
+    assert_fails(
+        &r,
+        CheckKind::Json,
+        Level::Must,
+        "larger than the size cap and was cut after 1048576 bytes",
+    );
+    let response = r.exchanges[0].outcome.as_ref().expect("a response");
+    assert!(response.truncated);
+    assert_eq!(response.body.len(), runner::RECORDED_BODY);
+    assert_eq!(response.received, Some(1 << 20));
 }
 
 #[tokio::test]

@@ -24,9 +24,10 @@ pub struct HttpResponse {
     /// The body was cut at the size cap; what is kept is its beginning.
     pub truncated: bool,
     pub elapsed_ms: u64,
-    /// Set when the report keeps only the body's beginning (see
-    /// [`HttpResponse::keep_at_most`]): how many bytes were received, all
-    /// of which were judged.
+    /// Set when only the body's beginning is kept: how many bytes were
+    /// received. For a body within the cap all of them were judged (see
+    /// [`HttpResponse::keep_at_most`]); for one cut at the cap, this is
+    /// where it was cut.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<usize>,
 }
@@ -44,6 +45,53 @@ impl HttpResponse {
             // it fits no later body, so memory would grow with every cut.
             self.body = self.body[..limit].to_vec();
         }
+    }
+
+    /// Why the body was not read whole, if it was cut at the size cap.
+    pub fn cut(&self) -> Option<String> {
+        if !self.truncated {
+            return None;
+        }
+        let declared = self
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&n| n > self.body.len() as u64);
+        Some(match (declared, self.received) {
+            (_, Some(cut)) => {
+                format!("the body is larger than the size cap and was cut after {cut} bytes")
+            }
+            (Some(declared), None) => format!(
+                "the body is larger than the size cap (Content-Length: {declared}); only its first {} bytes were read",
+                self.body.len()
+            ),
+            (None, None) => format!(
+                "the body is larger than the size cap and was cut after {} bytes",
+                self.body.len()
+            ),
+        })
+    }
+
+    /// What a report says about a body it does not show whole, in
+    /// parentheses after the status.
+    pub fn kept_note(&self) -> Option<String> {
+        let shown = self.body.len();
+        let declared = self
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&n| n > shown as u64);
+        Some(match (self.truncated, self.received, declared) {
+            (true, Some(cut), _) => format!(
+                "body cut at the size cap after {cut} bytes; the report keeps its first {shown}"
+            ),
+            (true, None, Some(declared)) => format!(
+                "body larger than the size cap (Content-Length: {declared}); its first {shown} bytes were read"
+            ),
+            (true, None, None) => format!("body cut at the size cap after {shown} bytes"),
+            (false, Some(received), _) => format!(
+                "body of {received} bytes, judged whole; the report keeps its first {shown}"
+            ),
+            (false, None, _) => return None,
+        })
     }
 
     /// First value of a header, by case-insensitive name.
@@ -79,15 +127,12 @@ impl HttpResponse {
                 "the body is {named} (Content-Encoding: {coding}) although the request asked for none (Accept-Encoding: identity); the harness does not decompress answers, so it cannot read this one as JSON"
             ));
         }
+        if let Some(cut) = self.cut() {
+            return Err(cut);
+        }
         if let Some(received) = self.received {
             return Err(format!(
                 "the report keeps only the first {} of the body's {received} bytes",
-                self.body.len()
-            ));
-        }
-        if self.truncated {
-            return Err(format!(
-                "the body is larger than the size cap and was cut after {} bytes",
                 self.body.len()
             ));
         }

@@ -456,19 +456,10 @@ fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
                 } else {
                     String::new()
                 },
-                if let Some(received) = response.received {
-                    format!(
-                        " (body of {received} bytes, judged whole; the report keeps its first {})",
-                        response.body.len()
-                    )
-                } else if response.truncated {
-                    format!(
-                        " (body cut at the size cap after {} bytes)",
-                        response.body.len()
-                    )
-                } else {
-                    String::new()
-                },
+                response
+                    .kept_note()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
                 escape(&headers),
                 escape(&body_text(&response.body))
             );

@@ -389,16 +389,7 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
                     "\nResponse: status {} in {} ms{}\n",
                     r.status,
                     r.elapsed_ms,
-                    if let Some(received) = r.received {
-                        format!(
-                            " (body of {received} bytes, judged whole; the report keeps its first {})",
-                            r.body.len()
-                        )
-                    } else if r.truncated {
-                        format!(" (body cut at the size cap after {} bytes)", r.body.len())
-                    } else {
-                        String::new()
-                    }
+                    r.kept_note().map(|n| format!(" ({n})")).unwrap_or_default(),
                 );
                 out.push_str(&fence("json", &body_text(&r.body)));
             }

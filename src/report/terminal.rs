@@ -300,11 +300,7 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
                     r.status,
                     r.elapsed_ms,
                     r.body.len(),
-                    match (r.received, r.truncated) {
-                        (Some(n), _) => format!(" kept of {n} received"),
-                        (None, true) => " (cut at the size cap)".to_string(),
-                        (None, false) => String::new(),
-                    }
+                    r.kept_note().map(|n| format!(" ({n})")).unwrap_or_default()
                 );
             }
             Err(e) => {

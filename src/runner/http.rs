@@ -252,34 +252,73 @@ impl Client {
                 )
             })
             .collect();
-        let mut body = Vec::new();
+        // Chunks are kept as they come and joined once, at their final
+        // size: a body grown by doubling would copy itself and leave blocks
+        // of every size behind, which several large answers in flight turn
+        // into tens of MiB the allocator does not give back.
+        let mut chunks = Vec::new();
+        let mut total = 0usize;
         let mut truncated = false;
+        // A body that says up front it is over the cap is not read to the
+        // cap: the answer is judged "too large" either way, so only the
+        // part a report shows is read.
+        let declared_over = response.content_length().is_some_and(|n| n > max as u64);
+        let keep = if declared_over {
+            max.min(crate::runner::RECORDED_BODY)
+        } else {
+            max
+        };
         let read = async {
             while let Some(chunk) = response.chunk().await.map_err(classify)? {
-                let room = max.saturating_sub(body.len());
-                if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
+                let whole = chunk.len();
+                let take = whole.min(keep.saturating_sub(total));
+                total += take;
+                chunks.push(if take < whole {
+                    chunk.slice(..take)
+                } else {
+                    chunk
+                });
+                if take < whole {
                     truncated = true;
                     break;
                 }
-                body.extend_from_slice(&chunk);
+                if declared_over && total >= keep {
+                    break;
+                }
+            }
+            if declared_over {
+                truncated = true;
             }
             Ok::<(), TransportError>(())
         };
         match tokio::time::timeout_at(deadline, read).await {
-            Ok(Ok(())) => Ok(HttpResponse {
-                status,
-                headers,
-                body,
-                truncated,
-                elapsed_ms: started.elapsed().as_millis() as u64,
-                received: None,
-            }),
+            Ok(Ok(())) => {
+                // What is over the cap is never judged, so only what a
+                // report shows is kept of it.
+                let kept = if truncated {
+                    total.min(crate::runner::RECORDED_BODY)
+                } else {
+                    total
+                };
+                let mut body = Vec::with_capacity(kept);
+                for chunk in &chunks {
+                    let room = kept - body.len();
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                Ok(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                    truncated,
+                    elapsed_ms: started.elapsed().as_millis() as u64,
+                    received: (truncated && total > kept).then_some(total),
+                })
+            }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(TransportError::BodyTimeout {
                 ms,
                 status,
-                received: body.len(),
+                received: total,
             }),
         }
     }

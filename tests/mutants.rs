@@ -64,6 +64,9 @@ enum Mutant {
     /// A name value with a regular-expression character answered 500, as
     /// a server that hands values to a regex engine unescaped does.
     PatternCharsAnswered500,
+    /// A filter term without key, comparator or values (or with an empty
+    /// values list) dropped instead of refused.
+    IncompleteTermsIgnored,
 }
 
 /// A server that is correct but makes other choices where the document
@@ -122,6 +125,9 @@ enum Choice {
     ChunkedBodies,
     /// HTTP: `Content-Type: application/json; charset=utf-8`.
     CharsetInContentType,
+    /// OC-15: a request member set to `null` refused with 400 instead of
+    /// treated as absent.
+    NullsRefused,
 }
 
 const CHOICES: &[Choice] = &[
@@ -146,6 +152,7 @@ const CHOICES: &[Choice] = &[
     Choice::ConnectionClose,
     Choice::ChunkedBodies,
     Choice::CharsetInContentType,
+    Choice::NullsRefused,
 ];
 
 impl Choice {
@@ -227,6 +234,7 @@ const ALL: &[Mutant] = &[
     Mutant::CreatedAtComparedAsText,
     Mutant::NameValuesAsPatterns,
     Mutant::PatternCharsAnswered500,
+    Mutant::IncompleteTermsIgnored,
 ];
 
 /// Characters a regular-expression engine gives a meaning.
@@ -411,6 +419,24 @@ fn mutate_request(m: Mutant, body: &mut Value) {
                                         .eq(v.iter().map(String::as_str))
                                 })
                         })
+                    });
+                }
+            }
+        }
+        Mutant::IncompleteTermsIgnored => {
+            for side in ["includes", "excludes"] {
+                if let Some(terms) = obj
+                    .get_mut("filterCriteria")
+                    .and_then(|f| f.get_mut(side))
+                    .and_then(Value::as_array_mut)
+                {
+                    terms.retain(|t| {
+                        ["key", "comparator"]
+                            .iter()
+                            .all(|m| t.get(m).is_some_and(|v| !v.is_null()))
+                            && t.get("values")
+                                .and_then(Value::as_array)
+                                .is_some_and(|v| !v.is_empty())
                     });
                 }
             }
@@ -739,6 +765,24 @@ fn undocumented_member(body: &Value) -> Option<String> {
     )
 }
 
+/// The first request member set to `null`, at any depth.
+fn null_member(body: &Value) -> Option<String> {
+    fn walk(v: &Value, path: &str) -> Option<String> {
+        match v {
+            Value::Object(members) => members.iter().find_map(|(k, v)| {
+                if v.is_null() {
+                    Some(format!("{path}{k}"))
+                } else {
+                    walk(v, &format!("{path}{k}."))
+                }
+            }),
+            Value::Array(items) => items.iter().find_map(|i| walk(i, path)),
+            _ => None,
+        }
+    }
+    walk(body, "")
+}
+
 async fn middleware(
     State(state): State<Arc<MutantState>>,
     request: Request,
@@ -767,6 +811,11 @@ async fn middleware(
     });
     if let Some(limit) = too_large {
         return refusal(&format!("maxResults must be between 1 and {limit}"));
+    }
+    if choice == Some(Choice::NullsRefused)
+        && let Some(member) = json_body.as_ref().and_then(null_member)
+    {
+        return refusal(&format!("{member} is null; leave it out instead"));
     }
     if choice == Some(Choice::UnknownMembersRefused)
         && let Some(member) = json_body.as_ref().and_then(undocumented_member)

@@ -28,6 +28,7 @@
 //!     faults: target.faults,
 //!     snapshots: None,
 //!     redact: Vec::new(),
+//!     keep_passed_bodies: true,
 //! };
 //! let report = runner::run(&suite, &Selection::default(), options, |event| {
 //!     if let RunEvent::CaseFinished { report, .. } = event {

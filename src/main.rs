@@ -347,6 +347,11 @@ fn run(args: RunArgs) -> ExitCode {
                 args.snapshots,
             )),
             redact: args.redact.clone(),
+            // Only these reports list the exchanges of passed cases.
+            keep_passed_bodies: args.json.is_some()
+                || args.html.is_some()
+                || args.markdown.is_some()
+                || args.report_dir.is_some(),
         };
         let selected = suite.cases.iter().filter(|c| selection.selects(c)).count();
         if selected == 0 {

@@ -242,6 +242,7 @@ fn options(target: &str, client: ClientOptions, concurrency: usize) -> RunOption
         faults: false,
         snapshots: None,
         redact: Vec::new(),
+        keep_passed_bodies: true,
     }
 }
 
@@ -1426,4 +1427,43 @@ async fn a_large_body_is_judged_whole_and_recorded_cut() {
     assert_eq!(response.body.len(), runner::RECORDED_BODY);
     assert!(response.received.is_some_and(|n| n > 300_000));
     assert!(!response.truncated, "not cut at the size cap");
+}
+
+/// A run that writes no report listing every exchange keeps only the
+/// evidence of failed cases: over thousands of passed cases, their bodies
+/// would be most of its memory. Reports that list passed exchanges (JSON,
+/// HTML, Markdown) ask for them with `keep_passed_bodies`.
+#[tokio::test]
+async fn passed_cases_keep_their_bodies_only_when_a_report_wants_them() {
+    let url = fake(|_, _| Answer {
+        status: 200,
+        headers: vec![("content-type", "application/json".into())],
+        body: br#"{"items": [{"jobId": "a"}]}"#.to_vec(),
+    })
+    .await;
+    let text = "cases:\n  - id: passes\n    verifies: x\n    level: must\n    request: {body: {}}\n    expect: {status: 200}\n  - id: fails\n    verifies: x\n    level: must\n    request: {body: {}}\n    expect: {status: 201}\n";
+    for keep in [false, true] {
+        let mut options = options(&url, client(Duration::from_secs(5), 64 << 10), 2);
+        options.keep_passed_bodies = keep;
+        let report = bounded(runner::run(
+            &suite(text),
+            &Selection::default(),
+            options,
+            |_| {},
+        ))
+        .await
+        .expect("the run starts");
+        let body = |id: &str| {
+            let case = report.cases.iter().find(|c| c.id == id).expect("the case");
+            let response = case.exchanges[0].outcome.as_ref().expect("an answer");
+            (response.body.len(), response.received)
+        };
+        let whole = br#"{"items": [{"jobId": "a"}]}"#.len();
+        assert_eq!(body("fails"), (whole, None), "a failure's evidence is kept");
+        if keep {
+            assert_eq!(body("passes"), (whole, None));
+        } else {
+            assert_eq!(body("passes"), (0, Some(whole)), "only its length is kept");
+        }
+    }
 }

@@ -2,9 +2,10 @@
 //! surface a run exercised, computed from the requests it sent and the
 //! answers it received.
 //!
-//! Page walks keep their first pages only (see the runner), so coverage
-//! counts what those pages showed; a suite that relies on deep pages for an
-//! enum value should also list it on a first page.
+//! The runner notes each answer as it judges it (see [`Tally`]), every page
+//! of a walk included, so coverage is known when the last case ends and no
+//! recorded body is parsed again; [`compute`] rebuilds it from a report's
+//! recorded exchanges for reports made some other way.
 
 use super::RunReport;
 use crate::model::{
@@ -14,6 +15,7 @@ use crate::model::{
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 /// One thing the run could have exercised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,7 +84,7 @@ struct Seen {
 /// `--min-coverage`: an error naming the shortfall and what was not
 /// exercised when the run covered less than `min` percent.
 pub fn gate(report: &RunReport, min: f64) -> Result<(), String> {
-    let coverage = compute(report);
+    let coverage = report.coverage();
     if coverage.percent < min {
         Err(format!(
             "spec coverage {:.1}% is below --min-coverage {min}%; uncovered: {}",
@@ -94,6 +96,8 @@ pub fn gate(report: &RunReport, min: f64) -> Result<(), String> {
     }
 }
 
+/// Coverage of a report's recorded exchanges. A run's own report carries
+/// its coverage already ([`RunReport::coverage`]), noted as it went.
 pub fn compute(report: &RunReport) -> Coverage {
     let mut seen = Seen::default();
     for exchange in report.cases.iter().flat_map(|c| &c.exchanges) {
@@ -110,6 +114,35 @@ pub fn compute(report: &RunReport) -> Coverage {
         }
     }
     build(&seen)
+}
+
+/// What a run has exercised so far, noted by the cases as they judge
+/// their answers (concurrently, hence the lock).
+#[derive(Default)]
+pub struct Tally(Mutex<Seen>);
+
+impl Tally {
+    /// Notes one exchange: the request body (as JSON, if it was), the
+    /// status if an answer came, and the answer's body if it was a listing
+    /// page that parsed.
+    pub fn note(&self, request: Option<&Value>, status: Option<u16>, listing: Option<&Value>) {
+        // Nothing here can be left half-done by a panic that matters.
+        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(body) = request {
+            note_request(body, &mut seen);
+        }
+        if let Some(status) = status {
+            seen.statuses.insert(status);
+        }
+        if let Some(body) = listing {
+            note_response(body, &mut seen);
+        }
+    }
+
+    /// The coverage of everything noted.
+    pub fn coverage(&self) -> Coverage {
+        build(&self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 fn note_request(body: &Value, seen: &mut Seen) {
@@ -167,7 +200,7 @@ fn note_response(body: &Value, seen: &mut Seen) {
         .into_iter()
         .flatten()
     {
-        note_members(job, "JobSummary", seen);
+        note_members(job, &mut String::from("JobSummary"), seen);
         for (member, en) in [("jobStatus", "JobStatus"), ("jobType", "JobType")] {
             if let Some(v) = job.get(member).and_then(Value::as_str) {
                 seen.response_values.insert((en.to_string(), v.to_string()));
@@ -204,20 +237,30 @@ fn note_response(body: &Value, seen: &mut Seen) {
     }
 }
 
-/// Records which members a job carries, nested ones by path.
-fn note_members(v: &Value, path: &str, seen: &mut Seen) {
+/// Records which members a job carries, nested ones by path. One path
+/// buffer serves the whole walk, and a path is copied only the first time
+/// it is seen: a run notes every member of every job of every page.
+fn note_members(v: &Value, path: &mut String, seen: &mut Seen) {
     match v {
         Value::Object(o) => {
             for (k, x) in o {
-                let p = format!("{path}.{k}");
-                seen.response_members.insert(p.clone());
-                note_members(x, &p, seen);
+                let at = path.len();
+                path.push('.');
+                path.push_str(k);
+                if !seen.response_members.contains(path.as_str()) {
+                    seen.response_members.insert(path.clone());
+                }
+                note_members(x, path, seen);
+                path.truncate(at);
             }
         }
         Value::Array(a) => {
+            let at = path.len();
+            path.push_str("[]");
             for x in a {
-                note_members(x, &format!("{path}[]"), seen);
+                note_members(x, path, seen);
             }
+            path.truncate(at);
         }
         _ => {}
     }

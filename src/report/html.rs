@@ -5,7 +5,7 @@
 //! Everything that comes from the target or from case files goes through
 //! [`escape`], so a job named `<script>alert(1)</script>` shows as text.
 
-use super::coverage::{self, Coverage};
+use super::coverage::Coverage;
 use super::detail;
 use super::terminal::{self, Style};
 use super::verdict::{self, Assessment};
@@ -71,7 +71,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         color: false,
         ..style.clone()
     };
-    let coverage = coverage::compute(report);
+    let coverage = report.coverage();
     let mut out = String::new();
     let assessment = report.assess();
     let _ = write!(

@@ -4,7 +4,7 @@
 //! [`FORMAT_VERSION`]: a consumer checks the version before reading, and any
 //! change that could break a consumer raises it.
 
-use super::coverage::{self, Coverage};
+use super::coverage::Coverage;
 use super::detail;
 use super::verdict::{LevelCompleteness, NotRun};
 use super::{CaseReport, Counts, RunReport, Verdict};
@@ -188,7 +188,7 @@ pub fn render(report: &RunReport) -> String {
             should: report.counts_for(Level::Should),
             info: report.counts_for(Level::Info),
         },
-        coverage: coverage::compute(report),
+        coverage: report.coverage().into_owned(),
         requirements: report
             .requirements
             .iter()

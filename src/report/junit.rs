@@ -28,7 +28,7 @@ pub fn render(report: &RunReport, style: &Style) -> Result<String, JunitError> {
     }
     let mut junit = Report::new("macie-conform");
     junit.set_time(Duration::from_millis(report.duration_ms));
-    let coverage = super::coverage::compute(report);
+    let coverage = report.coverage();
     let coverage = format!("{:.1}%", coverage.percent);
     let assessment = report.assess();
     let completeness = assessment.level_lines().join("; ");

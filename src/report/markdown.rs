@@ -6,7 +6,6 @@
 //! neutralised, `<` and `>` as entities), into code spans, or into code
 //! fences longer than any backtick run inside.
 
-use super::coverage;
 use super::detail;
 use super::html::body_text;
 use super::terminal::{self, Style};
@@ -95,7 +94,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         color: false,
         ..style.clone()
     };
-    let coverage = coverage::compute(report);
+    let coverage = report.coverage();
     let mut out = String::new();
     let assessment = report.assess();
     let mark = match assessment.conformance {

@@ -215,6 +215,11 @@ pub struct RunReport {
     /// The requirements catalogue the suite traces to (empty without one).
     pub requirements: Vec<RequirementInfo>,
     pub duration_ms: u64,
+    /// Spec coverage as the run noted it while judging (every page of every
+    /// walk); `None` for a report assembled otherwise, whose coverage is
+    /// then computed from its recorded exchanges. See [`RunReport::coverage`].
+    #[serde(skip)]
+    pub coverage: Option<coverage::Coverage>,
 }
 
 /// The selection a run used, and the suite it was taken from.
@@ -396,6 +401,15 @@ impl RequirementResult {
 }
 
 impl RunReport {
+    /// The run's spec coverage: as noted during the run, or computed from
+    /// the recorded exchanges when the report carries none.
+    pub fn coverage(&self) -> std::borrow::Cow<'_, coverage::Coverage> {
+        match &self.coverage {
+            Some(c) => std::borrow::Cow::Borrowed(c),
+            None => std::borrow::Cow::Owned(coverage::compute(self)),
+        }
+    }
+
     pub fn counts(&self) -> Counts {
         self.count(|_| true)
     }

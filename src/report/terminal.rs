@@ -394,7 +394,7 @@ pub fn summary(report: &RunReport, style: &Style) -> String {
             "{retried} request(s) were retried after throttling answers"
         );
     }
-    let coverage = super::coverage::compute(report);
+    let coverage = report.coverage();
     let _ = writeln!(
         out,
         "spec coverage: {:.1}% ({} of {} items exercised)",

@@ -275,6 +275,7 @@ mod tests {
 
     fn report(cases: Vec<CaseReport>, suite: LevelTotals) -> RunReport {
         RunReport {
+            coverage: None,
             harness_version: "0".into(),
             suite_digest: String::new(),
             started_at: String::new(),

@@ -344,6 +344,11 @@ fn throttled(response: &HttpResponse) -> bool {
     if response.status == 429 {
         return true;
     }
+    // Only an error answer can name an error; reading every listing page
+    // for one would parse each body once more.
+    if response.status < 400 {
+        return false;
+    }
     let body = response.json().ok();
     error_signals(response, body.as_ref())
         .iter()

@@ -89,6 +89,12 @@ pub struct RunOptions {
     /// Header names whose values are hidden in everything the run records
     /// (on top of Authorization, X-Amz-Security-Token and cookies).
     pub redact: Vec<String>,
+    /// Keep the recorded answer bodies of cases in which no check failed.
+    /// The JSON, HTML and Markdown reports list every exchange and want
+    /// them; the terminal and JUnit show only failures' evidence, and over
+    /// thousands of cases these bodies are most of a run's memory. Without
+    /// them an exchange keeps its status, headers and body length.
+    pub keep_passed_bodies: bool,
 }
 
 /// Runs the selected cases; `on_event` hears what happens as it happens
@@ -130,7 +136,14 @@ pub async fn run(
                 index,
                 id: case.id(),
             });
-            let report = run_case_in_time(&case, &shared).await;
+            let mut report = run_case_in_time(&case, &shared).await;
+            if !shared.keep_passed_bodies && report.checks.iter().all(|c| !c.failed()) {
+                for exchange in &mut report.exchanges {
+                    if let Ok(response) = &mut exchange.outcome {
+                        response.keep_at_most(0);
+                    }
+                }
+            }
             on_event(&RunEvent::CaseFinished {
                 index,
                 report: &report,
@@ -214,6 +227,7 @@ pub async fn run(
             })
             .collect(),
         duration_ms: started.elapsed().as_millis() as u64,
+        coverage: Some(shared.coverage.coverage()),
     })
 }
 
@@ -296,6 +310,10 @@ pub struct Shared {
     /// Why the run stopped sending, fixed the first time a case sees it, so
     /// every case it fails gives the same reason (one finding, not many).
     stop_reason: OnceLock<String>,
+    /// What the run's requests and answers exercised, noted as each answer
+    /// is judged.
+    pub(crate) coverage: crate::report::coverage::Tally,
+    keep_passed_bodies: bool,
 }
 
 /// Bytes taken from the run's retained-bytes budget, given back when
@@ -439,6 +457,8 @@ impl Shared {
             deadline,
             stop_reason: OnceLock::new(),
             retained: AtomicUsize::new(0),
+            coverage: crate::report::coverage::Tally::default(),
+            keep_passed_bodies: options.keep_passed_bodies,
         })
     }
 }

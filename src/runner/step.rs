@@ -5,7 +5,7 @@ use super::walk::run_walk;
 use super::{RunEvent, Shared, join_url};
 use crate::engine::case::{Expect, Level, Request, Step};
 use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
-use crate::engine::exchange::{HttpRequest, HttpResponse};
+use crate::engine::exchange::HttpRequest;
 use crate::engine::load::LoadedCase;
 use crate::engine::snapshot as snap;
 use crate::report::{CaseReport, Verdict};
@@ -239,20 +239,27 @@ async fn run_step(
         request: request_json.as_ref(),
         fixture: shared.fixture.as_deref().map(Vec::as_slice),
     };
+    let answer = check::Answer::new(&response);
     report
         .checks
-        .extend(check::evaluate(&step.expect, &ctx, &response));
+        .extend(check::evaluate_answer(&step.expect, &ctx, &answer));
     if step.expect.snapshot {
         report.checks.push(snapshot_check(
             shared,
             snapshot_name,
             &report.file,
-            &response,
+            &answer,
             request_json.as_ref(),
             level,
         ));
     }
-    let go_on = capture(step, response.json().ok(), vars, level, report);
+    shared.coverage.note(
+        request_json.as_ref(),
+        Some(response.status),
+        (response.status == 200).then(|| answer.value()).flatten(),
+    );
+    // Parsed for captures only if the checks have not parsed it already.
+    let go_on = step.capture.is_empty() || capture(step, answer.value(), vars, level, report);
     // Everything this step judged, it judged in this one answer.
     for check in &mut report.checks[before..] {
         check.exchange = Some(at);
@@ -264,7 +271,7 @@ async fn run_step(
 /// the whole listing (`{"items": [...]}`) of a walk.
 pub(super) fn capture(
     step: &Step,
-    body: Option<Value>,
+    body: Option<&Value>,
     vars: &mut BTreeMap<String, Value>,
     level: Level,
     report: &mut CaseReport,
@@ -273,7 +280,7 @@ pub(super) fn capture(
         return true;
     }
     for (name, path) in &step.capture {
-        let found = body.as_ref().and_then(|b| {
+        let found = body.and_then(|b| {
             serde_json_path::JsonPath::parse(&path.value)
                 .ok()
                 .and_then(|q| q.query(b).first().cloned())
@@ -299,10 +306,11 @@ fn snapshot_check(
     shared: &Shared,
     name: &str,
     source: &str,
-    response: &HttpResponse,
+    answer: &check::Answer<'_>,
     request: Option<&Value>,
     level: Level,
 ) -> CheckResult {
+    let response = answer.response;
     let Some(store) = &shared.snapshots else {
         return CheckResult::skip(
             CheckKind::Snapshot,
@@ -310,7 +318,7 @@ fn snapshot_check(
             "snapshots are not compared in this run",
         );
     };
-    let body = match response.json() {
+    let body = match answer.json() {
         Ok(b) => b,
         Err(reason) => {
             return CheckResult::fail(
@@ -322,7 +330,7 @@ fn snapshot_check(
     };
     let normalised = serde_json::json!({
         "status": response.status,
-        "body": snap::normalise(&body, request),
+        "body": snap::normalise(body, request),
     });
     store.compare(name, source, &normalised, level)
 }

@@ -158,7 +158,7 @@ pub(super) async fn run_walk(
             )),
         }
     }
-    capture(step, Some(listing), vars, level, report)
+    capture(step, Some(&listing), vars, level, report)
 }
 
 /// How a walk ended.
@@ -285,7 +285,8 @@ async fn walk_pages(
                 return WalkEnd::Refused;
             }
         }
-        let results = check::evaluate(page_expect, &ctx, &response);
+        let answer = check::Answer::new(&response);
+        let results = check::evaluate_answer(page_expect, &ctx, &answer);
         let first_failure_here = results.iter().enumerate().any(|(position, result)| {
             result.failed()
                 && !merged.iter().any(|m| {
@@ -330,8 +331,12 @@ async fn walk_pages(
             Some(at) => Some(at),
             None => latest.take().map(|e| shared.record(report, e)),
         };
-        let parsed = response.json().ok();
-        let Some(items) = parsed.as_ref().and_then(check::items) else {
+        shared.coverage.note(
+            Some(&body),
+            Some(response.status),
+            (response.status == 200).then(|| answer.value()).flatten(),
+        );
+        let Some(items) = answer.value().and_then(check::items) else {
             let mut check = CheckResult::fail(
                 CheckKind::Json,
                 level,
@@ -389,7 +394,7 @@ async fn walk_pages(
         }
         seen.extend(keys);
         pages.push(items.clone());
-        match parsed.as_ref().and_then(|b| b.get("nextToken")) {
+        match answer.value().and_then(|b| b.get("nextToken")) {
             Some(Value::String(token)) => {
                 body["nextToken"] = Value::String(token.clone());
                 request.body = body.to_string().into_bytes();

@@ -127,6 +127,7 @@ pub async fn run_yaml(yaml: &str, url: &str, setup: Setup) -> CaseReport {
         faults: true,
         snapshots: setup.snapshots,
         redact: Vec::new(),
+        keep_passed_bodies: true,
     })
     .expect("shared");
     runner::run_case(&suite.cases[0], &shared).await
@@ -199,6 +200,7 @@ pub async fn run_shipped_suite(
             SnapshotMode::Check,
         )),
         redact: Vec::new(),
+        keep_passed_bodies: true,
     };
     runner::run(&suite, &runner::Selection::default(), options, |_| {})
         .await

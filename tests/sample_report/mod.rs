@@ -233,6 +233,7 @@ pub fn odd_case() -> CaseReport {
 /// requirement of each result.
 pub fn fixed_report() -> RunReport {
     RunReport {
+        coverage: None,
         harness_version: "0.1.0".into(),
         suite_digest: "0123456789abcdef".repeat(4),
         started_at: "2026-11-24T00:00:00Z".into(),

@@ -201,9 +201,49 @@ pub struct Context<'a> {
     pub fixture: Option<&'a [Value]>,
 }
 
+/// An answer with its body parsed at most once, however many checks,
+/// alternatives and captures read it: parsing is the largest cost of
+/// judging a listing.
+pub struct Answer<'a> {
+    pub response: &'a HttpResponse,
+    body: std::cell::OnceCell<Result<Value, String>>,
+}
+
+impl<'a> Answer<'a> {
+    pub fn new(response: &'a HttpResponse) -> Self {
+        Answer {
+            response,
+            body: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The body as JSON, or why it is not (see [`HttpResponse::json`]).
+    pub fn json(&self) -> Result<&Value, &str> {
+        match self.body.get_or_init(|| self.response.json()) {
+            Ok(v) => Ok(v),
+            Err(e) => Err(e.as_str()),
+        }
+    }
+
+    /// The body as JSON if it is JSON and was parsed, or will be now.
+    pub fn value(&self) -> Option<&Value> {
+        self.json().ok()
+    }
+}
+
 /// Judges one answer. Snapshots are compared by the runner, which owns the
 /// files.
 pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> Vec<CheckResult> {
+    evaluate_answer(expect, ctx, &Answer::new(response))
+}
+
+/// [`evaluate`] on an answer whose parsed body the caller reads too.
+pub fn evaluate_answer(
+    expect: &Expect,
+    ctx: &Context<'_>,
+    answer: &Answer<'_>,
+) -> Vec<CheckResult> {
+    let response = answer.response;
     let mut out = Vec::new();
     let level = ctx.level;
     let should = level.capped(Level::Should);
@@ -228,7 +268,7 @@ pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> 
         if schema.is_some() {
             out.push(content_type_check(response, should));
         }
-        match response.json() {
+        match answer.json() {
             Ok(v) => Some(v),
             Err(reason) => {
                 out.push(
@@ -242,7 +282,7 @@ pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> 
         None
     };
 
-    if let (Some(body), Some(shape)) = (&body, &schema) {
+    if let (Some(body), Some(shape)) = (body, &schema) {
         out.extend(schema_checks(ctx.schemas, shape, body, level, should));
     }
     if let Some(error) = expect.error
@@ -261,12 +301,12 @@ pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> 
             ),
         ));
     } else if let Some(error) = expect.error {
-        out.push(error_type_check(response, body.as_ref(), error, should));
-        if let Some(body) = &body {
+        out.push(error_type_check(response, body, error, should));
+        if let Some(body) = body {
             out.push(error_message_check(body, should));
         }
     }
-    if let Some(body) = &body {
+    if let Some(body) = body {
         if let Some(expected) = &expect.body {
             out.push(body_equals_check(expected, body, level));
         }
@@ -297,7 +337,7 @@ pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> 
         out.push(header_check(response, name, check, level));
     }
     if !expect.any_of.is_empty() {
-        out.extend(any_of(expect, ctx, response));
+        out.extend(any_of(expect, ctx, answer));
     }
     out
 }
@@ -317,12 +357,12 @@ pub fn evaluate(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> 
 /// name, a `message`) weigh less, so an answer that misses only those is the
 /// allowed outcome with should-level findings, never a must failure: the
 /// document does not state them.
-fn any_of(expect: &Expect, ctx: &Context<'_>, response: &HttpResponse) -> Vec<CheckResult> {
+fn any_of(expect: &Expect, ctx: &Context<'_>, answer: &Answer<'_>) -> Vec<CheckResult> {
     let mut reasons = Vec::new();
     let mut closest: Option<Vec<CheckKind>> = None;
     let mut allowed_with_findings: Option<(usize, Vec<CheckResult>)> = None;
     for (i, alternative) in expect.any_of.iter().enumerate() {
-        let results = evaluate(alternative, ctx, response);
+        let results = evaluate_answer(alternative, ctx, answer);
         let failures: Vec<&CheckResult> = results.iter().filter(|c| c.failed()).collect();
         if !failures.is_empty()
             && allowed_with_findings.is_none()

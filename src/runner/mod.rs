@@ -115,28 +115,41 @@ pub async fn run(
     shared.events = Some(Arc::clone(&on_event));
     let shared = Arc::new(shared);
     probe(&shared.client, &shared.target).await?;
-    let selected: Vec<LoadedCase> = suite
-        .cases
-        .iter()
-        .filter(|c| selection.selects(c))
-        .cloned()
-        .collect();
+    let selected: Arc<Vec<LoadedCase>> = Arc::new(
+        suite
+            .cases
+            .iter()
+            .filter(|c| selection.selects(c))
+            .cloned()
+            .collect(),
+    );
     let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     // Which case each task runs: a task that panics returns nothing, and
     // its case must still be reported, never silently dropped.
     let mut case_of: HashMap<tokio::task::Id, usize> = HashMap::new();
-    for (index, case) in selected.iter().cloned().enumerate() {
+    let mut reports: Vec<Option<CaseReport>> = vec![None; selected.len()];
+    for index in 0..selected.len() {
+        // A case's task is spawned only once it may run: a waiting task
+        // holds its whole future, and over thousands of cases those add up
+        // to more than everything the run records.
+        let Ok(permit) = Arc::clone(&limit).acquire_owned().await else {
+            break;
+        };
+        while let Some(joined) = tasks.try_join_next_with_id() {
+            collect(joined, &selected, &case_of, &on_event, &mut reports);
+        }
         let shared = Arc::clone(&shared);
-        let limit = Arc::clone(&limit);
         let on_event = Arc::clone(&on_event);
+        let cases = Arc::clone(&selected);
         let task = tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
+            let _permit = permit;
+            let case = &cases[index];
             on_event(&RunEvent::CaseStarted {
                 index,
                 id: case.id(),
             });
-            let mut report = run_case_in_time(&case, &shared).await;
+            let mut report = run_case_in_time(case, &shared).await;
             if !shared.keep_passed_bodies && report.checks.iter().all(|c| !c.failed()) {
                 for exchange in &mut report.exchanges {
                     if let Ok(response) = &mut exchange.outcome {
@@ -152,55 +165,8 @@ pub async fn run(
         });
         case_of.insert(task.id(), index);
     }
-    let mut reports: Vec<Option<CaseReport>> = vec![None; selected.len()];
     while let Some(joined) = tasks.join_next_with_id().await {
-        let (id, report) = match joined {
-            Ok((id, report)) => (id, report),
-            Err(error) => {
-                // A panic is a harness bug, not a finding about the target,
-                // but the case was not judged: it fails (at must level, so
-                // even an info case fails the run) with the panic message,
-                // and the other cases go on.
-                let id = error.id();
-                let Some(case) = case_of.get(&id).map(|&i| &selected[i]) else {
-                    continue;
-                };
-                let why = if error.is_panic() {
-                    let payload = error.into_panic();
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "no message".to_string());
-                    format!("the harness panicked while running this case: {message}")
-                } else {
-                    "the harness cancelled this case before it finished".to_string()
-                };
-                let mut report = step::blank_report(case);
-                report.checks.push(CheckResult::fail(
-                    CheckKind::HarnessError,
-                    Level::Must,
-                    format!(
-                        "{why}. This is a bug in macie-conform, not a finding about the target; please report it with this message"
-                    ),
-                ));
-                report.verdict = Verdict::Fail;
-                // Reporters count this case too. The event handler may be
-                // what panicked; a second panic must not end the run.
-                if let Some(&index) = case_of.get(&id) {
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        on_event(&RunEvent::CaseFinished {
-                            index,
-                            report: &report,
-                        });
-                    }));
-                }
-                (id, report)
-            }
-        };
-        if let Some(&index) = case_of.get(&id) {
-            reports[index] = Some(report);
-        }
+        collect(joined, &selected, &case_of, &on_event, &mut reports);
     }
     Ok(RunReport {
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -229,6 +195,62 @@ pub async fn run(
         duration_ms: started.elapsed().as_millis() as u64,
         coverage: Some(shared.coverage.coverage()),
     })
+}
+
+/// Files a finished case's report in its place. A task that panicked is a
+/// harness bug, not a finding about the target, but its case was not
+/// judged: it fails (at must level, so even an info case fails the run)
+/// with the panic message, and the other cases go on.
+fn collect(
+    joined: Result<(tokio::task::Id, CaseReport), tokio::task::JoinError>,
+    selected: &[LoadedCase],
+    case_of: &HashMap<tokio::task::Id, usize>,
+    on_event: &EventSink,
+    reports: &mut [Option<CaseReport>],
+) {
+    let (id, report) = match joined {
+        Ok((id, report)) => (id, report),
+        Err(error) => {
+            let id = error.id();
+            let Some(case) = case_of.get(&id).map(|&i| &selected[i]) else {
+                return;
+            };
+            let why = if error.is_panic() {
+                let payload = error.into_panic();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".to_string());
+                format!("the harness panicked while running this case: {message}")
+            } else {
+                "the harness cancelled this case before it finished".to_string()
+            };
+            let mut report = step::blank_report(case);
+            report.checks.push(CheckResult::fail(
+                    CheckKind::HarnessError,
+                    Level::Must,
+                    format!(
+                        "{why}. This is a bug in macie-conform, not a finding about the target; please report it with this message"
+                    ),
+                ));
+            report.verdict = Verdict::Fail;
+            // Reporters count this case too. The event handler may be
+            // what panicked; a second panic must not end the run.
+            if let Some(&index) = case_of.get(&id) {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    on_event(&RunEvent::CaseFinished {
+                        index,
+                        report: &report,
+                    });
+                }));
+            }
+            (id, report)
+        }
+    };
+    if let Some(&index) = case_of.get(&id) {
+        reports[index] = Some(report);
+    }
 }
 
 /// Runs a case unless the run has stopped, and cuts it off at the run's

@@ -141,24 +141,9 @@ fn yaml_options() -> serde_saphyr::Options {
 fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut suite = Suite::default();
-    for file in files {
-        match serde_saphyr::from_str_with_options::<CaseFile>(&file.text, yaml_options()) {
-            Ok(parsed) => {
-                for case in parsed.cases {
-                    problems.extend(check_case(file, &case, schemas));
-                    suite.cases.push(LoadedCase {
-                        file: file.name.clone(),
-                        line: case.id.referenced.line() as usize,
-                        case,
-                    });
-                }
-            }
-            Err(e) => {
-                let (mut found, cases) = case_by_case(file, &e, schemas);
-                problems.append(&mut found);
-                suite.cases.extend(cases);
-            }
-        }
+    for (mut found, cases) in load_files(files, schemas) {
+        problems.append(&mut found);
+        suite.cases.extend(cases);
     }
     problems.extend(duplicate_ids(&suite, files));
     problems.extend(snapshot_collisions(&suite, files));
@@ -166,6 +151,64 @@ fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Di
         Ok(suite)
     } else {
         Err(problems)
+    }
+}
+
+/// Parses and checks each file, files spread over the machine's cores
+/// (each is read on its own, and YAML parsing is most of a large suite's
+/// loading time); results come back in file order.
+fn load_files(
+    files: &[SourceFile],
+    schemas: &SchemaSet,
+) -> Vec<(Vec<Diagnostic>, Vec<LoadedCase>)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    if threads <= 1 {
+        return files.iter().map(|f| load_file(f, schemas)).collect();
+    }
+    let per_thread = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|f| load_file(f, schemas))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(loaded) => loaded,
+                // A panic while parsing is a bug in a library, not in the
+                // case file; it is not hidden behind a partial suite.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// One file's problems and cases.
+fn load_file(file: &SourceFile, schemas: &SchemaSet) -> (Vec<Diagnostic>, Vec<LoadedCase>) {
+    match serde_saphyr::from_str_with_options::<CaseFile>(&file.text, yaml_options()) {
+        Ok(parsed) => {
+            let mut problems = Vec::new();
+            let mut cases = Vec::with_capacity(parsed.cases.len());
+            for case in parsed.cases {
+                problems.extend(check_case(file, &case, schemas));
+                cases.push(LoadedCase {
+                    file: file.name.clone(),
+                    line: case.id.referenced.line() as usize,
+                    case,
+                });
+            }
+            (problems, cases)
+        }
+        Err(e) => case_by_case(file, &e, schemas),
     }
 }
 

@@ -79,6 +79,8 @@ struct Seen {
     response_values: BTreeSet<(String, String)>,
     statuses: BTreeSet<u16>,
     response_members: BTreeSet<String>,
+    /// See [`answers_complete`].
+    answers_complete: bool,
 }
 
 /// `--min-coverage`: an error naming the shortfall and what was not
@@ -134,8 +136,17 @@ impl Tally {
         if let Some(status) = status {
             seen.statuses.insert(status);
         }
-        if let Some(body) = listing {
+        // Walking every job of every answer is most of what coverage
+        // costs, and a run's first answers usually show everything it looks
+        // for; once they have, later answers cannot add to it.
+        if let Some(body) = listing
+            && !seen.answers_complete
+        {
+            let before = (seen.response_members.len(), seen.response_values.len());
             note_response(body, &mut seen);
+            if before != (seen.response_members.len(), seen.response_values.len()) {
+                seen.answers_complete = answers_complete(&seen);
+            }
         }
     }
 
@@ -266,6 +277,38 @@ fn note_members(v: &Value, path: &mut String, seen: &mut Seen) {
     }
 }
 
+/// The enum values coverage looks for in answers, by enum.
+fn answer_enums() -> [(&'static str, Vec<&'static str>); 5] {
+    [
+        ("JobStatus", JobStatus::wire_names()),
+        ("JobType", JobType::wire_names()),
+        (
+            "LastRunErrorStatusCode",
+            LastRunErrorStatusCode::wire_names(),
+        ),
+        // The document allows only EQ and NE in bucket conditions.
+        ("JobComparator (bucket criteria)", vec!["EQ", "NE"]),
+        (
+            "SimpleCriterionKeyForJob",
+            SimpleCriterionKeyForJob::wire_names(),
+        ),
+    ]
+}
+
+/// Whether answers have shown every member and enum value coverage looks
+/// for: from then on, answers need not be walked for coverage at all.
+fn answers_complete(seen: &Seen) -> bool {
+    RESPONSE_MEMBERS
+        .iter()
+        .all(|m| seen.response_members.contains(*m))
+        && answer_enums().iter().all(|(en, values)| {
+            values.iter().all(|v| {
+                seen.response_values
+                    .contains(&(en.to_string(), v.to_string()))
+            })
+        })
+}
+
 /// Every optional member of a listing answer, by path.
 const RESPONSE_MEMBERS: &[&str] = &[
     "items",
@@ -350,20 +393,7 @@ fn build(seen: &Seen) -> Coverage {
         name: "sort attribute × order".into(),
         items: sorts,
     });
-    let enums: [(&str, Vec<&str>); 5] = [
-        ("JobStatus", JobStatus::wire_names()),
-        ("JobType", JobType::wire_names()),
-        (
-            "LastRunErrorStatusCode",
-            LastRunErrorStatusCode::wire_names(),
-        ),
-        // The document allows only EQ and NE in bucket conditions.
-        ("JobComparator (bucket criteria)", vec!["EQ", "NE"]),
-        (
-            "SimpleCriterionKeyForJob",
-            SimpleCriterionKeyForJob::wire_names(),
-        ),
-    ];
+    let enums = answer_enums();
     groups.push(Group {
         name: "enum value in answers".into(),
         items: enums
@@ -411,5 +441,50 @@ fn build(seen: &Seen) -> Coverage {
         } else {
             covered as f64 * 100.0 / total as f64
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn item(coverage: &Coverage, group: &str, name: &str) -> bool {
+        coverage
+            .groups
+            .iter()
+            .find(|g| g.name == group)
+            .and_then(|g| g.items.iter().find(|i| i.name == name))
+            .unwrap_or_else(|| panic!("{group}: {name}"))
+            .covered
+    }
+
+    /// Answers are noted as they come, each adding what it shows, and a
+    /// listing noted after another still counts until everything looked
+    /// for has been seen.
+    #[test]
+    fn a_tally_adds_up_what_each_answer_shows() {
+        let tally = Tally::default();
+        let request = json!({"sortCriteria": {"attributeName": "name", "orderBy": "DESC"}});
+        tally.note(
+            Some(&request),
+            Some(200),
+            Some(&json!({"items": [{"jobId": "a", "jobStatus": "RUNNING"}]})),
+        );
+        let first = tally.coverage();
+        assert!(item(&first, "enum value in answers", "JobStatus RUNNING"));
+        assert!(!item(&first, "enum value in answers", "JobStatus PAUSED"));
+        assert!(item(&first, "sort attribute × order", "name DESC"));
+        tally.note(None, Some(400), None);
+        tally.note(
+            None,
+            Some(200),
+            Some(&json!({"items": [{"jobId": "b", "jobStatus": "PAUSED"}], "nextToken": "t"})),
+        );
+        let second = tally.coverage();
+        assert!(item(&second, "enum value in answers", "JobStatus PAUSED"));
+        assert!(item(&second, "response member", "nextToken"));
+        assert!(item(&second, "status code", "400 ValidationException"));
+        assert!(second.covered > first.covered);
     }
 }

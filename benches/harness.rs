@@ -18,6 +18,12 @@
 //!   from the children fields of /proc/self/stat) and its peak resident set
 //!   (VmHWM, polled). Linux only.
 //!
+//! When `hurl` is on the PATH, the same cases are also written as Hurl
+//! files (one per case: the request, `HTTP 200` and two JSONPath asserts;
+//! Hurl checks no schema) and `hurl --test --jobs J` runs them, so the
+//! harness's wall time can be given as a share of Hurl's. Hurl is never
+//! required; without it that column says so.
+//!
 //! Figures are printed, never asserted: they depend on the machine. The
 //! ratio harness rate / raw rate is the figure to compare across machines.
 
@@ -72,9 +78,26 @@ fn main() {
         check_seconds * 1000.0
     );
     println!();
+    let hurl = hurl_version();
+    let hurl_dir = hurl.as_ref().map(|_| {
+        let hurl_dir = dir.join("hurl");
+        write_hurl(&hurl_dir, &bodies);
+        hurl_dir
+    });
+    match &hurl {
+        Some(v) => println!("Hurl: {v} (same cases as Hurl files; Hurl checks no schema)"),
+        None => println!("Hurl: not on the PATH, so no comparison"),
+    }
     println!(
-        "{:>4} {:>12} {:>14} {:>7} {:>13} {:>10} {:>9}",
-        "-j", "raw req/s", "harness case/s", "ratio", "CPU ms/case", "peak RSS", "all pass"
+        "{:>4} {:>12} {:>14} {:>7} {:>13} {:>10} {:>14} {:>10}",
+        "-j",
+        "raw req/s",
+        "harness case/s",
+        "ratio",
+        "CPU ms/case",
+        "peak RSS",
+        "wall / Hurl's",
+        "Hurl RSS"
     );
     for &j in &jobs {
         let raw = runtime.block_on(raw_rate(&url, &bodies, j));
@@ -84,15 +107,25 @@ fn main() {
             .arg(&dir);
         let (seconds, cpu, peak) = measure(&mut command, true);
         let rate = cases as f64 / seconds;
+        let versus_hurl = hurl_dir.as_ref().map(|files| {
+            let mut hurl = Command::new("hurl");
+            hurl.args(["--test", "--jobs", &j.to_string(), "--variable"])
+                .arg(format!("url={url}"))
+                .arg("--glob")
+                .arg(format!("{}/*.hurl", files.display()));
+            let (hurl_seconds, _, hurl_peak) = measure(&mut hurl, true);
+            (seconds / hurl_seconds, hurl_peak)
+        });
         println!(
-            "{:>4} {:>12.0} {:>14.0} {:>7.2} {:>13.3} {:>6.1} MiB {:>9}",
+            "{:>4} {:>12.0} {:>14.0} {:>7.2} {:>13.3} {:>6.1} MiB {:>14} {:>10}",
             j,
             raw,
             rate,
             rate / raw,
             cpu.map_or(f64::NAN, |c| c * 1000.0 / cases as f64),
             peak as f64 / 1024.0,
-            "yes"
+            versus_hurl.map_or("-".into(), |(r, _)| format!("{r:.2}")),
+            versus_hurl.map_or("-".into(), |(_, p)| format!("{:.1} MiB", p as f64 / 1024.0)),
         );
         let _ = std::io::stdout().flush();
     }
@@ -143,6 +176,31 @@ fn write_suite(dir: &Path, cases: usize) -> Vec<String> {
         bodies.push(body);
     }
     bodies
+}
+
+/// `hurl --version`'s first line, if Hurl is installed.
+fn hurl_version() -> Option<String> {
+    let out = Command::new("hurl").arg("--version").output().ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    })
+}
+
+/// The generated cases as Hurl files, one per case, with the same request
+/// and the same two JSONPath expectations (Hurl has no schema check).
+fn write_hurl(dir: &Path, bodies: &[String]) {
+    std::fs::create_dir_all(dir).expect("a folder for Hurl files");
+    for (i, body) in bodies.iter().enumerate() {
+        let max = 1 + i % 25;
+        let file = format!(
+            "POST {{{{url}}}}/jobs/list\nContent-Type: application/json\n{body}\nHTTP 200\n[Asserts]\njsonpath \"$.items\" isCollection\njsonpath \"$.items\" count <= {max}\njsonpath \"$.items[*].jobId\" count <= {max}\n"
+        );
+        std::fs::write(dir.join(format!("case-{i:06}.hurl")), file).expect("a Hurl file writes");
+    }
 }
 
 /// Requests per second of a plain client: `jobs` requests in flight, each
@@ -226,8 +284,9 @@ fn measure(command: &mut Command, is_run: bool) -> (f64, Option<f64>, u64) {
             let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
         }
         panic!(
-            "the {} exited with {status}: {err}",
-            if is_run { "run" } else { "check" }
+            "{:?} exited with {status} ({}): {err}",
+            command.get_program(),
+            if is_run { "a run" } else { "a check" }
         );
     }
     (seconds, cpu, peak)

@@ -115,14 +115,11 @@ pub async fn run(
     shared.events = Some(Arc::clone(&on_event));
     let shared = Arc::new(shared);
     probe(&shared.client, &shared.target).await?;
-    let selected: Arc<Vec<LoadedCase>> = Arc::new(
-        suite
-            .cases
-            .iter()
-            .filter(|c| selection.selects(c))
-            .cloned()
-            .collect(),
-    );
+    let selected: Vec<&LoadedCase> = suite
+        .cases
+        .iter()
+        .filter(|c| selection.selects(c))
+        .collect();
     let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     // Which case each task runs: a task that panics returns nothing, and
@@ -141,10 +138,12 @@ pub async fn run(
         }
         let shared = Arc::clone(&shared);
         let on_event = Arc::clone(&on_event);
-        let cases = Arc::clone(&selected);
+        // Each task owns a copy of its case only while it runs: copying
+        // the whole selection up front doubled the suite in memory.
+        let case = selected[index].clone();
         let task = tasks.spawn(async move {
             let _permit = permit;
-            let case = &cases[index];
+            let case = &case;
             on_event(&RunEvent::CaseStarted {
                 index,
                 id: case.id(),
@@ -203,7 +202,7 @@ pub async fn run(
 /// with the panic message, and the other cases go on.
 fn collect(
     joined: Result<(tokio::task::Id, CaseReport), tokio::task::JoinError>,
-    selected: &[LoadedCase],
+    selected: &[&LoadedCase],
     case_of: &HashMap<tokio::task::Id, usize>,
     on_event: &EventSink,
     reports: &mut [Option<CaseReport>],

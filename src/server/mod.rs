@@ -118,9 +118,18 @@ impl ServerConfig {
         Self::from_text(&text, &path.display().to_string())
     }
 
-    /// `n` synthetic jobs (see [`synth::jobs`]).
+    /// `n` synthetic jobs (see [`synth::jobs`]), each rendered when a page
+    /// lists it.
     pub fn synthetic(n: usize) -> Result<Self, ServerError> {
-        Self::from_jobs(synth::jobs(n), &format!("(synthetic, {n} jobs)"))
+        let store = JobStore::synthetic(n).map_err(|source| ServerError::BadFixture {
+            origin: format!("(synthetic, {n} jobs)"),
+            source,
+        })?;
+        Ok(ServerConfig {
+            store,
+            faults: false,
+            choices: Choices::default(),
+        })
     }
 
     pub fn from_text(text: &str, origin: &str) -> Result<Self, ServerError> {

@@ -1,22 +1,34 @@
 //! The in-memory job set and the evaluation of list queries over it.
 //!
-//! A query is filtered and sorted once; the resulting order is kept in a small
-//! cache keyed by the query's fingerprint, so walking all pages of a large
-//! listing costs one sort plus one slice per page instead of one sort per page.
-//! The job set never changes while the server runs, which is what makes a
-//! cached order (and therefore an offset inside a token) stay valid.
+//! Every job is held as the few keys a query filters and sorts on (creation
+//! time, name, status, type), one column per key. For each sort attribute and
+//! direction the complete order of all jobs is worked out once, at load time.
+//! A page is then a scan along that order from where the previous page
+//! stopped, keeping the jobs the filter accepts until the page is full, and
+//! going on to the next accepted job only to know whether another page
+//! follows. So the first page of any query costs about `page size / share of
+//! jobs accepted` filter checks, and walking every page costs one pass.
+//! The job set never changes while the server runs, which is what keeps a
+//! position inside a token valid.
+//!
+//! A job's JSON is either rendered once at load time (a job list such as a
+//! fixture) or made again from the job's index when a page lists it
+//! (synthetic jobs, see [`super::synth`]), so a million synthetic jobs take
+//! tens of megabytes rather than a gigabyte.
 
 use super::error::ApiError;
 use super::request::ListQuery;
+use super::synth;
 use super::token::{TokenError, TokenSealer};
 use crate::model::{
-    FilterTerm, JobComparator, JobSummary, ListJobsFilterKey, ListJobsSortAttributeName, OrderBy,
-    parse_date_time,
+    FilterTerm, JobComparator, JobStatus, JobSummary, JobType, ListJobsFilterKey,
+    ListJobsSortAttributeName, OrderBy, format_date_time, parse_date_time,
 };
 use sha2::{Digest, Sha256};
-use std::cmp::Ordering;
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// Page size used when a request does not set `maxResults`. The document
 /// leaves it open; see docs/open-choices.md.
@@ -25,8 +37,15 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub const DEFAULT_SORT_ATTRIBUTE: ListJobsSortAttributeName = ListJobsSortAttributeName::CreatedAt;
 pub const DEFAULT_ORDER: OrderBy = OrderBy::Asc;
 
-/// How many distinct query orders are kept; older ones are recomputed on use.
-const CACHE_CAPACITY: usize = 64;
+/// How many plain-token positions are remembered (see [`Hints`]).
+const HINT_CAPACITY: usize = 4096;
+
+/// Creation time of a job that has none. No parsed date-time is this far
+/// back, and it sorts first, as a missing value did when jobs were compared
+/// as `Option`s.
+const NO_TIME: i128 = i128::MIN;
+/// Column code of a missing name, status or type; it sorts first.
+const ABSENT: u32 = 0;
 
 /// Why a job set could not be loaded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -37,14 +56,8 @@ pub enum StoreError {
     DuplicateJobId { index: usize, job_id: String },
     #[error("job #{index} could not be serialised: {reason}")]
     Serialise { index: usize, reason: String },
-}
-
-struct StoredJob {
-    summary: JobSummary,
-    /// The job's JSON, rendered once at load time.
-    json: Box<str>,
-    /// Creation time in nanoseconds since the epoch, for exact comparisons.
-    created: Option<i128>,
+    #[error("{count} jobs is more than the {max} a server can hold")]
+    TooMany { count: usize, max: usize },
 }
 
 /// One page of a listing, ready to send.
@@ -58,61 +71,309 @@ pub struct Page {
 
 type Fingerprint = [u8; 16];
 
+/// Distinct names in code-point order, so that comparing two names' codes
+/// compares the names. Code `c > 0` is `text[ends[c - 2]..ends[c - 1]]`
+/// (with `ends[-1]` read as 0); code 0 is a missing name.
 #[derive(Default)]
-struct OrderCache {
-    orders: HashMap<Fingerprint, Arc<Vec<u32>>>,
-    age: VecDeque<Fingerprint>,
+struct Names {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Names {
+    /// Builds the table from distinct names (in any order), each with a key
+    /// below `keys`, and returns the code of each key.
+    fn from_distinct(mut distinct: Vec<(Cow<'_, str>, u32)>, keys: usize) -> (Names, Vec<u32>) {
+        distinct.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut names = Names {
+            text: String::with_capacity(distinct.iter().map(|(s, _)| s.len()).sum()),
+            ends: Vec::with_capacity(distinct.len()),
+        };
+        let mut code_of = vec![ABSENT; keys];
+        for (code, (text, key)) in distinct.iter().enumerate() {
+            names.text.push_str(text);
+            names.ends.push(names.text.len());
+            code_of[*key as usize] = code as u32 + 1;
+        }
+        (names, code_of)
+    }
+
+    fn get(&self, code: u32) -> Option<&str> {
+        let i = (code as usize).checked_sub(1)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..self.ends[i]])
+    }
+}
+
+/// Where a job's JSON comes from.
+enum Rendered {
+    /// Rendered at load time: `json[ends[i - 1]..ends[i]]` is job `i`.
+    /// `created_text` keeps each `createdAt` as written, for text matches on
+    /// it (answered only when every pair is).
+    Stored {
+        json: String,
+        ends: Vec<usize>,
+        created_text: Vec<Option<Box<str>>>,
+    },
+    /// [`synth::job`], from the index and the creation time.
+    Synthetic,
+}
+
+/// The orders of all jobs for one sort attribute, each a list of job indices.
+struct Orders {
+    asc: Vec<u32>,
+    desc: Vec<u32>,
+}
+
+/// Plain tokens carry the number of jobs listed before the next page, which
+/// says nothing of where in the order that page starts; these remember it
+/// for tokens recently handed out, so a walk need not count from the start
+/// on every page.
+#[derive(Default)]
+struct Hints {
+    at: HashMap<(Fingerprint, u64), usize>,
+    age: VecDeque<(Fingerprint, u64)>,
 }
 
 /// The job set a reference server answers from.
 pub struct JobStore {
-    jobs: Vec<StoredJob>,
-    cache: Mutex<OrderCache>,
+    /// Nanoseconds since the epoch, or [`NO_TIME`].
+    created: Vec<i128>,
+    /// Codes into `names`.
+    name: Vec<u32>,
+    /// 0, or 1 + the value's index in `JobStatus::ALL`.
+    status: Vec<u8>,
+    /// 0, or 1 + the value's index in `JobType::ALL`.
+    job_type: Vec<u8>,
+    names: Names,
+    rendered: Rendered,
+    /// Indexed by [`attribute_index`].
+    orders: [Orders; 4],
+    hints: Mutex<Hints>,
     /// See [`JobStore::with_scan_window`].
     scan_window: Option<usize>,
 }
 
+/// Positions in orders are `u32`s.
+const MAX_JOBS: usize = u32::MAX as usize;
+
+fn status_code(s: Option<JobStatus>) -> u8 {
+    s.and_then(|s| JobStatus::ALL.iter().position(|x| *x == s))
+        .map_or(0, |p| p as u8 + 1)
+}
+
+fn type_code(t: Option<JobType>) -> u8 {
+    t.and_then(|t| JobType::ALL.iter().position(|x| *x == t))
+        .map_or(0, |p| p as u8 + 1)
+}
+
+fn status_of(code: u8) -> Option<&'static str> {
+    let i = usize::from(code).checked_sub(1)?;
+    JobStatus::ALL.get(i).map(|s| s.as_str())
+}
+
+fn type_of(code: u8) -> Option<&'static str> {
+    let i = usize::from(code).checked_sub(1)?;
+    JobType::ALL.get(i).map(|t| t.as_str())
+}
+
+/// For each column code of an enum (0 = absent), its rank when values are
+/// ordered by their wire names, as the sort always compared them.
+fn wire_ranks(names: &[&str]) -> Vec<u32> {
+    let mut ranks = vec![0u32; names.len() + 1];
+    for (i, name) in names.iter().enumerate() {
+        ranks[i + 1] = 1 + names.iter().filter(|other| *other < name).count() as u32;
+    }
+    ranks
+}
+
+fn attribute_index(attribute: ListJobsSortAttributeName) -> usize {
+    match attribute {
+        ListJobsSortAttributeName::CreatedAt => 0,
+        ListJobsSortAttributeName::Name => 1,
+        ListJobsSortAttributeName::JobStatus => 2,
+        ListJobsSortAttributeName::JobType => 3,
+    }
+}
+
 impl JobStore {
     pub fn new(jobs: Vec<JobSummary>) -> Result<Self, StoreError> {
-        let mut seen = HashSet::new();
-        let mut stored = Vec::with_capacity(jobs.len());
-        for (index, summary) in jobs.into_iter().enumerate() {
+        if jobs.len() > MAX_JOBS {
+            return Err(StoreError::TooMany {
+                count: jobs.len(),
+                max: MAX_JOBS,
+            });
+        }
+        let n = jobs.len();
+        let mut seen = HashSet::with_capacity(n);
+        let mut created = Vec::with_capacity(n);
+        let mut created_text = Vec::with_capacity(n);
+        let mut json = String::new();
+        let mut ends = Vec::with_capacity(n);
+        for (index, summary) in jobs.iter().enumerate() {
             if let Some(id) = &summary.job_id
-                && !seen.insert(id.clone())
+                && !seen.insert(id.as_str())
             {
                 return Err(StoreError::DuplicateJobId {
                     index,
                     job_id: id.clone(),
                 });
             }
-            let created = match &summary.created_at {
-                None => None,
-                Some(s) => Some(
-                    parse_date_time(s)
-                        .ok_or_else(|| StoreError::BadCreatedAt {
-                            index,
-                            value: s.clone(),
-                        })?
-                        .unix_timestamp_nanos(),
-                ),
-            };
-            let json = serde_json::to_string(&summary)
-                .map_err(|e| StoreError::Serialise {
-                    index,
-                    reason: e.to_string(),
-                })?
-                .into_boxed_str();
-            stored.push(StoredJob {
-                summary,
+            created.push(match &summary.created_at {
+                None => NO_TIME,
+                Some(s) => parse_date_time(s)
+                    .ok_or_else(|| StoreError::BadCreatedAt {
+                        index,
+                        value: s.clone(),
+                    })?
+                    .unix_timestamp_nanos(),
+            });
+            created_text.push(summary.created_at.as_deref().map(Box::from));
+            let rendered = serde_json::to_string(summary).map_err(|e| StoreError::Serialise {
+                index,
+                reason: e.to_string(),
+            })?;
+            json.push_str(&rendered);
+            ends.push(json.len());
+        }
+        drop(seen);
+
+        let mut codes: HashMap<&str, u32> = HashMap::new();
+        let mut distinct = Vec::new();
+        let temporary: Vec<u32> = jobs
+            .iter()
+            .map(|job| match job.name.as_deref() {
+                None => u32::MAX,
+                Some(name) => *codes.entry(name).or_insert_with(|| {
+                    distinct.push((Cow::Borrowed(name), distinct.len() as u32));
+                    distinct.len() as u32 - 1
+                }),
+            })
+            .collect();
+        let keys = distinct.len();
+        let (names, code_of) = Names::from_distinct(distinct, keys);
+        let name = temporary
+            .iter()
+            .map(|&t| code_of.get(t as usize).copied().unwrap_or(ABSENT))
+            .collect();
+
+        // Ties are broken by job id, then by position in the data set; this
+        // is that order, as a rank per job.
+        let mut by_id: Vec<u32> = (0..n as u32).collect();
+        by_id.sort_by(|&a, &b| jobs[a as usize].job_id.cmp(&jobs[b as usize].job_id));
+        let mut id_rank = vec![0u32; n];
+        for (rank, &i) in by_id.iter().enumerate() {
+            id_rank[i as usize] = rank as u32;
+        }
+
+        Ok(Self::assemble(
+            created,
+            name,
+            jobs.iter().map(|j| status_code(j.job_status)).collect(),
+            jobs.iter().map(|j| type_code(j.job_type)).collect(),
+            names,
+            Rendered::Stored {
                 json,
-                created,
+                ends,
+                created_text,
+            },
+            &id_rank,
+        ))
+    }
+
+    /// `n` synthetic jobs: the same jobs as [`synth::jobs`]`(n)`, answered the
+    /// same way as `JobStore::new(synth::jobs(n))`, but each job's JSON is
+    /// made when a page lists it rather than kept.
+    pub fn synthetic(n: usize) -> Result<Self, StoreError> {
+        if n > MAX_JOBS {
+            return Err(StoreError::TooMany {
+                count: n,
+                max: MAX_JOBS,
             });
         }
-        Ok(JobStore {
-            jobs: stored,
-            cache: Mutex::new(OrderCache::default()),
+        let mut created = Vec::with_capacity(n);
+        let mut status = Vec::with_capacity(n);
+        let mut job_type = Vec::with_capacity(n);
+        let mut temporary = Vec::with_capacity(n);
+        // Only the names some job has go in the table.
+        let mut used = vec![false; synth::NAME_COUNT as usize];
+        let mut at = synth::START_MS;
+        for i in 0..n {
+            let keys = synth::keys(i);
+            at += keys.step_ms;
+            created.push(i128::from(at) * 1_000_000);
+            status.push(status_code(Some(keys.job_status)));
+            job_type.push(type_code(Some(keys.job_type)));
+            temporary.push(keys.name);
+            used[keys.name as usize] = true;
+        }
+        let distinct = used
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| **u)
+            .map(|(id, _)| (Cow::Owned(synth::name(id as u32)), id as u32))
+            .collect();
+        let (names, code_of) = Names::from_distinct(distinct, synth::NAME_COUNT as usize);
+        let name = temporary.iter().map(|&id| code_of[id as usize]).collect();
+        // Synthetic ids start with the index at a fixed width, so they sort
+        // as the indices do.
+        let id_rank: Vec<u32> = (0..n as u32).collect();
+        Ok(Self::assemble(
+            created,
+            name,
+            status,
+            job_type,
+            names,
+            Rendered::Synthetic,
+            &id_rank,
+        ))
+    }
+
+    fn assemble(
+        created: Vec<i128>,
+        name: Vec<u32>,
+        status: Vec<u8>,
+        job_type: Vec<u8>,
+        names: Names,
+        rendered: Rendered,
+        id_rank: &[u32],
+    ) -> Self {
+        let status_rank = wire_ranks(
+            &JobStatus::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
+        );
+        let type_rank = wire_ranks(&JobType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>());
+        // The four sorts are independent; the server has at least two cores
+        // to start on, so two of them run beside the other two.
+        let (created_orders, name_orders, status_orders, type_orders) =
+            std::thread::scope(|scope| {
+                let a = scope.spawn(|| {
+                    (
+                        orders(id_rank, |i| created[i]),
+                        orders(id_rank, |i| status_rank[usize::from(status[i])]),
+                    )
+                });
+                let name_orders = orders(id_rank, |i| name[i]);
+                let type_orders = orders(id_rank, |i| type_rank[usize::from(job_type[i])]);
+                let (created_orders, status_orders) = match a.join() {
+                    Ok(pair) => pair,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                (created_orders, name_orders, status_orders, type_orders)
+            });
+        JobStore {
+            created,
+            name,
+            status,
+            job_type,
+            names,
+            rendered,
+            orders: [created_orders, name_orders, status_orders, type_orders],
+            hints: Mutex::new(Hints::default()),
             scan_window: None,
-        })
+        }
     }
 
     /// Answers filtered queries the way a server that scans its data in
@@ -127,81 +388,85 @@ impl JobStore {
     }
 
     pub fn len(&self) -> usize {
-        self.jobs.len()
+        self.created.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.jobs.is_empty()
+        self.created.is_empty()
     }
 
     /// Answers one list request.
+    ///
+    /// What a token's offset counts: with sealed tokens, the position in the
+    /// order (of all jobs) where the next page starts, which only this server
+    /// reads. With plain tokens, which a client can read and which are
+    /// accepted with any query, the number of jobs of this query listed
+    /// before the next page. In scan-window mode, the position in the order,
+    /// either way.
     pub fn list(&self, query: &ListQuery, sealer: &TokenSealer) -> Result<Page, ApiError> {
         let fingerprint = fingerprint(query);
-        let filtered = !query.includes.is_empty() || !query.excludes.is_empty();
-        // In scan-window mode, offsets count jobs of the unfiltered order
-        // and the filter is applied to each window.
-        let (order, sparse) = match self.scan_window {
-            Some(_) if filtered => {
-                let unfiltered = ListQuery {
-                    includes: Vec::new(),
-                    excludes: Vec::new(),
-                    ..query.clone()
-                };
-                let all = self.order_for(&unfiltered, &self::fingerprint(&unfiltered));
-                let matched: HashSet<u32> = self
-                    .order_for(query, &fingerprint)
-                    .iter()
-                    .copied()
-                    .collect();
-                (all, Some(matched))
-            }
-            _ => (self.order_for(query, &fingerprint), None),
+        let filter = Filter::new(query);
+        let attribute = query.sort.attribute.unwrap_or(DEFAULT_SORT_ATTRIBUTE);
+        let orders = &self.orders[attribute_index(attribute)];
+        let order: &[u32] = match query.sort.order.unwrap_or(DEFAULT_ORDER) {
+            OrderBy::Asc => &orders.asc,
+            OrderBy::Desc => &orders.desc,
         };
+        let accepts = |i: u32| filter.accepts(self, i as usize);
+        let window = self.scan_window.filter(|_| !filter.is_empty());
+        let counts_listed = sealer.is_plain() && window.is_none();
+
         let offset = match &query.next_token {
             None => 0,
-            Some(token) => match sealer.verify(token, &fingerprint) {
-                Ok(offset) if offset < order.len() as u64 => offset as usize,
-                Ok(_) | Err(TokenError::NotIssued) => {
-                    return Err(ApiError::validation(
-                        "nextToken is not a token this server issued (it may be garbled, \
-                         or from an earlier server run); repeat the request without nextToken",
-                    ));
-                }
-                Err(TokenError::OtherQuery) => {
-                    return Err(ApiError::validation(
-                        "nextToken belongs to a listing with a different filterCriteria or \
-                         sortCriteria; send the same criteria as the request that returned it, \
-                         or start again without nextToken",
-                    ));
-                }
-            },
+            Some(token) => sealer.verify(token, &fingerprint).map_err(|e| match e {
+                TokenError::NotIssued => not_issued(),
+                TokenError::OtherQuery => other_query(),
+            })?,
         };
+        let start = if query.next_token.is_none() {
+            Some(0)
+        } else if counts_listed {
+            self.position_of_listed(&fingerprint, offset, order, &filter, &accepts)
+        } else {
+            usize::try_from(offset).ok().filter(|&p| p < order.len())
+        };
+        let Some(start) = start else {
+            return Err(not_issued());
+        };
+
         let size = query.max_results.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
-        let (listed, end): (&[u32], usize) = match &sparse {
-            Some(matched) => {
-                let limit = offset.saturating_add(self.scan_window.unwrap_or(1));
-                let mut at = offset;
-                let mut taken = 0;
-                while at < order.len() && at < limit && taken < size {
-                    taken += usize::from(matched.contains(&order[at]));
+        let mut shown = Vec::with_capacity(size.min(order.len() - start));
+        let mut at = start;
+        let next = match window {
+            Some(window) => {
+                let limit = start.saturating_add(window);
+                while at < order.len() && at < limit && shown.len() < size {
+                    if accepts(order[at]) {
+                        shown.push(order[at]);
+                    }
                     at += 1;
                 }
-                (&order[offset..at], at)
+                (at < order.len()).then_some(at)
             }
             None => {
-                let end = offset.saturating_add(size).min(order.len());
-                (&order[offset..end], end)
+                while at < order.len() && shown.len() < size {
+                    if accepts(order[at]) {
+                        shown.push(order[at]);
+                    }
+                    at += 1;
+                }
+                (at..order.len()).find(|&p| accepts(order[p]))
             }
         };
-        let next_token = (end < order.len()).then(|| sealer.issue(&fingerprint, end as u64));
-        let shown: Vec<u32> = match &sparse {
-            Some(matched) => listed
-                .iter()
-                .copied()
-                .filter(|i| matched.contains(i))
-                .collect(),
-            None => listed.to_vec(),
-        };
+        let next_token = next.map(|position| {
+            if counts_listed {
+                let listed = offset.saturating_add(shown.len() as u64);
+                self.remember(fingerprint, listed, position);
+                sealer.issue(&fingerprint, listed)
+            } else {
+                sealer.issue(&fingerprint, position as u64)
+            }
+        });
 
         let mut body = String::with_capacity(64 + shown.len() * 512);
         body.push_str("{\"items\":[");
@@ -209,7 +474,7 @@ impl JobStore {
             if n > 0 {
                 body.push(',');
             }
-            body.push_str(&self.jobs[i as usize].json);
+            self.render(i as usize, &mut body)?;
         }
         body.push(']');
         if let Some(token) = &next_token {
@@ -226,112 +491,234 @@ impl JobStore {
         })
     }
 
-    fn order_for(&self, query: &ListQuery, fingerprint: &Fingerprint) -> Arc<Vec<u32>> {
-        if let Some(order) = self.lock_cache().orders.get(fingerprint) {
-            return Arc::clone(order);
+    /// Where the job after the first `listed` jobs of a query stands in its
+    /// order, if the query has that many more; a remembered answer when this
+    /// server handed out that token, else by counting from the start.
+    fn position_of_listed(
+        &self,
+        fingerprint: &Fingerprint,
+        listed: u64,
+        order: &[u32],
+        filter: &Filter<'_>,
+        accepts: &impl Fn(u32) -> bool,
+    ) -> Option<usize> {
+        let listed = usize::try_from(listed).ok()?;
+        if filter.is_empty() {
+            return (listed < order.len()).then_some(listed);
         }
-        // Computed outside the lock: a slow sort must not stall other queries.
-        let order = Arc::new(self.compute_order(query));
-        let mut cache = self.lock_cache();
-        if !cache.orders.contains_key(fingerprint) {
-            if cache.age.len() >= CACHE_CAPACITY
-                && let Some(oldest) = cache.age.pop_front()
+        if let Some(&at) = self.lock_hints().at.get(&(*fingerprint, listed as u64)) {
+            return Some(at);
+        }
+        order
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| accepts(**i))
+            .nth(listed)
+            .map(|(at, _)| at)
+    }
+
+    fn remember(&self, fingerprint: Fingerprint, listed: u64, at: usize) {
+        let mut hints = self.lock_hints();
+        if hints.at.insert((fingerprint, listed), at).is_none() {
+            if hints.age.len() >= HINT_CAPACITY
+                && let Some(oldest) = hints.age.pop_front()
             {
-                cache.orders.remove(&oldest);
+                hints.at.remove(&oldest);
             }
-            cache.age.push_back(*fingerprint);
-            cache.orders.insert(*fingerprint, Arc::clone(&order));
+            hints.age.push_back((fingerprint, listed));
         }
-        order
     }
 
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, OrderCache> {
-        // The cache holds no invariant a panic elsewhere could break.
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock_hints(&self) -> std::sync::MutexGuard<'_, Hints> {
+        // The hints hold no invariant a panic elsewhere could break.
+        self.hints.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn compute_order(&self, query: &ListQuery) -> Vec<u32> {
-        let includes: Vec<Compiled> = query.includes.iter().map(Compiled::new).collect();
-        let excludes: Vec<Compiled> = query.excludes.iter().map(Compiled::new).collect();
-        let mut order: Vec<u32> = (0..self.jobs.len() as u32)
-            .filter(|&i| {
-                let job = &self.jobs[i as usize];
-                includes.iter().all(|t| t.matches(job)) && !excludes.iter().any(|t| t.matches(job))
-            })
-            .collect();
-        let attribute = query.sort.attribute.unwrap_or(DEFAULT_SORT_ATTRIBUTE);
-        let direction = query.sort.order.unwrap_or(DEFAULT_ORDER);
-        order.sort_unstable_by(|&a, &b| {
-            let (ja, jb) = (&self.jobs[a as usize], &self.jobs[b as usize]);
-            let primary = compare_on(attribute, ja, jb);
-            let primary = match direction {
-                OrderBy::Asc => primary,
-                OrderBy::Desc => primary.reverse(),
-            };
-            // Ties are broken by job id, then by position in the data set, so
-            // that the order (and thus every page) is the same on each request.
-            primary
-                .then_with(|| ja.summary.job_id.cmp(&jb.summary.job_id))
-                .then_with(|| a.cmp(&b))
-        });
-        order
+    fn render(&self, i: usize, out: &mut String) -> Result<(), ApiError> {
+        match &self.rendered {
+            Rendered::Stored { json, ends, .. } => {
+                let start = if i == 0 { 0 } else { ends[i - 1] };
+                out.push_str(&json[start..ends[i]]);
+            }
+            Rendered::Synthetic => {
+                let created_ms = (self.created[i] / 1_000_000) as i64;
+                let job = serde_json::to_string(&synth::job(i, created_ms))
+                    .map_err(|e| internal(&format!("job #{i} could not be rendered: {e}")))?;
+                out.push_str(&job);
+            }
+        }
+        Ok(())
+    }
+
+    fn created_text(&self, i: usize) -> Cow<'_, str> {
+        match &self.rendered {
+            Rendered::Stored { created_text, .. } => {
+                Cow::Borrowed(created_text[i].as_deref().unwrap_or(""))
+            }
+            // Synthetic jobs write their creation time this way.
+            Rendered::Synthetic => time::OffsetDateTime::from_unix_timestamp_nanos(self.created[i])
+                .ok()
+                .and_then(format_date_time)
+                .map_or(Cow::Borrowed(""), Cow::Owned),
+        }
     }
 }
 
-fn compare_on(attribute: ListJobsSortAttributeName, a: &StoredJob, b: &StoredJob) -> Ordering {
-    let (a, b) = (a, b);
-    match attribute {
-        ListJobsSortAttributeName::CreatedAt => a.created.cmp(&b.created),
-        ListJobsSortAttributeName::Name => a.summary.name.cmp(&b.summary.name),
-        ListJobsSortAttributeName::JobStatus => a
-            .summary
-            .job_status
-            .map(|s| s.as_str())
-            .cmp(&b.summary.job_status.map(|s| s.as_str())),
-        ListJobsSortAttributeName::JobType => a
-            .summary
-            .job_type
-            .map(|s| s.as_str())
-            .cmp(&b.summary.job_type.map(|s| s.as_str())),
+fn not_issued() -> ApiError {
+    ApiError::validation(
+        "nextToken is not a token this server issued (it may be garbled, \
+         or from an earlier server run); repeat the request without nextToken",
+    )
+}
+
+fn other_query() -> ApiError {
+    ApiError::validation(
+        "nextToken belongs to a listing with a different filterCriteria or \
+         sortCriteria; send the same criteria as the request that returned it, \
+         or start again without nextToken",
+    )
+}
+
+fn internal(message: &str) -> ApiError {
+    ApiError::new(crate::model::ErrorKind::InternalServerException, message)
+}
+
+/// Both orders of all jobs by `key`, ties broken by `id_rank` (job id, then
+/// position in the data set). Descending reverses only the key: jobs with
+/// equal keys keep their ascending tie order.
+fn orders<K: Ord + Copy>(id_rank: &[u32], key: impl Fn(usize) -> K) -> Orders {
+    let mut keyed: Vec<(K, u32, u32)> = (0..id_rank.len())
+        .map(|i| (key(i), id_rank[i], i as u32))
+        .collect();
+    // (key, id rank) is unique, so an unstable sort gives one order.
+    keyed.sort_unstable();
+    let asc: Vec<u32> = keyed.iter().map(|k| k.2).collect();
+    let mut desc = Vec::with_capacity(asc.len());
+    let mut end = keyed.len();
+    while end > 0 {
+        let mut start = end - 1;
+        while start > 0 && keyed[start - 1].0 == keyed[end - 1].0 {
+            start -= 1;
+        }
+        desc.extend_from_slice(&asc[start..end]);
+        end = start;
+    }
+    Orders { asc, desc }
+}
+
+/// A query's filter, prepared for evaluation over the store's columns.
+struct Filter<'q> {
+    includes: Vec<Compiled<'q>>,
+    excludes: Vec<Compiled<'q>>,
+}
+
+impl<'q> Filter<'q> {
+    fn new(query: &'q ListQuery) -> Self {
+        Filter {
+            includes: query.includes.iter().map(Compiled::new).collect(),
+            excludes: query.excludes.iter().map(Compiled::new).collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.includes.is_empty() && self.excludes.is_empty()
+    }
+
+    fn accepts(&self, store: &JobStore, i: usize) -> bool {
+        self.includes.iter().all(|t| t.matches(store, i))
+            && !self.excludes.iter().any(|t| t.matches(store, i))
     }
 }
 
 /// A filter term with its values prepared for fast evaluation.
-struct Compiled<'q> {
-    term: &'q FilterTerm,
-    instants: Vec<i128>,
+enum Compiled<'q> {
+    /// The term's answer for each column code of an enumerated key (status
+    /// or type), worked out once since there are only a few codes.
+    Codes { status: bool, answers: Vec<bool> },
+    /// Names repeat across jobs (a million synthetic jobs share about
+    /// 145 000 names), so each name's answer is worked out once per query,
+    /// when a job with it is first checked: 0 not yet, 1 no, 2 yes.
+    Name {
+        term: &'q FilterTerm,
+        answers: RefCell<Vec<u8>>,
+    },
+    Created {
+        term: &'q FilterTerm,
+        instants: Vec<i128>,
+    },
 }
 
 impl<'q> Compiled<'q> {
     fn new(term: &'q FilterTerm) -> Self {
-        let instants = if term.key == ListJobsFilterKey::CreatedAt {
-            // Values were validated as date-times when the request was parsed.
-            term.values
-                .iter()
-                .filter_map(|v| parse_date_time(v))
-                .map(|t| t.unix_timestamp_nanos())
+        let answers = |text_of: fn(u8) -> Option<&'static str>, count: usize| {
+            (0..=count)
+                .map(|code| text_matches(term, text_of(code as u8)))
                 .collect()
-        } else {
-            Vec::new()
         };
-        Compiled { term, instants }
+        match term.key {
+            ListJobsFilterKey::JobStatus => Compiled::Codes {
+                status: true,
+                answers: answers(status_of, JobStatus::ALL.len()),
+            },
+            ListJobsFilterKey::JobType => Compiled::Codes {
+                status: false,
+                answers: answers(type_of, JobType::ALL.len()),
+            },
+            ListJobsFilterKey::Name => Compiled::Name {
+                term,
+                answers: RefCell::new(Vec::new()),
+            },
+            ListJobsFilterKey::CreatedAt => Compiled::Created {
+                term,
+                // Values were validated as date-times when the request was parsed.
+                instants: term
+                    .values
+                    .iter()
+                    .filter_map(|v| parse_date_time(v))
+                    .map(|t| t.unix_timestamp_nanos())
+                    .collect(),
+            },
+        }
     }
 
     /// Several values are alternatives: a positive comparator holds when it
     /// holds for any value, and NE holds when the job equals none of them.
-    fn matches(&self, job: &StoredJob) -> bool {
+    fn matches(&self, store: &JobStore, i: usize) -> bool {
         use JobComparator::*;
-        let c = self.term.comparator;
-        let text: Option<&str> = match self.term.key {
-            ListJobsFilterKey::JobType => job.summary.job_type.map(|t| t.as_str()),
-            ListJobsFilterKey::JobStatus => job.summary.job_status.map(|s| s.as_str()),
-            ListJobsFilterKey::Name => job.summary.name.as_deref(),
-            ListJobsFilterKey::CreatedAt => {
-                let Some(created) = job.created else {
-                    return c == Ne;
+        match self {
+            Compiled::Codes { status, answers } => {
+                let code = if *status {
+                    store.status[i]
+                } else {
+                    store.job_type[i]
                 };
-                let hit = |pred: &dyn Fn(i128) -> bool| self.instants.iter().any(|&v| pred(v));
-                return match c {
+                answers.get(usize::from(code)).copied().unwrap_or(false)
+            }
+            Compiled::Name { term, answers } => {
+                let code = store.name[i] as usize;
+                let mut answers = answers.borrow_mut();
+                if answers.is_empty() {
+                    answers.resize(store.names.ends.len() + 1, 0);
+                }
+                match answers.get(code).copied() {
+                    Some(0) | None => {
+                        let hit = text_matches(term, store.names.get(code as u32));
+                        if let Some(a) = answers.get_mut(code) {
+                            *a = 1 + u8::from(hit);
+                        }
+                        hit
+                    }
+                    Some(a) => a == 2,
+                }
+            }
+            Compiled::Created { term, instants } => {
+                let c = term.comparator;
+                let created = store.created[i];
+                if created == NO_TIME {
+                    return c == Ne;
+                }
+                let hit = |pred: &dyn Fn(i128) -> bool| instants.iter().any(|&v| pred(v));
+                match c {
                     Eq => hit(&|v| created == v),
                     Ne => !hit(&|v| created == v),
                     Gt => hit(&|v| created > v),
@@ -341,8 +728,8 @@ impl<'q> Compiled<'q> {
                     // Only reachable when every pair is answered: the
                     // fragment is looked for in the date-time as written.
                     Contains | StartsWith => {
-                        let written = job.summary.created_at.as_deref().unwrap_or("");
-                        self.term.values.iter().any(|v| {
+                        let written = store.created_text(i);
+                        term.values.iter().any(|v| {
                             if c == Contains {
                                 written.contains(v.as_str())
                             } else {
@@ -350,25 +737,32 @@ impl<'q> Compiled<'q> {
                             }
                         })
                     }
-                };
+                }
             }
-        };
-        let Some(text) = text else {
-            return c == Ne;
-        };
-        let values = &self.term.values;
-        match c {
-            Eq => values.iter().any(|v| v == text),
-            Ne => !values.iter().any(|v| v == text),
-            Contains => values.iter().any(|v| text.contains(v.as_str())),
-            StartsWith => values.iter().any(|v| text.starts_with(v.as_str())),
-            // Only reachable when every pair is answered: text is ordered
-            // by code point, the reference server's collation.
-            Gt => values.iter().any(|v| text > v.as_str()),
-            Gte => values.iter().any(|v| text >= v.as_str()),
-            Lt => values.iter().any(|v| text < v.as_str()),
-            Lte => values.iter().any(|v| text <= v.as_str()),
         }
+    }
+}
+
+/// A term on a text-valued key (name, or an enum's wire name) against one
+/// job's value.
+fn text_matches(term: &FilterTerm, text: Option<&str>) -> bool {
+    use JobComparator::*;
+    let c = term.comparator;
+    let Some(text) = text else {
+        return c == Ne;
+    };
+    let values = &term.values;
+    match c {
+        Eq => values.iter().any(|v| v == text),
+        Ne => !values.iter().any(|v| v == text),
+        Contains => values.iter().any(|v| text.contains(v.as_str())),
+        StartsWith => values.iter().any(|v| text.starts_with(v.as_str())),
+        // Only reachable when every pair is answered: text is ordered
+        // by code point, the reference server's collation.
+        Gt => values.iter().any(|v| text > v.as_str()),
+        Gte => values.iter().any(|v| text >= v.as_str()),
+        Lt => values.iter().any(|v| text < v.as_str()),
+        Lte => values.iter().any(|v| text <= v.as_str()),
     }
 }
 
@@ -397,4 +791,466 @@ fn fingerprint(query: &ListQuery) -> Fingerprint {
     let mut fp = [0u8; 16];
     fp.copy_from_slice(&digest[..16]);
     fp
+}
+
+#[cfg(test)]
+mod tests {
+    //! The store against a straightforward filter-then-sort over the same
+    //! jobs, written here over `JobSummary`s without the store's columns,
+    //! codes or precomputed orders.
+
+    use super::*;
+    use crate::model::{JobComparator::*, ListJobsFilterKey as Key, SortCriteria};
+    use base64::Engine;
+    use serde_json::Value;
+    use std::cmp::Ordering;
+
+    fn term(key: Key, comparator: JobComparator, values: &[&str]) -> FilterTerm {
+        FilterTerm {
+            key,
+            comparator,
+            values: values.iter().map(|v| v.to_string()).collect(),
+        }
+    }
+
+    fn query(
+        includes: Vec<FilterTerm>,
+        excludes: Vec<FilterTerm>,
+        attribute: Option<ListJobsSortAttributeName>,
+        order: Option<OrderBy>,
+        max_results: Option<u32>,
+    ) -> ListQuery {
+        ListQuery {
+            includes,
+            excludes,
+            sort: SortCriteria { attribute, order },
+            max_results,
+            next_token: None,
+        }
+    }
+
+    fn naive_text(job: &JobSummary, key: Key) -> Option<String> {
+        match key {
+            Key::JobType => job.job_type.map(|t| t.as_str().to_string()),
+            Key::JobStatus => job.job_status.map(|s| s.as_str().to_string()),
+            Key::Name => job.name.clone(),
+            Key::CreatedAt => job.created_at.clone(),
+        }
+    }
+
+    fn instant(s: &str) -> i128 {
+        parse_date_time(s)
+            .expect("date-time")
+            .unix_timestamp_nanos()
+    }
+
+    fn naive_matches(job: &JobSummary, t: &FilterTerm) -> bool {
+        let Some(text) = naive_text(job, t.key) else {
+            return t.comparator == Ne;
+        };
+        let ordered = |v: &String| -> Ordering {
+            if t.key == Key::CreatedAt {
+                instant(&text).cmp(&instant(v))
+            } else {
+                text.as_str().cmp(v.as_str())
+            }
+        };
+        let any = |f: &dyn Fn(&String) -> bool| t.values.iter().any(f);
+        match t.comparator {
+            Eq => any(&|v| ordered(v).is_eq()),
+            Ne => !any(&|v| ordered(v).is_eq()),
+            Gt => any(&|v| ordered(v).is_gt()),
+            Gte => any(&|v| ordered(v).is_ge()),
+            Lt => any(&|v| ordered(v).is_lt()),
+            Lte => any(&|v| ordered(v).is_le()),
+            Contains => any(&|v| text.contains(v.as_str())),
+            StartsWith => any(&|v| text.starts_with(v.as_str())),
+        }
+    }
+
+    /// Indices of the jobs a query lists, in order.
+    fn naive(jobs: &[JobSummary], q: &ListQuery) -> Vec<usize> {
+        let mut listed: Vec<usize> = (0..jobs.len())
+            .filter(|&i| {
+                q.includes.iter().all(|t| naive_matches(&jobs[i], t))
+                    && !q.excludes.iter().any(|t| naive_matches(&jobs[i], t))
+            })
+            .collect();
+        let attribute = q.sort.attribute.unwrap_or(DEFAULT_SORT_ATTRIBUTE);
+        let key = |j: &JobSummary| -> (Option<i128>, Option<String>) {
+            match attribute {
+                ListJobsSortAttributeName::CreatedAt => {
+                    (j.created_at.as_deref().map(instant), None)
+                }
+                ListJobsSortAttributeName::Name => (None, j.name.clone()),
+                ListJobsSortAttributeName::JobStatus => {
+                    (None, j.job_status.map(|s| s.as_str().to_string()))
+                }
+                ListJobsSortAttributeName::JobType => {
+                    (None, j.job_type.map(|t| t.as_str().to_string()))
+                }
+            }
+        };
+        let keys: Vec<_> = jobs.iter().map(key).collect();
+        listed.sort_by(|&a, &b| {
+            let primary = keys[a].cmp(&keys[b]);
+            let primary = match q.sort.order.unwrap_or(DEFAULT_ORDER) {
+                OrderBy::Asc => primary,
+                OrderBy::Desc => primary.reverse(),
+            };
+            primary
+                .then_with(|| jobs[a].job_id.cmp(&jobs[b].job_id))
+                .then_with(|| a.cmp(&b))
+        });
+        listed
+    }
+
+    fn items(page: &Page) -> Vec<Value> {
+        let body: Value = serde_json::from_str(&page.body).expect("page is JSON");
+        assert_eq!(
+            body.get("nextToken").and_then(Value::as_str),
+            page.next_token.as_deref()
+        );
+        body["items"].as_array().expect("items").clone()
+    }
+
+    fn as_values(jobs: &[JobSummary], listed: &[usize]) -> Vec<Value> {
+        listed
+            .iter()
+            .map(|&i| serde_json::to_value(&jobs[i]).expect("job"))
+            .collect()
+    }
+
+    /// Every page of a query, following tokens.
+    fn walk(store: &JobStore, sealer: &TokenSealer, q: &ListQuery) -> Vec<Vec<Value>> {
+        let mut q = q.clone();
+        let mut pages = Vec::new();
+        loop {
+            let page = store.list(&q, sealer).expect("page");
+            pages.push(items(&page));
+            assert!(pages.len() <= store.len() + 1, "the walk does not end");
+            match page.next_token {
+                Some(t) => q.next_token = Some(t),
+                None => return pages,
+            }
+        }
+    }
+
+    /// Filters over every key, including pairs only answered when every
+    /// pair is (the store answers whatever it is given).
+    fn filters(jobs: &[JobSummary]) -> Vec<(Vec<FilterTerm>, Vec<FilterTerm>)> {
+        let some_name = jobs.iter().find_map(|j| j.name.clone()).expect("a name");
+        let times: Vec<&str> = jobs
+            .iter()
+            .filter_map(|j| j.created_at.as_deref())
+            .collect();
+        let (early, middle) = (times[times.len() / 5], times[times.len() / 2]);
+        vec![
+            (vec![], vec![]),
+            (vec![term(Key::Name, Contains, &["pay", "hr-"])], vec![]),
+            (vec![term(Key::Name, StartsWith, &["Ä", "s"])], vec![]),
+            (vec![term(Key::Name, Eq, &[&some_name])], vec![]),
+            (vec![], vec![term(Key::Name, Eq, &[&some_name])]),
+            (vec![term(Key::Name, Ne, &[&some_name, "x"])], vec![]),
+            (vec![term(Key::Name, Gt, &["m"])], vec![]),
+            (vec![term(Key::Name, Lte, &["d"])], vec![]),
+            (
+                vec![term(Key::JobStatus, Eq, &["RUNNING", "USER_PAUSED"])],
+                vec![],
+            ),
+            (vec![term(Key::JobStatus, Contains, &["US"])], vec![]),
+            (vec![term(Key::JobType, Ne, &["ONE_TIME"])], vec![]),
+            (vec![term(Key::CreatedAt, Gt, &[middle])], vec![]),
+            (vec![term(Key::CreatedAt, Lte, &[early])], vec![]),
+            (vec![term(Key::CreatedAt, Eq, &[early, middle])], vec![]),
+            (vec![term(Key::CreatedAt, Ne, &[middle])], vec![]),
+            (
+                vec![term(Key::CreatedAt, StartsWith, &["2023-01-0"])],
+                vec![],
+            ),
+            (
+                vec![
+                    term(Key::JobStatus, Ne, &["PAUSED"]),
+                    term(Key::CreatedAt, Gte, &[early]),
+                ],
+                vec![
+                    term(Key::Name, Contains, &["a"]),
+                    term(Key::JobType, Eq, &["SCHEDULED"]),
+                ],
+            ),
+            (vec![term(Key::Name, Eq, &["no job has this name"])], vec![]),
+        ]
+    }
+
+    fn sorts() -> Vec<(Option<ListJobsSortAttributeName>, Option<OrderBy>)> {
+        let mut sorts = vec![(None, None)];
+        for attribute in ListJobsSortAttributeName::ALL {
+            for order in OrderBy::ALL {
+                sorts.push((Some(*attribute), Some(*order)));
+            }
+        }
+        sorts
+    }
+
+    /// Synthetic jobs with gaps: missing names, statuses, types, creation
+    /// times and ids, and creation times written with offsets, so that every
+    /// tie rule and every missing value is exercised.
+    fn ragged_jobs(n: usize) -> Vec<JobSummary> {
+        let mut jobs = synth::jobs(n);
+        for (i, job) in jobs.iter_mut().enumerate() {
+            if i % 7 == 3 {
+                job.name = None;
+            }
+            if i % 11 == 4 {
+                job.job_status = None;
+            }
+            if i % 13 == 5 {
+                job.job_type = None;
+            }
+            if i % 5 == 1 {
+                job.created_at = None;
+            }
+            if i % 17 == 6 {
+                job.job_id = None;
+            }
+            if i % 9 == 2 {
+                job.job_id = Some(format!("z-{:05}", n - i));
+            }
+            if i % 19 == 8
+                && let Some(t) = job.created_at.as_deref().and_then(parse_date_time)
+            {
+                let shifted = t.to_offset(time::UtcOffset::from_hms(2, 0, 0).expect("offset"));
+                job.created_at = Some(
+                    shifted
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .expect("formats"),
+                );
+            }
+        }
+        jobs
+    }
+
+    /// The items of a page as the body writes them (without the brackets).
+    fn items_text(page: &Page) -> &str {
+        let rest = page.body.strip_prefix("{\"items\":[").expect("body opens");
+        let end = match &page.next_token {
+            Some(t) => format!("],\"nextToken\":\"{t}\"}}"),
+            None => "]}".to_string(),
+        };
+        rest.strip_suffix(end.as_str()).expect("body closes")
+    }
+
+    /// Every sort and filter at several page sizes: the walk's pages put
+    /// together equal the naive listing, and no page but the last is short.
+    /// Compared as text, each job written by serde from its `JobSummary`.
+    fn check_walks(store: &JobStore, jobs: &[JobSummary], sealer: &TokenSealer) {
+        let json: Vec<String> = jobs
+            .iter()
+            .map(|j| serde_json::to_string(j).expect("job"))
+            .collect();
+        for (includes, excludes) in filters(jobs) {
+            for (attribute, order) in sorts() {
+                let all = query(includes.clone(), excludes.clone(), attribute, order, None);
+                let listed = naive(jobs, &all);
+                let expected: Vec<&str> = listed.iter().map(|&i| json[i].as_str()).collect();
+                let expected = expected.join(",");
+                for size in [None, Some(1), Some(7), Some(u32::MAX >> 1)] {
+                    if size == Some(1) && listed.len() > 200 {
+                        continue;
+                    }
+                    let mut q = ListQuery {
+                        max_results: size,
+                        ..all.clone()
+                    };
+                    let limit = size.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
+                    let (mut text, mut count) = (Vec::new(), 0);
+                    loop {
+                        let page = store.list(&q, sealer).expect("page");
+                        // A token promises more jobs.
+                        assert!(
+                            page.item_count > 0 || q.next_token.is_none(),
+                            "empty page after a token: {q:?}"
+                        );
+                        count += page.item_count;
+                        if page.item_count > 0 {
+                            text.push(items_text(&page).to_string());
+                        }
+                        match page.next_token {
+                            Some(t) => {
+                                assert_eq!(page.item_count, limit, "short page: {q:?}");
+                                q.next_token = Some(t);
+                            }
+                            None => break,
+                        }
+                        assert!(count <= listed.len(), "the walk does not end: {q:?}");
+                    }
+                    assert_eq!(count, listed.len(), "{q:?}");
+                    assert!(
+                        text.join(",") == expected,
+                        "walk differs from the naive listing: {q:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn walks_equal_a_naive_filter_then_sort() {
+        let jobs = ragged_jobs(1500);
+        let store = JobStore::new(jobs.clone()).expect("loads");
+        check_walks(&store, &jobs, &TokenSealer::random());
+        check_walks(&store, &jobs, &TokenSealer::plain());
+    }
+
+    #[test]
+    fn synthetic_walks_equal_a_naive_filter_then_sort() {
+        let jobs = synth::jobs(2500);
+        let store = JobStore::synthetic(jobs.len()).expect("synthetic");
+        check_walks(&store, &jobs, &TokenSealer::random());
+    }
+
+    #[test]
+    fn synthetic_jobs_rendered_on_demand_equal_the_generated_list() {
+        let n = 2000;
+        let listed = JobStore::new(synth::jobs(n)).expect("loads");
+        let on_demand = JobStore::synthetic(n).expect("synthetic");
+        let sealer = TokenSealer::random();
+        for (includes, excludes) in filters(&synth::jobs(n)) {
+            for (attribute, order) in sorts() {
+                let mut q = query(
+                    includes.clone(),
+                    excludes.clone(),
+                    attribute,
+                    order,
+                    Some(250),
+                );
+                loop {
+                    let a = listed.list(&q, &sealer).expect("page");
+                    let b = on_demand.list(&q, &sealer).expect("page");
+                    assert_eq!(a, b, "{q:?}");
+                    match a.next_token {
+                        Some(t) => q.next_token = Some(t),
+                        None => break,
+                    }
+                }
+            }
+        }
+        let mut created = synth::START_MS;
+        for (i, job) in synth::jobs(n).iter().enumerate() {
+            created += synth::keys(i).step_ms;
+            assert_eq!(&synth::job(i, created), job, "job {i}");
+        }
+    }
+
+    /// In scan-window mode a filtered page lists the matches among the next
+    /// `window` jobs of the unfiltered order, and its token points just past
+    /// them.
+    #[test]
+    fn scan_windows_list_the_matches_of_each_window() {
+        let jobs = ragged_jobs(400);
+        let window = 9;
+        let store = JobStore::new(jobs.clone())
+            .expect("loads")
+            .with_scan_window(window);
+        for sealer in [TokenSealer::random(), TokenSealer::plain()] {
+            for (includes, excludes) in filters(&jobs) {
+                for (attribute, order) in sorts() {
+                    for size in [3, 100] {
+                        let q = query(
+                            includes.clone(),
+                            excludes.clone(),
+                            attribute,
+                            order,
+                            Some(size),
+                        );
+                        let unfiltered =
+                            naive(&jobs, &query(vec![], vec![], attribute, order, None));
+                        let matched: HashSet<usize> = naive(&jobs, &q).into_iter().collect();
+                        let filtered = !includes.is_empty() || !excludes.is_empty();
+                        let mut expected = Vec::new();
+                        let mut at = 0;
+                        loop {
+                            let mut page = Vec::new();
+                            let limit = if filtered { at + window } else { usize::MAX };
+                            while at < unfiltered.len() && at < limit && page.len() < size as usize
+                            {
+                                if matched.contains(&unfiltered[at]) {
+                                    page.push(unfiltered[at]);
+                                }
+                                at += 1;
+                            }
+                            if !filtered {
+                                // Unfiltered listings are paged as usual.
+                                at = at.min(unfiltered.len());
+                            }
+                            expected.push(as_values(&jobs, &page));
+                            if at >= unfiltered.len() {
+                                break;
+                            }
+                        }
+                        assert_eq!(walk(&store, &sealer, &q), expected, "{q:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A plain token says how many jobs were listed before; any query may
+    /// send one, whether or not this server handed it out.
+    #[test]
+    fn plain_tokens_count_listed_jobs_of_the_query_that_sends_them() {
+        let jobs = ragged_jobs(300);
+        let store = JobStore::new(jobs.clone()).expect("loads");
+        let sealer = TokenSealer::plain();
+        let q = query(
+            vec![term(Key::Name, Contains, &["a"])],
+            vec![],
+            Some(ListJobsSortAttributeName::Name),
+            Some(OrderBy::Desc),
+            Some(5),
+        );
+        let expected = as_values(&jobs, &naive(&jobs, &q));
+        for offset in [1usize, 17, expected.len() - 1] {
+            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!("{{\"offset\":{offset}}}"));
+            let q = ListQuery {
+                next_token: Some(token),
+                ..q.clone()
+            };
+            let page = store.list(&q, &sealer).expect("page");
+            let end = (offset + 5).min(expected.len());
+            assert_eq!(
+                items(&page),
+                expected[offset..end].to_vec(),
+                "offset {offset}"
+            );
+            assert_eq!(page.next_token.is_some(), end < expected.len());
+        }
+        for offset in [expected.len(), expected.len() + 1, usize::MAX] {
+            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!("{{\"offset\":{offset}}}"));
+            let q = ListQuery {
+                next_token: Some(token),
+                ..q.clone()
+            };
+            let refused = store.list(&q, &sealer).expect_err("past the end");
+            assert!(refused.message.contains("not a token this server issued"));
+        }
+    }
+
+    #[test]
+    fn an_empty_store_answers_an_empty_last_page() {
+        for store in [
+            JobStore::new(Vec::new()).expect("loads"),
+            JobStore::synthetic(0).expect("synthetic"),
+        ] {
+            let page = store
+                .list(
+                    &query(vec![], vec![], None, None, None),
+                    &TokenSealer::random(),
+                )
+                .expect("page");
+            assert_eq!(page.body, "{\"items\":[]}");
+        }
+    }
 }

@@ -48,6 +48,12 @@ impl TokenSealer {
         TokenSealer { key: None }
     }
 
+    /// Whether this sealer hands out plain tokens, which clients can read
+    /// and make.
+    pub fn is_plain(&self) -> bool {
+        self.key.is_none()
+    }
+
     pub fn issue(&self, fingerprint: &[u8; FINGERPRINT_LEN], offset: u64) -> String {
         if self.key.is_none() {
             return URL_SAFE_NO_PAD.encode(format!("{{\"offset\":{offset}}}"));

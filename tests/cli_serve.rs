@@ -77,3 +77,90 @@ fn serve_refuses_a_bad_fixture_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2), "clap usage errors exit 2");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Starts `serve` with `args` on a free port; returns the process and its URL.
+fn serve(args: &[&str]) -> (Killed, String) {
+    let mut child = binary()
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let guard = Killed(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    (guard, url)
+}
+
+/// Correctness under load: the whole suite at 64 cases at once against a
+/// hundred thousand synthetic jobs. Cases that need the canonical data set
+/// are skipped, and walks too long for the harness's retained-bytes budget
+/// are not verified; neither fails.
+///
+/// A walk at `maxResults` 1 (or 7) over such a listing is also longer than
+/// the harness's cap of 1000 pages per walk, and the harness fails the walk's
+/// `last_page` check then, however correct every page was. That cap is the
+/// harness's, not the server's, so this test lets exactly that check fail
+/// and nothing else at must or should level.
+#[test]
+fn the_suite_passes_at_64_cases_at_once_against_100000_jobs() {
+    let (_server, url) = serve(&["--jobs", "100000", "--faults"]);
+    let dir = std::env::temp_dir().join(format!("macie-conform-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let report = dir.join("report.json");
+    let out = binary()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("MACIE_CONFORM_TARGET")
+        .args(["run", "--target", &url, "--faults", "-j", "64", "--json"])
+        .arg(&report)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "the run completes: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report written"))
+            .expect("report is JSON");
+    let _ = std::fs::remove_dir_all(&dir);
+    let cases = report["cases"].as_array().expect("cases");
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for case in cases {
+        match case["verdict"].as_str() {
+            Some("pass") => passed += 1,
+            Some("skip") => {}
+            _ => failures.extend(
+                case["checks"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| c["outcome"] == "fail" && c["level"] != "info")
+                    .filter(|c| {
+                        !(c["kind"] == "last_page"
+                            && c["message"]
+                                .as_str()
+                                .is_some_and(|m| m.contains("did not end within 1000 pages")))
+                    })
+                    .map(|c| format!("{}: {}", case["id"], c["message"])),
+            ),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "failed under load:\n{}",
+        failures.join("\n")
+    );
+    assert!(passed >= 100, "only {passed} cases passed: {stdout}");
+}

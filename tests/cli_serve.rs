@@ -104,13 +104,8 @@ fn serve(args: &[&str]) -> (Killed, String) {
 /// Correctness under load: the whole suite at 64 cases at once against a
 /// hundred thousand synthetic jobs. Cases that need the canonical data set
 /// are skipped, and walks too long for the harness's retained-bytes budget
-/// are not verified; neither fails.
-///
-/// A walk at `maxResults` 1 (or 7) over such a listing is also longer than
-/// the harness's cap of 1000 pages per walk, and the harness fails the walk's
-/// `last_page` check then, however correct every page was. That cap is the
-/// harness's, not the server's, so this test lets exactly that check fail
-/// and nothing else at must or should level.
+/// or its 1000-page limit per walk (a walk at `maxResults` 1 over such a
+/// listing) are not verified; neither fails.
 #[test]
 fn the_suite_passes_at_64_cases_at_once_against_100000_jobs() {
     let (_server, url) = serve(&["--jobs", "100000", "--faults"]);
@@ -126,8 +121,8 @@ fn the_suite_passes_at_64_cases_at_once_against_100000_jobs() {
         .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "the run completes: {stdout}{}",
+        out.status.code() == Some(0),
+        "no must or should case fails: {stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value =
@@ -147,12 +142,6 @@ fn the_suite_passes_at_64_cases_at_once_against_100000_jobs() {
                     .into_iter()
                     .flatten()
                     .filter(|c| c["outcome"] == "fail" && c["level"] != "info")
-                    .filter(|c| {
-                        !(c["kind"] == "last_page"
-                            && c["message"]
-                                .as_str()
-                                .is_some_and(|m| m.contains("did not end within 1000 pages")))
-                    })
                     .map(|c| format!("{}: {}", case["id"], c["message"])),
             ),
         }

@@ -319,7 +319,9 @@ fn min_jobs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Walk {
-    /// Give up (and fail) after this many pages.
+    /// Stop after this many pages. The case is then not verified (the
+    /// run is Incomplete, not failed): a correct server may hold a longer
+    /// listing.
     #[serde(default = "Walk::default_max_pages")]
     pub max_pages: usize,
     /// The target may refuse the first request with a well-formed 400

@@ -63,13 +63,23 @@ impl Secrets {
     /// `text` with every secret value, and every URL's `user:password@`,
     /// replaced.
     pub fn text(&self, text: &str) -> String {
+        self.changed(text).unwrap_or_else(|| text.to_string())
+    }
+
+    /// [`Secrets::text`], or `None` when nothing in `text` needs hiding:
+    /// every header and URL of every exchange is looked at, and nearly all
+    /// hold nothing to hide.
+    fn changed(&self, text: &str) -> Option<String> {
+        if !text.contains('@') && !self.values.iter().any(|v| text.contains(v.as_str())) {
+            return None;
+        }
         let mut out = text.to_string();
         for value in &self.values {
             if out.contains(value.as_str()) {
                 out = out.replace(value.as_str(), REDACTED);
             }
         }
-        strip_url_credentials(&out).into_owned()
+        Some(strip_url_credentials(&out).into_owned())
     }
 
     /// `bytes` (a body, maybe not UTF-8) with every secret value replaced.
@@ -97,8 +107,10 @@ impl Secrets {
     /// values whole, every other text searched.
     pub fn apply(&self, exchange: &mut Exchange, extra: &[String]) {
         let request = &mut exchange.request;
-        request.url = self.text(&request.url);
-        request.body = self.bytes(&request.body);
+        if let Some(url) = self.changed(&request.url) {
+            request.url = url;
+        }
+        self.hide_in(&mut request.body);
         self.headers(&mut request.headers, extra);
         match &mut exchange.outcome {
             Ok(response) => {
@@ -117,11 +129,13 @@ impl Secrets {
 
     fn headers(&self, headers: &mut [(String, String)], extra: &[String]) {
         for (name, value) in headers.iter_mut() {
-            *value = if is_secret(name, extra) {
-                REDACTED.to_string()
-            } else {
-                self.text(value)
-            };
+            if is_secret(name, extra) {
+                if value != REDACTED {
+                    *value = REDACTED.to_string();
+                }
+            } else if let Some(hidden) = self.changed(value) {
+                *value = hidden;
+            }
         }
     }
 }
@@ -146,6 +160,11 @@ fn header_secrets(value: &str) -> Vec<String> {
 
 /// The password of `url`, as written and percent-decoded.
 fn url_password(url: &str) -> Vec<String> {
+    // Without an `@` there are no credentials, and parsing costs more
+    // than the rest of hiding secrets in an exchange.
+    if !url.contains('@') {
+        return Vec::new();
+    }
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return Vec::new();
     };

@@ -22,7 +22,7 @@
 //! let target = Target::resolve(None, None, false).await?;
 //! let options = RunOptions {
 //!     target: target.url.clone(),
-//!     client: ClientOptions::default(),
+//!     client: target.client_options(ClientOptions::default()),
 //!     concurrency: 4,
 //!     fixture: target.fixture.clone(),
 //!     faults: target.faults,

@@ -15,8 +15,9 @@ use macie_conform::report::suite_listing;
 use macie_conform::report::terminal::{self, Style};
 use macie_conform::runner::http::{
     ClientOptions, DEFAULT_DEADLINE, DEFAULT_MAX_RETAINED, DEFAULT_MAX_TRANSPORT_FAILURES,
-    RetryPolicy,
+    RequestSigner, RetryPolicy,
 };
+use macie_conform::runner::sigv4::SigV4Signer;
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
 use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection, Target};
 use macie_conform::server::{self, ServerConfig};
@@ -88,6 +89,18 @@ struct RunArgs {
     /// The target honours the x-macie-conform-fault header (implied for the embedded server).
     #[arg(long)]
     faults: bool,
+    /// Sign every request with AWS Signature Version 4 (service macie2),
+    /// with credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+    /// AWS_SESSION_TOKEN or the shared credentials file (AWS_PROFILE).
+    #[arg(long)]
+    sigv4: bool,
+    /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION).
+    #[arg(long, value_name = "REGION", requires = "sigv4")]
+    region: Option<String>,
+    /// The target refuses unsigned and badly signed requests, so the cases
+    /// that check it (tag `auth`) run.
+    #[arg(long)]
+    target_checks_signatures: bool,
     /// Extra request header, `Name: value`; may be repeated.
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
     headers: Vec<String>,
@@ -199,6 +212,15 @@ struct ServeArgs {
     /// Honour the x-macie-conform-fault request header to answer with any documented error.
     #[arg(long)]
     faults: bool,
+    /// Refuse requests that are not SigV4-signed (service macie2) with this
+    /// key, as the service does. The value is ACCESS_KEY_ID:SECRET_ACCESS_KEY.
+    #[arg(
+        long,
+        value_name = "AKID:SECRET",
+        env = "MACIE_CONFORM_SIGV4_CREDENTIALS",
+        hide_env_values = true
+    )]
+    sigv4_credentials: Option<String>,
 }
 
 fn parse_level(s: &str) -> Result<Level, String> {
@@ -302,6 +324,31 @@ fn run(args: RunArgs) -> ExitCode {
         },
         None => None,
     };
+    if args.sigv4 && args.target.is_none() {
+        eprintln!(
+            "error: --sigv4 signs requests to a --target; without one, the embedded reference server checks signatures by a key of its own, which the run signs with"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let signer: Option<Arc<dyn RequestSigner>> = if args.sigv4 {
+        match SigV4Signer::from_environment(args.region.as_deref()) {
+            Ok(signer) => {
+                eprintln!(
+                    "signing: SigV4 for macie2 in {}, key {} ({})",
+                    signer.region(),
+                    signer.access_key_id(),
+                    signer.source()
+                );
+                Some(Arc::new(signer))
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    } else {
+        None
+    };
     let selection = Selection {
         filters: args.filter.clone(),
         tags: args.tag.clone(),
@@ -325,7 +372,7 @@ fn run(args: RunArgs) -> ExitCode {
         }
         let options = RunOptions {
             target: target.url.clone(),
-            client: ClientOptions {
+            client: target.client_options(ClientOptions {
                 timeout: Duration::from_secs_f64(args.timeout),
                 max_body_bytes: args.max_body,
                 insecure: args.insecure,
@@ -334,11 +381,12 @@ fn run(args: RunArgs) -> ExitCode {
                     max_retries: args.retries,
                     ..RetryPolicy::default()
                 },
-                signer: None,
+                signer,
                 max_transport_failures: args.max_transport_failures,
                 deadline,
                 max_retained_bytes: args.max_retained,
-            },
+                target_checks_signatures: args.target_checks_signatures,
+            }),
             concurrency: args.concurrency,
             fixture: target.fixture.clone(),
             faults: target.faults,
@@ -489,8 +537,20 @@ fn serve(args: ServeArgs) -> ExitCode {
         (None, Some(n)) => ServerConfig::synthetic(n),
         (None, None) => ServerConfig::embedded(),
     };
+    let verifier = match args
+        .sigv4_credentials
+        .as_deref()
+        .map(server::sigv4::Verifier::parse)
+    {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let config = match config {
-        Ok(c) => c.with_faults(args.faults),
+        Ok(c) => c.with_faults(args.faults).with_sigv4(verifier),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_USAGE);
@@ -502,6 +562,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     };
     let jobs = config.store.len();
     let faults = config.faults;
+    let signing = config.sigv4.as_ref().map(|v| v.access_key_id().to_string());
     rt.block_on(async move {
         let running = match server::spawn(config, SocketAddr::new(args.host, args.port)).await {
             Ok(r) => r,
@@ -512,9 +573,13 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         println!("listening on {}", running.url());
         eprintln!(
-            "serving {jobs} jobs at POST {}/jobs/list{}; Ctrl-C stops",
+            "serving {jobs} jobs at POST {}/jobs/list{}{}; Ctrl-C stops",
             running.url(),
-            if faults { " (fault injection on)" } else { "" }
+            if faults { " (fault injection on)" } else { "" },
+            match &signing {
+                Some(id) => format!(" (SigV4 signatures by {id} required, service macie2)"),
+                None => String::new(),
+            }
         );
         let _ = std::io::stdout().flush();
         let _ = tokio::signal::ctrl_c().await;

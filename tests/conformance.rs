@@ -63,7 +63,7 @@ fn main() -> ExitCode {
     };
     let shared = match Shared::new(RunOptions {
         target: target.url.clone(),
-        client: ClientOptions::default(),
+        client: target.client_options(ClientOptions::default()),
         concurrency: 1,
         fixture: target.fixture.clone(),
         faults: target.faults,
@@ -90,6 +90,8 @@ fn main() -> ExitCode {
             let kind = format!("{}", case.case.level);
             let needs_fixture = case.case.fixture && shared.fixture.is_none();
             let needs_faults = case.case.faults && !shared.faults;
+            let needs_signatures =
+                case.case.signatures && !shared.client.options().target_checks_signatures;
             Trial::test(id, move || {
                 let report = runtime.block_on(runner::run_case(&case, &shared));
                 match report.verdict {
@@ -100,7 +102,7 @@ fn main() -> ExitCode {
                 }
             })
             .with_kind(kind)
-            .with_ignored_flag(needs_fixture || needs_faults)
+            .with_ignored_flag(needs_fixture || needs_faults || needs_signatures)
         })
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);

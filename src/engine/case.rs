@@ -226,6 +226,12 @@ pub struct Case {
     /// is skipped unless the target is declared to offer it.
     #[serde(default)]
     pub faults: bool,
+    /// The case checks that the target refuses unsigned or badly signed
+    /// requests (`run --target-checks-signatures`); it is skipped unless
+    /// the target is declared to check them, and its requests are sent as
+    /// written, never signed by `--sigv4`.
+    #[serde(default)]
+    pub signatures: bool,
     /// What the target's data must hold for the case to mean anything; the
     /// case is skipped, with that reason, on a target that holds less.
     #[serde(default)]

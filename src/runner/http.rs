@@ -58,6 +58,10 @@ pub struct ClientOptions {
     /// nextToken never ends would otherwise fill memory. Lives here, like
     /// the deadline, because it is a limit of the run every case sees.
     pub max_retained_bytes: usize,
+    /// The target refuses requests without a valid signature, so the cases
+    /// about that (`signatures: true`) run, and send their requests as the
+    /// case wrote them, never through `signer`.
+    pub target_checks_signatures: bool,
 }
 
 /// Default of [`ClientOptions::max_retained_bytes`]: a listing of tens of
@@ -89,6 +93,7 @@ impl Default for ClientOptions {
             max_transport_failures: DEFAULT_MAX_TRANSPORT_FAILURES,
             deadline: Some(DEFAULT_DEADLINE),
             max_retained_bytes: DEFAULT_MAX_RETAINED,
+            target_checks_signatures: false,
         }
     }
 }
@@ -159,7 +164,19 @@ impl Client {
     }
 
     /// Sends `request`, retrying throttled answers when `retry_throttling`.
-    pub async fn send(&self, mut request: HttpRequest, retry_throttling: bool) -> Exchange {
+    pub async fn send(&self, request: HttpRequest, retry_throttling: bool) -> Exchange {
+        self.send_as(request, retry_throttling, true).await
+    }
+
+    /// [`Client::send`], signed only when `sign` (and a signer is set): a
+    /// case that checks the target's signature checking sends its own
+    /// `Authorization` header, or none.
+    pub async fn send_as(
+        &self,
+        mut request: HttpRequest,
+        retry_throttling: bool,
+        sign: bool,
+    ) -> Exchange {
         // Answers are judged as sent and never decompressed, so ask for them
         // uncompressed. Without the header any coding is acceptable (RFC
         // 9110, 12.5.3) and a compressed answer would be no fault of the
@@ -180,7 +197,7 @@ impl Client {
                 .retain(|(k, _)| !k.eq_ignore_ascii_case(name));
             request.headers.push((name.clone(), value.clone()));
         }
-        if let Some(signer) = &self.options.signer
+        if let Some(signer) = self.options.signer.as_ref().filter(|_| sign)
             && let Err(e) = signer.sign(&mut request)
         {
             return Exchange {

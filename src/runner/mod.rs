@@ -13,6 +13,7 @@ pub mod census;
 pub mod events;
 pub mod http;
 pub mod select;
+pub mod sigv4;
 pub mod snapshot;
 mod step;
 pub mod suite;
@@ -68,6 +69,12 @@ pub enum RunError {
         "the target {url} is not trusted: {reason}. If it is a test server with its own certificate, add --insecure to skip verification"
     )]
     Untrusted { url: String, reason: String },
+    #[error("the target {url} refused the probe request's authentication with {error}; {fix}")]
+    Signature {
+        url: String,
+        error: String,
+        fix: &'static str,
+    },
     #[error(transparent)]
     Client(#[from] http::ClientError),
     #[error("cannot start the embedded reference server: {0}")]

@@ -21,6 +21,8 @@ pub(super) struct StepRun<'a> {
     pub shared: &'a Shared,
     /// The snapshot file the step compares with, if it keeps one.
     pub snapshot_name: &'a str,
+    /// Whether `--sigv4` signs the step's requests (see `Case::signatures`).
+    pub signed: bool,
 }
 
 /// A case's report before anything ran: who it is, no evidence yet.
@@ -54,6 +56,10 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         Some(
             "needs fault injection (x-macie-conform-fault); pass --faults if the target honours it",
         )
+    } else if c.signatures && !shared.client.options().target_checks_signatures {
+        Some(
+            "checks signature verification; pass --target-checks-signatures if the target verifies SigV4 signatures",
+        )
     } else {
         None
     };
@@ -79,6 +85,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
             level: c.level,
             shared,
             snapshot_name: &snapshot_name,
+            signed: !c.signatures,
         };
         let go_on = if step.walk.is_some() {
             run_walk(run, &mut vars, &mut report).await
@@ -207,12 +214,13 @@ async fn run_step(
         level,
         shared,
         snapshot_name,
+        signed,
     } = run;
     let request = build_request(&step.request, vars, &shared.target);
     let request_json = serde_json::from_slice::<Value>(&request.body).ok();
     let mut exchange = shared
         .client
-        .send(request, !wants_throttle(&step.expect))
+        .send_as(request, !wants_throttle(&step.expect), signed)
         .await;
     // Judged as recorded, secrets hidden: check messages, details and
     // snapshots quote the answer, and a target may echo a secret in it.

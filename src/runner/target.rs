@@ -1,7 +1,8 @@
 //! Where a run sends its requests: checking a target URL, probing that it
 //! answers, and starting the embedded reference server.
 
-use super::http::Client;
+use super::http::{Client, ClientOptions, RequestSigner};
+use super::sigv4::SigV4Signer;
 use super::{RunError, parse_fixture};
 use crate::engine::exchange::{HttpRequest, TransportError};
 use crate::server::{self, RunningServer, ServerConfig};
@@ -24,8 +25,18 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
     let mut exchange = client.send(request, false).await;
     crate::report::redact(&mut exchange, &[]);
     let url = crate::report::without_credentials(target);
+    let signing = client.options().signer.is_some();
     match exchange.outcome {
-        Ok(_) => Ok(()),
+        Ok(response) => match signature_refusal(&response) {
+            // Every case would fail the same way; the run would say
+            // nothing about the API.
+            Some(error) => Err(RunError::Signature {
+                url,
+                error,
+                fix: if signing { SIGNED_FIX } else { UNSIGNED_FIX },
+            }),
+            None => Ok(()),
+        },
         Err(TransportError::Tls(reason)) => Err(RunError::Untrusted { url, reason }),
         Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
             Err(RunError::Unreachable {
@@ -42,6 +53,44 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
             | TransportError::Request(_),
         ) => Ok(()),
     }
+}
+
+/// Errors by which AWS services refuse a request's authentication (JSON
+/// and query protocols' names), as opposed to refusing the operation.
+const SIGNATURE_ERRORS: [&str; 8] = [
+    "MissingAuthenticationTokenException",
+    "MissingAuthenticationToken",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignatureException",
+    "SignatureDoesNotMatch",
+    "InvalidClientTokenId",
+    "ExpiredTokenException",
+];
+
+const SIGNED_FIX: &str = "the request was signed with --sigv4: check the secret access key (and session token) of the credentials it used, the region (--region, AWS_REGION) the target expects, and this machine's clock";
+const UNSIGNED_FIX: &str = "the target wants AWS SigV4-signed requests: pass --sigv4, with the region in --region or AWS_REGION and credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile of the shared credentials file (AWS_PROFILE)";
+
+/// The probe's answer refuses its signature (or its lack of one): the
+/// error's name, with the target's message when it gives one.
+fn signature_refusal(response: &crate::engine::exchange::HttpResponse) -> Option<String> {
+    if !matches!(response.status, 400 | 401 | 403) {
+        return None;
+    }
+    let body = response.json().ok();
+    let name = crate::engine::check::error_signals(response, body.as_ref())
+        .into_iter()
+        .map(|(_, name)| name)
+        .find(|name| SIGNATURE_ERRORS.contains(&name.as_str()))?;
+    let message = body
+        .as_ref()
+        .and_then(|b| b.get("message").or_else(|| b.get("Message")))
+        .and_then(Value::as_str)
+        .map(|m| m.chars().take(300).collect::<String>());
+    Some(match message {
+        Some(m) => format!("{} {name} ({m:?})", response.status),
+        None => format!("{} {name}", response.status),
+    })
 }
 
 /// Checks a target URL for the mistakes a user makes most.
@@ -82,6 +131,26 @@ pub async fn start_embedded() -> Result<RunningServer, RunError> {
     Ok(server::spawn(config, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?)
 }
 
+/// [`start_embedded`], checking SigV4 signatures by a key made for this
+/// run, with the signer that holds it: so a run against the embedded server
+/// signs every request, and the cases about signature checking run too.
+pub async fn start_embedded_signing() -> Result<(RunningServer, Arc<dyn RequestSigner>), RunError> {
+    let mut rng = fastrand::Rng::new();
+    let id: String = std::iter::repeat_with(|| rng.uppercase())
+        .take(12)
+        .collect();
+    let id = format!("AKIDEMBEDDED{id}");
+    let secret: String = std::iter::repeat_with(|| rng.alphanumeric())
+        .take(40)
+        .collect();
+    let config = ServerConfig::embedded()?
+        .with_faults(true)
+        .with_sigv4(Some(server::sigv4::Verifier::new(&id, &secret)));
+    let running = server::spawn(config, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let signer = SigV4Signer::new(&id, &secret, None, "us-east-1");
+    Ok((running, Arc::new(signer)))
+}
+
 /// The canonical fixture as the checks see it.
 pub fn embedded_fixture() -> Vec<Value> {
     parse_fixture(server::EMBEDDED_FIXTURE).unwrap_or_default()
@@ -96,6 +165,11 @@ pub struct Target {
     pub fixture: Option<Arc<Vec<Value>>>,
     /// Whether it honours the fault-injection header.
     pub faults: bool,
+    /// Whether it refuses requests without a valid SigV4 signature.
+    pub checks_signatures: bool,
+    /// What signs requests for it, when the target itself decides (the
+    /// embedded server's key); `run --sigv4` brings its own.
+    pub signer: Option<Arc<dyn RequestSigner>>,
     /// The reference server this run started, when no URL was given.
     embedded: Option<RunningServer>,
 }
@@ -114,18 +188,32 @@ impl Target {
                 url: validate_target(url)?,
                 fixture,
                 faults,
+                checks_signatures: false,
+                signer: None,
                 embedded: None,
             }),
             None => {
-                let server = start_embedded().await?;
+                let (server, signer) = start_embedded_signing().await?;
                 Ok(Target {
                     url: server.url(),
                     fixture: Some(Arc::new(embedded_fixture())),
                     faults: true,
+                    checks_signatures: true,
+                    signer: Some(signer),
                     embedded: Some(server),
                 })
             }
         }
+    }
+
+    /// `options` with what this target declares about signatures: its
+    /// signer, unless `options` brings one, and whether it checks them.
+    pub fn client_options(&self, mut options: ClientOptions) -> ClientOptions {
+        if options.signer.is_none() {
+            options.signer = self.signer.clone();
+        }
+        options.target_checks_signatures |= self.checks_signatures;
+        options
     }
 
     /// Whether this run started the reference server itself.

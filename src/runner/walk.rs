@@ -23,6 +23,8 @@ pub(super) async fn run_walk(
         level,
         shared,
         snapshot_name,
+        // Walks are always signed: a case about signatures needs one answer, not pages.
+        signed: _,
     } = run;
     let max_pages = step.walk.as_ref().map_or(1_000, |w| w.max_pages);
     let first = build_request(&step.request, vars, &shared.target);

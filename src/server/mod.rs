@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod request;
+pub mod sigv4;
 pub mod store;
 pub mod synth;
 pub mod token;
@@ -88,6 +89,9 @@ pub struct ServerConfig {
     /// Honour [`FAULT_HEADER`]. Off unless asked for.
     pub faults: bool,
     pub choices: Choices,
+    /// Refuse requests without a valid SigV4 signature by this key
+    /// (`serve --sigv4-credentials`). Off unless asked for.
+    pub sigv4: Option<sigv4::Verifier>,
 }
 
 /// Other legal answers where the document leaves the choice open. The
@@ -129,6 +133,7 @@ impl ServerConfig {
             store,
             faults: false,
             choices: Choices::default(),
+            sigv4: None,
         })
     }
 
@@ -145,6 +150,7 @@ impl ServerConfig {
             store,
             faults: false,
             choices: Choices::default(),
+            sigv4: None,
         })
     }
 
@@ -155,6 +161,11 @@ impl ServerConfig {
 
     pub fn with_faults(mut self, on: bool) -> Self {
         self.faults = on;
+        self
+    }
+
+    pub fn with_sigv4(mut self, verifier: Option<sigv4::Verifier>) -> Self {
+        self.sigv4 = verifier;
         self
     }
 }
@@ -168,6 +179,7 @@ struct AppState {
 
 /// The server's routes, ready to be served or driven in-process.
 pub fn router(config: ServerConfig) -> Router {
+    let verifier = config.sigv4.clone();
     let state = Arc::new(AppState {
         store: config.store,
         sealer: if config.choices.plain_tokens {
@@ -178,7 +190,7 @@ pub fn router(config: ServerConfig) -> Router {
         faults: config.faults,
         every_pair: config.choices.every_pair,
     });
-    Router::new()
+    let app = Router::new()
         .route(
             "/jobs/list",
             post(list_jobs).fallback(|| async {
@@ -199,8 +211,59 @@ pub fn router(config: ServerConfig) -> Router {
                 "no operation at this path; ListClassificationJobs is POST /jobs/list",
             )
         })
-        .with_state(state)
-        .layer(axum::middleware::map_response(add_request_id))
+        .with_state(state);
+    // Outside the routes, as the service checks a signature before it
+    // looks at the path or the body; inside the request id, which every
+    // answer carries.
+    let app = match verifier {
+        Some(v) => app.layer(axum::middleware::from_fn_with_state(
+            Arc::new(v),
+            check_signature,
+        )),
+        None => app,
+    };
+    app.layer(axum::middleware::map_response(add_request_id))
+}
+
+async fn check_signature(
+    State(verifier): State<Arc<sigv4::Verifier>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    // The payload hash covers the whole body, so it is read here and
+    // handed on.
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::validation(format!(
+                "request body could not be read or is larger than {MAX_BODY_BYTES} bytes"
+            ))
+            .into_response();
+        }
+    };
+    let mut headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    // HTTP/2 carries the host as :authority, which is not a header here.
+    if !parts.headers.contains_key(header::HOST)
+        && let Some(authority) = parts.uri.authority()
+    {
+        headers.push(("host".into(), authority.as_str().to_string()));
+    }
+    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    if let Err(refused) = verifier.verify(parts.method.as_str(), target, &headers, &bytes) {
+        return refused.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 async fn list_jobs(State(state): State<Arc<AppState>>, request: Request) -> Response {

@@ -1,0 +1,382 @@
+//! `run --sigv4` against `serve --sigv4-credentials`, as a user runs them:
+//! real processes on loopback, credentials only in the child's environment.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+const AKID: &str = "AKIDMACIECONFORMTEST";
+// Shaped like a real key (with `/` and `+`), so redaction is tested on
+// the characters a real one has.
+const SECRET: &str = "kX9/q+Test0SecretKeyFor+MacieConform/7Zz";
+const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKENmacieConform/AbC+xyz==";
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_macie-conform"));
+    // Whatever the developer's shell holds must not decide these tests.
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "MACIE_CONFORM_TARGET",
+        "MACIE_CONFORM_SIGV4_CREDENTIALS",
+    ] {
+        command.env_remove(name);
+    }
+    command.env("HOME", scratch("home"));
+    command
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("macie-conform-sigv4-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// `serve --port 0` with extra arguments; its URL and the process.
+fn serve(args: &[&str]) -> (String, Killed) {
+    let mut child = binary()
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let guard = Killed(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    (url, guard)
+}
+
+fn signing_server() -> (String, Killed) {
+    serve(&["--sigv4-credentials", &format!("{AKID}:{SECRET}")])
+}
+
+fn run(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut command = binary();
+    command
+        .current_dir(dir)
+        .arg("run")
+        .arg("--cases")
+        .arg(root.join("cases"))
+        .arg("--snapshot-dir")
+        .arg(root.join("snapshots"))
+        .args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("binary runs")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn env_credentials(secret: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", AKID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
+        ("AWS_SESSION_TOKEN", TOKEN.to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+    ]
+}
+
+fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Every file under `dir`, read.
+fn files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            let bytes = std::fs::read(&path).expect("read report");
+            out.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_whole_suite_passes_signed_against_a_signing_server() {
+    let (url, _server) = serve(&[
+        "--faults",
+        "--sigv4-credentials",
+        &format!("{AKID}:{SECRET}"),
+    ]);
+    let dir = scratch("pass");
+    let env = env_credentials(SECRET);
+    let out = run(
+        &[
+            "--target",
+            &url,
+            "--sigv4",
+            "--fixture",
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("cases/fixtures/jobs.json")
+                .display()
+                .to_string(),
+            "--faults",
+            "--target-checks-signatures",
+            "--certify",
+            "-j",
+            "4",
+        ],
+        &borrowed(&env),
+        &dir,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    // Every case ran, the auth cases too, and the claim holds.
+    assert!(
+        stdout.contains("\nConformant at must and should level\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .ends_with(" 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("signing: SigV4 for macie2 in us-east-1, key AKIDMACIECONFORMTEST (AWS_ACCESS_KEY_ID from the environment)"), "{stderr}");
+    for secret in [SECRET, TOKEN] {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    }
+}
+
+#[test]
+fn the_server_refuses_unsigned_unknown_and_wrongly_signed_requests() {
+    let (url, _server) = signing_server();
+    // Unsigned: the probe's answer stops the run, saying to pass --sigv4.
+    let dir = scratch("unsigned");
+    let out = run(&["--target", &url], &[], &dir);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("403 MissingAuthenticationTokenException")
+            && stderr.contains("pass --sigv4"),
+        "{stderr}"
+    );
+    // An access key the server does not know.
+    let mut env = env_credentials(SECRET);
+    env[0].1 = "AKIDSOMEONEELSE".into();
+    let out = run(&["--target", &url, "--sigv4"], &borrowed(&env), &dir);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("403 UnrecognizedClientException"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_wrong_secret_fails_clearly_and_leaks_nothing() {
+    let (url, _server) = signing_server();
+    let dir = scratch("wrong");
+    let wrong = "wrongSecretKeyForMacieConform/0123456789+";
+    let env = env_credentials(wrong);
+    let out = run(&["--target", &url, "--sigv4"], &borrowed(&env), &dir);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "refused the probe request's authentication with 403 InvalidSignatureException"
+        ),
+        "{stderr}"
+    );
+    for words in ["--sigv4", "secret access key", "--region", "clock"] {
+        assert!(stderr.contains(words), "{words}: {stderr}");
+    }
+    for secret in [wrong, TOKEN] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "leaked"
+        );
+    }
+}
+
+/// A run that fails cases, so every output shows signed requests: the
+/// terminal details and curl lines, -v, and each report format.
+#[test]
+fn no_output_of_a_signed_run_holds_the_secret_or_the_token() {
+    // 50 synthetic jobs, declared as the canonical fixture: fixture cases fail.
+    let (url, _server) = serve(&[
+        "--jobs",
+        "50",
+        "--sigv4-credentials",
+        &format!("{AKID}:{SECRET}"),
+    ]);
+    let dir = scratch("leak");
+    let reports = dir.join("bundle");
+    let env = env_credentials(SECRET);
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/fixtures/jobs.json");
+    let out = run(
+        &[
+            "--target",
+            &url,
+            "--sigv4",
+            "--fixture",
+            fixture.to_str().expect("utf-8"),
+            "--target-checks-signatures",
+            "-v",
+            "--report-dir",
+            reports.to_str().expect("utf-8"),
+        ],
+        &borrowed(&env),
+        &dir,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("curl "),
+        "the details quote requests: {stdout}"
+    );
+    assert!(stdout.contains("[REDACTED]"), "{stdout}");
+    let written = files(&reports);
+    assert!(written.len() >= 5, "{written:?}");
+    let mut outputs = vec![
+        (PathBuf::from("stdout"), stdout),
+        (PathBuf::from("stderr"), stderr),
+    ];
+    outputs.extend(written);
+    let escaped = |s: &str| serde_json::to_string(s).expect("json");
+    for (path, content) in &outputs {
+        for secret in [SECRET, TOKEN] {
+            let json = escaped(secret);
+            assert!(
+                !content.contains(secret) && !content.contains(&json[1..json.len() - 1]),
+                "{} holds a secret",
+                path.display()
+            );
+        }
+        // The HTML and JUnit reports escape `/` and `+` in no way that
+        // hides them, but check their entity forms too.
+        for secret in [SECRET, TOKEN] {
+            assert!(
+                !content.contains(&secret.replace('/', "&#x2F;")),
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn credentials_come_from_the_selected_profile_of_the_shared_file() {
+    let (url, _server) = signing_server();
+    let dir = scratch("profile");
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        format!(
+            "[default]\naws_access_key_id = AKIDWRONGDEFAULT\naws_secret_access_key = nope\n\n\
+             [conformance]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+        ),
+    )
+    .expect("write credentials");
+    let file = file.to_str().expect("utf-8");
+    let base = [
+        ("AWS_SHARED_CREDENTIALS_FILE", file),
+        ("AWS_DEFAULT_REGION", "eu-west-1"),
+    ];
+    let mut with_profile = base.to_vec();
+    with_profile.push(("AWS_PROFILE", "conformance"));
+    let out = run(
+        &["--target", &url, "--sigv4", "--filter", "request."],
+        &with_profile,
+        &dir,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("key {AKID} (profile [conformance] of {file})")),
+        "{stderr}"
+    );
+    // The default profile holds another key, which the server does not know.
+    let out = run(&["--target", &url, "--sigv4"], &base, &dir);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("UnrecognizedClientException"), "{stderr}");
+    // A profile that is not there is named, with the ones that are.
+    let mut missing = base.to_vec();
+    missing.push(("AWS_PROFILE", "prod"));
+    let out = run(&["--target", &url, "--sigv4"], &missing, &dir);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("profile [prod] is not in") && stderr.contains("default, conformance"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET));
+}
+
+#[test]
+fn sigv4_without_a_region_says_where_to_give_one() {
+    let dir = scratch("region");
+    let out = run(
+        &["--target", "http://127.0.0.1:9", "--sigv4"],
+        &[
+            ("AWS_ACCESS_KEY_ID", AKID),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ],
+        &dir,
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--region") && stderr.contains("AWS_REGION"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_refuses_a_malformed_credentials_value() {
+    let out = binary()
+        .args(["serve", "--port", "0", "--sigv4-credentials", "AKIDONLY"])
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ACCESS_KEY_ID:SECRET_ACCESS_KEY"),
+        "{stderr}"
+    );
+}

@@ -58,7 +58,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         )
     } else if c.signatures && !shared.client.options().target_checks_signatures {
         Some(
-            "checks signature verification; pass --target-checks-signatures if the target verifies SigV4 signatures",
+            "needs a target that checks SigV4 signatures; pass --target-checks-signatures if the target verifies them",
         )
     } else {
         None

@@ -1,16 +1,9 @@
 //! `macie-conform serve` as a user runs it: a real process on a free port.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod serve_process;
+use serve_process::serve;
 
 fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_macie-conform"))
@@ -18,23 +11,7 @@ fn binary() -> Command {
 
 #[tokio::test]
 async fn serve_on_port_zero_prints_its_address_and_answers() {
-    let mut child = binary()
-        .args(["serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let _guard = Killed(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let (_guard, url) = serve(&[]);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert!(!url.ends_with(":0"), "the real port is printed: {url}");
 
@@ -76,29 +53,6 @@ fn serve_refuses_a_bad_fixture_with_exit_code_2() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2), "clap usage errors exit 2");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Starts `serve` with `args` on a free port; returns the process and its URL.
-fn serve(args: &[&str]) -> (Killed, String) {
-    let mut child = binary()
-        .args(["serve", "--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let guard = Killed(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    (guard, url)
 }
 
 /// Correctness under load: the whole suite at 64 cases at once against a

@@ -1,9 +1,8 @@
 //! `run --sigv4` against `serve --sigv4-credentials`, as a user runs them:
 //! real processes on loopback, credentials only in the child's environment.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 const AKID: &str = "AKIDMACIECONFORMTEST";
 // Shaped like a real key (with `/` and `+`), so redaction is tested on
@@ -11,14 +10,8 @@ const AKID: &str = "AKIDMACIECONFORMTEST";
 const SECRET: &str = "kX9/q+Test0SecretKeyFor+MacieConform/7Zz";
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKENmacieConform/AbC+xyz==";
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod serve_process;
+use serve_process::Killed;
 
 fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_macie-conform"));
@@ -49,24 +42,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// `serve --port 0` with extra arguments; its URL and the process.
 fn serve(args: &[&str]) -> (String, Killed) {
-    let mut child = binary()
-        .args(["serve", "--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let guard = Killed(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let (guard, url) = serve_process::serve(args);
     (url, guard)
 }
 

@@ -17,6 +17,7 @@ use macie_conform::runner::http::{
     ClientOptions, DEFAULT_DEADLINE, DEFAULT_MAX_RETAINED, DEFAULT_MAX_TRANSPORT_FAILURES,
     RequestSigner, RetryPolicy,
 };
+use macie_conform::runner::select::Partition;
 use macie_conform::runner::sigv4::SigV4Signer;
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
 use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection, Target};
@@ -56,6 +57,9 @@ enum Command {
     Check(SuiteArgs),
     /// Run the reference implementation of ListClassificationJobs.
     Serve(ServeArgs),
+    /// Join the JSON reports of the shards of a run (run --partition K/N)
+    /// into one report with one verdict.
+    MergeReports(MergeArgs),
 }
 
 #[derive(Args)]
@@ -143,6 +147,11 @@ struct RunArgs {
     /// Run only cases of this level (must, should, info); may be repeated.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     level: Vec<Level>,
+    /// Run only shard K of N (1 <= K <= N), after the other options; cases
+    /// are assigned by their id. Merge the shards' --json reports with
+    /// merge-reports.
+    #[arg(long, value_name = "K/N")]
+    partition: Option<Partition>,
     /// Snapshot handling: check (compare only), update (rewrite), new (write .snap.new for review).
     #[arg(long, default_value = "check", value_name = "MODE")]
     snapshots: SnapshotMode,
@@ -196,6 +205,38 @@ impl RunArgs {
 }
 
 #[derive(Args)]
+struct MergeArgs {
+    /// The JSON reports of every shard (run --partition K/N --json FILE).
+    #[arg(value_name = "REPORT.json", required = true)]
+    reports: Vec<PathBuf>,
+    /// Write the merged JUnit XML report.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write the merged JSON report.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Write the merged HTML report.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
+    /// Write the merged Markdown report.
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Write the bundle of the merged run into this folder, as run --report-dir does.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// Claim conformance: exit 1 unless the shards together ran the full
+    /// suite, no case was skipped or unanswered, and nothing failed.
+    #[arg(long)]
+    certify: bool,
+    /// Name of the implementation under test, recorded in run-info.json.
+    #[arg(long, value_name = "NAME")]
+    product: Option<String>,
+    /// Version of the implementation under test, recorded in run-info.json.
+    #[arg(long, value_name = "VERSION")]
+    product_version: Option<String>,
+}
+
+#[derive(Args)]
 struct ServeArgs {
     /// Port to listen on; 0 picks a free one. The address is printed on start.
     #[arg(long, default_value_t = 8080)]
@@ -234,6 +275,7 @@ fn main() -> ExitCode {
         Command::List(args) => list(&args),
         Command::Check(args) => check(&args),
         Command::Serve(args) => serve(args),
+        Command::MergeReports(args) => merge_reports(&args),
     }
 }
 
@@ -353,6 +395,7 @@ fn run(args: RunArgs) -> ExitCode {
         filters: args.filter.clone(),
         tags: args.tag.clone(),
         levels: args.level.clone(),
+        partition: args.partition,
     };
     let style = Style {
         color: color_wanted(),
@@ -403,7 +446,7 @@ fn run(args: RunArgs) -> ExitCode {
         };
         let selected = suite.cases.iter().filter(|c| selection.selects(c)).count();
         if selected == 0 {
-            eprintln!("error: no case matches the selection (--filter/--tag/--level)");
+            eprintln!("error: no case matches the selection (--filter/--tag/--level/--partition)");
             return ExitCode::from(EXIT_USAGE);
         }
         let bar = progress_bar(selected);
@@ -436,11 +479,15 @@ fn run(args: RunArgs) -> ExitCode {
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
+        let embedded = target.is_embedded();
         target.finish().await;
-        let report = match result {
+        let mut report = match result {
             Ok(r) => r,
             Err(e) => return fail(&e),
         };
+        // Shards against the embedded server each start their own, on
+        // ports of their own; merge-reports needs to know it is one target.
+        report.embedded = embedded;
         // Cases finish in any order; -v lists them in suite order, after.
         if args.verbose {
             eprint!("{}", terminal::case_lines(&report, &style));
@@ -485,6 +532,78 @@ fn run(args: RunArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
     })
+}
+
+/// `merge-reports`: reads the shards' JSON reports, merges them, and shows
+/// and writes the merged run as `run` shows and writes its own, with the
+/// same exit codes.
+fn merge_reports(args: &MergeArgs) -> ExitCode {
+    let paths = ReportPaths {
+        junit: args.junit.clone(),
+        json: args.json.clone(),
+        html: args.html.clone(),
+        markdown: args.markdown.clone(),
+        dir: args.report_dir.clone(),
+    };
+    if let Err(e) = paths.check() {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let mut shards = Vec::with_capacity(args.reports.len());
+    for path in &args.reports {
+        match macie_conform::report::read::read(path) {
+            Ok(report) => shards.push((path.clone(), report)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let count = shards.len();
+    let report = match macie_conform::report::merge::merge(shards) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot merge the reports: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    eprintln!(
+        "merged {count} shard(s) into one run of {} cases",
+        report.cases.len()
+    );
+    // Recorded exchanges were redacted by the runs that made them.
+    let style = Style {
+        color: color_wanted(),
+        redact: Vec::new(),
+    };
+    let _ = write!(
+        std::io::stdout().lock(),
+        "{}",
+        terminal::render(&report, &style)
+    );
+    let certification = Certification::of(&report, args.certify);
+    let product = Product {
+        name: args.product.clone(),
+        version: args.product_version.clone(),
+    };
+    let info = RunInfo::new(&report, product, certification.clone());
+    if let Err(e) = paths.write(&report, &style, &info) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let mut failed = report.failed();
+    if args.certify && !certification.passed() {
+        eprintln!("error: --certify: the merged run does not support a conformance claim:");
+        for problem in &certification.problems {
+            eprintln!("  - {problem}");
+        }
+        failed = true;
+    }
+    if failed {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {

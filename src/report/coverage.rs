@@ -12,20 +12,20 @@ use crate::model::{
     ErrorKind, JobComparator, JobStatus, JobType, LastRunErrorStatusCode, ListJobsFilterKey,
     ListJobsSortAttributeName, OrderBy, SimpleCriterionKeyForJob,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 /// One thing the run could have exercised.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub name: String,
     pub covered: bool,
 }
 
 /// A family of items, such as "filter key × comparator".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub name: String,
     pub items: Vec<Item>,
@@ -46,7 +46,7 @@ impl Group {
 }
 
 /// Coverage of the whole surface.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
     pub groups: Vec<Group>,
     pub covered: usize,
@@ -430,17 +430,45 @@ fn build(seen: &Seen) -> Coverage {
             })
             .collect(),
     });
-    let total: usize = groups.iter().map(|g| g.items.len()).sum();
-    let covered: usize = groups.iter().map(Group::covered).sum();
-    Coverage {
-        groups,
-        covered,
-        total,
-        percent: if total == 0 {
-            0.0
-        } else {
-            covered as f64 * 100.0 / total as f64
-        },
+    Coverage::of_groups(groups)
+}
+
+impl Coverage {
+    /// Coverage of these groups, with the totals counted from them.
+    pub fn of_groups(groups: Vec<Group>) -> Coverage {
+        let total: usize = groups.iter().map(|g| g.items.len()).sum();
+        let covered: usize = groups.iter().map(Group::covered).sum();
+        Coverage {
+            groups,
+            covered,
+            total,
+            percent: if total == 0 {
+                0.0
+            } else {
+                covered as f64 * 100.0 / total as f64
+            },
+        }
+    }
+
+    /// What either run exercised: an item is covered when one of them
+    /// covered it. Shards of one suite list the same items; an item only
+    /// one of them lists is kept, so nothing exercised is lost.
+    pub fn union(&self, other: &Coverage) -> Coverage {
+        let mut groups = self.groups.clone();
+        for group in &other.groups {
+            match groups.iter_mut().find(|g| g.name == group.name) {
+                Some(mine) => {
+                    for item in &group.items {
+                        match mine.items.iter_mut().find(|i| i.name == item.name) {
+                            Some(i) => i.covered |= item.covered,
+                            None => mine.items.push(item.clone()),
+                        }
+                    }
+                }
+                None => groups.push(group.clone()),
+            }
+        }
+        Coverage::of_groups(groups)
     }
 }
 

@@ -9,7 +9,7 @@ use super::detail;
 use super::verdict::{LevelCompleteness, NotRun};
 use super::{CaseReport, Counts, RunReport, Verdict};
 use crate::engine::case::Level;
-use crate::engine::check::CheckResult;
+use crate::engine::check::{CheckKind, CheckResult};
 use crate::engine::exchange::Exchange;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -39,6 +39,8 @@ struct Run<'a> {
     started_at: &'a str,
     duration_ms: u64,
     fixture: bool,
+    /// The target was the embedded reference server.
+    embedded: bool,
     selection: &'a super::SelectionReport,
 }
 
@@ -71,6 +73,11 @@ struct Requirement<'a> {
     statement: &'a str,
     result: super::RequirementResult,
     cases: Vec<&'a str>,
+    /// The catalogue's `judged_by` and `fallback_for`, so a report read
+    /// back (`merge-reports`) attributes failures as the run did.
+    judged_by: Option<&'a [CheckKind]>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    fallback_for: &'a [CheckKind],
 }
 
 #[derive(Serialize)]
@@ -97,6 +104,10 @@ struct Check<'a> {
     #[serde(flatten)]
     check: Cow<'a, CheckResult>,
     requirements: Vec<&'a str>,
+    /// See [`CheckResult::closest_failures`]: kept so that a report read
+    /// back attributes a failed `any of` as the run did.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    closest_failures: &'a [CheckKind],
 }
 
 /// `check` with its detail as reports show it.
@@ -152,6 +163,7 @@ fn case<'a>(report: &'a RunReport, c: &'a CaseReport) -> Case<'a> {
             .map(|check| Check {
                 check: shown(check),
                 requirements: report.charged(c, check),
+                closest_failures: &check.closest_failures,
             })
             .collect(),
         exchanges: c.exchanges.iter().map(exchange).collect(),
@@ -172,6 +184,7 @@ pub fn render(report: &RunReport) -> String {
             started_at: &report.started_at,
             duration_ms: report.duration_ms,
             fixture: report.fixture,
+            embedded: report.embedded,
             selection: &report.selection,
         },
         summary: Summary {
@@ -199,6 +212,8 @@ pub fn render(report: &RunReport) -> String {
                 statement: &r.statement,
                 result: report.requirement_result(&r.id),
                 cases: report.cases_for(&r.id).map(|c| c.id.as_str()).collect(),
+                judged_by: r.judged_by.as_deref(),
+                fallback_for: &r.fallback_for,
             })
             .collect(),
         findings: report.findings(),

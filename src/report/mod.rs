@@ -12,7 +12,9 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod merge;
 pub mod output;
+pub mod read;
 pub mod secrets;
 pub mod suite_listing;
 pub mod terminal;
@@ -208,6 +210,10 @@ pub struct RunReport {
     pub target: String,
     /// Whether the target was declared to hold the canonical fixture.
     pub fixture: bool,
+    /// Whether the target was the embedded reference server, which each
+    /// run starts on a port of its own: shards of a run against it name
+    /// different URLs for the same target (see `report::merge`).
+    pub embedded: bool,
     /// What was selected out of the suite, so a partial run is never taken
     /// for a full one.
     pub selection: SelectionReport,
@@ -223,7 +229,7 @@ pub struct RunReport {
 }
 
 /// The selection a run used, and the suite it was taken from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SelectionReport {
     /// Cases per level in the whole suite, selected or not.
     pub suite: LevelTotals,
@@ -233,14 +239,24 @@ pub struct SelectionReport {
     pub tags: Vec<String>,
     /// `--level` values.
     pub levels: Vec<Level>,
+    /// `--partition K/N`: the run is one shard of the selection. Absent
+    /// from the JSON report when the run was not partitioned (and from a
+    /// merge of every shard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<crate::runner::select::Partition>,
 }
 
 impl SelectionReport {
     /// A run with any of `--filter`, `--tag` or `--level` is partial, even
     /// if the pattern happens to match every case today: the suite grows,
     /// and a claim must not depend on what a pattern matched.
+    /// A shard (`--partition`) is partial as well: only the merge of every
+    /// shard stands for the suite.
     pub fn narrowed(&self) -> bool {
-        !(self.filters.is_empty() && self.tags.is_empty() && self.levels.is_empty())
+        !(self.filters.is_empty()
+            && self.tags.is_empty()
+            && self.levels.is_empty()
+            && self.partition.is_none())
     }
 
     /// The options as given: `--filter a --tag b`.
@@ -249,12 +265,13 @@ impl SelectionReport {
         parts.extend(self.filters.iter().map(|f| format!("--filter {f}")));
         parts.extend(self.tags.iter().map(|t| format!("--tag {t}")));
         parts.extend(self.levels.iter().map(|l| format!("--level {l}")));
+        parts.extend(self.partition.map(|p| format!("--partition {p}")));
         parts.join(" ")
     }
 }
 
 /// A number per level.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LevelTotals {
     pub must: usize,
     pub should: usize,

@@ -281,6 +281,7 @@ mod tests {
             started_at: String::new(),
             target: String::new(),
             fixture: false,
+            embedded: false,
             selection: SelectionReport {
                 suite,
                 ..SelectionReport::default()

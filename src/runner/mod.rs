@@ -181,6 +181,8 @@ pub async fn run(
         // Reports are shared; credentials in the URL must not travel with them.
         target: crate::report::without_credentials(&shared.target),
         fixture: shared.fixture.is_some(),
+        // The caller knows whether it started the target; see `Target`.
+        embedded: false,
         selection: selection.report(suite),
         cases: reports.into_iter().flatten().collect(),
         requirements: suite

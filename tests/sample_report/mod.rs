@@ -239,6 +239,7 @@ pub fn fixed_report() -> RunReport {
         started_at: "2026-11-24T00:00:00Z".into(),
         target: "http://target.test/<x>".into(),
         fixture: false,
+        embedded: false,
         // The suite is what the report holds: a full run.
         selection: SelectionReport::default(),
         cases: vec![

@@ -1,0 +1,284 @@
+//! `run --partition K/N` and `merge-reports`, as a CI pipeline uses them:
+//! two shards of the shipped suite against the embedded server merge into
+//! the report one unpartitioned run gives, and what cannot be merged is
+//! refused with exit 2 and a message that says why.
+
+use macie_conform::report::{json, read};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+// Only the sample reports are used here.
+mod sample_report;
+
+fn binary() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_macie-conform"));
+    c.env_remove("MACIE_CONFORM_TARGET")
+        .env("NO_COLOR", "1")
+        // Runs read the repository's cases and snapshots.
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// A scratch folder removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("macie-conform-merge-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch(dir)
+    }
+    fn path(&self, rel: &str) -> String {
+        self.0.join(rel).to_str().expect("UTF-8 path").to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    binary().args(args).output().expect("binary runs")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn read_json(path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report written")).expect("JSON")
+}
+
+fn case_ids(report: &Value) -> Vec<String> {
+    report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// `group: item` of every item a report's coverage counts as exercised.
+fn covered(report: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for group in report["coverage"]["groups"].as_array().expect("groups") {
+        for item in group["items"].as_array().expect("items") {
+            if item["covered"] == true {
+                out.insert(format!("{}: {}", group["name"], item["name"]));
+            }
+        }
+    }
+    out
+}
+
+fn assert_matches_schema(document: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/report.schema.json"
+        ))
+        .expect("schema file"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+/// Runs one shard (or, with `None`, the whole suite) into `json`.
+fn run_into(partition: Option<&str>, json: &str) {
+    let mut args = vec!["run", "--snapshots", "check", "--json", json];
+    if let Some(p) = partition {
+        args.extend(["--partition", p]);
+    }
+    let out = run(&args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    if let Some(p) = partition {
+        // A shard alone never claims conformance.
+        assert!(
+            stdout.contains(&format!("Incomplete: partial run (--partition {p})")),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
+    let s = Scratch::new("shards");
+    let (a, b, full) = (s.path("a.json"), s.path("b.json"), s.path("full.json"));
+    run_into(Some("1/2"), &a);
+    run_into(Some("2/2"), &b);
+    run_into(None, &full);
+    let (shard_a, shard_b, whole) = (read_json(&a), read_json(&b), read_json(&full));
+    for shard in [&shard_a, &shard_b] {
+        assert_matches_schema(shard);
+        assert_eq!(shard["summary"]["conformance"], "incomplete");
+        assert_eq!(shard["run"]["suite_digest"], whole["run"]["suite_digest"]);
+    }
+    assert_eq!(
+        shard_a["run"]["selection"]["partition"],
+        serde_json::json!({"shard": 1, "of": 2})
+    );
+
+    // Every case is in exactly one shard.
+    let ids_a: BTreeSet<String> = case_ids(&shard_a).into_iter().collect();
+    let ids_b: BTreeSet<String> = case_ids(&shard_b).into_iter().collect();
+    let ids_whole: BTreeSet<String> = case_ids(&whole).into_iter().collect();
+    assert!(
+        !ids_a.is_empty() && !ids_b.is_empty(),
+        "both shards hold cases"
+    );
+    assert!(
+        ids_a.is_disjoint(&ids_b),
+        "{:?}",
+        ids_a.intersection(&ids_b)
+    );
+    assert_eq!(
+        ids_a.union(&ids_b).cloned().collect::<BTreeSet<_>>(),
+        ids_whole
+    );
+
+    let merged = s.path("merged.json");
+    let bundle = s.path("bundle");
+    let out = run(&[
+        "merge-reports",
+        &a,
+        &b,
+        "--json",
+        &merged,
+        "--junit",
+        &s.path("merged.xml"),
+        "--html",
+        &s.path("merged.html"),
+        "--markdown",
+        &s.path("merged.md"),
+        "--report-dir",
+        &bundle,
+        "--certify",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("\nConformant at must and should level\n"),
+        "{stdout}"
+    );
+    let merged = read_json(&merged);
+    assert_matches_schema(&merged);
+    assert_eq!(merged["summary"]["conformance"], "must_and_should");
+    assert_eq!(merged["summary"]["verdict"]["partial"], false);
+    assert!(merged["run"]["selection"].get("partition").is_none());
+    // The same cases in the same (suite) order, with the same verdicts.
+    assert_eq!(case_ids(&merged), case_ids(&whole));
+    let verdicts = |r: &Value| -> Vec<Value> {
+        r["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .map(|c| c["verdict"].clone())
+            .collect()
+    };
+    assert_eq!(verdicts(&merged), verdicts(&whole));
+    for level in ["total", "must", "should", "info"] {
+        assert_eq!(merged["summary"][level], whole["summary"][level], "{level}");
+    }
+    // Coverage: what either shard exercised, which is what the whole run did.
+    let union: BTreeSet<String> = covered(&shard_a)
+        .union(&covered(&shard_b))
+        .cloned()
+        .collect();
+    assert_eq!(covered(&merged), union);
+    assert_eq!(covered(&merged), covered(&whole));
+    assert_eq!(merged["coverage"]["total"], whole["coverage"]["total"]);
+    // Every format was written, and the bundle certifies the merged run.
+    for file in ["merged.xml", "merged.html", "merged.md"] {
+        assert!(Path::new(&s.path(file)).is_file(), "{file}");
+    }
+    let info = read_json(&s.path("bundle/run-info.json"));
+    assert_eq!(info["conformance"], "must_and_should");
+    assert_eq!(info["certification"]["problems"], serde_json::json!([]));
+
+    // What cannot be merged is refused, with exit 2 and the reason.
+    let refused = |args: &[&str], says: &str| {
+        let out = run(args);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}\n{stdout}\n{stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    };
+    refused(
+        &["merge-reports", &a],
+        "shard 2/2 of the run is missing (given: 1/2 in ",
+    );
+    refused(
+        &["merge-reports", &b],
+        "shard 1/2 of the run is missing (given: 2/2 in ",
+    );
+    refused(
+        &["merge-reports", &a, &a, &b],
+        &format!("shard 1/2 is given twice ({a} and {a})"),
+    );
+    refused(&["merge-reports", &a, &full], "run without --partition");
+    let mut other = shard_b.clone();
+    other["run"]["suite_digest"] = Value::from("0".repeat(64));
+    let other_path = s.path("other-suite.json");
+    std::fs::write(&other_path, other.to_string()).expect("write");
+    refused(
+        &["merge-reports", &a, &other_path],
+        "comes from another suite (digest 0000",
+    );
+    let not_a_report = s.path("package.json");
+    std::fs::write(&not_a_report, "{\"name\": \"x\"}").expect("write");
+    refused(
+        &["merge-reports", &a, &not_a_report],
+        "is not a macie-conform JSON report (it has no \"format\": \"macie-conform-report\" member)",
+    );
+    refused(
+        &["merge-reports", &a, &s.path("absent.json")],
+        "cannot read report",
+    );
+    // --partition itself is checked before anything runs.
+    refused(
+        &["run", "--partition", "3/2"],
+        "is not K/N with 1 <= K <= N",
+    );
+}
+
+/// A JSON report read back renders as the same JSON: failed checks with
+/// their requirements (an `any of` attributed by its closest alternative),
+/// skips, unanswered cases, transport errors and coverage survive, so a
+/// merged report says what its shards said.
+#[test]
+fn a_json_report_reads_back_as_it_was_written() {
+    for report in [
+        sample_report::fixed_report(),
+        sample_report::incomplete_report(),
+    ] {
+        let text = json::render(&report);
+        let back = read::parse(&text).expect("reads back");
+        assert_eq!(json::render(&back), text);
+        assert_eq!(back.conformance(), report.conformance());
+    }
+}

@@ -13,7 +13,7 @@
 //!
 //! - raw: a reqwest loop with the same number of requests in flight, sending
 //!   the same bodies and reading every answer whole, judging nothing;
-//! - harness: the release binary `run --cases DIR --target URL -j J` as a
+//! - harness: the release binary `run --no-builtin --cases DIR --target URL -j J` as a
 //!   child process, from start to exit, with its CPU time (user + system,
 //!   from the children fields of /proc/self/stat) and its peak resident set
 //!   (VmHWM, polled). Linux only.
@@ -69,7 +69,9 @@ fn main() {
 
     // `check` alone: loading and validating the generated suite.
     let (check_seconds, _, _) = measure(
-        Command::new(binary).args(["check", "--cases"]).arg(&dir),
+        Command::new(binary)
+            .args(["check", "--no-builtin", "--cases"])
+            .arg(&dir),
         false,
     );
     println!("{cases} one-request cases, reference server in-process on {url}");
@@ -103,7 +105,15 @@ fn main() {
         let raw = runtime.block_on(raw_rate(&url, &bodies, j));
         let mut command = Command::new(binary);
         command
-            .args(["run", "--target", &url, "-j", &j.to_string(), "--cases"])
+            .args([
+                "run",
+                "--no-builtin",
+                "--target",
+                &url,
+                "-j",
+                &j.to_string(),
+            ])
+            .arg("--cases")
             .arg(&dir);
         let (seconds, cpu, peak) = measure(&mut command, true);
         let rate = cases as f64 / seconds;

@@ -17,7 +17,9 @@
 //! use macie_conform::runner::http::ClientOptions;
 //!
 //! # async fn example() -> Result<(), runner::RunError> {
-//! let suite = runner::load_suite(std::path::Path::new("cases"))?;
+//! // The built-in suite, compiled into the crate; add folders of your own
+//! // cases to `dirs`.
+//! let suite = runner::load_suites(&runner::SuiteSources::default())?;
 //! // No URL: the embedded reference server, which holds the canonical data.
 //! let target = Target::resolve(None, None, false).await?;
 //! let options = RunOptions {
@@ -65,6 +67,7 @@
 //! What the document leaves open, and how the suite treats each point, is
 //! listed in `docs/open-choices.md`.
 
+pub mod builtin;
 pub mod engine;
 pub mod model;
 pub mod report;

@@ -24,7 +24,7 @@ use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection, Tar
 use macie_conform::server::{self, ServerConfig};
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +57,9 @@ enum Command {
     Check(SuiteArgs),
     /// Run the reference implementation of ListClassificationJobs.
     Serve(ServeArgs),
+    /// Write a starter folder for your own cases: an example case, its
+    /// requirements, the case schema for editors, settings and a CI snippet.
+    Init(InitArgs),
     /// Join the JSON reports of the shards of a run (run --partition K/N)
     /// into one report with one verdict.
     MergeReports(MergeArgs),
@@ -64,9 +67,23 @@ enum Command {
 
 #[derive(Args)]
 struct SuiteArgs {
-    /// Folder holding the case files (*.yaml, searched recursively).
-    #[arg(long, value_name = "DIR", default_value = "cases")]
-    cases: PathBuf,
+    /// A folder of your own case files (*.yaml, searched recursively, with
+    /// its own requirements.yaml if any), added to the built-in suite; may
+    /// be repeated.
+    #[arg(long, value_name = "DIR")]
+    cases: Vec<PathBuf>,
+    /// Leave the built-in suite out: only the --cases folders.
+    #[arg(long, requires = "cases")]
+    no_builtin: bool,
+}
+
+impl SuiteArgs {
+    fn sources(&self) -> runner::SuiteSources {
+        runner::SuiteSources {
+            builtin: !self.no_builtin,
+            dirs: self.cases.clone(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -155,9 +172,10 @@ struct RunArgs {
     /// Snapshot handling: check (compare only), update (rewrite), new (write .snap.new for review).
     #[arg(long, default_value = "check", value_name = "MODE")]
     snapshots: SnapshotMode,
-    /// Folder of the snapshot files.
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
-    snapshot_dir: PathBuf,
+    /// Folder of the snapshot files. Without it: ./snapshots when there is
+    /// one, and for built-in snapshots not in it the copies inside the binary.
+    #[arg(long, value_name = "DIR")]
+    snapshot_dir: Option<PathBuf>,
     /// Print a line for every case, not only failures.
     #[arg(short, long)]
     verbose: bool,
@@ -237,6 +255,13 @@ struct MergeArgs {
 }
 
 #[derive(Args)]
+struct InitArgs {
+    /// Folder to write into (created if needed); existing files are never overwritten.
+    #[arg(default_value = "conformance", value_name = "DIR")]
+    dir: PathBuf,
+}
+
+#[derive(Args)]
 struct ServeArgs {
     /// Port to listen on; 0 picks a free one. The address is printed on start.
     #[arg(long, default_value_t = 8080)]
@@ -275,6 +300,7 @@ fn main() -> ExitCode {
         Command::List(args) => list(&args),
         Command::Check(args) => check(&args),
         Command::Serve(args) => serve(args),
+        Command::Init(args) => init(&args),
         Command::MergeReports(args) => merge_reports(&args),
     }
 }
@@ -331,7 +357,14 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    let suite = match runner::load_suite(&args.suite.cases) {
+    let snapshots = match snapshot_store(args.snapshot_dir.as_deref(), args.snapshots) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let suite = match runner::load_suites(&args.suite.sources()) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -433,10 +466,7 @@ fn run(args: RunArgs) -> ExitCode {
             concurrency: args.concurrency,
             fixture: target.fixture.clone(),
             faults: target.faults,
-            snapshots: Some(SnapshotStore::new(
-                args.snapshot_dir.clone(),
-                args.snapshots,
-            )),
+            snapshots: Some(snapshots),
             redact: args.redact.clone(),
             // Only these reports list the exchanges of passed cases.
             keep_passed_bodies: args.json.is_some()
@@ -534,6 +564,24 @@ fn run(args: RunArgs) -> ExitCode {
     })
 }
 
+/// Where snapshots are read and written. Given a folder, that folder alone
+/// (as before the suite was embedded). Without one, `./snapshots` (so a
+/// run from the repository root updates the repository's files) over the
+/// built-in copies; writing needs that folder to exist, since the built-in
+/// copies are inside the binary.
+fn snapshot_store(dir: Option<&Path>, mode: SnapshotMode) -> Result<SnapshotStore, String> {
+    if let Some(dir) = dir {
+        return Ok(SnapshotStore::new(dir, mode));
+    }
+    let local = Path::new("snapshots");
+    if mode != SnapshotMode::Check && !local.is_dir() {
+        return Err(format!(
+            "--snapshots {mode} writes snapshot files, and there is no snapshots/ folder here: the built-in snapshots are inside the binary and cannot be rewritten; pass --snapshot-dir DIR (created if needed) to write them there"
+        ));
+    }
+    Ok(SnapshotStore::new(local, mode).with_builtin())
+}
+
 /// `merge-reports`: reads the shards' JSON reports, merges them, and shows
 /// and writes the merged run as `run` shows and writes its own, with the
 /// same exit codes.
@@ -620,15 +668,14 @@ fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
 }
 
 fn list(args: &ListArgs) -> ExitCode {
-    let suite = match runner::load_suite(&args.suite.cases) {
+    let suite = match runner::load_suites(&args.suite.sources()) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
     let text = if args.requirements {
         if suite.requirements.is_empty() {
             eprintln!(
-                "error: no requirements catalogue ({}/requirements.yaml)",
-                args.suite.cases.display()
+                "error: no requirements catalogue: none of the --cases folders has a requirements.yaml"
             );
             return ExitCode::from(EXIT_USAGE);
         }
@@ -641,13 +688,55 @@ fn list(args: &ListArgs) -> ExitCode {
 }
 
 fn check(args: &SuiteArgs) -> ExitCode {
-    match runner::load_suite(&args.cases) {
+    match runner::load_suites(&args.sources()) {
         Ok(suite) => {
             print!("{}", suite_listing::summary(&suite));
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
     }
+}
+
+/// Writes the starter folder, refusing before anything is written when
+/// any of its files exists: a user's edited case is never replaced.
+fn init(args: &InitArgs) -> ExitCode {
+    let shown = args.dir.display().to_string();
+    let files = macie_conform::builtin::starter_files(&shown);
+    let taken: Vec<String> = files
+        .iter()
+        .map(|(name, _)| args.dir.join(name))
+        .filter(|path| path.exists())
+        .map(|path| path.display().to_string())
+        .collect();
+    if !taken.is_empty() {
+        eprintln!(
+            "error: init would overwrite {}; nothing was written. Move them away, or name another folder: macie-conform init DIR",
+            taken.join(", ")
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
+    if let Err(e) = std::fs::create_dir_all(&args.dir) {
+        eprintln!("error: cannot create the folder {shown}: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    for (name, text) in &files {
+        let path = args.dir.join(name);
+        // create_new: a file that appeared since the check above is kept.
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    println!("wrote {shown}/: {}", names.join(", "));
+    println!("next: macie-conform check --cases {shown}");
+    println!("      macie-conform run --cases {shown}   (your cases and the built-in suite)");
+    ExitCode::SUCCESS
 }
 
 fn serve(args: ServeArgs) -> ExitCode {

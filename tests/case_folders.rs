@@ -38,6 +38,21 @@ impl Drop for Scratch {
     }
 }
 
+/// Scratch folders hold their own suite in `cases/`: `run`, `list` and
+/// `check` read that folder alone, without the built-in suite.
+fn own_suite(args: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    if matches!(args.first(), Some(&("run" | "list" | "check"))) {
+        if !args.contains(&"--cases") {
+            out.splice(1..1, ["--cases".to_string(), "cases".to_string()]);
+        }
+        if !args.contains(&"--no-builtin") {
+            out.insert(1, "--no-builtin".to_string());
+        }
+    }
+    out
+}
+
 /// Runs the binary in `dir`, killed after 30 s: a walk that never ends must
 /// fail the test, not hang it.
 fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
@@ -45,7 +60,7 @@ fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
         .env_remove("MACIE_CONFORM_TARGET")
         .env_remove("NO_COLOR")
         .current_dir(dir)
-        .args(args)
+        .args(own_suite(args))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

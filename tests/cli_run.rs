@@ -55,9 +55,24 @@ fn text(out: &Output) -> (String, String) {
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     binary()
         .current_dir(dir)
-        .args(args)
+        .args(own_suite(args))
         .output()
         .expect("binary runs")
+}
+
+/// Scratch folders hold their own suite in `cases/`: `run`, `list` and
+/// `check` read that folder alone, without the built-in suite.
+fn own_suite(args: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    if matches!(args.first(), Some(&("run" | "list" | "check"))) {
+        if !args.contains(&"--cases") {
+            out.splice(1..1, ["--cases".to_string(), "cases".to_string()]);
+        }
+        if !args.contains(&"--no-builtin") {
+            out.insert(1, "--no-builtin".to_string());
+        }
+    }
+    out
 }
 
 const PASSING: &str = r#"cases:
@@ -217,7 +232,7 @@ fn an_unreachable_target_exits_3() {
     let env = binary()
         .current_dir(&s.0)
         .env("MACIE_CONFORM_TARGET", &url)
-        .arg("run")
+        .args(own_suite(&["run"]))
         .output()
         .expect("runs");
     assert_eq!(
@@ -518,7 +533,14 @@ fn snapshots_new_update_and_check() {
         "cases/a.yaml",
         "cases:\n  - id: snap.page\n    verifies: x\n    level: must\n    fixture: true\n    request: {body: {maxResults: 2, sortCriteria: {attributeName: jobStatus, orderBy: ASC}}}\n    expect: {status: 200, snapshot: true}\n",
     );
-    let check = |mode: &str| run_in(&s.0, &["run", "--snapshots", mode]);
+    // The folder named: without --snapshot-dir, writing needs ./snapshots
+    // to exist already (the built-in copies are inside the binary).
+    let check = |mode: &str| {
+        run_in(
+            &s.0,
+            &["run", "--snapshot-dir", "snapshots", "--snapshots", mode],
+        )
+    };
 
     let out = check("check");
     assert_eq!(

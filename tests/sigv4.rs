@@ -56,6 +56,7 @@ fn run(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Output {
     command
         .current_dir(dir)
         .arg("run")
+        .arg("--no-builtin")
         .arg("--cases")
         .arg(root.join("cases"))
         .arg("--snapshot-dir")

@@ -96,7 +96,7 @@ fn run(cases: &Path, target: &str, extra: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_macie-conform"))
         .env_remove("MACIE_CONFORM_TARGET")
         .env("NO_COLOR", "1")
-        .args(["run", "--cases"])
+        .args(["run", "--no-builtin", "--cases"])
         .arg(cases)
         .args(["--target", target])
         .args(extra)

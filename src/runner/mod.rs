@@ -23,7 +23,10 @@ mod walk;
 pub use events::{EventSink, RunEvent};
 pub use select::{Selection, glob};
 pub use step::run_case;
-pub use suite::{REQUIREMENTS_FILE, load_suite, parse_fixture, read_case_files, read_fixture};
+pub use suite::{
+    REQUIREMENTS_FILE, SuiteSources, builtin_case_files, load_suite, load_suites, parse_fixture,
+    read_case_files, read_fixture,
+};
 pub(crate) use target::join_url;
 pub use target::{Target, embedded_fixture, probe, start_embedded, validate_target};
 
@@ -53,6 +56,12 @@ pub enum RunError {
     },
     #[error("no case files (*.yaml) found under {0}; pass the suite folder with --cases")]
     NoCases(PathBuf),
+    #[error("--no-builtin leaves no cases to run; name your folders with --cases DIR")]
+    NoSuite,
+    #[error(
+        "{0} holds files of the built-in suite, which is already included; pass --no-builtin to run that folder instead of the built-in copy"
+    )]
+    BuiltinTwice(PathBuf),
     #[error("{} problem(s) in the case files", .0.len())]
     Cases(Vec<Diagnostic>),
     #[error("the contract's schemas do not compile: {0}")]

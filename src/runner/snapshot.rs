@@ -96,6 +96,10 @@ impl std::fmt::Display for SnapshotMode {
 pub struct SnapshotStore {
     dir: PathBuf,
     mode: SnapshotMode,
+    /// Whether a snapshot missing from `dir` is read from the copies
+    /// embedded in the binary (`crate::builtin::SNAPSHOTS`), so the
+    /// built-in suite checks its snapshots from any folder.
+    builtin: bool,
 }
 
 /// What is stored under a snapshot's name, compared with a fresh answer.
@@ -114,7 +118,17 @@ impl SnapshotStore {
         SnapshotStore {
             dir: dir.into(),
             mode,
+            builtin: false,
         }
+    }
+
+    /// This store, reading a snapshot that `dir` lacks from the built-in
+    /// copy. Writes still go to `dir` only: a built-in snapshot the target
+    /// matches is not copied there, one it does not match is written there
+    /// (update) or beside it for review (new), and `dir`'s copy wins after.
+    pub fn with_builtin(mut self) -> Self {
+        self.builtin = true;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -135,13 +149,23 @@ impl SnapshotStore {
         let rendered = snapshot::render(name, source, &snapshot::content(value));
         // Both sides go through `parse`, so they are normalised alike.
         let fresh = snapshot::parse(&rendered).unwrap_or_default();
+        let classify = |text: String| match snapshot::parse(&text) {
+            Some(old) if old == fresh => Stored::Same,
+            Some(old) => Stored::Changed(old),
+            None => Stored::Damaged(text),
+        };
+        let mut from_builtin = false;
         let stored = match std::fs::read_to_string(&path) {
-            Ok(text) => match snapshot::parse(&text) {
-                Some(old) if old == fresh => Stored::Same,
-                Some(old) => Stored::Changed(old),
-                None => Stored::Damaged(text),
-            },
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Stored::Missing,
+            Ok(text) => classify(text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                match crate::builtin::snapshot(name).filter(|_| self.builtin) {
+                    Some(text) => {
+                        from_builtin = true;
+                        classify(text.to_string())
+                    }
+                    None => Stored::Missing,
+                }
+            }
             Err(e) => Stored::Unreadable(e),
         };
         let pass = |message: String| CheckResult::pass(CheckKind::Snapshot, level, message);
@@ -185,6 +209,10 @@ impl SnapshotStore {
                     Err(e) => fail(format!("{message}; and {e}")),
                 };
                 with_detail(result, detail)
+            }
+            // The built-in copy stands; nothing to write into `dir`.
+            (SnapshotMode::Update, Stored::Same) if from_builtin => {
+                pass(format!("snapshot `{name}` matches"))
             }
             (SnapshotMode::Update, stored) => {
                 let what = match stored {

@@ -262,6 +262,119 @@ pub fn load_suite(dir: &Path) -> Result<Suite, RunError> {
     }
 }
 
+/// Where a run's cases come from: the built-in suite (embedded in the
+/// binary) and the user's folders, in that order.
+#[derive(Debug, Clone)]
+pub struct SuiteSources {
+    pub builtin: bool,
+    pub dirs: Vec<PathBuf>,
+}
+
+impl Default for SuiteSources {
+    /// The built-in suite alone.
+    fn default() -> Self {
+        SuiteSources {
+            builtin: true,
+            dirs: Vec::new(),
+        }
+    }
+}
+
+/// The built-in case files, named as in the repository (`cases/filter.yaml`).
+pub fn builtin_case_files() -> Vec<SourceFile> {
+    crate::builtin::CASE_FILES
+        .iter()
+        .map(|(name, text)| SourceFile {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect()
+}
+
+/// Loads the built-in suite and each folder as one suite: case ids unique
+/// across all of them, each folder's `requirements.yaml` (when it has one)
+/// beside the built-in catalogue, requirement ids unique across those.
+pub fn load_suites(sources: &SuiteSources) -> Result<Suite, RunError> {
+    if !sources.builtin && sources.dirs.is_empty() {
+        return Err(RunError::NoSuite);
+    }
+    let mut files = Vec::new();
+    let mut catalogues = Vec::new();
+    let mut problems = Vec::new();
+    if sources.builtin {
+        files = builtin_case_files();
+        let (name, text) = crate::builtin::REQUIREMENTS;
+        catalogues.push(load::CatalogueSource {
+            file: SourceFile {
+                name: name.to_string(),
+                text: text.to_string(),
+            },
+            case_files: files.iter().map(|f| f.name.clone()).collect(),
+        });
+    }
+    let mut seen_dirs = HashSet::new();
+    for dir in &sources.dirs {
+        // One folder named twice (`--cases a --cases ./a`) is read once.
+        if let Ok(real) = std::fs::canonicalize(dir)
+            && !seen_dirs.insert(real)
+        {
+            continue;
+        }
+        let (mut found, mut unreadable) = read_cases(dir)?;
+        problems.append(&mut unreadable);
+        if sources.builtin
+            && found.iter().any(|f| {
+                crate::builtin::CASE_FILES
+                    .iter()
+                    .any(|(_, text)| *text == f.text)
+            })
+        {
+            return Err(RunError::BuiltinTwice(dir.clone()));
+        }
+        // Names are how diagnostics and reports tell files apart; a folder
+        // whose names are taken (two folders both called `cases`) is shown
+        // by its full path instead.
+        for file in &mut found {
+            if files.iter().any(|f: &SourceFile| f.name == file.name) {
+                let base = dir.parent().unwrap_or(Path::new(""));
+                let full = std::fs::canonicalize(base.join(&file.name))
+                    .unwrap_or_else(|_| base.join(&file.name));
+                file.name = full.to_string_lossy().replace('\\', "/");
+            }
+        }
+        let catalogue_path = dir.join(REQUIREMENTS_FILE);
+        if catalogue_path.is_file() {
+            let mut name = shown_name(&catalogue_path, dir.parent().unwrap_or(Path::new("")));
+            if catalogues
+                .iter()
+                .any(|c: &load::CatalogueSource| c.file.name == name)
+            {
+                name = std::fs::canonicalize(&catalogue_path)
+                    .unwrap_or(catalogue_path.clone())
+                    .to_string_lossy()
+                    .replace('\\', "/");
+            }
+            match read_text(&catalogue_path, &name) {
+                Ok(text) => catalogues.push(load::CatalogueSource {
+                    file: SourceFile { name, text },
+                    case_files: found.iter().map(|f| f.name.clone()).collect(),
+                }),
+                Err(d) => problems.push(*d),
+            }
+        }
+        files.append(&mut found);
+    }
+    let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
+    match load::load_with_catalogues(&files, &catalogues, schemas) {
+        Ok(suite) if problems.is_empty() => Ok(suite),
+        Ok(_) => Err(RunError::Cases(problems)),
+        Err(more) => {
+            problems.extend(more);
+            Err(RunError::Cases(problems))
+        }
+    }
+}
+
 /// Reads a fixture file (a JSON array of jobs).
 pub fn read_fixture(path: &Path) -> Result<Vec<Value>, RunError> {
     let text = std::fs::read_to_string(path).map_err(|e| RunError::Fixture {

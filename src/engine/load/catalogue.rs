@@ -3,7 +3,7 @@
 //! exist and every requirement is verified by some case.
 
 use super::diagnostic::Diagnostic;
-use super::{SourceFile, Suite};
+use super::{CatalogueSource, SourceFile, Suite};
 use crate::engine::requirements::{self, Requirement};
 use std::collections::HashMap;
 
@@ -87,20 +87,34 @@ pub(super) fn check_catalogue(file: &SourceFile, requirements: &[Requirement]) -
     out
 }
 
-/// Traceability in both directions.
+/// Traceability in both directions, over every catalogue: a case in a
+/// folder with a catalogue names at least one requirement, every named
+/// requirement exists in some catalogue, and every requirement is verified
+/// by some case. `declared_in[i]` is the catalogue of requirement `i`.
 pub(super) fn trace(
-    catalogue: &SourceFile,
+    catalogues: &[CatalogueSource],
+    declared_in: &[usize],
     files: &[SourceFile],
     suite: &Suite,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let known: HashMap<&str, &Requirement> =
         suite.requirements.iter().map(|r| (r.id(), r)).collect();
+    let all_names = catalogues
+        .iter()
+        .map(|c| c.file.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ");
     for case in &suite.cases {
         let Some(file) = files.iter().find(|f| f.name == case.file) else {
             continue;
         };
-        if case.case.requirements.is_empty() {
+        let governing = catalogues
+            .iter()
+            .find(|c| c.case_files.contains(&case.file));
+        if let Some(catalogue) = governing
+            && case.case.requirements.is_empty()
+        {
             out.push(
                 Diagnostic::spanned(
                     file,
@@ -109,12 +123,13 @@ pub(super) fn trace(
                 )
                 .help(format!(
                     "add `requirements: [LCJ-...]` with the ids from {} it verifies",
-                    catalogue.name
+                    catalogue.file.name
                 )),
             );
         }
         for r in &case.case.requirements {
             if !known.contains_key(r.value.as_str()) {
+                let place = governing.map_or(all_names.as_str(), |c| c.file.name.as_str());
                 out.push(
                     Diagnostic::spanned(
                         file,
@@ -125,16 +140,16 @@ pub(super) fn trace(
                             r.value
                         ),
                     )
-                    .help(format!("add it to {} or fix the id", catalogue.name)),
+                    .help(format!("add it to {place} or fix the id")),
                 );
             }
         }
     }
-    for r in &suite.requirements {
+    for (r, &index) in suite.requirements.iter().zip(declared_in) {
         if suite.cases_for(r.id()).next().is_none() {
             out.push(
                 Diagnostic::spanned(
-                    catalogue,
+                    &catalogues[index].file,
                     &r.id,
                     format!("requirement `{}` is verified by no case", r.id()),
                 )

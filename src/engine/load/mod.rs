@@ -84,13 +84,52 @@ pub fn load_with_requirements(
     catalogue: Option<&SourceFile>,
     schemas: &SchemaSet,
 ) -> Result<Suite, Vec<Diagnostic>> {
+    let catalogues: Vec<CatalogueSource> = catalogue
+        .map(|file| CatalogueSource {
+            file: file.clone(),
+            case_files: files.iter().map(|f| f.name.clone()).collect(),
+        })
+        .into_iter()
+        .collect();
+    load_with_catalogues(files, &catalogues, schemas)
+}
+
+/// A requirements catalogue and the case files of its folder: each case in
+/// those files must name the requirements it verifies (cases of a folder
+/// without a catalogue may name none, or any requirement of any catalogue).
+#[derive(Debug, Clone)]
+pub struct CatalogueSource {
+    pub file: SourceFile,
+    /// Names ([`SourceFile::name`]) of the case files it governs.
+    pub case_files: Vec<String>,
+}
+
+/// As [`load_with_requirements`], with several catalogues (the built-in
+/// one and those of the user's folders): requirement ids must be unique
+/// across them, and each is checked and traced as one catalogue is.
+pub fn load_with_catalogues(
+    files: &[SourceFile],
+    catalogues: &[CatalogueSource],
+    schemas: &SchemaSet,
+) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut requirements = Vec::new();
-    if let Some(file) = catalogue {
+    // Which catalogue declares each requirement, for the diagnostics.
+    let mut declared_in = Vec::new();
+    for (index, source) in catalogues.iter().enumerate() {
+        let file = &source.file;
         match serde_saphyr::from_str_with_options::<Catalogue>(&file.text, yaml_options()) {
             Ok(c) => {
                 problems.extend(check_catalogue(file, &c.requirements));
-                requirements = c.requirements;
+                problems.extend(clashes(
+                    file,
+                    &c.requirements,
+                    &requirements,
+                    &declared_in,
+                    catalogues,
+                ));
+                declared_in.extend(std::iter::repeat_n(index, c.requirements.len()));
+                requirements.extend(c.requirements);
             }
             Err(e) => problems.push(parse_diagnostic(file, &e)),
         }
@@ -103,17 +142,44 @@ pub fn load_with_requirements(
         }
     };
     suite.requirements = requirements;
-    suite.digest = digest(files.iter().chain(catalogue));
-    if let Some(file) = catalogue
-        && problems.is_empty()
-    {
-        problems.extend(trace(file, files, &suite));
+    suite.digest = digest(files.iter().chain(catalogues.iter().map(|c| &c.file)));
+    if !catalogues.is_empty() && problems.is_empty() {
+        problems.extend(trace(catalogues, &declared_in, files, &suite));
     }
     if problems.is_empty() {
         Ok(suite)
     } else {
         Err(problems)
     }
+}
+
+/// Requirements of `file` whose ids an earlier catalogue already declares:
+/// the matrix and the report could not tell them apart.
+fn clashes(
+    file: &SourceFile,
+    new: &[Requirement],
+    earlier: &[Requirement],
+    declared_in: &[usize],
+    catalogues: &[CatalogueSource],
+) -> Vec<Diagnostic> {
+    new.iter()
+        .filter_map(|r| {
+            let at = earlier.iter().position(|e| e.id() == r.id())?;
+            let other = &catalogues[declared_in[at]].file.name;
+            Some(
+                Diagnostic::spanned(
+                    file,
+                    &r.id,
+                    format!("requirement id `{}` is already declared in {other}", r.id()),
+                )
+                .note(format!(
+                    "first declared at {other}:{}",
+                    earlier[at].id.referenced.line()
+                ))
+                .help("requirement ids must be unique across all catalogues; give yours an area of its own, e.g. LCJ-LOCAL-001"),
+            )
+        })
+        .collect()
 }
 
 fn digest<'a>(files: impl Iterator<Item = &'a SourceFile>) -> String {

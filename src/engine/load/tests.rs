@@ -283,3 +283,71 @@ fn broken_yaml_shows_its_first_syntax_error_and_says_the_rest_waits() {
         ["the rest of this file is checked once this is fixed"]
     );
 }
+
+#[test]
+fn several_catalogues_combine_and_govern_their_own_folders() {
+    let file = |name: &str, text: &str| SourceFile {
+        name: name.into(),
+        text: text.into(),
+    };
+    let case = |id: &str, requirements: &str| {
+        format!(
+            "cases:\n  - id: {id}\n    verifies: x\n    level: must\n{requirements}    expect: {{status: 200}}\n"
+        )
+    };
+    let catalogue = |id: &str| {
+        format!("requirements:\n  - id: {id}\n    level: must\n    section: S\n    statement: z\n")
+    };
+    let files = [
+        file(
+            "cases/a.yaml",
+            &case("a", "    requirements: [LCJ-T-001]\n"),
+        ),
+        file(
+            "mine/b.yaml",
+            &case("b", "    requirements: [LCJ-MINE-001, LCJ-T-001]\n"),
+        ),
+        // A folder without a catalogue: its case may name none.
+        file("loose/c.yaml", &case("c", "")),
+    ];
+    let catalogues = [
+        CatalogueSource {
+            file: file("cases/requirements.yaml", &catalogue("LCJ-T-001")),
+            case_files: vec!["cases/a.yaml".into()],
+        },
+        CatalogueSource {
+            file: file("mine/requirements.yaml", &catalogue("LCJ-MINE-001")),
+            case_files: vec!["mine/b.yaml".into()],
+        },
+    ];
+    let schemas = SchemaSet::embedded().expect("schemas");
+    let suite = load_with_catalogues(&files, &catalogues, schemas).expect("loads");
+    let ids: Vec<&str> = suite.requirements.iter().map(Requirement::id).collect();
+    assert_eq!(ids, ["LCJ-T-001", "LCJ-MINE-001"]);
+
+    // The second catalogue reusing an id of the first, and a case of a
+    // governed folder naming nothing.
+    let mut clashing = catalogues.clone();
+    clashing[1].file.text = catalogue("LCJ-T-001");
+    let mut bare = files.clone();
+    bare[1].text = case("b", "");
+    let text: Vec<String> = load_with_catalogues(&bare, &clashing, schemas)
+        .expect_err("refused")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let text = text.join("\n");
+    assert!(
+        text.contains("requirement id `LCJ-T-001` is already declared in cases/requirements.yaml")
+            && text.contains("mine/requirements.yaml:2:"),
+        "{text}"
+    );
+    let d = load_with_catalogues(&bare, &catalogues, schemas).expect_err("refused");
+    let text: Vec<String> = d.iter().map(ToString::to_string).collect();
+    let text = text.join("\n");
+    assert!(
+        text.contains("case `b` names no requirement") && text.contains("mine/requirements.yaml"),
+        "{text}"
+    );
+    assert!(!text.contains("case `c`"), "{text}");
+}

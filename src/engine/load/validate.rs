@@ -346,7 +346,7 @@ pub(super) fn duplicate_ids(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnost
                         format!("duplicate case id `{}`", case.id()),
                     )
                     .note(format!("first used at {}:{}", original.file, original.line))
-                    .help("ids must be unique across the suite; rename one of them"),
+                    .help("ids must be unique across the suite (the built-in cases and every --cases folder); rename one of them"),
                 );
             }
         }

@@ -30,6 +30,7 @@
 //!     faults: target.faults,
 //!     snapshots: None,
 //!     redact: Vec::new(),
+//!     vars: Default::default(),
 //!     keep_passed_bodies: true,
 //! };
 //! let report = runner::run(&suite, &Selection::default(), options, |event| {
@@ -74,3 +75,4 @@ pub mod report;
 pub mod runner;
 pub mod schema;
 pub mod server;
+pub mod vars;

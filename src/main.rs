@@ -22,6 +22,8 @@ use macie_conform::runner::sigv4::SigV4Signer;
 use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
 use macie_conform::runner::{self, RunError, RunEvent, RunOptions, Selection, Target};
 use macie_conform::server::{self, ServerConfig};
+use macie_conform::vars;
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -75,14 +77,36 @@ struct SuiteArgs {
     /// Leave the built-in suite out: only the --cases folders.
     #[arg(long, requires = "cases")]
     no_builtin: bool,
+    /// A variable for case files, used there as ${name}; may be repeated.
+    /// Beats --vars-file and MACIE_CONFORM_VAR_<NAME>.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// A file of variables, one `name=value` a line (`#` starts a comment
+    /// line). Beats MACIE_CONFORM_VAR_<NAME> (which defines ${name}, the
+    /// name lower-cased).
+    #[arg(long, value_name = "FILE")]
+    vars_file: Option<PathBuf>,
 }
 
 impl SuiteArgs {
-    fn sources(&self) -> runner::SuiteSources {
-        runner::SuiteSources {
+    /// The run's variables, by precedence (see `macie_conform::vars`).
+    fn variables(&self) -> Result<BTreeMap<String, String>, vars::VarsError> {
+        vars::resolve(&self.vars, self.vars_file.as_deref(), vars::process_env())
+    }
+
+    /// Where the cases come from, and the variables they may use; a bad
+    /// variable is a usage error (exit 2), said before anything is loaded.
+    fn sources(&self) -> Result<(runner::SuiteSources, BTreeMap<String, String>), ExitCode> {
+        let variables = self.variables().map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_USAGE)
+        })?;
+        let sources = runner::SuiteSources {
             builtin: !self.no_builtin,
             dirs: self.cases.clone(),
-        }
+            variables: variables.keys().cloned().collect(),
+        };
+        Ok((sources, variables))
     }
 }
 
@@ -364,7 +388,11 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let suite = match runner::load_suites(&args.suite.sources()) {
+    let (sources, variables) = match args.suite.sources() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let suite = match runner::load_suites(&sources) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -468,6 +496,7 @@ fn run(args: RunArgs) -> ExitCode {
             faults: target.faults,
             snapshots: Some(snapshots),
             redact: args.redact.clone(),
+            vars: variables,
             // Only these reports list the exchanges of passed cases.
             keep_passed_bodies: args.json.is_some()
                 || args.html.is_some()
@@ -668,7 +697,11 @@ fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
 }
 
 fn list(args: &ListArgs) -> ExitCode {
-    let suite = match runner::load_suites(&args.suite.sources()) {
+    let sources = match args.suite.sources() {
+        Ok((sources, _)) => sources,
+        Err(code) => return code,
+    };
+    let suite = match runner::load_suites(&sources) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -688,7 +721,11 @@ fn list(args: &ListArgs) -> ExitCode {
 }
 
 fn check(args: &SuiteArgs) -> ExitCode {
-    match runner::load_suites(&args.sources()) {
+    let sources = match args.sources() {
+        Ok((sources, _)) => sources,
+        Err(code) => return code,
+    };
+    match runner::load_suites(&sources) {
         Ok(suite) => {
             print!("{}", suite_listing::summary(&suite));
             ExitCode::SUCCESS

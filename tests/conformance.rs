@@ -72,6 +72,7 @@ fn main() -> ExitCode {
             SnapshotMode::from_insta_env(),
         )),
         redact: Vec::new(),
+        vars: Default::default(),
         keep_passed_bodies: true,
     }) {
         Ok(s) => Arc::new(s),

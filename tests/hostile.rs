@@ -242,6 +242,7 @@ fn options(target: &str, client: ClientOptions, concurrency: usize) -> RunOption
         faults: false,
         snapshots: None,
         redact: Vec::new(),
+        vars: Default::default(),
         keep_passed_bodies: true,
     }
 }

@@ -70,6 +70,7 @@ async fn hostile_report() -> RunReport {
         faults: false,
         snapshots: None,
         redact: Vec::new(),
+        vars: Default::default(),
         keep_passed_bodies: true,
     };
     let mut report = runner::run(&suite, &Selection::default(), options, |_| {})

@@ -91,6 +91,7 @@ async fn run() -> RunReport {
         faults: false,
         snapshots: None,
         redact: vec!["x-vendor-key".into()],
+        vars: Default::default(),
         keep_passed_bodies: true,
     };
     runner::run(&suite, &Selection::default(), options, |_| {})
@@ -364,6 +365,7 @@ async fn an_info_case_without_an_answer_is_unanswered_in_every_format() {
         faults: false,
         snapshots: None,
         redact: Vec::new(),
+        vars: Default::default(),
         keep_passed_bodies: true,
     };
     let report = runner::run(&suite, &Selection::default(), options, |_| {})

@@ -160,6 +160,7 @@ async fn findings_report() -> RunReport {
         faults: false,
         snapshots: None,
         redact: Vec::new(),
+        vars: Default::default(),
         keep_passed_bodies: true,
     };
     runner::run(&suite, &Selection::default(), options, |_| {})

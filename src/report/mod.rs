@@ -197,6 +197,14 @@ pub fn redact(exchange: &mut Exchange, extra: &[String]) {
     secrets::Secrets::of(exchange, extra).apply(exchange, extra);
 }
 
+/// [`redact`], also hiding `values` wherever they occur: the values of
+/// secret variables, which a case may put anywhere in a request.
+pub fn redact_with(exchange: &mut Exchange, extra: &[String], values: &[String]) {
+    secrets::Secrets::of(exchange, extra)
+        .with_values(values)
+        .apply(exchange, extra);
+}
+
 /// A whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {

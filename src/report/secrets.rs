@@ -42,6 +42,22 @@ impl Secrets {
             }
         }
         values.extend(url_password(&exchange.request.url));
+        Secrets::finish(values)
+    }
+
+    /// These secrets and `values` too (the values of secret variables).
+    pub fn with_values(self, values: &[String]) -> Secrets {
+        if values.is_empty() {
+            return self;
+        }
+        let mut all = self.values;
+        all.extend(values.iter().cloned());
+        Secrets::finish(all)
+    }
+
+    /// Adds the JSON-escaped spellings, drops values too short to hide and
+    /// orders them longest first.
+    fn finish(mut values: Vec<String>) -> Secrets {
         let mut more = Vec::new();
         for value in &values {
             // A body that quotes the value as a JSON string escapes `"` and

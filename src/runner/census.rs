@@ -56,7 +56,7 @@ pub async fn count(shared: &super::Shared) -> Census {
         };
         let mut exchange = shared.client.send(request, true).await;
         // Its errors become skip reasons in every report.
-        crate::report::redact(&mut exchange, &shared.redact);
+        crate::report::redact_with(&mut exchange, &shared.redact, &shared.secret_values);
         let response = match exchange.outcome {
             Ok(r) => r,
             Err(e) => return Census::Unknown(e.to_string()),

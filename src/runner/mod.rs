@@ -105,6 +105,12 @@ pub struct RunOptions {
     /// Header names whose values are hidden in everything the run records
     /// (on top of Authorization, X-Amz-Security-Token and cookies).
     pub redact: Vec<String>,
+    /// Variables (`--var`, `--vars-file`, `MACIE_CONFORM_VAR_*`), used as
+    /// `${name}` in requests; a capture of the same name shadows one for
+    /// the rest of its case. Values of variables with secret-looking names
+    /// (see [`crate::vars::is_secret_name`]) are hidden in everything
+    /// recorded.
+    pub vars: std::collections::BTreeMap<String, String>,
     /// Keep the recorded answer bodies of cases in which no check failed.
     /// The JSON, HTML and Markdown reports list every exchange and want
     /// them; the terminal and JUnit show only failures' evidence, and over
@@ -337,6 +343,10 @@ pub struct Shared {
     pub faults: bool,
     pub snapshots: Option<SnapshotStore>,
     pub redact: Vec<String>,
+    /// The variables, typed as a body uses them (see [`crate::vars::typed`]).
+    pub vars: std::collections::BTreeMap<String, Value>,
+    /// Values hidden wherever they occur, as secret header values are.
+    pub secret_values: Vec<String>,
     /// How much data the target holds, learned at most once per run.
     census: tokio::sync::OnceCell<census::Census>,
     /// Who hears the run's events; `None` when a case is run on its own.
@@ -408,7 +418,7 @@ impl Shared {
     /// [`judged_answer`]): the checks judge the whole answer, never the
     /// recorded copy.
     fn record(&self, report: &mut CaseReport, mut exchange: Exchange) -> usize {
-        crate::report::redact(&mut exchange, &self.redact);
+        crate::report::redact_with(&mut exchange, &self.redact, &self.secret_values);
         if let Ok(response) = &mut exchange.outcome {
             response.keep_at_most(RECORDED_BODY);
         }
@@ -491,6 +501,12 @@ impl Shared {
             faults: options.faults,
             snapshots: options.snapshots,
             redact: options.redact,
+            secret_values: crate::vars::secret_values(&options.vars),
+            vars: options
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::vars::typed(v)))
+                .collect(),
             census: tokio::sync::OnceCell::new(),
             events: None,
             deadline,

@@ -74,7 +74,8 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         return report;
     }
     let steps = c.steps();
-    let mut vars: BTreeMap<String, Value> = BTreeMap::new();
+    // The run's variables; a step's captures shadow them from then on.
+    let mut vars: BTreeMap<String, Value> = shared.vars.clone();
     for (index, step) in steps.iter().enumerate() {
         let before = report.checks.len();
         let exchanges_before = report.exchanges.len();
@@ -224,7 +225,7 @@ async fn run_step(
         .await;
     // Judged as recorded, secrets hidden: check messages, details and
     // snapshots quote the answer, and a target may echo a secret in it.
-    crate::report::redact(&mut exchange, &shared.redact);
+    crate::report::redact_with(&mut exchange, &shared.redact, &shared.secret_values);
     let response = match super::judged_answer(&mut exchange) {
         Some(r) => r,
         None => {

@@ -268,6 +268,9 @@ pub fn load_suite(dir: &Path) -> Result<Suite, RunError> {
 pub struct SuiteSources {
     pub builtin: bool,
     pub dirs: Vec<PathBuf>,
+    /// Names of the run's variables: a case may use them as `${name}`
+    /// (any other name must be captured by an earlier step).
+    pub variables: std::collections::BTreeSet<String>,
 }
 
 impl Default for SuiteSources {
@@ -276,6 +279,7 @@ impl Default for SuiteSources {
         SuiteSources {
             builtin: true,
             dirs: Vec::new(),
+            variables: Default::default(),
         }
     }
 }
@@ -365,7 +369,7 @@ pub fn load_suites(sources: &SuiteSources) -> Result<Suite, RunError> {
         files.append(&mut found);
     }
     let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
-    match load::load_with_catalogues(&files, &catalogues, schemas) {
+    match load::load_with_variables(&files, &catalogues, schemas, &sources.variables) {
         Ok(suite) if problems.is_empty() => Ok(suite),
         Ok(_) => Err(RunError::Cases(problems)),
         Err(more) => {

@@ -244,7 +244,7 @@ async fn walk_pages(
         exchange.page = Some(page_number);
         // Judged as recorded, secrets hidden: merged checks and snapshots
         // quote pages that are never recorded themselves.
-        crate::report::redact(&mut exchange, &shared.redact);
+        crate::report::redact_with(&mut exchange, &shared.redact, &shared.secret_values);
         // The exchange keeps only the body's beginning from here on; the
         // page is judged whole.
         let response = match super::judged_answer(&mut exchange) {

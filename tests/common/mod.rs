@@ -127,6 +127,7 @@ pub async fn run_yaml(yaml: &str, url: &str, setup: Setup) -> CaseReport {
         faults: true,
         snapshots: setup.snapshots,
         redact: Vec::new(),
+        vars: Default::default(),
         keep_passed_bodies: true,
     })
     .expect("shared");
@@ -200,6 +201,7 @@ pub async fn run_shipped_suite(
             SnapshotMode::Check,
         )),
         redact: Vec::new(),
+        vars: Default::default(),
         keep_passed_bodies: true,
     };
     runner::run(&suite, &runner::Selection::default(), options, |_| {})

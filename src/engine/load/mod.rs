@@ -25,6 +25,7 @@ use crate::schema::SchemaSet;
 use catalogue::{check_catalogue, trace};
 use parse_error::{is_unknown_anchor, parse_diagnostic};
 use serde_saphyr::Spanned;
+use std::collections::BTreeSet;
 use validate::{check_case, duplicate_ids, snapshot_collisions};
 
 /// A case file's name (as shown to users) and text.
@@ -112,6 +113,18 @@ pub fn load_with_catalogues(
     catalogues: &[CatalogueSource],
     schemas: &SchemaSet,
 ) -> Result<Suite, Vec<Diagnostic>> {
+    load_with_variables(files, catalogues, schemas, &BTreeSet::new())
+}
+
+/// As [`load_with_catalogues`], with the names of the run's variables
+/// (`--var` and the like): a `${name}` that is neither one of them nor
+/// captured by an earlier step of its case is an error.
+pub fn load_with_variables(
+    files: &[SourceFile],
+    catalogues: &[CatalogueSource],
+    schemas: &SchemaSet,
+    variables: &BTreeSet<String>,
+) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut requirements = Vec::new();
     // Which catalogue declares each requirement, for the diagnostics.
@@ -134,7 +147,7 @@ pub fn load_with_catalogues(
             Err(e) => problems.push(parse_diagnostic(file, &e)),
         }
     }
-    let mut suite = match load_cases(files, schemas) {
+    let mut suite = match load_cases(files, schemas, variables) {
         Ok(s) => s,
         Err(mut p) => {
             problems.append(&mut p);
@@ -204,10 +217,14 @@ fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! { strict_booleans: true }
 }
 
-fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Diagnostic>> {
+fn load_cases(
+    files: &[SourceFile],
+    schemas: &SchemaSet,
+    variables: &BTreeSet<String>,
+) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut suite = Suite::default();
-    for (mut found, cases) in load_files(files, schemas) {
+    for (mut found, cases) in load_files(files, schemas, variables) {
         problems.append(&mut found);
         suite.cases.extend(cases);
     }
@@ -226,12 +243,16 @@ fn load_cases(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Di
 fn load_files(
     files: &[SourceFile],
     schemas: &SchemaSet,
+    variables: &BTreeSet<String>,
 ) -> Vec<(Vec<Diagnostic>, Vec<LoadedCase>)> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len());
     if threads <= 1 {
-        return files.iter().map(|f| load_file(f, schemas)).collect();
+        return files
+            .iter()
+            .map(|f| load_file(f, schemas, variables))
+            .collect();
     }
     let per_thread = files.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -241,7 +262,7 @@ fn load_files(
                 scope.spawn(move || {
                     chunk
                         .iter()
-                        .map(|f| load_file(f, schemas))
+                        .map(|f| load_file(f, schemas, variables))
                         .collect::<Vec<_>>()
                 })
             })
@@ -259,13 +280,17 @@ fn load_files(
 }
 
 /// One file's problems and cases.
-fn load_file(file: &SourceFile, schemas: &SchemaSet) -> (Vec<Diagnostic>, Vec<LoadedCase>) {
+fn load_file(
+    file: &SourceFile,
+    schemas: &SchemaSet,
+    variables: &BTreeSet<String>,
+) -> (Vec<Diagnostic>, Vec<LoadedCase>) {
     match serde_saphyr::from_str_with_options::<CaseFile>(&file.text, yaml_options()) {
         Ok(parsed) => {
             let mut problems = Vec::new();
             let mut cases = Vec::with_capacity(parsed.cases.len());
             for case in parsed.cases {
-                problems.extend(check_case(file, &case, schemas));
+                problems.extend(check_case(file, &case, schemas, variables));
                 cases.push(LoadedCase {
                     file: file.name.clone(),
                     line: case.id.referenced.line() as usize,
@@ -274,7 +299,7 @@ fn load_file(file: &SourceFile, schemas: &SchemaSet) -> (Vec<Diagnostic>, Vec<Lo
             }
             (problems, cases)
         }
-        Err(e) => case_by_case(file, &e, schemas),
+        Err(e) => case_by_case(file, &e, schemas, variables),
     }
 }
 
@@ -296,6 +321,7 @@ fn case_by_case(
     file: &SourceFile,
     first: &serde_saphyr::Error,
     schemas: &SchemaSet,
+    variables: &BTreeSet<String>,
 ) -> (Vec<Diagnostic>, Vec<LoadedCase>) {
     let first = parse_diagnostic(file, first);
     let Some(starts) = case_lines(file) else {
@@ -327,7 +353,7 @@ fn case_by_case(
         match serde_saphyr::from_str_with_options::<CaseFile>(&text, yaml_options()) {
             Ok(parsed) => {
                 for case in parsed.cases {
-                    problems.extend(check_case(file, &case, schemas));
+                    problems.extend(check_case(file, &case, schemas, variables));
                     cases.push(LoadedCase {
                         file: file.name.clone(),
                         line: case.id.referenced.line() as usize,

@@ -351,3 +351,21 @@ fn several_catalogues_combine_and_govern_their_own_folders() {
     );
     assert!(!text.contains("case `c`"), "{text}");
 }
+
+#[test]
+fn a_variable_of_the_run_may_be_used_and_a_capture_may_shadow_it() {
+    let schemas = SchemaSet::embedded().expect("schemas");
+    let text = "cases:\n  - id: a.b\n    verifies: x\n    level: must\n    steps:\n      - request:\n          body: {maxResults: \"${page}\"}\n        expect: {status: 200}\n        capture: {page: $.nextToken}\n      - request:\n          body: {nextToken: \"${page}\"}\n        expect: {status: 200}\n";
+    let files = [SourceFile {
+        name: "cases/t.yaml".into(),
+        text: text.into(),
+    }];
+    let defined: BTreeSet<String> = ["page".to_string()].into();
+    load_with_variables(&files, &[], schemas, &defined).expect("loads with the variable");
+    let problems = load_with_variables(&files, &[], schemas, &BTreeSet::new())
+        .expect_err("the first step's ${page} is undefined without it");
+    assert_eq!(problems.len(), 1, "the second step uses the capture");
+    let shown = problems[0].to_string();
+    assert!(shown.contains("cases/t.yaml:2:9"), "{shown}");
+    assert!(shown.contains("no variables are defined"), "{shown}");
+}

@@ -17,7 +17,12 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
-pub(super) fn check_case(file: &SourceFile, case: &Case, schemas: &SchemaSet) -> Vec<Diagnostic> {
+pub(super) fn check_case(
+    file: &SourceFile,
+    case: &Case,
+    schemas: &SchemaSet,
+    variables: &BTreeSet<String>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let id = &case.id.value;
     if !valid_id(id) {
@@ -106,17 +111,10 @@ pub(super) fn check_case(file: &SourceFile, case: &Case, schemas: &SchemaSet) ->
             );
         }
         for var in variables_used(step) {
-            if !captured.contains(&var) {
-                out.push(
-                    Diagnostic::spanned(
-                        file,
-                        &case.id,
-                        format!(
-                            "{label}: `${{{var}}}` is used but no earlier step captures `{var}`"
-                        ),
-                    )
-                    .help("add `capture: {NAME: JSONPATH}` to an earlier step"),
-                );
+            if !captured.contains(&var) && !variables.contains(&var) {
+                out.push(undefined_variable(
+                    file, case, &label, &var, &captured, variables,
+                ));
             }
         }
         for (name, path) in &step.capture {
@@ -265,6 +263,43 @@ fn check_expect(
     }
     for alternative in &expect.any_of {
         check_expect(file, case, label, step, alternative, schemas, out);
+    }
+}
+
+/// A `${var}` that is neither a variable of the run nor captured by an
+/// earlier step: the names that are defined, and the nearest of them.
+fn undefined_variable(
+    file: &SourceFile,
+    case: &Case,
+    label: &str,
+    var: &str,
+    captured: &BTreeSet<String>,
+    variables: &BTreeSet<String>,
+) -> Diagnostic {
+    let d = Diagnostic::spanned(
+        file,
+        &case.id,
+        format!(
+            "{label}: `${{{var}}}` is not a defined variable, and no earlier step captures `{var}`"
+        ),
+    );
+    let d = if variables.is_empty() {
+        d.note("no variables are defined (--var, --vars-file, MACIE_CONFORM_VAR_<NAME>)")
+    } else {
+        let names: Vec<&str> = variables.iter().map(String::as_str).collect();
+        d.note(format!("defined variables: {}", names.join(", ")))
+    };
+    let known: Vec<&str> = variables
+        .iter()
+        .chain(captured.iter())
+        .map(String::as_str)
+        .collect();
+    match closest(&known, var) {
+        Some(near) => d.help(format!("did you mean `${{{near}}}`?")),
+        None => d.help(format!(
+            "define it (--var {var}=VALUE, a --vars-file line `{var}=VALUE`, or MACIE_CONFORM_VAR_{}), or add `capture: {{{var}: JSONPATH}}` to an earlier step",
+            var.to_ascii_uppercase()
+        )),
     }
 }
 

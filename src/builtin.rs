@@ -20,7 +20,7 @@ pub fn snapshot(name: &str) -> Option<&'static str> {
 
 /// The files `macie-conform init` writes, as (name inside the folder,
 /// text): an example case with the editor schema line, its requirements
-/// catalogue, the schema it points at, a placeholder settings file and a
+/// catalogue, the schema it points at, an example settings file and a
 /// CI snippet. `dir` is the folder as the user named it, for the commands
 /// the files show.
 pub fn starter_files(dir: &str) -> Vec<(&'static str, String)> {

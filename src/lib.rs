@@ -69,6 +69,7 @@
 //! listed in `docs/open-choices.md`.
 
 pub mod builtin;
+pub mod config;
 pub mod engine;
 pub mod model;
 pub mod report;

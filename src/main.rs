@@ -8,7 +8,9 @@
 //! - 3: the target could not be reached at all (no status line and headers
 //!   in time); one that sends headers and then stalls fails its cases (1)
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use macie_conform::config::{self, Settings};
 use macie_conform::engine::case::Level;
 use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
 use macie_conform::report::suite_listing;
@@ -86,18 +88,42 @@ struct SuiteArgs {
     /// name lower-cased).
     #[arg(long, value_name = "FILE")]
     vars_file: Option<PathBuf>,
+    /// Settings file (default: ./macie-conform.toml when there is one);
+    /// command-line options override it.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Use this profile ([profile.NAME]) of the settings file over its top level.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
 }
 
 impl SuiteArgs {
-    /// The run's variables, by precedence (see `macie_conform::vars`).
-    fn variables(&self) -> Result<BTreeMap<String, String>, vars::VarsError> {
-        vars::resolve(&self.vars, self.vars_file.as_deref(), vars::process_env())
+    /// The settings file's settings for this run (its top level with the
+    /// chosen profile over it), and the file they come from.
+    fn settings(&self) -> Result<Option<(PathBuf, Settings)>, ExitCode> {
+        config::resolve(self.config.as_deref(), self.profile.as_deref()).map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_USAGE)
+        })
     }
 
-    /// Where the cases come from, and the variables they may use; a bad
-    /// variable is a usage error (exit 2), said before anything is loaded.
-    fn sources(&self) -> Result<(runner::SuiteSources, BTreeMap<String, String>), ExitCode> {
-        let variables = self.variables().map_err(|e| {
+    /// Where the cases come from, and the variables they may use (by
+    /// precedence: --var, --vars-file, the settings file, the
+    /// environment); a bad variable is a usage error (exit 2), said before
+    /// anything is loaded.
+    fn sources(
+        &self,
+        settings: Option<&Settings>,
+    ) -> Result<(runner::SuiteSources, BTreeMap<String, String>), ExitCode> {
+        let empty = BTreeMap::new();
+        let from_settings = settings.and_then(|s| s.vars.as_ref()).unwrap_or(&empty);
+        let variables = vars::resolve_with_settings(
+            &self.vars,
+            self.vars_file.as_deref(),
+            from_settings,
+            vars::process_env(),
+        )
+        .map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_USAGE)
         })?;
@@ -140,7 +166,9 @@ struct RunArgs {
     #[arg(long)]
     sigv4: bool,
     /// Region to sign for (default: AWS_REGION, then AWS_DEFAULT_REGION).
-    #[arg(long, value_name = "REGION", requires = "sigv4")]
+    // Not `requires = "sigv4"`: sigv4 may come from the settings file,
+    // which clap does not see; checked after the merge instead.
+    #[arg(long, value_name = "REGION")]
     region: Option<String>,
     /// The target refuses unsigned and badly signed requests, so the cases
     /// that check it (tag `auth`) run.
@@ -232,6 +260,10 @@ struct RunArgs {
     /// Fail the run (exit 1) when spec coverage is below this percentage.
     #[arg(long, value_name = "PCT")]
     min_coverage: Option<f64>,
+    /// Print the settings the run would use (settings file, profile and
+    /// options together; secrets hidden) and exit without running.
+    #[arg(long)]
+    print_config: bool,
 }
 
 impl RunArgs {
@@ -318,9 +350,17 @@ fn parse_level(s: &str) -> Result<Level, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Parsed in two steps so `run` can ask which options were given (the
+    // settings file fills in only the others).
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
-        Command::Run(args) => run(*args),
+        Command::Run(args) => {
+            let Some(run_matches) = matches.subcommand_matches("run") else {
+                unreachable!("clap parsed the run subcommand")
+            };
+            run(*args, run_matches)
+        }
         Command::List(args) => list(&args),
         Command::Check(args) => check(&args),
         Command::Serve(args) => serve(args),
@@ -373,7 +413,164 @@ fn parse_header(raw: &str) -> Result<(String, String), String> {
     }
 }
 
-fn run(args: RunArgs) -> ExitCode {
+/// Whether the user gave `id` on the command line or by its environment
+/// variable: only then does it beat the settings file.
+fn given(matches: &ArgMatches, id: &str) -> bool {
+    matches!(
+        matches.value_source(id),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    )
+}
+
+/// Fills in, from the settings file, every option not given.
+fn apply_settings(args: &mut RunArgs, s: &Settings, m: &ArgMatches) {
+    macro_rules! take {
+        ($($key:ident => $field:ident $(as $wrap:ident)?),* $(,)?) => {$(
+            if let Some(v) = s.$key.clone()
+                && !given(m, stringify!($field))
+            {
+                args.$field = take!(@wrap v $($wrap)?);
+            }
+        )*};
+        (@wrap $v:ident Some) => { Some($v) };
+        (@wrap $v:ident) => { $v };
+    }
+    take! {
+        target => target as Some,
+        fixture => fixture as Some,
+        faults => faults,
+        sigv4 => sigv4,
+        region => region as Some,
+        target_checks_signatures => target_checks_signatures,
+        header => headers,
+        redact_header => redact,
+        timeout => timeout,
+        deadline => deadline,
+        max_transport_failures => max_transport_failures,
+        jobs => concurrency,
+        retries => retries,
+        insecure => insecure,
+        max_body => max_body,
+        max_retained => max_retained,
+        junit => junit as Some,
+        json => json as Some,
+        html => html as Some,
+        markdown => markdown as Some,
+        report_dir => report_dir as Some,
+        product => product as Some,
+        product_version => product_version as Some,
+        min_coverage => min_coverage as Some,
+    }
+}
+
+/// The settings a run uses, in the settings file's format, with the
+/// values of secret headers and secret-looking variables hidden.
+fn print_config(
+    args: &RunArgs,
+    source: Option<&Path>,
+    variables: &BTreeMap<String, String>,
+) -> String {
+    use std::fmt::Write as _;
+    let q = |s: &str| format!("{s:?}");
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| q(&p.display().to_string()));
+    let list = |v: &[String]| {
+        format!(
+            "[{}]",
+            v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let headers: Vec<String> = args
+        .headers
+        .iter()
+        .map(|raw| match parse_header(raw) {
+            Ok((name, _)) if macie_conform::report::is_secret(&name, &args.redact) => {
+                format!("{name}: {}", macie_conform::report::REDACTED)
+            }
+            _ => raw.clone(),
+        })
+        .collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# resolved settings: {}{}, then the command line",
+        source.map_or("no settings file".to_string(), |p| format!(
+            "settings file {}",
+            p.display()
+        )),
+        args.suite
+            .profile
+            .as_ref()
+            .map(|p| format!(", profile {p}"))
+            .unwrap_or_default()
+    );
+    let lines: Vec<(&str, Option<String>)> = vec![
+        ("target", args.target.as_deref().map(q)),
+        ("fixture", path(&args.fixture)),
+        ("faults", Some(args.faults.to_string())),
+        ("sigv4", Some(args.sigv4.to_string())),
+        ("region", args.region.as_deref().map(q)),
+        (
+            "target-checks-signatures",
+            Some(args.target_checks_signatures.to_string()),
+        ),
+        ("header", Some(list(&headers))),
+        ("redact-header", Some(list(&args.redact))),
+        ("timeout", Some(format!("{:?}", args.timeout))),
+        ("deadline", Some(format!("{:?}", args.deadline))),
+        (
+            "max-transport-failures",
+            Some(args.max_transport_failures.to_string()),
+        ),
+        ("jobs", Some(args.concurrency.to_string())),
+        ("retries", Some(args.retries.to_string())),
+        ("insecure", Some(args.insecure.to_string())),
+        ("max-body", Some(args.max_body.to_string())),
+        ("max-retained", Some(args.max_retained.to_string())),
+        ("junit", path(&args.junit)),
+        ("json", path(&args.json)),
+        ("html", path(&args.html)),
+        ("markdown", path(&args.markdown)),
+        ("report-dir", path(&args.report_dir)),
+        ("product", args.product.as_deref().map(q)),
+        ("product-version", args.product_version.as_deref().map(q)),
+        ("min-coverage", args.min_coverage.map(|v| format!("{v:?}"))),
+    ];
+    for (key, value) in lines {
+        match value {
+            Some(v) => {
+                let _ = writeln!(out, "{key} = {v}");
+            }
+            None => {
+                let _ = writeln!(out, "# {key} (not set)");
+            }
+        }
+    }
+    let _ = writeln!(out, "\n[vars]");
+    for (name, value) in variables {
+        let shown = if vars::is_secret_name(name) {
+            macie_conform::report::REDACTED
+        } else {
+            value
+        };
+        let _ = writeln!(out, "{name} = {}", q(shown));
+    }
+    out
+}
+
+fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
+    let settings = match args.suite.settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some((_, s)) = &settings {
+        apply_settings(&mut args, s, matches);
+    }
+    if args.region.is_some() && !args.sigv4 {
+        eprintln!(
+            "error: --region is the region requests are signed for; add --sigv4 (or sigv4 = true in the settings file), or drop the region"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     // Before anything is sent: a run whose reports cannot be written is
     // wasted.
     let paths = args.report_paths();
@@ -388,10 +585,15 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let (sources, variables) = match args.suite.sources() {
+    let (sources, variables) = match args.suite.sources(settings.as_ref().map(|(_, s)| s)) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if args.print_config {
+        let source = settings.as_ref().map(|(p, _)| p.as_path());
+        print!("{}", print_config(&args, source, &variables));
+        return ExitCode::SUCCESS;
+    }
     let suite = match runner::load_suites(&sources) {
         Ok(s) => s,
         Err(e) => return fail(&e),
@@ -697,7 +899,11 @@ fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
 }
 
 fn list(args: &ListArgs) -> ExitCode {
-    let sources = match args.suite.sources() {
+    let settings = match args.suite.settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let sources = match args.suite.sources(settings.as_ref().map(|(_, s)| s)) {
         Ok((sources, _)) => sources,
         Err(code) => return code,
     };
@@ -721,7 +927,11 @@ fn list(args: &ListArgs) -> ExitCode {
 }
 
 fn check(args: &SuiteArgs) -> ExitCode {
-    let sources = match args.sources() {
+    let settings = match args.settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let sources = match args.sources(settings.as_ref().map(|(_, s)| s)) {
         Ok((sources, _)) => sources,
         Err(code) => return code,
     };

@@ -168,8 +168,28 @@ pub fn resolve(
     file: Option<&Path>,
     env: impl IntoIterator<Item = (String, String)>,
 ) -> Result<BTreeMap<String, String>, VarsError> {
+    resolve_with_settings(cli, file, &BTreeMap::new(), env)
+}
+
+/// As [`resolve`], with the `vars` of the settings file (see
+/// [`crate::config`]) between `--vars-file` and the environment.
+pub fn resolve_with_settings(
+    cli: &[String],
+    file: Option<&Path>,
+    settings: &BTreeMap<String, String>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<BTreeMap<String, String>, VarsError> {
     let mut vars = BTreeMap::new();
     vars.extend(from_env(env)?);
+    for (name, value) in settings {
+        if !valid_name(name) {
+            return Err(VarsError::BadName {
+                origin: "the settings file's vars".into(),
+                name: name.clone(),
+            });
+        }
+        vars.insert(name.clone(), value.clone());
+    }
     if let Some(path) = file {
         vars.extend(read_file(path)?);
     }

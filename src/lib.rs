@@ -45,6 +45,9 @@
 //! # }
 //! ```
 //!
+//! To run the suite as tests of your own crate's `cargo test`, one test
+//! per case against your axum app, see [`libtest`].
+//!
 //! ## How it is built
 //!
 //! Each concern is one module, and imports only point down the list:
@@ -71,6 +74,7 @@
 pub mod builtin;
 pub mod config;
 pub mod engine;
+pub mod libtest;
 pub mod model;
 pub mod report;
 pub mod runner;

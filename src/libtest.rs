@@ -1,0 +1,392 @@
+//! The suite in your own `cargo test`: one libtest test per case, against
+//! your server, with libtest's filters, `--ignored`, `--nocapture`,
+//! `--list` and exit status.
+//!
+//! ## Guide
+//!
+//! Add the crate as a dev-dependency, and a test target without libtest's
+//! own harness (this module brings one, through `libtest-mimic`):
+//!
+//! ```toml
+//! [dev-dependencies]
+//! macie-conform = "0.1"
+//!
+//! [[test]]
+//! name = "conformance"
+//! harness = false
+//! ```
+//!
+//! Then `tests/conformance.rs` hands the harness your axum [`Router`]; it
+//! is served in-process on a free loopback port (port 0) for the length of
+//! the run:
+//!
+//! ```no_run
+//! use macie_conform::libtest::Conformance;
+//! use std::process::ExitCode;
+//!
+//! # fn my_app() -> axum::Router { axum::Router::new() }
+//! fn main() -> ExitCode {
+//!     Conformance::builder().router(my_app()).run()
+//! }
+//! ```
+//!
+//! `cargo test --test conformance` runs every built-in case, each as a test
+//! named by its case id, so `cargo test --test conformance -- filter.`
+//! runs the cases whose id contains `filter.`, `-- --exact filter.status`
+//! one case, and `-- --list` lists them. A failed case prints the same
+//! detail the `macie-conform run` terminal report prints.
+//!
+//! Cases that need something the target has not declared are *ignored*,
+//! not failed, so `-- --ignored` shows what a fuller declaration would add:
+//!
+//! - [`fixture`](ConformanceBuilder::fixture_file): the target serves the
+//!   canonical data set (the cases that check results against it);
+//! - [`faults(true)`](ConformanceBuilder::faults): it honours the
+//!   fault-injection header;
+//! - [`checks_signatures(true)`](ConformanceBuilder::checks_signatures):
+//!   it refuses requests without a valid SigV4 signature.
+//!
+//! A server already running elsewhere is a URL instead of a router
+//! ([`target`](ConformanceBuilder::target)), and neither gives the
+//! embedded reference server, which declares all three. Headers, a SigV4
+//! [`signer`](ConformanceBuilder::signer), timeouts, `${name}` variables,
+//! your own case folders and the snapshot folder are further builder
+//! methods. The settings file (`macie-conform.toml`) is the CLI's and is
+//! not read here: what it says, the builder says in code.
+
+use crate::report::Verdict;
+use crate::report::terminal::{self, Style};
+use crate::runner::http::{ClientOptions, RequestSigner};
+use crate::runner::snapshot::{SnapshotMode, SnapshotStore};
+use crate::runner::{self, RunError, RunOptions, Shared, SuiteSources, Target};
+use axum::Router;
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the suite could not be set up; each case's own failure is a failed
+/// test instead.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("cannot start the async runtime for the conformance tests: {0}")]
+    Runtime(std::io::Error),
+    #[error(
+        "cannot serve the router on {addr}: {source}; is loopback networking available to tests?"
+    )]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(
+        "both .router(..) and .target({0:?}) were given; choose one: a router is served in-process, a URL is a server already running"
+    )]
+    TwoTargets(String),
+}
+
+/// Where the cases are sent.
+enum Server {
+    /// The embedded reference server.
+    Reference,
+    Url(String),
+    Router(Router),
+}
+
+/// The conformance suite as libtest tests; built by [`Conformance::builder`].
+pub struct Conformance;
+
+impl Conformance {
+    /// Settings with their defaults: the built-in suite against the
+    /// embedded reference server, snapshots checked against the built-in
+    /// copies (and `./snapshots`, written as `INSTA_UPDATE` says when that
+    /// folder exists).
+    pub fn builder() -> ConformanceBuilder {
+        ConformanceBuilder {
+            router: None,
+            url: None,
+            fixture: None,
+            faults: false,
+            checks_signatures: false,
+            client: ClientOptions::default(),
+            vars: BTreeMap::new(),
+            cases: Vec::new(),
+            builtin: true,
+            snapshots: None,
+        }
+    }
+}
+
+/// What [`Conformance::builder`] collects; [`run`](Self::run) runs it.
+pub struct ConformanceBuilder {
+    router: Option<Router>,
+    url: Option<String>,
+    fixture: Option<Fixture>,
+    faults: bool,
+    checks_signatures: bool,
+    client: ClientOptions,
+    vars: BTreeMap<String, String>,
+    cases: Vec<PathBuf>,
+    builtin: bool,
+    snapshots: Option<PathBuf>,
+}
+
+enum Fixture {
+    File(PathBuf),
+    Jobs(Vec<Value>),
+}
+
+impl ConformanceBuilder {
+    /// Serves `app` in-process on a free loopback port for the run.
+    pub fn router(mut self, app: Router) -> Self {
+        self.router = Some(app);
+        self
+    }
+
+    /// Sends the cases to a server already running at this base URL.
+    pub fn target(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The target serves the jobs in this JSON file (an array of job
+    /// summaries, like `cases/fixtures/jobs.json`); the cases that check
+    /// results against the data run.
+    pub fn fixture_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.fixture = Some(Fixture::File(path.into()));
+        self
+    }
+
+    /// The target serves the canonical data set the reference server
+    /// serves ([`runner::embedded_fixture`]).
+    pub fn embedded_fixture(mut self) -> Self {
+        self.fixture = Some(Fixture::Jobs(runner::embedded_fixture()));
+        self
+    }
+
+    /// The target honours the fault-injection header; the fault cases run.
+    pub fn faults(mut self, on: bool) -> Self {
+        self.faults = on;
+        self
+    }
+
+    /// The target refuses requests without a valid SigV4 signature; the
+    /// cases about that run.
+    pub fn checks_signatures(mut self, on: bool) -> Self {
+        self.checks_signatures = on;
+        self
+    }
+
+    /// Sent with every request, after the case's own headers.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.client.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Signs every request (for example a [`runner::sigv4::SigV4Signer`]).
+    pub fn signer(mut self, signer: Arc<dyn RequestSigner>) -> Self {
+        self.client.signer = Some(signer);
+        self
+    }
+
+    /// Time limit of each request (10 s by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.client.timeout = timeout;
+        self
+    }
+
+    /// All client settings at once (timeouts, retries, size caps, TLS);
+    /// headers and signer given before are replaced by these.
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.client = options;
+        self
+    }
+
+    /// A variable, used as `${name}` in case files.
+    pub fn var(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
+    /// Adds a folder of your own cases to the built-in suite.
+    pub fn cases_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cases.push(dir.into());
+        self
+    }
+
+    /// Runs only the folders given with [`cases_dir`](Self::cases_dir).
+    pub fn no_builtin(mut self) -> Self {
+        self.builtin = false;
+        self
+    }
+
+    /// Snapshots are read from and written to this folder alone (as
+    /// `INSTA_UPDATE` says), instead of `./snapshots` over the built-in
+    /// copies.
+    pub fn snapshots(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.snapshots = Some(dir.into());
+        self
+    }
+
+    /// Reads libtest's arguments from the command line, runs the cases
+    /// and returns libtest's exit status (2 when the suite cannot be set
+    /// up, after saying why).
+    pub fn run(self) -> ExitCode {
+        self.run_with_args(&Arguments::from_args())
+    }
+
+    /// [`run`](Self::run) with arguments of your own.
+    pub fn run_with_args(self, args: &Arguments) -> ExitCode {
+        match self.try_run(args) {
+            Ok(code) => code,
+            Err(SetupError::Run(RunError::Cases(diagnostics))) => {
+                for d in diagnostics {
+                    eprintln!("{d}");
+                }
+                ExitCode::from(2)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        }
+    }
+
+    fn try_run(self, args: &Arguments) -> Result<ExitCode, SetupError> {
+        let suite = runner::load_suites(&SuiteSources {
+            builtin: self.builtin,
+            dirs: self.cases.clone(),
+            variables: self.vars.keys().cloned().collect(),
+        })?;
+        let fixture = match &self.fixture {
+            Some(Fixture::File(path)) => Some(Arc::new(runner::read_fixture(path)?)),
+            Some(Fixture::Jobs(jobs)) => Some(Arc::new(jobs.clone())),
+            None => None,
+        };
+        let server = match (self.router, self.url) {
+            (Some(_), Some(url)) => return Err(SetupError::TwoTargets(url)),
+            (Some(app), None) => Server::Router(app),
+            (None, Some(url)) => Server::Url(url),
+            (None, None) => Server::Reference,
+        };
+        // Trials run on libtest's threads, each blocking on this runtime;
+        // the served router lives on its worker threads meanwhile.
+        let runtime = Arc::new(tokio::runtime::Runtime::new().map_err(SetupError::Runtime)?);
+        let (target, served) = runtime.block_on(async {
+            let served = match &server {
+                Server::Router(app) => Some(serve(app.clone()).await?),
+                _ => None,
+            };
+            let url = match (&server, &served) {
+                (Server::Url(url), _) => Some(url.clone()),
+                (_, Some(s)) => Some(s.url()),
+                _ => None,
+            };
+            let mut target = Target::resolve(url.as_deref(), fixture, self.faults).await?;
+            target.checks_signatures |= self.checks_signatures;
+            Ok::<_, SetupError>((target, served))
+        })?;
+        let mode = SnapshotMode::from_insta_env();
+        let snapshots = match self.snapshots {
+            Some(dir) => SnapshotStore::new(dir, mode),
+            // As `macie-conform run` without --snapshot-dir: a user crate
+            // without a snapshots/ folder only compares, since the built-in
+            // copies cannot be rewritten.
+            None if Path::new("snapshots").is_dir() => {
+                SnapshotStore::new("snapshots", mode).with_builtin()
+            }
+            None => SnapshotStore::new("snapshots", SnapshotMode::Check).with_builtin(),
+        };
+        let shared = Arc::new(Shared::new(RunOptions {
+            target: target.url.clone(),
+            client: target.client_options(self.client),
+            concurrency: 1,
+            fixture: target.fixture.clone(),
+            faults: target.faults,
+            snapshots: Some(snapshots),
+            redact: Vec::new(),
+            vars: self.vars,
+            keep_passed_bodies: true,
+        })?);
+        let trials = suite
+            .cases
+            .into_iter()
+            .map(|case| {
+                let shared = Arc::clone(&shared);
+                let runtime = Arc::clone(&runtime);
+                let kind = case.case.level.to_string();
+                // Ignored rather than failed: the target did not declare
+                // what these cases need, so they say nothing about it.
+                let ignored = (case.case.fixture && shared.fixture.is_none())
+                    || (case.case.faults && !shared.faults)
+                    || (case.case.signatures && !shared.client.options().target_checks_signatures);
+                Trial::test(case.id().to_string(), move || {
+                    let report = runtime.block_on(runner::run_case(&case, &shared));
+                    match report.verdict {
+                        Verdict::Pass | Verdict::Skip(_) | Verdict::Unanswered => Ok(()),
+                        Verdict::Fail => {
+                            Err(Failed::from(terminal::details(&report, &Style::default())))
+                        }
+                    }
+                })
+                .with_kind(kind)
+                .with_ignored_flag(ignored)
+            })
+            .collect();
+        let conclusion = libtest_mimic::run(args, trials);
+        runtime.block_on(async {
+            target.finish().await;
+            if let Some(served) = served {
+                served.stop().await;
+            }
+        });
+        Ok(conclusion.exit_code())
+    }
+}
+
+/// The user's router, listening on a free loopback port.
+struct Served {
+    addr: SocketAddr,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    async fn stop(self) {
+        let _ = self.shutdown.send(());
+        // The run is over; a server failing as it stops changes no verdict.
+        let _ = self.task.await;
+    }
+}
+
+async fn serve(app: Router) -> Result<Served, SetupError> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| SetupError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SetupError::Bind { addr, source })?;
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Served {
+        addr,
+        shutdown,
+        task,
+    })
+}

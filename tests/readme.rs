@@ -69,3 +69,25 @@ fn the_case_format_example_loads() {
     .unwrap_or_else(|d| panic!("{}", d.iter().map(ToString::to_string).collect::<String>()));
     assert_eq!(suite.cases.len(), 2);
 }
+
+#[test]
+fn the_own_cargo_test_example_is_the_user_crate_test() {
+    let text = readme();
+    let section = text
+        .split("## In your own cargo test")
+        .nth(1)
+        .expect("an \"In your own cargo test\" section");
+    let (_, rust) = blocks(section)
+        .into_iter()
+        .find(|(info, _)| info == "rust")
+        .expect("a Rust example");
+    let file = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/user-crate/tests/conformance.rs"
+    ))
+    .expect("tests/user-crate/tests/conformance.rs");
+    assert_eq!(
+        rust, file,
+        "the README's example and tests/user-crate/tests/conformance.rs differ; change both"
+    );
+}

@@ -313,6 +313,13 @@ impl ConformanceBuilder {
             vars: self.vars,
             keep_passed_bodies: true,
         })?);
+        // As `macie-conform run` does: a target that cannot be reached, or
+        // refuses every request's signature, is one error that says what
+        // to fix, not hundreds of failed tests that each say the same.
+        if let Err(e) = runtime.block_on(runner::probe(&shared.client, &shared.target)) {
+            runtime.block_on(stop(target, served));
+            return Err(e.into());
+        }
         let trials = suite
             .cases
             .into_iter()
@@ -339,13 +346,17 @@ impl ConformanceBuilder {
             })
             .collect();
         let conclusion = libtest_mimic::run(args, trials);
-        runtime.block_on(async {
-            target.finish().await;
-            if let Some(served) = served {
-                served.stop().await;
-            }
-        });
+        runtime.block_on(stop(target, served));
         Ok(conclusion.exit_code())
+    }
+}
+
+/// Stops the servers the run started: the reference server or the
+/// user's router.
+async fn stop(target: Target, served: Option<Served>) {
+    target.finish().await;
+    if let Some(served) = served {
+        served.stop().await;
     }
 }
 

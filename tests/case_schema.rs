@@ -338,7 +338,9 @@ enum Verdict {
     /// an earlier step captures `name`; JSONPath queries that parse (the
     /// schema only asks that they start with `$`); status codes written
     /// as integral floats (`200.0`, an integer for JSON Schema); two steps
-    /// that write the same snapshot file.
+    /// that write the same snapshot file; the step a relation names being
+    /// an earlier walk of the case that alone carries that name; and
+    /// `reversed_from` on a request without a complete sortCriteria.
     LoaderOnly,
     /// Only the schema refuses it: the schema is stricter on purpose, so
     /// editors point at mistakes the loader lets through. These are:
@@ -592,6 +594,43 @@ fn the_schema_and_the_loader_agree() {
         // A walk the target may refuse.
         ("walk may_refuse", Valid, case("steps:\n  - walk: {may_refuse: true}\n    expect: {status: 200}")),
         ("walk may_refuse as text", Invalid, case("steps:\n  - walk: {may_refuse: sometimes}\n    expect: {status: 200}")),
+        // Relations between the walks of a case.
+        (
+            "relations between walks",
+            Valid,
+            case("steps:\n  - name: a\n    walk: {}\n    expect: {status: 200}\n  - name: b\n    walk: {}\n    expect: {relations: [{subset_of: a}, {disjoint_from: a}]}\n  - walk: {}\n    expect: {relations: [{complement_of: {all: a, part: b}}]}"),
+        ),
+        (
+            "relations on a request step",
+            Invalid,
+            case("steps:\n  - name: a\n    walk: {}\n    expect: {status: 200}\n  - expect: {relations: [{subset_of: a}]}"),
+        ),
+        ("relations in a one-request case", Invalid, case("request: {}\nexpect: {relations: [{subset_of: a}]}")),
+        (
+            "unknown relation",
+            Invalid,
+            case("steps:\n  - name: a\n    walk: {}\n    expect: {status: 200}\n  - walk: {}\n    expect: {relations: [{subset: a}]}"),
+        ),
+        (
+            "two relations in one item",
+            Invalid,
+            case("steps:\n  - name: a\n    walk: {}\n    expect: {status: 200}\n  - walk: {}\n    expect: {relations: [{subset_of: a, superset_of: a}]}"),
+        ),
+        (
+            "complement_of without part",
+            Invalid,
+            case("steps:\n  - name: a\n    walk: {}\n    expect: {status: 200}\n  - walk: {}\n    expect: {relations: [{complement_of: {all: a}}]}"),
+        ),
+        (
+            "relation naming no step",
+            LoaderOnly,
+            case("steps:\n  - name: a\n    walk: {}\n    expect: {status: 200}\n  - walk: {}\n    expect: {relations: [{subset_of: b}]}"),
+        ),
+        (
+            "reversed_from without sortCriteria",
+            LoaderOnly,
+            case("steps:\n  - name: a\n    walk: {}\n    expect: {status: 200}\n  - walk: {}\n    expect: {relations: [{reversed_from: a}]}"),
+        ),
         // The file.
         ("no cases member", Invalid, "case: []\n".into()),
         ("no cases", Invalid, "cases: []\n".into()),

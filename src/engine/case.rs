@@ -443,6 +443,10 @@ pub struct Expect {
     /// one must hold entirely (in addition to the checks above).
     #[serde(default, deserialize_with = "alternatives")]
     pub any_of: Vec<Expect>,
+    /// (walks) How this walk's listing must relate to the listings of
+    /// earlier named walk steps of the same case.
+    #[serde(default)]
+    pub relations: Vec<Relation>,
 }
 
 impl Expect {
@@ -463,6 +467,7 @@ impl Expect {
             || self.oracle
             || self.snapshot
             || !self.any_of.is_empty()
+            || !self.relations.is_empty()
     }
 }
 
@@ -762,6 +767,67 @@ impl Semantic {
             Semantic::PageSize => "page_size",
             Semantic::NoDuplicates => "no_duplicates",
             Semantic::Complete => "complete",
+        }
+    }
+}
+
+/// A metamorphic relation between this walk's listing and the listing of
+/// an earlier named walk step of the same case: a property that holds
+/// whatever data the target holds, as when adding a filter term can only
+/// narrow a listing. Jobs are told apart by their `jobId`
+/// (`check::job_key`). Each name is the `name` of that earlier step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Relation {
+    /// Every job of this listing is in the named one.
+    SubsetOf(Spanned<String>),
+    /// Every job of the named listing is in this one.
+    SupersetOf(Spanned<String>),
+    /// The same jobs, each as many times.
+    SameJobsAs(Spanned<String>),
+    /// No job is in both.
+    DisjointFrom(Spanned<String>),
+    /// The same jobs, and this step's sort attribute runs position by
+    /// position as the named listing's does backwards (ties may be in any
+    /// order). Needs this step's request to set `sortCriteria`.
+    ReversedFrom(Spanned<String>),
+    /// This listing and `part`'s share no job and together hold exactly
+    /// `all`'s jobs.
+    ComplementOf(Complement),
+}
+
+/// The two listings of [`Relation::ComplementOf`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Complement {
+    /// The listing this one and `part` split between them.
+    pub all: Spanned<String>,
+    /// The other share of `all`.
+    pub part: Spanned<String>,
+}
+
+impl Relation {
+    /// The relation as a case file spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Relation::SubsetOf(_) => "subset_of",
+            Relation::SupersetOf(_) => "superset_of",
+            Relation::SameJobsAs(_) => "same_jobs_as",
+            Relation::DisjointFrom(_) => "disjoint_from",
+            Relation::ReversedFrom(_) => "reversed_from",
+            Relation::ComplementOf(_) => "complement_of",
+        }
+    }
+
+    /// The steps the relation names, as written (with their positions).
+    pub fn names(&self) -> Vec<&Spanned<String>> {
+        match self {
+            Relation::SubsetOf(n)
+            | Relation::SupersetOf(n)
+            | Relation::SameJobsAs(n)
+            | Relation::DisjointFrom(n)
+            | Relation::ReversedFrom(n) => vec![n],
+            Relation::ComplementOf(c) => vec![&c.all, &c.part],
         }
     }
 }

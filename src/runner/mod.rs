@@ -386,6 +386,13 @@ impl Retained<'_> {
             None => false,
         }
     }
+
+    /// Takes over `other`'s bytes (a charge on the same run), so they stay
+    /// charged as long as this charge lives rather than `other`.
+    pub(crate) fn absorb(&mut self, other: Retained<'_>) {
+        self.bytes += other.bytes;
+        std::mem::forget(other);
+    }
 }
 
 impl Drop for Retained<'_> {

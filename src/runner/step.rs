@@ -1,7 +1,7 @@
 //! One case: its steps in order, each a request or a walk, with variable
 //! substitution and captures between them.
 
-use super::walk::run_walk;
+use super::walk::{Listings, run_walk};
 use super::{RunEvent, Shared, join_url};
 use crate::engine::case::{Expect, Level, Request, Step};
 use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
@@ -76,6 +76,9 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let steps = c.steps();
     // The run's variables; a step's captures shadow them from then on.
     let mut vars: BTreeMap<String, Value> = shared.vars.clone();
+    // The listings of named walks that a later step's relations compare
+    // with, held (and charged to the budget) until the case ends.
+    let mut listings = Listings::new(shared, &steps);
     for (index, step) in steps.iter().enumerate() {
         let before = report.checks.len();
         let exchanges_before = report.exchanges.len();
@@ -89,7 +92,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
             signed: !c.signatures,
         };
         let go_on = if step.walk.is_some() {
-            run_walk(run, &mut vars, &mut report).await
+            run_walk(run, &mut vars, &mut listings, &mut report).await
         } else {
             run_step(run, &mut vars, &mut report).await
         };

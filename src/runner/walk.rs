@@ -3,19 +3,67 @@
 
 use super::step::{StepRun, build_request, capture};
 use super::{Retained, Shared};
-use crate::engine::case::{Expect, Level, Semantic};
+use crate::engine::case::{Expect, Level, Semantic, Step};
 use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
 use crate::engine::exchange::{Exchange, HttpRequest};
 use crate::engine::snapshot as snap;
 use crate::report::CaseReport;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// The complete listings of a case's named walks, for the relations of
+/// later steps (`expect.relations`). Only listings some relation names
+/// are kept, and they stay charged to the run's retained-bytes budget
+/// until the case ends.
+pub(super) struct Listings<'a> {
+    /// The step names the case's relations refer to.
+    wanted: BTreeSet<String>,
+    kept: BTreeMap<String, Vec<Value>>,
+    charge: Retained<'a>,
+}
+
+impl<'a> Listings<'a> {
+    pub(super) fn new(shared: &'a Shared, steps: &[Step]) -> Self {
+        let wanted = steps
+            .iter()
+            .flat_map(|s| &s.expect.relations)
+            .flat_map(|r| r.names())
+            .map(|n| n.value.clone())
+            .collect();
+        Listings {
+            wanted,
+            kept: BTreeMap::new(),
+            charge: shared.charge(),
+        }
+    }
+
+    /// The complete listing of the walk step named `name`, if it has run
+    /// to its last page.
+    fn get(&self, name: &str) -> Option<&[Value]> {
+        self.kept.get(name).map(Vec::as_slice)
+    }
+
+    /// Keeps a walk's listing under its step's name if a relation names
+    /// it, taking over the charge that holds its jobs.
+    fn keep(&mut self, name: &str, listing: Value, held: Retained<'_>) {
+        if !self.wanted.contains(name) {
+            return;
+        }
+        if let Value::Object(mut members) = listing
+            && let Some(Value::Array(jobs)) = members.remove("items")
+        {
+            self.kept.insert(name.to_string(), jobs);
+            self.charge.absorb(held);
+        }
+    }
+}
 
 /// A page walk: follows `nextToken` to the end, then judges the pages
 /// together.
 pub(super) async fn run_walk(
     run: StepRun<'_>,
     vars: &mut BTreeMap<String, Value>,
+    listings: &mut Listings<'_>,
     report: &mut CaseReport,
 ) -> bool {
     let StepRun {
@@ -136,6 +184,15 @@ pub(super) async fn run_walk(
         &listing,
         level,
     ));
+    for relation in &step.expect.relations {
+        report.checks.push(check::relation_check(
+            relation,
+            all,
+            |name| listings.get(name),
+            Some(&request_json),
+            level,
+        ));
+    }
     if step.expect.oracle {
         report
             .checks
@@ -160,7 +217,13 @@ pub(super) async fn run_walk(
             )),
         }
     }
-    capture(step, Some(&listing), vars, level, report)
+    let go_on = capture(step, Some(&listing), vars, level, report);
+    // Kept last: the listing moves into the map, without a copy, once
+    // nothing here reads it any more.
+    if let Some(name) = &step.name {
+        listings.keep(name, listing, held);
+    }
+    go_on
 }
 
 /// How a walk ended.

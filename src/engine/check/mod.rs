@@ -15,6 +15,7 @@
 //! - `listing`: listing semantics (filter, sort, page size, duplicates,
 //!   completeness).
 //! - `oracle`: a listing against the fixture's expected answer.
+//! - `relation`: a walk's listing against an earlier walk's of the case.
 //!
 //! Their public functions are re-exported here, so callers name them
 //! `check::filter_check` whatever file they live in.
@@ -23,6 +24,7 @@ mod body;
 mod http;
 mod listing;
 mod oracle;
+mod relation;
 
 pub use body::{is_subset, jsonpath_checks};
 pub use http::{error_signals, normalise_error_name};
@@ -31,6 +33,7 @@ pub use listing::{
     page_size_check, sort_check,
 };
 pub use oracle::oracle_check;
+pub use relation::relation_check;
 
 use super::case::{Expect, Level};
 use super::exchange::HttpResponse;
@@ -79,6 +82,9 @@ pub enum CheckKind {
     Snapshot,
     AnyOf,
     Capture,
+    /// A metamorphic relation between the listings of two walks of one
+    /// case (`expect.relations`).
+    Relation,
     /// The harness itself failed on the case (its task panicked): nothing
     /// was judged, so the case cannot count as passed.
     HarnessError,
@@ -109,6 +115,7 @@ impl CheckKind {
             CheckKind::Snapshot => "snapshot",
             CheckKind::AnyOf => "any of",
             CheckKind::Capture => "capture",
+            CheckKind::Relation => "relation",
             CheckKind::HarnessError => "harness error",
         }
     }

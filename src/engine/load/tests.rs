@@ -369,3 +369,130 @@ fn a_variable_of_the_run_may_be_used_and_a_capture_may_shadow_it() {
     assert!(shown.contains("cases/t.yaml:2:9"), "{shown}");
     assert!(shown.contains("no variables are defined"), "{shown}");
 }
+
+/// A case `r` whose steps are `steps` (YAML, indented as list items under
+/// `steps:`); the first step line is line 6.
+fn with_steps(steps: &str) -> String {
+    format!("cases:\n  - id: r\n    verifies: x\n    level: must\n    steps:\n{steps}")
+}
+
+const WALK_A: &str = "      - name: a\n        walk: {}\n        expect: {status: 200}\n";
+
+#[test]
+fn relations_between_earlier_named_walks_load() {
+    let text = with_steps(&format!(
+        "{WALK_A}      - name: b\n        request: {{body: {{sortCriteria: {{attributeName: name, orderBy: DESC}}}}}}\n        walk: {{}}\n        expect:\n          relations:\n            - {{subset_of: a}}\n            - {{superset_of: a}}\n            - {{same_jobs_as: a}}\n            - {{disjoint_from: a}}\n            - {{reversed_from: a}}\n      - walk: {{}}\n        expect: {{relations: [{{complement_of: {{all: a, part: b}}}}]}}\n"
+    ));
+    let suite = load_text(&text).expect("loads");
+    let steps = suite.cases[0].case.steps();
+    assert_eq!(steps[1].expect.relations.len(), 5);
+    assert!(
+        steps[2].expect.expects_something(),
+        "relations alone are an expectation"
+    );
+}
+
+#[test]
+fn relations_name_an_earlier_walk_of_the_case() {
+    let cases = [
+        (
+            "a request step",
+            format!(
+                "{WALK_A}      - name: b\n        expect: {{status: 200, relations: [{{subset_of: a}}]}}\n"
+            ),
+            "cases/t.yaml:10:",
+            "`relations` only apply to a page walk",
+            "relations compare whole listings: add `walk: {}` to this step",
+        ),
+        (
+            "a misspelt name",
+            "      - name: alpha\n        walk: {}\n        expect: {status: 200}\n      - walk: {}\n        expect: {relations: [{subset_of: alhpa}]}\n".to_string(),
+            "cases/t.yaml:10:",
+            "`subset_of: alhpa` names no step of this case",
+            "did you mean `alpha`?",
+        ),
+        (
+            "a later step",
+            format!(
+                "      - walk: {{}}\n        expect: {{relations: [{{superset_of: a}}]}}\n{WALK_A}"
+            ),
+            "cases/t.yaml:7:",
+            "`superset_of: a` names a later step",
+            "move the step it names above this one",
+        ),
+        (
+            "itself",
+            "      - name: a\n        walk: {}\n        expect: {relations: [{same_jobs_as: a}]}\n".to_string(),
+            "cases/t.yaml:8:",
+            "`same_jobs_as: a` names this very step",
+            "move the step it names above this one",
+        ),
+        (
+            "a step that is not a walk",
+            "      - name: a\n        expect: {status: 200}\n      - walk: {}\n        expect: {relations: [{disjoint_from: a}]}\n".to_string(),
+            "cases/t.yaml:9:",
+            "`disjoint_from: a` names a step that is not a walk",
+            "relations compare whole listings: add `walk: {}` to step \"a\"",
+        ),
+        (
+            "a name two steps carry",
+            format!(
+                "{WALK_A}{WALK_A}      - walk: {{}}\n        expect: {{relations: [{{complement_of: {{all: a, part: a}}}}]}}\n"
+            ),
+            "cases/t.yaml:13:",
+            "is ambiguous: 2 steps of this case are named \"a\"",
+            "give each step a name of its own",
+        ),
+        (
+            "reversed_from without sortCriteria",
+            format!("{WALK_A}      - walk: {{}}\n        expect: {{relations: [{{reversed_from: a}}]}}\n"),
+            "cases/t.yaml:10:",
+            "`reversed_from` needs the request to set sortCriteria, but it sets none",
+            "sortCriteria: {attributeName: createdAt, orderBy: DESC}",
+        ),
+        (
+            "reversed_from with half a sortCriteria",
+            format!("{WALK_A}      - request: {{body: {{sortCriteria: {{attributeName: name}}}}}}\n        walk: {{}}\n        expect: {{relations: [{{reversed_from: a}}]}}\n"),
+            "cases/t.yaml:11:",
+            "but it sets no orderBy",
+            "set both members",
+        ),
+    ];
+    for (what, steps, at, message, help) in cases {
+        let shown = render(&with_steps(&steps));
+        assert!(shown.contains(at), "{what}: {shown}");
+        assert!(shown.contains(message), "{what}: {shown}");
+        assert!(shown.contains("= help: "), "{what}: {shown}");
+        assert!(shown.contains(help), "{what}: {shown}");
+    }
+}
+
+#[test]
+fn reversed_from_trusts_a_sort_order_known_only_at_run_time() {
+    let text = with_steps(
+        "      - name: a\n        walk: {}\n        expect: {status: 200}\n        capture: {order: \"$.items[0].jobStatus\"}\n      - request: {body: {sortCriteria: {attributeName: name, orderBy: \"${order}\"}}}\n        walk: {}\n        expect: {relations: [{reversed_from: a}]}\n",
+    );
+    load_text(&text).expect("the body's sortCriteria is filled in at run time");
+}
+
+#[test]
+fn a_relation_is_one_known_member() {
+    for (relation, fragment) in [
+        ("{subset: a}", "unknown variant `subset`"),
+        (
+            "{complement_of: {all: a, parts: a}}",
+            "unknown field `parts`",
+        ),
+    ] {
+        let shown = render(&with_steps(&format!(
+            "{WALK_A}      - walk: {{}}\n        expect: {{relations: [{relation}]}}\n"
+        )));
+        assert!(shown.contains(fragment), "{relation}: {shown}");
+        assert!(shown.contains("cases/t.yaml:10:"), "{relation}: {shown}");
+    }
+    // Two relations in one item are refused, not half read.
+    assert!(load_text(&with_steps(&format!(
+        "{WALK_A}      - walk: {{}}\n        expect: {{relations: [{{subset_of: a, superset_of: a}}]}}\n"
+    )))
+    .is_err());
+}

@@ -4,7 +4,7 @@
 
 use super::diagnostic::Diagnostic;
 use super::{LoadedCase, SourceFile, Suite};
-use crate::engine::case::{Case, Expect, Semantic, Step};
+use crate::engine::case::{Case, Expect, Relation, Semantic, Step};
 use crate::schema::SchemaSet;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -96,7 +96,7 @@ pub(super) fn check_case(
                             unsupported.join("`, `")
                         ),
                     )
-                    .help("a walk judges pages with status, schema, headers, jsonpath, semantics, oracle and snapshot; put body checks on a request step"),
+                    .help("a walk judges pages with status, schema, headers, jsonpath, semantics, oracle, snapshot and relations; put body checks on a request step"),
                 );
             }
         }
@@ -141,8 +141,124 @@ pub(super) fn check_case(
             );
         }
         check_expect(file, case, &label, step, &step.expect, schemas, &mut out);
+        if step.walk.is_some() {
+            check_relations(file, case, n, &label, &mut out);
+        }
     }
     out
+}
+
+/// The steps a walk's relations name must be earlier walks of the case,
+/// each named once: the runner compares with the listing a step of that
+/// name left behind, so a later, missing, ambiguous or non-walk step
+/// would leave nothing (or the wrong thing) to compare with.
+fn check_relations(
+    file: &SourceFile,
+    case: &Case,
+    n: usize,
+    label: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let steps = case.steps();
+    let step = &steps[n];
+    for relation in &step.expect.relations {
+        for name in relation.names() {
+            let wanted = name.value.as_str();
+            let carrying: Vec<usize> = steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.name.as_deref() == Some(wanted))
+                .map(|(i, _)| i)
+                .collect();
+            let what = format!("{label}: `{}: {wanted}`", relation.as_str());
+            let diagnostic = match carrying.as_slice() {
+                [] => {
+                    let earlier: Vec<&str> =
+                        steps[..n].iter().filter_map(|s| s.name.as_deref()).collect();
+                    let help = match closest(&earlier, wanted) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "give an earlier walk step of this case that `name`, or name one of its earlier walk steps here".to_string(),
+                    };
+                    Some(
+                        Diagnostic::spanned(
+                            file,
+                            name,
+                            format!("{what} names no step of this case"),
+                        )
+                        .help(help),
+                    )
+                }
+                [_, _, ..] => Some(
+                    Diagnostic::spanned(
+                        file,
+                        name,
+                        format!(
+                            "{what} is ambiguous: {} steps of this case are named {wanted:?}",
+                            carrying.len()
+                        ),
+                    )
+                    .help("give each step a name of its own; a relation compares with exactly one earlier step"),
+                ),
+                [at] if *at >= n => Some(
+                    Diagnostic::spanned(
+                        file,
+                        name,
+                        if *at == n {
+                            format!("{what} names this very step")
+                        } else {
+                            format!("{what} names a later step")
+                        },
+                    )
+                    .help("a relation compares with a listing walked before this step: move the step it names above this one"),
+                ),
+                [at] if steps[*at].walk.is_none() => Some(
+                    Diagnostic::spanned(
+                        file,
+                        name,
+                        format!("{what} names a step that is not a walk"),
+                    )
+                    .help(format!(
+                        "relations compare whole listings: add `walk: {{}}` to step {wanted:?}"
+                    )),
+                ),
+                [_] => None,
+            };
+            out.extend(diagnostic);
+        }
+        if let Relation::ReversedFrom(name) = relation
+            && let Some(missing) = missing_sort_criteria(step)
+        {
+            out.push(
+                Diagnostic::spanned(
+                    file,
+                    name,
+                    format!("{label}: `reversed_from` needs the request to set sortCriteria, but it {missing}"),
+                )
+                .help("set both members, for example `sortCriteria: {attributeName: createdAt, orderBy: DESC}`: the relation compares the listings by that attribute"),
+            );
+        }
+    }
+}
+
+/// What the step's request lacks of a complete `sortCriteria`, when its
+/// body can be read before the run: not when it is built from `${...}`
+/// values, which are known only then.
+fn missing_sort_criteria(step: &Step) -> Option<&'static str> {
+    let body = step.request.json_body()?;
+    let mut templated = false;
+    walk_strings(&body, &mut |s| templated |= s.contains("${"));
+    if templated || step.request.raw.as_ref().is_some_and(|r| r.contains("${")) {
+        return None;
+    }
+    let Some(sort) = body.get("sortCriteria") else {
+        return Some("sets none");
+    };
+    match (sort.get("attributeName"), sort.get("orderBy")) {
+        (Some(_), Some(_)) => None,
+        (None, Some(_)) => Some("sets no attributeName"),
+        (Some(_), None) => Some("sets no orderBy"),
+        (None, None) => Some("sets neither attributeName nor orderBy"),
+    }
 }
 
 fn step_label(case: &Case, n: usize, step: &Step) -> String {
@@ -260,6 +376,19 @@ fn check_expect(
                 .help("add `walk: {}` to the step, or drop this semantic"),
             );
         }
+    }
+    if step.walk.is_none()
+        && let Some(relation) = expect.relations.first()
+        && let Some(name) = relation.names().first()
+    {
+        out.push(
+            Diagnostic::spanned(
+                file,
+                name,
+                format!("{label}: `relations` only apply to a page walk"),
+            )
+            .help("relations compare whole listings: add `walk: {}` to this step (and to the steps it names)"),
+        );
     }
     for alternative in &expect.any_of {
         check_expect(file, case, label, step, alternative, schemas, out);

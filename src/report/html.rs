@@ -55,7 +55,7 @@ const CSS: &str = r#"
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:1rem 2rem;color:#1d1d1f;line-height:1.4}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 .banner{padding:1rem 1.5rem;border-radius:8px;font-size:1.3rem;font-weight:600;color:#fff}
-.must_and_should{background:#1f883d}.must_only{background:#bf8700}.not_conformant{background:#cf222e}.incomplete{background:#57606a}
+.must_and_should{background:#1f883d}.must_only{background:#bf8700}.not_conformant{background:#cf222e}.incomplete{background:#57606a}.no_fault_found{background:#1f883d}
 .grounds{margin:.5rem 0 0 0}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
 th{background:#f6f8fa}.pass{color:#1f883d;font-weight:600}.fail{color:#cf222e;font-weight:600}.skipped,.not_run,.skip{color:#6e7781}
@@ -88,6 +88,9 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         escape(&assessment.headline)
     );
     grounds(&mut out, report, &assessment);
+    if let Some(e) = &report.exploration {
+        exploration(&mut out, e);
+    }
     findings(&mut out, report);
     meta(&mut out, report, &coverage);
     counts(&mut out, report);
@@ -589,4 +592,61 @@ fn other_case(out: &mut String, case: &CaseReport) {
         );
     }
     let _ = writeln!(out, "</ul></details>");
+}
+
+/// What an exploration did and how to repeat it.
+fn exploration(out: &mut String, e: &super::Exploration) {
+    let _ = writeln!(out, "<h2>Exploration</h2>");
+    let _ = writeln!(
+        out,
+        "<p>Seed {}: {} generated case(s), {} request(s) of a budget of {}, {} more shrinking failures. Explore the same way again with <code>{}</code>.</p>",
+        e.seed,
+        e.cases,
+        e.requests,
+        e.budget,
+        e.shrink_requests,
+        escape(&e.rerun)
+    );
+    if !e.refused_pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>The target refused these filter pairs (open choice OC-7, not a failure): {}.</p>",
+            escape(&e.refused_pairs.join(", "))
+        );
+    }
+    for f in &e.failures {
+        let _ = writeln!(
+            out,
+            "<h3>{} <code>{}</code></h3><p>Found by <code>{}</code>, {} step(s) smaller.{}</p>",
+            if f.confirmed {
+                "Shrunk failure"
+            } else {
+                "Not confirmed"
+            },
+            escape(&f.id),
+            escape(&f.found_by),
+            f.steps_taken,
+            if f.confirmed {
+                ""
+            } else {
+                " It passed when run again, so it is not saved."
+            }
+        );
+        if !f.failed_checks.is_empty() {
+            let items: String = f
+                .failed_checks
+                .iter()
+                .map(|c| format!("<li>{}</li>", escape(c)))
+                .collect();
+            let _ = writeln!(out, "<ul>{items}</ul>");
+        }
+        let _ = writeln!(out, "<pre>{}</pre>", escape(&f.yaml));
+    }
+    if let Some(path) = &e.saved_to {
+        let _ = writeln!(
+            out,
+            "<p>Failures saved to <code>{}</code>.</p>",
+            escape(path)
+        );
+    }
 }

@@ -29,6 +29,9 @@ struct Document<'a> {
     /// (see `report::findings`).
     findings: Vec<super::findings::Finding>,
     cases: Vec<Case<'a>>,
+    /// Present when `explore` generated the cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exploration: Option<&'a super::Exploration>,
 }
 
 #[derive(Serialize)]
@@ -218,6 +221,7 @@ pub fn render(report: &RunReport) -> String {
             .collect(),
         findings: report.findings(),
         cases: report.cases.iter().map(|c| case(report, c)).collect(),
+        exploration: report.exploration.as_ref(),
     };
     // Serialising plain data cannot fail; an empty object would only hide a bug.
     serde_json::to_string_pretty(&document).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

@@ -102,10 +102,14 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         super::Conformance::MustOnly => "⚠️",
         super::Conformance::NotConformant => "❌",
         super::Conformance::Incomplete => "⏸️",
+        super::Conformance::NoFaultFound => "🔎",
     };
     let _ = writeln!(out, "# ListClassificationJobs conformance report\n");
     let _ = writeln!(out, "**{mark} {}**\n", prose(&assessment.headline));
     grounds(&mut out, report, &assessment);
+    if let Some(e) = &report.exploration {
+        exploration(&mut out, e);
+    }
     findings(&mut out, report);
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Target | {} |", cell(&report.target));
@@ -398,4 +402,52 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
         }
     }
     out.push('\n');
+}
+
+/// What an exploration did and how to repeat it.
+fn exploration(out: &mut String, e: &super::Exploration) {
+    let _ = writeln!(out, "## Exploration\n");
+    let _ = writeln!(
+        out,
+        "Seed {}: {} generated case(s), {} request(s) of a budget of {}, {} more shrinking failures.\n",
+        e.seed, e.cases, e.requests, e.budget, e.shrink_requests
+    );
+    let _ = writeln!(out, "Explore the same way again:\n");
+    out.push_str(&fence("sh", &e.rerun));
+    out.push('\n');
+    if !e.refused_pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "The target refused these filter pairs (open choice OC-7, not a failure): {}.\n",
+            prose(&e.refused_pairs.join(", "))
+        );
+    }
+    for f in &e.failures {
+        let _ = writeln!(
+            out,
+            "### {} `{}`\n\nFound by `{}`, {} step(s) smaller.{}\n",
+            if f.confirmed {
+                "Shrunk failure"
+            } else {
+                "Not confirmed"
+            },
+            prose(&f.id),
+            prose(&f.found_by),
+            f.steps_taken,
+            if f.confirmed {
+                ""
+            } else {
+                " It passed when run again, so it is not saved."
+            }
+        );
+        for check in &f.failed_checks {
+            let _ = writeln!(out, "- {}", prose(check));
+        }
+        out.push('\n');
+        out.push_str(&fence("yaml", &f.yaml));
+        out.push('\n');
+    }
+    if let Some(path) = &e.saved_to {
+        let _ = writeln!(out, "Failures saved to `{}`.\n", prose(path));
+    }
 }

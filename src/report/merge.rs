@@ -320,6 +320,8 @@ mod tests {
                     requirements: Vec::new(),
                     duration_ms: k as u64,
                     coverage: None,
+                    requests_sent: 0,
+                    exploration: None,
                 };
                 (PathBuf::from(format!("s{k}.json")), report)
             })

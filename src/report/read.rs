@@ -219,6 +219,8 @@ pub fn parse(text: &str) -> Result<RunReport, ParseError> {
         // The run noted coverage on every page of every walk, more than
         // the recorded exchanges hold: keep what it wrote.
         coverage: document.coverage,
+        requests_sent: 0,
+        exploration: None,
     })
 }
 

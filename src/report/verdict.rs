@@ -126,6 +126,9 @@ impl Assessment {
         let complete = |l: Level| level(l).is_none_or(LevelCompleteness::complete);
         let conformance = if report.failed_at(Level::Must) {
             Conformance::NotConformant
+        } else if report.exploration.is_some() {
+            // Generated cases find faults; only the suite shows conformance.
+            Conformance::NoFaultFound
         } else if partial || !complete(Level::Must) {
             Conformance::Incomplete
         } else if report.failed_at(Level::Should) || !complete(Level::Should) {
@@ -150,7 +153,23 @@ impl Assessment {
                 .map(LevelCompleteness::describe)
                 .unwrap_or_default()
         };
+        let explored = report.exploration.as_ref().map(|e| {
+            format!(
+                "{} generated case(s), {} request(s), seed {}",
+                e.cases, e.requests, e.seed
+            )
+        });
         let headline = match conformance {
+            Conformance::NoFaultFound => format!(
+                "{}: {}. Exploring finds faults but cannot show conformance; `macie-conform run` does",
+                conformance.describe(),
+                explored.clone().unwrap_or_default()
+            ),
+            Conformance::NotConformant if explored.is_some() => format!(
+                "{} (must-level checks of generated cases failed: {})",
+                conformance.describe(),
+                explored.clone().unwrap_or_default()
+            ),
             Conformance::MustAndShould => conformance.describe().to_string(),
             Conformance::MustOnly if report.failed_at(Level::Should) => {
                 format!("{} (should-level checks failed)", conformance.describe())
@@ -276,6 +295,8 @@ mod tests {
     fn report(cases: Vec<CaseReport>, suite: LevelTotals) -> RunReport {
         RunReport {
             coverage: None,
+            requests_sent: 0,
+            exploration: None,
             harness_version: "0".into(),
             suite_digest: String::new(),
             started_at: String::new(),

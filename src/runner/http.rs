@@ -114,6 +114,8 @@ pub struct Client {
     /// Set once, when `no_answer_run` reaches the limit: the count and the
     /// last failure, which is what the run reports as its reason to stop.
     gave_up: OnceLock<(usize, String)>,
+    /// Requests sent, each retry counted: what `explore` spends its budget on.
+    sent: AtomicUsize,
 }
 
 impl Client {
@@ -134,11 +136,17 @@ impl Client {
             options,
             no_answer_run: AtomicUsize::new(0),
             gave_up: OnceLock::new(),
+            sent: AtomicUsize::new(0),
         })
     }
 
     pub fn options(&self) -> &ClientOptions {
         &self.options
+    }
+
+    /// Requests sent so far, each retry counted.
+    pub fn sent(&self) -> usize {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// When the target stopped answering: how many requests in a row got no
@@ -212,6 +220,7 @@ impl Client {
         let mut attempts = 0;
         loop {
             attempts += 1;
+            self.sent.fetch_add(1, Ordering::Relaxed);
             let outcome = self.attempt(&request).await;
             let delay = match &outcome {
                 Ok(response) if retry_throttling && attempts <= retry.max_retries => {

@@ -217,6 +217,8 @@ pub async fn run(
             .collect(),
         duration_ms: started.elapsed().as_millis() as u64,
         coverage: Some(shared.coverage.coverage()),
+        requests_sent: shared.client.sent(),
+        exploration: None,
     })
 }
 

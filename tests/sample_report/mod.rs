@@ -234,6 +234,8 @@ pub fn odd_case() -> CaseReport {
 pub fn fixed_report() -> RunReport {
     RunReport {
         coverage: None,
+        requests_sent: 0,
+        exploration: None,
         harness_version: "0.1.0".into(),
         suite_digest: "0123456789abcdef".repeat(4),
         started_at: "2026-11-24T00:00:00Z".into(),

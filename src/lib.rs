@@ -65,6 +65,10 @@
 //!   the events reporters listen to.
 //! - [`report`]: the report model (verdict, findings, requirement matrix,
 //!   coverage) and one renderer per format.
+//! - [`explore`]: generative exploration on top of the runner: requests
+//!   drawn from the request schema and the target's data, written as cases
+//!   and judged by the same checks, with failures shrunk and saved as case
+//!   files.
 //! - [`server`]: the reference implementation, the default target, which
 //!   can also make the other choices the document leaves open.
 //!
@@ -74,6 +78,7 @@
 pub mod builtin;
 pub mod config;
 pub mod engine;
+pub mod explore;
 pub mod libtest;
 pub mod model;
 pub mod report;

@@ -12,6 +12,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use macie_conform::config::{self, Settings};
 use macie_conform::engine::case::Level;
+use macie_conform::explore;
 use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
 use macie_conform::report::suite_listing;
 use macie_conform::report::terminal::{self, Style};
@@ -55,6 +56,10 @@ struct Cli {
 enum Command {
     /// Run the conformance suite against a target (default: the embedded reference server).
     Run(Box<RunArgs>),
+    /// Send generated requests (valid and invalid, from the request schema
+    /// and the target's data) and judge them as the suite does; failures
+    /// are shrunk and can be saved as cases.
+    Explore(Box<ExploreArgs>),
     /// List the cases with their id, level, tags and what they verify.
     List(ListArgs),
     /// Load and validate the case files and schemas without sending anything.
@@ -145,10 +150,9 @@ struct ListArgs {
     requirements: bool,
 }
 
+/// Where the target is and how to talk to it: `run` and `explore` alike.
 #[derive(Args)]
-struct RunArgs {
-    #[command(flatten)]
-    suite: SuiteArgs,
+struct TargetArgs {
     /// Base URL of the implementation under test; a path prefix is kept.
     /// Without it, the embedded reference server is started on a free port.
     #[arg(long, env = "MACIE_CONFORM_TARGET", value_name = "URL")]
@@ -207,6 +211,62 @@ struct RunArgs {
     /// together); a walk that would need more fails. 0 for no limit.
     #[arg(long, default_value_t = DEFAULT_MAX_RETAINED, value_name = "BYTES")]
     max_retained: usize,
+}
+
+/// Where the reports go: `run`, `explore` and `merge-reports` alike.
+#[derive(Args)]
+struct ReportArgs {
+    /// Write a JUnit XML report (one testsuite per case file).
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write the machine-readable JSON report (schemas/report.schema.json).
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
+    /// Write a Markdown report (for a pull-request comment or a README).
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Write the bundle into this folder (created if needed): junit.xml,
+    /// report.json, report.html, report.md and run-info.json.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// Name of the implementation under test, recorded in run-info.json.
+    #[arg(long, value_name = "NAME")]
+    product: Option<String>,
+    /// Version of the implementation under test, recorded in run-info.json.
+    #[arg(long, value_name = "VERSION")]
+    product_version: Option<String>,
+}
+
+impl ReportArgs {
+    fn paths(&self) -> ReportPaths {
+        ReportPaths {
+            junit: self.junit.clone(),
+            json: self.json.clone(),
+            html: self.html.clone(),
+            markdown: self.markdown.clone(),
+            dir: self.report_dir.clone(),
+        }
+    }
+
+    /// Whether a report lists the exchanges of passed cases, so their
+    /// bodies must be kept.
+    fn lists_every_exchange(&self) -> bool {
+        self.json.is_some()
+            || self.html.is_some()
+            || self.markdown.is_some()
+            || self.report_dir.is_some()
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    #[command(flatten)]
+    net: TargetArgs,
     /// Run only cases whose id matches (substring, or glob with `*`); may be repeated.
     #[arg(long, value_name = "PATTERN")]
     filter: Vec<String>,
@@ -231,32 +291,12 @@ struct RunArgs {
     /// Print a line for every case, not only failures.
     #[arg(short, long)]
     verbose: bool,
-    /// Write a JUnit XML report (one testsuite per case file).
-    #[arg(long, value_name = "PATH")]
-    junit: Option<PathBuf>,
-    /// Write the machine-readable JSON report (schemas/report.schema.json).
-    #[arg(long, value_name = "PATH")]
-    json: Option<PathBuf>,
-    /// Write a self-contained HTML report.
-    #[arg(long, value_name = "PATH")]
-    html: Option<PathBuf>,
-    /// Write a Markdown report (for a pull-request comment or a README).
-    #[arg(long, value_name = "PATH")]
-    markdown: Option<PathBuf>,
-    /// Write the bundle into this folder (created if needed): junit.xml,
-    /// report.json, report.html, report.md and run-info.json.
-    #[arg(long, value_name = "DIR")]
-    report_dir: Option<PathBuf>,
+    #[command(flatten)]
+    reports: ReportArgs,
     /// Claim conformance: exit 1 unless the full suite ran, no case was
     /// skipped or unanswered, and nothing failed.
     #[arg(long)]
     certify: bool,
-    /// Name of the implementation under test, recorded in run-info.json.
-    #[arg(long, value_name = "NAME")]
-    product: Option<String>,
-    /// Version of the implementation under test, recorded in run-info.json.
-    #[arg(long, value_name = "VERSION")]
-    product_version: Option<String>,
     /// Fail the run (exit 1) when spec coverage is below this percentage.
     #[arg(long, value_name = "PCT")]
     min_coverage: Option<f64>,
@@ -266,16 +306,38 @@ struct RunArgs {
     print_config: bool,
 }
 
-impl RunArgs {
-    fn report_paths(&self) -> ReportPaths {
-        ReportPaths {
-            junit: self.junit.clone(),
-            json: self.json.clone(),
-            html: self.html.clone(),
-            markdown: self.markdown.clone(),
-            dir: self.report_dir.clone(),
-        }
-    }
+#[derive(Args)]
+struct ExploreArgs {
+    #[command(flatten)]
+    net: TargetArgs,
+    /// Seed of the generator; the same seed against the same target sends
+    /// the same requests. Default: a random seed, printed.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Requests to send while exploring (the last round may pass it by a
+    /// few; shrinking failures sends more).
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    budget: usize,
+    /// Write the failures, shrunk and confirmed, as a case file
+    /// (explore-s<SEED>.yaml) in this folder, for `run --cases DIR`.
+    #[arg(long, value_name = "DIR")]
+    save_failures: Option<PathBuf>,
+    /// Smaller versions tried per failure while shrinking it; 0 keeps
+    /// failures as found.
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    shrink_attempts: usize,
+    /// Print a line for every generated case, not only failures.
+    #[arg(short, long)]
+    verbose: bool,
+    #[command(flatten)]
+    reports: ReportArgs,
+    /// Settings file (default: ./macie-conform.toml when there is one);
+    /// command-line options override it.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Use this profile ([profile.NAME]) of the settings file over its top level.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
 }
 
 #[derive(Args)]
@@ -283,31 +345,12 @@ struct MergeArgs {
     /// The JSON reports of every shard (run --partition K/N --json FILE).
     #[arg(value_name = "REPORT.json", required = true)]
     reports: Vec<PathBuf>,
-    /// Write the merged JUnit XML report.
-    #[arg(long, value_name = "PATH")]
-    junit: Option<PathBuf>,
-    /// Write the merged JSON report.
-    #[arg(long, value_name = "PATH")]
-    json: Option<PathBuf>,
-    /// Write the merged HTML report.
-    #[arg(long, value_name = "PATH")]
-    html: Option<PathBuf>,
-    /// Write the merged Markdown report.
-    #[arg(long, value_name = "PATH")]
-    markdown: Option<PathBuf>,
-    /// Write the bundle of the merged run into this folder, as run --report-dir does.
-    #[arg(long, value_name = "DIR")]
-    report_dir: Option<PathBuf>,
+    #[command(flatten)]
+    out: ReportArgs,
     /// Claim conformance: exit 1 unless the shards together ran the full
     /// suite, no case was skipped or unanswered, and nothing failed.
     #[arg(long)]
     certify: bool,
-    /// Name of the implementation under test, recorded in run-info.json.
-    #[arg(long, value_name = "NAME")]
-    product: Option<String>,
-    /// Version of the implementation under test, recorded in run-info.json.
-    #[arg(long, value_name = "VERSION")]
-    product_version: Option<String>,
 }
 
 #[derive(Args)]
@@ -360,6 +403,12 @@ fn main() -> ExitCode {
                 unreachable!("clap parsed the run subcommand")
             };
             run(*args, run_matches)
+        }
+        Command::Explore(args) => {
+            let Some(explore_matches) = matches.subcommand_matches("explore") else {
+                unreachable!("clap parsed the explore subcommand")
+            };
+            explore(*args, explore_matches)
         }
         Command::List(args) => list(&args),
         Command::Check(args) => check(&args),
@@ -422,20 +471,23 @@ fn given(matches: &ArgMatches, id: &str) -> bool {
     )
 }
 
-/// Fills in, from the settings file, every option not given.
-fn apply_settings(args: &mut RunArgs, s: &Settings, m: &ArgMatches) {
-    macro_rules! take {
-        ($($key:ident => $field:ident $(as $wrap:ident)?),* $(,)?) => {$(
-            if let Some(v) = s.$key.clone()
-                && !given(m, stringify!($field))
-            {
-                args.$field = take!(@wrap v $($wrap)?);
-            }
-        )*};
-        (@wrap $v:ident Some) => { Some($v) };
-        (@wrap $v:ident) => { $v };
-    }
-    take! {
+/// Sets each listed field of `$args` from the settings file `$s`, unless
+/// the option was given (`$m`).
+macro_rules! take_settings {
+    ($args:expr, $s:expr, $m:expr; $($key:ident => $field:ident $(as $wrap:ident)?),* $(,)?) => {$(
+        if let Some(v) = $s.$key.clone()
+            && !given($m, stringify!($field))
+        {
+            $args.$field = take_settings!(@wrap v $($wrap)?);
+        }
+    )*};
+    (@wrap $v:ident Some) => { Some($v) };
+    (@wrap $v:ident) => { $v };
+}
+
+/// Fills in, from the settings file, every target option not given.
+fn apply_target_settings(args: &mut TargetArgs, s: &Settings, m: &ArgMatches) {
+    take_settings! { args, s, m;
         target => target as Some,
         fixture => fixture as Some,
         faults => faults,
@@ -452,6 +504,12 @@ fn apply_settings(args: &mut RunArgs, s: &Settings, m: &ArgMatches) {
         insecure => insecure,
         max_body => max_body,
         max_retained => max_retained,
+    }
+}
+
+/// Fills in, from the settings file, every report option not given.
+fn apply_report_settings(args: &mut ReportArgs, s: &Settings, m: &ArgMatches) {
+    take_settings! { args, s, m;
         junit => junit as Some,
         json => json as Some,
         html => html as Some,
@@ -459,6 +517,14 @@ fn apply_settings(args: &mut RunArgs, s: &Settings, m: &ArgMatches) {
         report_dir => report_dir as Some,
         product => product as Some,
         product_version => product_version as Some,
+    }
+}
+
+/// Fills in, from the settings file, every `run` option not given.
+fn apply_settings(args: &mut RunArgs, s: &Settings, m: &ArgMatches) {
+    apply_target_settings(&mut args.net, s, m);
+    apply_report_settings(&mut args.reports, s, m);
+    take_settings! { args, s, m;
         min_coverage => min_coverage as Some,
     }
 }
@@ -480,10 +546,11 @@ fn print_config(
         )
     };
     let headers: Vec<String> = args
+        .net
         .headers
         .iter()
         .map(|raw| match parse_header(raw) {
-            Ok((name, _)) if macie_conform::report::is_secret(&name, &args.redact) => {
+            Ok((name, _)) if macie_conform::report::is_secret(&name, &args.net.redact) => {
                 format!("{name}: {}", macie_conform::report::REDACTED)
             }
             _ => raw.clone(),
@@ -504,35 +571,38 @@ fn print_config(
             .unwrap_or_default()
     );
     let lines: Vec<(&str, Option<String>)> = vec![
-        ("target", args.target.as_deref().map(q)),
-        ("fixture", path(&args.fixture)),
-        ("faults", Some(args.faults.to_string())),
-        ("sigv4", Some(args.sigv4.to_string())),
-        ("region", args.region.as_deref().map(q)),
+        ("target", args.net.target.as_deref().map(q)),
+        ("fixture", path(&args.net.fixture)),
+        ("faults", Some(args.net.faults.to_string())),
+        ("sigv4", Some(args.net.sigv4.to_string())),
+        ("region", args.net.region.as_deref().map(q)),
         (
             "target-checks-signatures",
-            Some(args.target_checks_signatures.to_string()),
+            Some(args.net.target_checks_signatures.to_string()),
         ),
         ("header", Some(list(&headers))),
-        ("redact-header", Some(list(&args.redact))),
-        ("timeout", Some(format!("{:?}", args.timeout))),
-        ("deadline", Some(format!("{:?}", args.deadline))),
+        ("redact-header", Some(list(&args.net.redact))),
+        ("timeout", Some(format!("{:?}", args.net.timeout))),
+        ("deadline", Some(format!("{:?}", args.net.deadline))),
         (
             "max-transport-failures",
-            Some(args.max_transport_failures.to_string()),
+            Some(args.net.max_transport_failures.to_string()),
         ),
-        ("jobs", Some(args.concurrency.to_string())),
-        ("retries", Some(args.retries.to_string())),
-        ("insecure", Some(args.insecure.to_string())),
-        ("max-body", Some(args.max_body.to_string())),
-        ("max-retained", Some(args.max_retained.to_string())),
-        ("junit", path(&args.junit)),
-        ("json", path(&args.json)),
-        ("html", path(&args.html)),
-        ("markdown", path(&args.markdown)),
-        ("report-dir", path(&args.report_dir)),
-        ("product", args.product.as_deref().map(q)),
-        ("product-version", args.product_version.as_deref().map(q)),
+        ("jobs", Some(args.net.concurrency.to_string())),
+        ("retries", Some(args.net.retries.to_string())),
+        ("insecure", Some(args.net.insecure.to_string())),
+        ("max-body", Some(args.net.max_body.to_string())),
+        ("max-retained", Some(args.net.max_retained.to_string())),
+        ("junit", path(&args.reports.junit)),
+        ("json", path(&args.reports.json)),
+        ("html", path(&args.reports.html)),
+        ("markdown", path(&args.reports.markdown)),
+        ("report-dir", path(&args.reports.report_dir)),
+        ("product", args.reports.product.as_deref().map(q)),
+        (
+            "product-version",
+            args.reports.product_version.as_deref().map(q),
+        ),
         ("min-coverage", args.min_coverage.map(|v| format!("{v:?}"))),
     ];
     for (key, value) in lines {
@@ -557,6 +627,97 @@ fn print_config(
     out
 }
 
+/// `--region` without `--sigv4` is a mistake worth saying.
+fn check_region(net: &TargetArgs) -> Result<(), ExitCode> {
+    if net.region.is_some() && !net.sigv4 {
+        eprintln!(
+            "error: --region is the region requests are signed for; add --sigv4 (or sigv4 = true in the settings file), or drop the region"
+        );
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    Ok(())
+}
+
+/// The target options, checked and read: what `run` and `explore` need
+/// before the target is resolved.
+struct Connection {
+    headers: Vec<(String, String)>,
+    deadline: Option<Duration>,
+    fixture: Option<Arc<Vec<serde_json::Value>>>,
+    signer: Option<Arc<dyn RequestSigner>>,
+}
+
+impl Connection {
+    fn prepare(net: &TargetArgs) -> Result<Connection, ExitCode> {
+        let usage = |e: &dyn std::fmt::Display| {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_USAGE)
+        };
+        let mut headers = Vec::new();
+        for raw in &net.headers {
+            headers.push(parse_header(raw).map_err(|e| usage(&e))?);
+        }
+        if !(net.timeout > 0.0 && net.timeout.is_finite()) {
+            return Err(usage(&"--timeout must be a positive number of seconds"));
+        }
+        let deadline = match Duration::try_from_secs_f64(net.deadline) {
+            Ok(d) if d.is_zero() => None,
+            Ok(d) => Some(d),
+            Err(_) => {
+                return Err(usage(
+                    &"--deadline must be a number of seconds, 0 or more (0 for no deadline)",
+                ));
+            }
+        };
+        let fixture = match &net.fixture {
+            Some(path) => Some(Arc::new(runner::read_fixture(path).map_err(|e| fail(&e))?)),
+            None => None,
+        };
+        if net.sigv4 && net.target.is_none() {
+            return Err(usage(
+                &"--sigv4 signs requests to a --target; without one, the embedded reference server checks signatures by a key of its own, which the run signs with",
+            ));
+        }
+        let signer: Option<Arc<dyn RequestSigner>> = if net.sigv4 {
+            let signer =
+                SigV4Signer::from_environment(net.region.as_deref()).map_err(|e| usage(&e))?;
+            eprintln!(
+                "signing: SigV4 for macie2 in {}, key {} ({})",
+                signer.region(),
+                signer.access_key_id(),
+                signer.source()
+            );
+            Some(Arc::new(signer))
+        } else {
+            None
+        };
+        Ok(Connection {
+            headers,
+            deadline,
+            fixture,
+            signer,
+        })
+    }
+
+    fn client_options(&self, net: &TargetArgs) -> ClientOptions {
+        ClientOptions {
+            timeout: Duration::from_secs_f64(net.timeout),
+            max_body_bytes: net.max_body,
+            insecure: net.insecure,
+            headers: self.headers.clone(),
+            retry: RetryPolicy {
+                max_retries: net.retries,
+                ..RetryPolicy::default()
+            },
+            signer: self.signer.clone(),
+            max_transport_failures: net.max_transport_failures,
+            deadline: self.deadline,
+            max_retained_bytes: net.max_retained,
+            target_checks_signatures: net.target_checks_signatures,
+        }
+    }
+}
+
 fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
     let settings = match args.suite.settings() {
         Ok(s) => s,
@@ -565,15 +726,12 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
     if let Some((_, s)) = &settings {
         apply_settings(&mut args, s, matches);
     }
-    if args.region.is_some() && !args.sigv4 {
-        eprintln!(
-            "error: --region is the region requests are signed for; add --sigv4 (or sigv4 = true in the settings file), or drop the region"
-        );
-        return ExitCode::from(EXIT_USAGE);
+    if let Err(code) = check_region(&args.net) {
+        return code;
     }
     // Before anything is sent: a run whose reports cannot be written is
     // wasted.
-    let paths = args.report_paths();
+    let paths = args.reports.paths();
     if let Err(e) = paths.check() {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_USAGE);
@@ -598,61 +756,9 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let mut headers = Vec::new();
-    for raw in &args.headers {
-        match parse_header(raw) {
-            Ok(h) => headers.push(h),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
-    }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        eprintln!("error: --timeout must be a positive number of seconds");
-        return ExitCode::from(EXIT_USAGE);
-    }
-    let deadline = match Duration::try_from_secs_f64(args.deadline) {
-        Ok(d) if d.is_zero() => None,
-        Ok(d) => Some(d),
-        Err(_) => {
-            eprintln!(
-                "error: --deadline must be a number of seconds, 0 or more (0 for no deadline)"
-            );
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    let fixture = match &args.fixture {
-        Some(path) => match runner::read_fixture(path) {
-            Ok(f) => Some(Arc::new(f)),
-            Err(e) => return fail(&e),
-        },
-        None => None,
-    };
-    if args.sigv4 && args.target.is_none() {
-        eprintln!(
-            "error: --sigv4 signs requests to a --target; without one, the embedded reference server checks signatures by a key of its own, which the run signs with"
-        );
-        return ExitCode::from(EXIT_USAGE);
-    }
-    let signer: Option<Arc<dyn RequestSigner>> = if args.sigv4 {
-        match SigV4Signer::from_environment(args.region.as_deref()) {
-            Ok(signer) => {
-                eprintln!(
-                    "signing: SigV4 for macie2 in {}, key {} ({})",
-                    signer.region(),
-                    signer.access_key_id(),
-                    signer.source()
-                );
-                Some(Arc::new(signer))
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
-        }
-    } else {
-        None
+    let connection = match Connection::prepare(&args.net) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     let selection = Selection {
         filters: args.filter.clone(),
@@ -662,14 +768,20 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
     };
     let style = Style {
         color: color_wanted(),
-        redact: args.redact.clone(),
+        redact: args.net.redact.clone(),
     };
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     rt.block_on(async move {
-        let target = match Target::resolve(args.target.as_deref(), fixture, args.faults).await {
+        let target = match Target::resolve(
+            args.net.target.as_deref(),
+            connection.fixture.clone(),
+            args.net.faults,
+        )
+        .await
+        {
             Ok(t) => t,
             Err(e) => return fail(&e),
         };
@@ -678,32 +790,15 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         }
         let options = RunOptions {
             target: target.url.clone(),
-            client: target.client_options(ClientOptions {
-                timeout: Duration::from_secs_f64(args.timeout),
-                max_body_bytes: args.max_body,
-                insecure: args.insecure,
-                headers,
-                retry: RetryPolicy {
-                    max_retries: args.retries,
-                    ..RetryPolicy::default()
-                },
-                signer,
-                max_transport_failures: args.max_transport_failures,
-                deadline,
-                max_retained_bytes: args.max_retained,
-                target_checks_signatures: args.target_checks_signatures,
-            }),
-            concurrency: args.concurrency,
+            client: target.client_options(connection.client_options(&args.net)),
+            concurrency: args.net.concurrency,
             fixture: target.fixture.clone(),
             faults: target.faults,
             snapshots: Some(snapshots),
-            redact: args.redact.clone(),
+            redact: args.net.redact.clone(),
             vars: variables,
             // Only these reports list the exchanges of passed cases.
-            keep_passed_bodies: args.json.is_some()
-                || args.html.is_some()
-                || args.markdown.is_some()
-                || args.report_dir.is_some(),
+            keep_passed_bodies: args.reports.lists_every_exchange(),
         };
         let selected = suite.cases.iter().filter(|c| selection.selects(c)).count();
         if selected == 0 {
@@ -757,13 +852,13 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         let _ = write!(stdout, "{}", terminal::render(&report, &style));
         let certification = Certification::of(&report, args.certify);
         let product = Product {
-            name: args.product.clone(),
-            version: args.product_version.clone(),
+            name: args.reports.product.clone(),
+            version: args.reports.product_version.clone(),
         };
         let info = RunInfo::new(&report, product, certification.clone());
         match paths.write(&report, &style, &info) {
             Ok(_) => {
-                if let Some(dir) = &args.report_dir {
+                if let Some(dir) = &args.reports.report_dir {
                     eprintln!("report bundle written to {}", dir.display());
                 }
             }
@@ -795,6 +890,176 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
     })
 }
 
+/// `explore`: generated cases against a target, judged as the suite's
+/// are, with the same reports and exit codes as `run`.
+fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
+    let settings = match config::resolve(args.config.as_deref(), args.profile.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if let Some((_, s)) = &settings {
+        apply_target_settings(&mut args.net, s, matches);
+        apply_report_settings(&mut args.reports, s, matches);
+    }
+    if let Err(code) = check_region(&args.net) {
+        return code;
+    }
+    if args.budget == 0 {
+        eprintln!("error: --budget is the number of requests to send; give at least 1");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let paths = args.reports.paths();
+    if let Err(e) = paths.check() {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let connection = match Connection::prepare(&args.net) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1 << 48));
+    let mut rerun = format!(
+        "macie-conform explore --seed {seed} --budget {}",
+        args.budget
+    );
+    if let Some(t) = &args.net.target {
+        rerun.push_str(&format!(
+            " --target {}",
+            macie_conform::report::without_credentials(t)
+        ));
+    }
+    if let Some(f) = &args.net.fixture {
+        rerun.push_str(&format!(" --fixture {}", f.display()));
+    }
+    if args.net.faults {
+        rerun.push_str(" --faults");
+    }
+    if let Some(p) = &args.profile {
+        rerun.push_str(&format!(" --profile {p}"));
+    }
+    eprintln!("explore: seed {seed}, budget {} requests", args.budget);
+    let style = Style {
+        color: color_wanted(),
+        redact: args.net.redact.clone(),
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    rt.block_on(async move {
+        let target = match Target::resolve(
+            args.net.target.as_deref(),
+            connection.fixture.clone(),
+            args.net.faults,
+        )
+        .await
+        {
+            Ok(t) => t,
+            Err(e) => return fail(&e),
+        };
+        if target.is_embedded() {
+            eprintln!("target: embedded reference server at {}", target.url);
+        }
+        let setup = explore::Setup {
+            target: target.url.clone(),
+            client: target.client_options(connection.client_options(&args.net)),
+            concurrency: args.net.concurrency,
+            fixture: target.fixture.clone(),
+            faults: target.faults,
+            redact: args.net.redact.clone(),
+            keep_passed_bodies: args.reports.lists_every_exchange(),
+        };
+        let options = explore::ExploreOptions {
+            save_failures: args.save_failures.clone(),
+            shrink_attempts: args.shrink_attempts,
+            rerun,
+            ..explore::ExploreOptions::new(seed, args.budget)
+        };
+        let bar = spinner();
+        let listener: explore::Listener = {
+            let bar = bar.clone();
+            let style = style.clone();
+            let verbose = args.verbose;
+            Arc::new(move |event: &RunEvent<'_>| {
+                if let RunEvent::CaseFinished { report, .. } = event {
+                    let line = (verbose || report.verdict == macie_conform::report::Verdict::Fail)
+                        .then(|| terminal::case_line(report, &style));
+                    match (&bar, line) {
+                        (Some(bar), line) => {
+                            bar.inc(1);
+                            if let Some(line) = line {
+                                bar.println(line);
+                            }
+                        }
+                        (None, Some(line)) => eprintln!("{line}"),
+                        (None, None) => {}
+                    }
+                }
+            })
+        };
+        let result = explore::explore(&setup, &options, listener).await;
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let embedded = target.is_embedded();
+        target.finish().await;
+        let mut report = match result {
+            Ok(r) => r,
+            Err(explore::ExploreError::Run(e)) => return fail(&e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        report.embedded = embedded;
+        let _ = write!(
+            std::io::stdout().lock(),
+            "{}",
+            terminal::render(&report, &style)
+        );
+        let certification = Certification::of(&report, false);
+        let product = Product {
+            name: args.reports.product.clone(),
+            version: args.reports.product_version.clone(),
+        };
+        let info = RunInfo::new(&report, product, certification);
+        match paths.write(&report, &style, &info) {
+            Ok(_) => {
+                if let Some(dir) = &args.reports.report_dir {
+                    eprintln!("report bundle written to {}", dir.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+        if report.failed() {
+            ExitCode::from(EXIT_FAILED)
+        } else {
+            ExitCode::SUCCESS
+        }
+    })
+}
+
+/// A spinner counting generated cases, on a terminal only.
+fn spinner() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {pos} generated cases {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
+}
+
 /// Where snapshots are read and written. Given a folder, that folder alone
 /// (as before the suite was embedded). Without one, `./snapshots` (so a
 /// run from the repository root updates the repository's files) over the
@@ -817,13 +1082,7 @@ fn snapshot_store(dir: Option<&Path>, mode: SnapshotMode) -> Result<SnapshotStor
 /// and writes the merged run as `run` shows and writes its own, with the
 /// same exit codes.
 fn merge_reports(args: &MergeArgs) -> ExitCode {
-    let paths = ReportPaths {
-        junit: args.junit.clone(),
-        json: args.json.clone(),
-        html: args.html.clone(),
-        markdown: args.markdown.clone(),
-        dir: args.report_dir.clone(),
-    };
+    let paths = args.out.paths();
     if let Err(e) = paths.check() {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_USAGE);
@@ -862,8 +1121,8 @@ fn merge_reports(args: &MergeArgs) -> ExitCode {
     );
     let certification = Certification::of(&report, args.certify);
     let product = Product {
-        name: args.product.clone(),
-        version: args.product_version.clone(),
+        name: args.out.product.clone(),
+        version: args.out.product_version.clone(),
     };
     let info = RunInfo::new(&report, product, certification.clone());
     if let Err(e) = paths.write(&report, &style, &info) {

@@ -351,7 +351,7 @@ async fn walk_pages(
                     CheckResult::fail(
                         CheckKind::Status,
                         Level::Info,
-                        "the target refused this request with a ValidationException, which the case allows (it may limit maxResults); the listing was not judged",
+                        "the target refused this request with a ValidationException, which the case allows (a server may limit maxResults, and may refuse filter pairs and values the document leaves open); the listing was not judged",
                     )
                     .judging(at),
                 );

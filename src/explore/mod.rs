@@ -1,0 +1,537 @@
+//! Generative exploration (`macie-conform explore`): thousands of requests
+//! no one wrote by hand, judged by the same oracle as the suite.
+//!
+//! Explore learns what the target holds (its listing) and accepts (which
+//! key and comparator pairs it refuses, an open choice), then draws
+//! recipes from a seeded generator ([`generate`]): listings of random
+//! queries at random page sizes, relations between listings that hold for
+//! any data (a narrower query lists no more jobs, a wider one no fewer,
+//! excluding a term lists what including it leaves out, DESC is ASC
+//! reversed), malformed requests, mangled tokens and provoked errors.
+//!
+//! Each recipe becomes a case ([`probe`]) written as case-file text and
+//! read back by the suite's own loader, then run by the suite's runner, so
+//! it is judged by the same checks, and what the document leaves open is
+//! observed, never failed, exactly as in the suite. A failing case is
+//! shrunk to a smaller recipe that still fails the same way, run once more
+//! to confirm it, and written (with `--save-failures DIR`) as a case file
+//! that `run --cases DIR` replays.
+//!
+//! The same seed against the same target sends the same requests: every
+//! round draws from its own stream of the seed, and what is learned comes
+//! only from the target's answers.
+
+pub mod generate;
+pub mod probe;
+
+use crate::engine::case::Level;
+use crate::engine::check::{CheckKind, Outcome};
+use crate::engine::exchange::HttpRequest;
+use crate::engine::load::{self, SourceFile};
+use crate::report::{
+    CaseReport, Exploration, LevelTotals, RunReport, SelectionReport, ShrunkFailure, Verdict,
+};
+use crate::runner::http::{Client, ClientOptions};
+use crate::runner::{self, RunError, RunEvent, RunOptions, Selection};
+use crate::schema::SchemaSet;
+use generate::{Knowledge, Recipe};
+use probe::Probe;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What to explore and how far.
+#[derive(Debug, Clone)]
+pub struct ExploreOptions {
+    pub seed: u64,
+    /// Requests to send while exploring (learning included). The last
+    /// round is sized to end near it, and may pass it by a few requests.
+    pub budget: usize,
+    /// Where to write the shrunk failures as a case file.
+    pub save_failures: Option<PathBuf>,
+    /// Smaller versions tried per failure.
+    pub shrink_attempts: usize,
+    /// Failures shrunk (the first of each kind of recipe and check).
+    pub max_shrunk: usize,
+    /// The command that repeats this exploration, for the report.
+    pub rerun: String,
+}
+
+impl ExploreOptions {
+    pub fn new(seed: u64, budget: usize) -> ExploreOptions {
+        ExploreOptions {
+            seed,
+            budget,
+            save_failures: None,
+            shrink_attempts: 60,
+            max_shrunk: 8,
+            rerun: format!("macie-conform explore --seed {seed} --budget {budget}"),
+        }
+    }
+}
+
+/// Why an exploration could not run to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum ExploreError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(
+        "explore wrote a case the loader refused, which is a bug in macie-conform; please report it with this message:\n{0}"
+    )]
+    Generated(String),
+    #[error(
+        "cannot write the failing cases to {path}: {source}; check that the folder can be created and written"
+    )]
+    Save {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// The target and how to talk to it, for every round.
+#[derive(Clone)]
+pub struct Setup {
+    pub target: String,
+    pub client: ClientOptions,
+    pub concurrency: usize,
+    /// The canonical data set, when the target holds it.
+    pub fixture: Option<Arc<Vec<Value>>>,
+    pub faults: bool,
+    pub redact: Vec<String>,
+    /// Keep the answer bodies of passed cases (for JSON, HTML, Markdown).
+    pub keep_passed_bodies: bool,
+}
+
+impl Setup {
+    fn options(&self, concurrency: usize) -> RunOptions {
+        RunOptions {
+            target: self.target.clone(),
+            client: self.client.clone(),
+            concurrency,
+            fixture: self.fixture.clone(),
+            faults: self.faults,
+            snapshots: None,
+            redact: self.redact.clone(),
+            vars: Default::default(),
+            keep_passed_bodies: self.keep_passed_bodies,
+        }
+    }
+}
+
+/// Hears every case as it runs, in every round.
+pub type Listener = Arc<dyn Fn(&RunEvent<'_>) + Send + Sync>;
+
+/// Recipes per round at most: rounds are where the budget is checked.
+const ROUND: usize = 48;
+
+/// Explores the target and returns the report of every case it ran, with
+/// [`RunReport::exploration`] saying what was explored.
+pub async fn explore(
+    setup: &Setup,
+    options: &ExploreOptions,
+    on_event: Listener,
+) -> Result<RunReport, ExploreError> {
+    let started = std::time::Instant::now();
+    let seed = options.seed;
+    let (jobs, complete, read) = match &setup.fixture {
+        Some(fixture) => (fixture.as_ref().clone(), true, 0),
+        None => read_listing(setup).await?,
+    };
+    let mut knowledge = Knowledge {
+        jobs,
+        complete,
+        refused: BTreeSet::new(),
+        fixture: setup.fixture.is_some(),
+        faults: setup.faults,
+    };
+    let mut explorer = Explorer {
+        setup,
+        seed,
+        on_event,
+        texts: Vec::new(),
+        next_id: 1,
+        requests: read,
+        first: None,
+        cases: Vec::new(),
+        recipes: Vec::new(),
+        coverage: Vec::new(),
+    };
+
+    // Learning: the census and every pair, within half the budget.
+    let mut learning = generate::learning(&mut generate::rng(seed, 0), &knowledge);
+    learning.truncate((options.budget / 2).max(1));
+    let reports = explorer.round(learning.clone(), &knowledge).await?;
+    for (recipe, case) in learning.iter().zip(&reports) {
+        if let Recipe::Pair { term } = recipe
+            && refused(case)
+        {
+            knowledge.refused.insert((term.key, term.cmp));
+        }
+    }
+
+    let mut round = 1u64;
+    while explorer.requests < options.budget {
+        let cost = (explorer.requests.max(1) as f64 / explorer.cases.len().max(1) as f64).max(1.0);
+        let left = options.budget - explorer.requests;
+        let n = ((left as f64 / cost).ceil() as usize).clamp(1, ROUND);
+        let recipes = generate::draw(&mut generate::rng(seed, round), &knowledge, n);
+        explorer.round(recipes, &knowledge).await?;
+        round += 1;
+    }
+
+    let explored = explorer.requests;
+    let (failures, shrink_requests) = explorer.shrink_failures(options, &knowledge).await?;
+    let saved_to = match &options.save_failures {
+        Some(dir) => save(dir, seed, &failures, &options.rerun)?,
+        None => None,
+    };
+    let refused_pairs = knowledge
+        .refused
+        .iter()
+        .map(|(k, c)| format!("{k} {c}"))
+        .collect();
+    let exploration = Exploration {
+        seed,
+        budget: options.budget,
+        requests: explored,
+        shrink_requests,
+        cases: explorer.cases.len(),
+        refused_pairs,
+        failures,
+        saved_to,
+        rerun: options.rerun.clone(),
+    };
+    Ok(explorer.report(exploration, started.elapsed()))
+}
+
+/// Whether a case's first request was refused with a ValidationException
+/// its walk allowed: the target declined the pair.
+fn refused(case: &CaseReport) -> bool {
+    case.verdict != Verdict::Fail
+        && case.checks.iter().any(|c| {
+            c.kind == CheckKind::Status && c.level == Level::Info && c.outcome == Outcome::Fail
+        })
+}
+
+/// Reads the target's unfiltered listing, as far as 20 pages or 2000
+/// jobs, to draw filter values from. Nothing is judged here: the census
+/// case judges the same listing.
+async fn read_listing(setup: &Setup) -> Result<(Vec<Value>, bool, usize), ExploreError> {
+    let client = Client::new(setup.client.clone()).map_err(RunError::from)?;
+    let mut jobs = Vec::new();
+    let mut body = serde_json::json!({});
+    let mut sent = 0;
+    for _ in 0..20 {
+        let request = HttpRequest {
+            method: "POST".into(),
+            url: runner::target::join_url(&setup.target, "/jobs/list"),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        };
+        sent += 1;
+        let exchange = client.send(request, true).await;
+        let Some(answer) = exchange
+            .outcome
+            .ok()
+            .filter(|r| r.status == 200)
+            .and_then(|r| r.json().ok())
+        else {
+            return Ok((jobs, false, sent));
+        };
+        if let Some(items) = answer.get("items").and_then(Value::as_array) {
+            jobs.extend(items.iter().cloned());
+        }
+        match answer.get("nextToken").and_then(Value::as_str) {
+            Some(token) if jobs.len() < 2000 => body["nextToken"] = Value::from(token),
+            Some(_) => return Ok((jobs, false, sent)),
+            None => return Ok((jobs, true, sent)),
+        }
+    }
+    Ok((jobs, false, sent))
+}
+
+/// The state of one exploration.
+struct Explorer<'a> {
+    setup: &'a Setup,
+    seed: u64,
+    on_event: Listener,
+    /// Every generated case file, for the report's digest.
+    texts: Vec<String>,
+    next_id: usize,
+    requests: usize,
+    /// The first round's report: the run's metadata.
+    first: Option<RunReport>,
+    cases: Vec<CaseReport>,
+    recipes: Vec<Recipe>,
+    coverage: Vec<crate::report::coverage::Coverage>,
+}
+
+impl Explorer<'_> {
+    fn id(&mut self, recipe: &Recipe) -> String {
+        let id = format!(
+            "explore.s{}.{:04}.{}",
+            self.seed,
+            self.next_id,
+            recipe.kind()
+        );
+        self.next_id += 1;
+        id
+    }
+
+    /// Runs recipes as one suite; their reports are kept, and returned.
+    async fn round(
+        &mut self,
+        recipes: Vec<Recipe>,
+        k: &Knowledge,
+    ) -> Result<Vec<CaseReport>, ExploreError> {
+        let probes: Vec<Probe> = recipes
+            .iter()
+            .map(|r| {
+                let id = self.id(r);
+                r.probe(&id, k)
+            })
+            .collect();
+        let listener = Arc::clone(&self.on_event);
+        let (report, sent) = self
+            .run(&probes, self.setup.concurrency, Some(listener))
+            .await?;
+        self.requests += sent;
+        let cases = report.cases.clone();
+        self.cases.extend(report.cases.iter().cloned());
+        self.recipes.extend(recipes);
+        self.coverage.push(report.coverage().into_owned());
+        if self.first.is_none() {
+            self.first = Some(report);
+        }
+        Ok(cases)
+    }
+
+    /// Writes the probes as a case file, loads it as `run` would, and runs it.
+    async fn run(
+        &mut self,
+        probes: &[Probe],
+        concurrency: usize,
+        on_event: Option<Listener>,
+    ) -> Result<(RunReport, usize), ExploreError> {
+        let refs: Vec<&Probe> = probes.iter().collect();
+        let text = probe::case_file(
+            &format!("Generated by macie-conform explore, seed {}.", self.seed),
+            &refs,
+        );
+        let file = SourceFile {
+            name: format!("explore-s{}.yaml", self.seed),
+            text,
+        };
+        let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
+        let suite = load::load(std::slice::from_ref(&file), schemas).map_err(|problems| {
+            ExploreError::Generated(
+                problems
+                    .iter()
+                    .map(|d| d.render(false))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
+        self.texts.push(file.text);
+        let report = runner::run(
+            &suite,
+            &Selection::default(),
+            self.setup.options(concurrency),
+            move |event| {
+                if let Some(listener) = &on_event {
+                    listener(event);
+                }
+            },
+        )
+        .await?;
+        let sent = report.requests_sent;
+        Ok((report, sent))
+    }
+
+    /// Shrinks the first failure of each kind of recipe and failed check.
+    async fn shrink_failures(
+        &mut self,
+        options: &ExploreOptions,
+        k: &Knowledge,
+    ) -> Result<(Vec<ShrunkFailure>, usize), ExploreError> {
+        let mut seen = BTreeSet::new();
+        let mut picked = Vec::new();
+        for (case, recipe) in self.cases.iter().zip(&self.recipes) {
+            if case.verdict != Verdict::Fail {
+                continue;
+            }
+            let kinds = failed_kinds(case);
+            let first = kinds.iter().next().copied();
+            if seen.insert((recipe.kind(), first)) && picked.len() < options.max_shrunk {
+                picked.push((case.id.clone(), recipe.clone(), kinds));
+            }
+        }
+        let mut failures = Vec::new();
+        let mut sent = 0;
+        for (n, (found_by, recipe, kinds)) in picked.into_iter().enumerate() {
+            let id = format!("explore.s{}.f{}.{}", self.seed, n + 1, recipe.kind());
+            let mut best = recipe;
+            let mut steps_taken = 0;
+            let mut attempts = 0;
+            'shrinking: loop {
+                for candidate in best.smaller() {
+                    if attempts >= options.shrink_attempts {
+                        break 'shrinking;
+                    }
+                    attempts += 1;
+                    let probe = candidate.probe(&id, k);
+                    let (report, used) = self.run(&[probe], 1, None).await?;
+                    sent += used;
+                    if report.cases.first().is_some_and(|c| fails_alike(c, &kinds)) {
+                        best = candidate;
+                        steps_taken += 1;
+                        continue 'shrinking;
+                    }
+                }
+                break;
+            }
+            // Once more, to tell a failure from a target that answers
+            // differently from one request to the next.
+            let probe = best.probe(&id, k);
+            let (report, used) = self.run(std::slice::from_ref(&probe), 1, None).await?;
+            sent += used;
+            let confirmed = report.cases.first().is_some_and(|c| fails_alike(c, &kinds));
+            let failed_checks = report
+                .cases
+                .first()
+                .map(|c| {
+                    c.failed_checks()
+                        .filter(|x| x.level > Level::Info)
+                        .map(|x| format!("{}: {}", x.kind.as_str(), x.message))
+                        .collect()
+                })
+                .unwrap_or_default();
+            failures.push(ShrunkFailure {
+                found_by,
+                id,
+                kind: best.kind().to_string(),
+                steps_taken,
+                confirmed,
+                failed_checks,
+                yaml: probe.to_yaml(),
+            });
+        }
+        Ok((failures, sent))
+    }
+
+    fn report(self, exploration: Exploration, took: std::time::Duration) -> RunReport {
+        let mut totals = LevelTotals::default();
+        for case in &self.cases {
+            totals.add(case.level);
+        }
+        let digest = {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            for t in &self.texts {
+                h.update(t.as_bytes());
+            }
+            h.finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        let first = self.first;
+        RunReport {
+            harness_version: env!("CARGO_PKG_VERSION").to_string(),
+            suite_digest: digest,
+            started_at: first
+                .as_ref()
+                .map(|r| r.started_at.clone())
+                .unwrap_or_default(),
+            target: first.as_ref().map(|r| r.target.clone()).unwrap_or_default(),
+            fixture: self.setup.fixture.is_some(),
+            embedded: false,
+            selection: SelectionReport {
+                suite: totals,
+                ..SelectionReport::default()
+            },
+            cases: self.cases,
+            requirements: Vec::new(),
+            duration_ms: took.as_millis() as u64,
+            coverage: merge_coverage(self.coverage),
+            requests_sent: exploration.requests + exploration.shrink_requests,
+            exploration: Some(exploration),
+        }
+    }
+}
+
+/// The kinds of the must and should checks a case failed.
+fn failed_kinds(case: &CaseReport) -> BTreeSet<CheckKind> {
+    case.failed_checks()
+        .filter(|c| c.level > Level::Info)
+        .map(|c| c.kind)
+        .collect()
+}
+
+/// Whether a case fails at least one way the original failed.
+fn fails_alike(case: &CaseReport, kinds: &BTreeSet<CheckKind>) -> bool {
+    case.verdict == Verdict::Fail && !failed_kinds(case).is_disjoint(kinds)
+}
+
+/// Coverage of several rounds: an item is covered if any round covered it.
+fn merge_coverage(
+    rounds: Vec<crate::report::coverage::Coverage>,
+) -> Option<crate::report::coverage::Coverage> {
+    let mut rounds = rounds.into_iter();
+    let mut merged = rounds.next()?;
+    for round in rounds {
+        for (group, other) in merged.groups.iter_mut().zip(&round.groups) {
+            for (item, o) in group.items.iter_mut().zip(&other.items) {
+                item.covered |= o.covered;
+            }
+        }
+    }
+    merged.total = merged.groups.iter().map(|g| g.items.len()).sum();
+    merged.covered = merged
+        .groups
+        .iter()
+        .flat_map(|g| &g.items)
+        .filter(|i| i.covered)
+        .count();
+    merged.percent = if merged.total == 0 {
+        0.0
+    } else {
+        100.0 * merged.covered as f64 / merged.total as f64
+    };
+    Some(merged)
+}
+
+/// Writes the confirmed failures as one case file in `dir`, replacing the
+/// one an exploration with the same seed wrote (it holds the same cases).
+fn save(
+    dir: &std::path::Path,
+    seed: u64,
+    failures: &[ShrunkFailure],
+    rerun: &str,
+) -> Result<Option<String>, ExploreError> {
+    let confirmed: Vec<&ShrunkFailure> = failures.iter().filter(|f| f.confirmed).collect();
+    if confirmed.is_empty() {
+        return Ok(None);
+    }
+    let path = dir.join(format!("explore-s{seed}.yaml"));
+    let shown = path.display().to_string();
+    let error = |source| ExploreError::Save {
+        path: shown.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(error)?;
+    let mut text = String::from("# yaml-language-server: $schema=../schemas/case.schema.json\n");
+    text.push_str(&format!(
+        "# Failures found by `{rerun}`, each shrunk to a small request that still fails.\n# Replay them with: macie-conform run --cases {}\ncases:\n",
+        dir.display()
+    ));
+    for (i, f) in confirmed.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text.push_str(&f.yaml);
+    }
+    std::fs::write(&path, text).map_err(error)?;
+    Ok(Some(shown))
+}

@@ -521,7 +521,7 @@ fn save(
         source,
     };
     std::fs::create_dir_all(dir).map_err(error)?;
-    let mut text = String::from("# yaml-language-server: $schema=../schemas/case.schema.json\n");
+    let mut text = String::new();
     text.push_str(&format!(
         "# Failures found by `{rerun}`, each shrunk to a small request that still fails.\n# Replay them with: macie-conform run --cases {}\ncases:\n",
         dir.display()

@@ -134,7 +134,7 @@ const DEFAULT_MAX_PAGES: usize = 1_000;
 
 /// A whole case file holding `probes`, under a comment.
 pub fn case_file(comment: &str, probes: &[&Probe]) -> String {
-    let mut out = String::from("# yaml-language-server: $schema=../schemas/case.schema.json\n");
+    let mut out = String::new();
     for line in comment.lines() {
         let _ = writeln!(out, "# {line}");
     }

@@ -1,0 +1,486 @@
+//! `explore` against every faulty and every correct-but-different variant
+//! of the reference server (tests/variants), with fixed seeds and small
+//! budgets: how many faults generated cases catch with no hand-written
+//! case (printed, run with `--nocapture`; the goal is at least 80 %), and
+//! that no correct variant fails. Also: the same seed sends the same
+//! requests, and a shrunk failure saved with `--save-failures` replays
+//! with `run`.
+
+mod common;
+mod variants;
+
+use macie_conform::explore::{self, ExploreOptions, Setup};
+use macie_conform::report::{RunReport, Verdict};
+use macie_conform::runner::http::ClientOptions;
+use macie_conform::runner::{self, RunOptions, Selection, SuiteSources};
+use std::sync::Arc;
+use std::time::Duration;
+use variants::{ALL, CHOICES, Variant};
+
+/// Requests per exploration of a variant: small enough to keep `cargo
+/// test` quick, large enough to reach every kind of question.
+const BUDGET: usize = 400;
+
+/// The seed of the faulty-variant sweep; the README's table comes from it.
+const SEED: u64 = 7;
+
+fn setup(url: String, variant: Option<Variant>) -> Setup {
+    setup_with(url, variants::holds_fixture(variant))
+}
+
+/// `fixture`: whether explore is told the target holds the canonical data
+/// set, so the oracle compares exact answers too.
+fn setup_with(url: String, fixture: bool) -> Setup {
+    Setup {
+        target: url,
+        client: ClientOptions {
+            timeout: Duration::from_secs(20),
+            ..ClientOptions::default()
+        },
+        concurrency: 8,
+        fixture: fixture.then(|| Arc::new(runner::target::embedded_fixture())),
+        faults: true,
+        redact: Vec::new(),
+        keep_passed_bodies: false,
+    }
+}
+
+async fn explore_variant(variant: Option<Variant>, options: &ExploreOptions) -> RunReport {
+    let fixture = variants::holds_fixture(variant);
+    explore_variant_with(variant, fixture, options).await
+}
+
+async fn explore_variant_with(
+    variant: Option<Variant>,
+    fixture: bool,
+    options: &ExploreOptions,
+) -> RunReport {
+    let (url, task) = common::serve(variants::router(variant)).await;
+    let report = explore::explore(&setup_with(url, fixture), options, Arc::new(|_| {}))
+        .await
+        .expect("explore runs");
+    task.abort();
+    report
+}
+
+/// Without shrinking: only whether something fails.
+fn detect(seed: u64) -> ExploreOptions {
+    ExploreOptions {
+        shrink_attempts: 0,
+        max_shrunk: 0,
+        ..ExploreOptions::new(seed, BUDGET)
+    }
+}
+
+fn failed(report: &RunReport) -> Vec<String> {
+    report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| {
+            let why: Vec<String> = c
+                .failed_checks()
+                .filter(|k| k.level > macie_conform::engine::case::Level::Info)
+                .map(|k| format!("{}: {}", k.kind.as_str(), k.message))
+                .collect();
+            format!("{}: {}", c.id, why.join("; "))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn explore_catches_faulty_variants_without_hand_written_cases() {
+    let (mut caught, mut caught_blind) = (0, 0);
+    let mut missed = Vec::new();
+    for &mutant in ALL {
+        let variant = Some(Variant::Faulty(mutant));
+        // As against the embedded server: the target holds the fixture,
+        // so exact answers are compared too.
+        let report = explore_variant_with(variant, true, &detect(SEED)).await;
+        // Told nothing of the data: schemas, semantics and relations only.
+        let blind = explore_variant_with(variant, false, &detect(SEED)).await;
+        let failures = failed(&report);
+        let blind_failures = failed(&blind).len();
+        caught_blind += usize::from(blind_failures > 0);
+        let kinds: std::collections::BTreeSet<&str> = report
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail)
+            .filter_map(|c| c.id.rsplit('.').next())
+            .collect();
+        // One line per variant, for the README's table.
+        println!(
+            "explore-table {} {} {blind_failures}",
+            mutant.name(),
+            failures.len()
+        );
+        match failures.first() {
+            Some(first) => {
+                caught += 1;
+                println!(
+                    "{}: caught by {} generated case(s) ({}), {blind_failures} without the fixture; e.g. {}",
+                    mutant.name(),
+                    failures.len(),
+                    kinds.into_iter().collect::<Vec<_>>().join(", "),
+                    first.chars().take(160).collect::<String>()
+                );
+            }
+            None => {
+                println!("{}: MISSED", mutant.name());
+                missed.push(mutant.name());
+            }
+        }
+    }
+    let share = 100.0 * caught as f64 / ALL.len() as f64;
+    println!(
+        "explore (seed {SEED}, budget {BUDGET}): {caught}/{} faulty variants caught ({share:.0} %), {caught_blind}/{} without the fixture; missed: {}",
+        ALL.len(),
+        ALL.len(),
+        if missed.is_empty() {
+            "none".to_string()
+        } else {
+            missed.join(", ")
+        }
+    );
+    assert!(
+        share >= 80.0,
+        "explore caught {caught} of {} faulty variants, under the 80 % goal; missed: {}",
+        ALL.len(),
+        missed.join(", ")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn explore_never_fails_a_correct_server_whatever_it_chose() {
+    let mut wrong = Vec::new();
+    let mut runs = 0;
+    for seed in [1, 2] {
+        for variant in
+            std::iter::once(None).chain(CHOICES.iter().map(|&c| Some(Variant::Different(c))))
+        {
+            let options = ExploreOptions {
+                budget: 300,
+                ..detect(seed)
+            };
+            let report = explore_variant(variant, &options).await;
+            runs += 1;
+            let name = variant.map_or("reference", Variant::name);
+            assert!(
+                !report.cases.is_empty(),
+                "{name}: explore generated nothing"
+            );
+            wrong.extend(
+                failed(&report)
+                    .into_iter()
+                    .map(|f| format!("{name} (seed {seed}): {f}")),
+            );
+        }
+    }
+    println!(
+        "{runs} explorations of correct variants, {} false failure(s)",
+        wrong.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The requests a report sent, in order, one line each: case, method,
+/// path and body. Tokens are left out: each server seals its own with a
+/// key of its own, so they differ between two servers with the same data.
+fn requests(report: &RunReport) -> Vec<String> {
+    report
+        .cases
+        .iter()
+        .flat_map(|c| {
+            c.exchanges.iter().map(move |e| {
+                let body = match serde_json::from_slice::<serde_json::Value>(&e.request.body) {
+                    Ok(mut v) => {
+                        if let Some(o) = v.as_object_mut() {
+                            o.remove("nextToken");
+                        }
+                        v.to_string()
+                    }
+                    Err(_) => String::from_utf8_lossy(&e.request.body).into_owned(),
+                };
+                format!(
+                    "{} {} {} {body}",
+                    c.id,
+                    e.request.method,
+                    e.request.url.rsplit_once('/').map_or("", |(_, p)| p)
+                )
+            })
+        })
+        .collect()
+}
+
+fn first_difference(a: &[String], b: &[String]) -> String {
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => format!("request {i} differs:\n  {}\n  {}", a[i], b[i]),
+        None => format!("{} requests against {}", a.len(), b.len()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_sends_the_same_requests() {
+    let options = detect(11);
+    let a = explore_variant(None, &options).await;
+    let b = explore_variant(None, &options).await;
+    let (ra, rb) = (requests(&a), requests(&b));
+    assert!(
+        ra == rb,
+        "the same seed sent other requests: {}",
+        first_difference(&ra, &rb)
+    );
+    let exploration = a.exploration.as_ref().expect("an exploration report");
+    assert_eq!(exploration.seed, 11);
+    assert!(
+        exploration.rerun.contains("--seed 11"),
+        "{}",
+        exploration.rerun
+    );
+    assert!(
+        exploration.requests >= BUDGET && exploration.requests < BUDGET + 200,
+        "sent {} requests for a budget of {BUDGET}",
+        exploration.requests
+    );
+    let c = explore_variant(None, &detect(12)).await;
+    assert!(
+        requests(&a) != requests(&c),
+        "another seed sent the same requests"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shrunk_failure_is_saved_and_replays_with_run() {
+    let dir = std::env::temp_dir().join(format!("macie-conform-explore-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let variant = Some(Variant::Faulty(variants::Mutant::NeTreatedAsEq));
+    let options = ExploreOptions {
+        save_failures: Some(dir.clone()),
+        shrink_attempts: 40,
+        max_shrunk: 2,
+        ..ExploreOptions::new(SEED, BUDGET)
+    };
+    let report = explore_variant(variant, &options).await;
+    let exploration = report.exploration.as_ref().expect("an exploration report");
+    assert!(!exploration.failures.is_empty(), "nothing failed to shrink");
+    let confirmed: Vec<_> = exploration
+        .failures
+        .iter()
+        .filter(|f| f.confirmed)
+        .collect();
+    assert!(!confirmed.is_empty(), "no shrunk failure was confirmed");
+    // Shrinking made the case smaller than the first failure.
+    assert!(
+        confirmed.iter().any(|f| f.steps_taken > 0),
+        "no failure got smaller: {:#?}",
+        exploration.failures
+    );
+    let saved = exploration.saved_to.as_ref().expect("saved");
+    assert!(std::path::Path::new(saved).is_file());
+
+    // `run --cases DIR` without the built-in suite: the saved cases alone.
+    let suite = runner::load_suites(&SuiteSources {
+        builtin: false,
+        dirs: vec![dir.clone()],
+        variables: Default::default(),
+    })
+    .expect("the saved file loads");
+    assert_eq!(suite.cases.len(), confirmed.len());
+    let run_against = |variant: Option<Variant>| {
+        let suite = suite.clone();
+        async move {
+            let (url, task) = common::serve(variants::router(variant)).await;
+            let report = runner::run(
+                &suite,
+                &Selection::default(),
+                RunOptions {
+                    target: url,
+                    client: ClientOptions::default(),
+                    concurrency: 2,
+                    fixture: Some(Arc::new(runner::target::embedded_fixture())),
+                    faults: true,
+                    snapshots: None,
+                    redact: Vec::new(),
+                    vars: Default::default(),
+                    keep_passed_bodies: false,
+                },
+                |_| {},
+            )
+            .await
+            .expect("run");
+            task.abort();
+            report
+        }
+    };
+    let faulty = run_against(variant).await;
+    assert!(
+        faulty.cases.iter().all(|c| c.verdict == Verdict::Fail),
+        "a saved case passes against the faulty server: {:#?}",
+        faulty
+            .cases
+            .iter()
+            .map(|c| (&c.id, &c.verdict))
+            .collect::<Vec<_>>()
+    );
+    let correct = run_against(None).await;
+    assert!(
+        correct.cases.iter().all(|c| c.verdict == Verdict::Pass),
+        "a saved case fails the correct server: {:?}",
+        failed(&correct)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn binary() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_macie-conform"));
+    c.env_remove("MACIE_CONFORM_TARGET").env("NO_COLOR", "1");
+    c
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "macie-conform-explore-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+fn assert_matches_report_schema(document: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/report.schema.json"
+        ))
+        .expect("schema file"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+/// What CI runs: explore on the embedded reference server with a fixed
+/// seed and budget, every report written.
+#[test]
+fn explore_on_the_embedded_server_with_a_fixed_seed_finds_no_fault() {
+    let dir = scratch("cli");
+    let out = binary()
+        .current_dir(&dir)
+        .args([
+            "explore",
+            "--seed",
+            "42",
+            "--budget",
+            "300",
+            "--report-dir",
+            "reports",
+        ])
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("explore: seed 42, budget 300 requests"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("No fault found"), "{stdout}");
+    assert!(
+        stdout.contains("explore the same way again: macie-conform explore --seed 42 --budget 300"),
+        "{stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("reports/report.json")).expect("report.json"),
+    )
+    .expect("JSON");
+    assert_matches_report_schema(&json);
+    assert_eq!(json["exploration"]["seed"], 42);
+    assert_eq!(json["summary"]["conformance"], "no_fault_found");
+    for (file, needle) in [
+        ("junit.xml", "explore.s42."),
+        ("report.md", "--seed 42"),
+        ("report.html", "--seed 42"),
+    ] {
+        let text = std::fs::read_to_string(dir.join("reports").join(file)).expect(file);
+        assert!(text.contains(needle), "{file} does not say {needle}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn explore_refuses_a_budget_of_nothing() {
+    let out = binary()
+        .args(["explore", "--budget", "0"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--budget"));
+}
+
+/// The end to end: explore finds a fault in a target, shrinks it,
+/// saves it, and `run --cases DIR` fails the same target with it (and
+/// passes the reference server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_failure_replays_with_the_run_command() {
+    let dir = scratch("replay");
+    let variant = Some(Variant::Faulty(variants::Mutant::ExcludesIgnored));
+    let (url, task) = common::serve(variants::router(variant)).await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/cases/fixtures/jobs.json");
+    let saved = dir.join("found");
+    let explore = {
+        let (url, saved) = (url.clone(), saved.clone());
+        tokio::task::spawn_blocking(move || {
+            binary()
+                .args(["explore", "--seed", "3", "--budget", "300", "--faults"])
+                .args(["--target", &url, "--fixture", fixture, "--save-failures"])
+                .arg(&saved)
+                .output()
+                .expect("the binary runs")
+        })
+        .await
+        .expect("explore ends")
+    };
+    let stdout = String::from_utf8_lossy(&explore.stdout).into_owned();
+    assert_eq!(explore.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("shrunk failure"), "{stdout}");
+    assert!(stdout.contains("failures saved to"), "{stdout}");
+    let file = saved.join("explore-s3.yaml");
+    let text = std::fs::read_to_string(&file).expect("the saved case file");
+    assert!(text.contains("macie-conform run --cases"), "{text}");
+
+    let replay = |target: Option<String>| {
+        let saved = saved.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = binary();
+            c.args(["run", "--no-builtin", "--cases"]).arg(&saved);
+            if let Some(url) = target {
+                c.args(["--target", &url, "--fixture", fixture, "--faults"]);
+            }
+            c.output().expect("the binary runs")
+        })
+    };
+    let against_faulty = replay(Some(url.clone())).await.expect("run ends");
+    assert_eq!(
+        against_faulty.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&against_faulty.stdout)
+    );
+    let against_reference = replay(None).await.expect("run ends");
+    assert_eq!(
+        against_reference.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&against_reference.stdout)
+    );
+    task.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -24,10 +24,6 @@ const BUDGET: usize = 400;
 /// The seed of the faulty-variant sweep; the README's table comes from it.
 const SEED: u64 = 7;
 
-fn setup(url: String, variant: Option<Variant>) -> Setup {
-    setup_with(url, variants::holds_fixture(variant))
-}
-
 /// `fixture`: whether explore is told the target holds the canonical data
 /// set, so the oracle compares exact answers too.
 fn setup_with(url: String, fixture: bool) -> Setup {

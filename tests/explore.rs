@@ -480,3 +480,27 @@ async fn a_saved_failure_replays_with_the_run_command() {
     task.abort();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// explore reads the settings file as run does: here its target, which
+/// nothing listens on, so the exploration cannot start (exit 3).
+#[test]
+fn explore_takes_its_target_from_the_settings_file() {
+    let dir = scratch("settings");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    std::fs::write(
+        dir.join("macie-conform.toml"),
+        format!("[profile.nowhere]\ntarget = \"http://127.0.0.1:{port}\"\ntimeout = 2\n"),
+    )
+    .expect("settings file");
+    let out = binary()
+        .current_dir(&dir)
+        .args(["explore", "--profile", "nowhere", "--budget", "10"])
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains(&port.to_string()), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

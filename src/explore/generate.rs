@@ -268,10 +268,19 @@ pub enum Recipe {
 /// never failed, and costs no more of the budget.
 pub const MAX_PAGES: usize = 200;
 
-fn walk(may_refuse: bool) -> Option<WalkOptions> {
+/// The same, when the target holds more than explore read: most listings
+/// are then long, and a walk cut off verifies nothing, so it should cost
+/// little.
+pub const MAX_PAGES_LARGE: usize = 50;
+
+fn walk(may_refuse: bool, k: &Knowledge) -> Option<WalkOptions> {
     Some(WalkOptions {
         may_refuse,
-        max_pages: MAX_PAGES,
+        max_pages: if k.complete {
+            MAX_PAGES
+        } else {
+            MAX_PAGES_LARGE
+        },
     })
 }
 
@@ -315,7 +324,7 @@ impl Recipe {
                 name: name.map(str::to_string),
                 headers: Vec::new(),
                 body: Body::Json(query.body(page)),
-                walk: walk(query.may_be_refused() || page.is_some_and(|p| p > 1)),
+                walk: walk(query.may_be_refused() || page.is_some_and(|p| p > 1), k),
                 capture: Vec::new(),
                 expect,
             }

@@ -504,3 +504,30 @@ fn explore_takes_its_target_from_the_settings_file() {
     assert!(stderr.contains(&port.to_string()), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A target holding more jobs than explore reads (20 pages): knowledge of
+/// the data is partial, walks are cut short (not verified, never failed),
+/// and nothing fails the correct server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explore_never_fails_a_correct_server_holding_many_jobs() {
+    let config = macie_conform::server::ServerConfig::synthetic(5_000)
+        .expect("synthetic jobs")
+        .with_faults(true);
+    let (url, task) = common::serve(macie_conform::server::router(config)).await;
+    let report = explore::explore(
+        &setup_with(url, false),
+        &ExploreOptions::new(5, 1_500),
+        Arc::new(|_| {}),
+    )
+    .await
+    .expect("explore runs");
+    task.abort();
+    let failures = failed(&report);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let ran = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Pass)
+        .count();
+    assert!(ran > 50, "only {ran} generated cases were judged");
+}

@@ -291,6 +291,11 @@ pub fn compare_listing(
                     if allowed.len() > 5 { ", …" } else { "" }
                 ));
             };
+            // Most answers spell a job as the fixture does; only when they
+            // differ is it worth reducing both to one spelling.
+            if *want == item {
+                continue;
+            }
             let (want, got) = (canonical(want), canonical(item));
             if want != got {
                 return Err(format!(

@@ -123,7 +123,7 @@ impl Setup {
 pub type Listener = Arc<dyn Fn(&RunEvent<'_>) + Send + Sync>;
 
 /// Recipes per round at most: rounds are where the budget is checked.
-const ROUND: usize = 48;
+const ROUND: usize = 128;
 
 /// Explores the target and returns the report of every case it ran, with
 /// [`RunReport::exploration`] saying what was explored.
@@ -161,8 +161,8 @@ pub async fn explore(
     // Learning: the census and every pair, within half the budget.
     let mut learning = generate::learning(&mut generate::rng(seed, 0), &knowledge);
     learning.truncate((options.budget / 2).max(1));
-    let reports = explorer.round(learning.clone(), &knowledge).await?;
-    for (recipe, case) in learning.iter().zip(&reports) {
+    let learned = explorer.round(learning.clone(), &knowledge).await?;
+    for (recipe, case) in learning.iter().zip(&explorer.cases[learned]) {
         if let Recipe::Pair { term } = recipe
             && refused(case)
         {
@@ -279,12 +279,13 @@ impl Explorer<'_> {
         id
     }
 
-    /// Runs recipes as one suite; their reports are kept, and returned.
+    /// Runs recipes as one suite; their reports are kept, and where they
+    /// are among the kept ones is returned.
     async fn round(
         &mut self,
         recipes: Vec<Recipe>,
         k: &Knowledge,
-    ) -> Result<Vec<CaseReport>, ExploreError> {
+    ) -> Result<std::ops::Range<usize>, ExploreError> {
         let probes: Vec<Probe> = recipes
             .iter()
             .map(|r| {
@@ -297,14 +298,15 @@ impl Explorer<'_> {
             .run(&probes, self.setup.concurrency, Some(listener))
             .await?;
         self.requests += sent;
-        let cases = report.cases.clone();
-        self.cases.extend(report.cases.iter().cloned());
-        self.recipes.extend(recipes);
         self.coverage.push(report.coverage().into_owned());
+        let start = self.cases.len();
+        let mut report = report;
+        self.cases.append(&mut report.cases);
+        self.recipes.extend(recipes);
         if self.first.is_none() {
             self.first = Some(report);
         }
-        Ok(cases)
+        Ok(start..self.cases.len())
     }
 
     /// Writes the probes as a case file, loads it as `run` would, and runs it.

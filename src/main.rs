@@ -251,6 +251,34 @@ impl ReportArgs {
         }
     }
 
+    /// Writes every report asked for (a usage error, exit 2, if one cannot
+    /// be written), with the run-info record naming the product.
+    fn write(
+        &self,
+        paths: &ReportPaths,
+        report: &macie_conform::report::RunReport,
+        style: &Style,
+        certification: Certification,
+    ) -> Result<(), ExitCode> {
+        let product = Product {
+            name: self.product.clone(),
+            version: self.product_version.clone(),
+        };
+        let info = RunInfo::new(report, product, certification);
+        match paths.write(report, style, &info) {
+            Ok(_) => {
+                if let Some(dir) = &self.report_dir {
+                    eprintln!("report bundle written to {}", dir.display());
+                }
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Err(ExitCode::from(EXIT_USAGE))
+            }
+        }
+    }
+
     /// Whether a report lists the exchanges of passed cases, so their
     /// bodies must be kept.
     fn lists_every_exchange(&self) -> bool {
@@ -699,6 +727,18 @@ impl Connection {
         })
     }
 
+    /// The target: the URL given, or the embedded reference server,
+    /// started now (and said so).
+    async fn resolve(&self, net: &TargetArgs) -> Result<Target, ExitCode> {
+        let target = Target::resolve(net.target.as_deref(), self.fixture.clone(), net.faults)
+            .await
+            .map_err(|e| fail(&e))?;
+        if target.is_embedded() {
+            eprintln!("target: embedded reference server at {}", target.url);
+        }
+        Ok(target)
+    }
+
     fn client_options(&self, net: &TargetArgs) -> ClientOptions {
         ClientOptions {
             timeout: Duration::from_secs_f64(net.timeout),
@@ -775,19 +815,10 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         Err(code) => return code,
     };
     rt.block_on(async move {
-        let target = match Target::resolve(
-            args.net.target.as_deref(),
-            connection.fixture.clone(),
-            args.net.faults,
-        )
-        .await
-        {
+        let target = match connection.resolve(&args.net).await {
             Ok(t) => t,
-            Err(e) => return fail(&e),
+            Err(code) => return code,
         };
-        if target.is_embedded() {
-            eprintln!("target: embedded reference server at {}", target.url);
-        }
         let options = RunOptions {
             target: target.url.clone(),
             client: target.client_options(connection.client_options(&args.net)),
@@ -851,21 +882,11 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         let mut stdout = std::io::stdout().lock();
         let _ = write!(stdout, "{}", terminal::render(&report, &style));
         let certification = Certification::of(&report, args.certify);
-        let product = Product {
-            name: args.reports.product.clone(),
-            version: args.reports.product_version.clone(),
-        };
-        let info = RunInfo::new(&report, product, certification.clone());
-        match paths.write(&report, &style, &info) {
-            Ok(_) => {
-                if let Some(dir) = &args.reports.report_dir {
-                    eprintln!("report bundle written to {}", dir.display());
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
+        if let Err(code) = args
+            .reports
+            .write(&paths, &report, &style, certification.clone())
+        {
+            return code;
         }
         let mut failed = report.failed();
         if args.certify && !certification.passed() {
@@ -950,19 +971,10 @@ fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
         Err(code) => return code,
     };
     rt.block_on(async move {
-        let target = match Target::resolve(
-            args.net.target.as_deref(),
-            connection.fixture.clone(),
-            args.net.faults,
-        )
-        .await
-        {
+        let target = match connection.resolve(&args.net).await {
             Ok(t) => t,
-            Err(e) => return fail(&e),
+            Err(code) => return code,
         };
-        if target.is_embedded() {
-            eprintln!("target: embedded reference server at {}", target.url);
-        }
         let setup = explore::Setup {
             target: target.url.clone(),
             client: target.client_options(connection.client_options(&args.net)),
@@ -1021,21 +1033,8 @@ fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
             terminal::render(&report, &style)
         );
         let certification = Certification::of(&report, false);
-        let product = Product {
-            name: args.reports.product.clone(),
-            version: args.reports.product_version.clone(),
-        };
-        let info = RunInfo::new(&report, product, certification);
-        match paths.write(&report, &style, &info) {
-            Ok(_) => {
-                if let Some(dir) = &args.reports.report_dir {
-                    eprintln!("report bundle written to {}", dir.display());
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
+        if let Err(code) = args.reports.write(&paths, &report, &style, certification) {
+            return code;
         }
         if report.failed() {
             ExitCode::from(EXIT_FAILED)
@@ -1120,14 +1119,11 @@ fn merge_reports(args: &MergeArgs) -> ExitCode {
         terminal::render(&report, &style)
     );
     let certification = Certification::of(&report, args.certify);
-    let product = Product {
-        name: args.out.product.clone(),
-        version: args.out.product_version.clone(),
-    };
-    let info = RunInfo::new(&report, product, certification.clone());
-    if let Err(e) = paths.write(&report, &style, &info) {
-        eprintln!("error: {e}");
-        return ExitCode::from(EXIT_USAGE);
+    if let Err(code) = args
+        .out
+        .write(&paths, &report, &style, certification.clone())
+    {
+        return code;
     }
     let mut failed = report.failed();
     if args.certify && !certification.passed() {

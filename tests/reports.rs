@@ -111,28 +111,8 @@ async fn the_json_report_matches_its_published_schema() {
     let report = run().await;
     let text = json::render(&report);
     let document: Value = serde_json::from_str(&text).expect("JSON");
-    assert_matches_schema(&document);
+    common::assert_matches_report_schema(&document);
     assert_eq!(document["format_version"], 1);
-}
-
-fn assert_matches_schema(document: &Value) {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schemas/report.schema.json"
-        ))
-        .expect("schema file"),
-    )
-    .expect("schema JSON");
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(document)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
 #[tokio::test]
@@ -388,7 +368,7 @@ async fn an_info_case_without_an_answer_is_unanswered_in_every_format() {
     );
 
     let document: Value = serde_json::from_str(&json::render(&report)).expect("JSON");
-    assert_matches_schema(&document);
+    common::assert_matches_report_schema(&document);
     assert_eq!(document["cases"][1]["verdict"], "unanswered");
     assert_eq!(document["summary"]["info"]["unanswered"], 1);
     assert_eq!(document["summary"]["total"]["unanswered"], 1);

@@ -208,3 +208,25 @@ pub async fn run_shipped_suite(
         .await
         .expect("run starts")
 }
+
+/// Fails with every violation when `document` does not match the published
+/// schema of the JSON report (`schemas/report.schema.json`).
+pub fn assert_matches_report_schema(document: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/report.schema.json"
+        ))
+        .expect("schema file"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}

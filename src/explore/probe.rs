@@ -55,11 +55,6 @@ pub struct WalkOptions {
 }
 
 impl Probe {
-    /// How many requests the probe sends at least: one per step.
-    pub fn steps_len(&self) -> usize {
-        self.steps.len()
-    }
-
     /// The probe as one item of a case file's `cases:` list.
     pub fn to_yaml(&self) -> String {
         let mut out = String::new();

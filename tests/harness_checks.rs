@@ -1340,3 +1340,30 @@ async fn any_of_keeps_the_weight_of_conventions() {
             .any(|c| c.level == Level::Must && c.kind == CheckKind::AnyOf)
     );
 }
+
+/// The reference walk of `complete` (at the target's own page size) may
+/// need more pages than the case's walk: cut off by `max_pages`, it has
+/// compared nothing. The case is then not verified (skipped), never
+/// failed, since a correct server may hold that many jobs.
+#[tokio::test]
+async fn a_reference_walk_cut_short_leaves_the_case_not_verified() {
+    let config = macie_conform::server::ServerConfig::synthetic(500).expect("synthetic jobs");
+    let (url, task) = common::serve(macie_conform::server::router(config)).await;
+    let yaml = common::one_case(
+        "    steps:\n      - request: {body: {\"maxResults\": 1000}}\n        walk: {max_pages: 2}\n        expect: {status: 200, semantics: [complete]}\n",
+    );
+    let report = common::run_yaml(&yaml, &url, common::Setup::default()).await;
+    task.abort();
+    let complete = report
+        .checks
+        .iter()
+        .find(|c| c.kind == CheckKind::Complete)
+        .expect("a complete check");
+    assert_eq!(complete.outcome, Outcome::Skip, "{}", complete.message);
+    assert!(complete.message.contains("2 pages"), "{}", complete.message);
+    assert!(
+        matches!(report.verdict, Verdict::Skip(ref why) if why.starts_with("not verified")),
+        "{:?}",
+        report.verdict
+    );
+}

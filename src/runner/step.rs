@@ -126,7 +126,11 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let cut_short = report
         .checks
         .iter()
-        .find(|c| c.kind == CheckKind::LastPage && c.outcome == Outcome::Skip)
+        .find(|c| {
+            c.outcome == Outcome::Skip
+                && (c.kind == CheckKind::LastPage
+                    || (c.kind == CheckKind::Complete && c.message.starts_with("not verified")))
+        })
         .map(|c| c.message.clone());
     report.verdict = match (CaseReport::decide(&report.checks), cut_short) {
         (Verdict::Pass, Some(reason)) => Verdict::Skip(reason),

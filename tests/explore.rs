@@ -428,6 +428,14 @@ async fn a_saved_failure_replays_with_the_run_command() {
     assert_eq!(explore.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("shrunk failure"), "{stdout}");
     assert!(stdout.contains("failures saved to"), "{stdout}");
+    // Dozens of generated cases fail for this one defect; the terminal
+    // details only the first few.
+    assert!(
+        stdout.contains(
+            "more failed generated case(s); --json, --html or --markdown lists every one"
+        ),
+        "{stdout}"
+    );
     let file = saved.join("explore-s3.yaml");
     let text = std::fs::read_to_string(&file).expect("the saved case file");
     assert!(text.contains("macie-conform run --cases"), "{text}");

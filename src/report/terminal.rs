@@ -90,9 +90,24 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     for case in &failed {
         let _ = writeln!(out, "{}", case_line(case, style));
     }
-    for case in &failed {
+    // An exploration may fail hundreds of generated cases for one defect:
+    // the findings above group them, its shrunk failures below show the
+    // smallest, and the other reports keep every one.
+    let shown = if report.exploration.is_some() {
+        EXPLORED_DETAILS_SHOWN
+    } else {
+        usize::MAX
+    };
+    for case in failed.iter().take(shown) {
         out.push('\n');
         out.push_str(&details(case, style));
+    }
+    if failed.len() > shown {
+        let _ = writeln!(
+            out,
+            "\n... and {} more failed generated case(s); --json, --html or --markdown lists every one",
+            failed.len() - shown
+        );
     }
     let observed: Vec<&CaseReport> = report
         .cases
@@ -231,6 +246,9 @@ pub fn exploration(e: &super::Exploration, style: &Style) -> String {
     let _ = writeln!(out, "  explore the same way again: {}", line(&e.rerun));
     out
 }
+
+/// Failed generated cases an exploration details on a terminal.
+const EXPLORED_DETAILS_SHOWN: usize = 5;
 
 /// Cases a finding lists in full on a terminal; the rest are counted.
 const FINDING_CASES_SHOWN: usize = 8;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 // Only the sample reports are used here.
+mod common;
 mod sample_report;
 
 fn binary() -> Command {
@@ -80,26 +81,6 @@ fn covered(report: &Value) -> BTreeSet<String> {
     out
 }
 
-fn assert_matches_schema(document: &Value) {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schemas/report.schema.json"
-        ))
-        .expect("schema file"),
-    )
-    .expect("schema JSON");
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(document)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-}
-
 /// Runs one shard (or, with `None`, the whole suite) into `json`.
 fn run_into(partition: Option<&str>, json: &str) {
     let mut args = vec!["run", "--snapshots", "check", "--json", json];
@@ -131,7 +112,7 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
     run_into(None, &full);
     let (shard_a, shard_b, whole) = (read_json(&a), read_json(&b), read_json(&full));
     for shard in [&shard_a, &shard_b] {
-        assert_matches_schema(shard);
+        common::assert_matches_report_schema(shard);
         assert_eq!(shard["summary"]["conformance"], "incomplete");
         assert_eq!(shard["run"]["suite_digest"], whole["run"]["suite_digest"]);
     }
@@ -187,7 +168,7 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
         "{stdout}"
     );
     let merged = read_json(&merged);
-    assert_matches_schema(&merged);
+    common::assert_matches_report_schema(&merged);
     assert_eq!(merged["summary"]["conformance"], "must_and_should");
     assert_eq!(merged["summary"]["verdict"]["partial"], false);
     assert!(merged["run"]["selection"].get("partition").is_none());

@@ -888,14 +888,7 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         {
             return code;
         }
-        let mut failed = report.failed();
-        if args.certify && !certification.passed() {
-            eprintln!("error: --certify: this run does not support a conformance claim:");
-            for problem in &certification.problems {
-                eprintln!("  - {problem}");
-            }
-            failed = true;
-        }
+        let mut failed = report.failed() | refuses_claim(args.certify, &certification, "this run");
         if let Some(Err(shortfall)) = args
             .min_coverage
             .map(|min| macie_conform::report::coverage::gate(&report, min))
@@ -1059,6 +1052,19 @@ fn spinner() -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// With `--certify`, whether the run cannot back a conformance claim,
+/// saying why; `what` names the run in the message.
+fn refuses_claim(certify: bool, certification: &Certification, what: &str) -> bool {
+    if !certify || certification.passed() {
+        return false;
+    }
+    eprintln!("error: --certify: {what} does not support a conformance claim:");
+    for problem in &certification.problems {
+        eprintln!("  - {problem}");
+    }
+    true
+}
+
 /// Where snapshots are read and written. Given a folder, that folder alone
 /// (as before the suite was embedded). Without one, `./snapshots` (so a
 /// run from the repository root updates the repository's files) over the
@@ -1125,14 +1131,7 @@ fn merge_reports(args: &MergeArgs) -> ExitCode {
     {
         return code;
     }
-    let mut failed = report.failed();
-    if args.certify && !certification.passed() {
-        eprintln!("error: --certify: the merged run does not support a conformance claim:");
-        for problem in &certification.problems {
-            eprintln!("  - {problem}");
-        }
-        failed = true;
-    }
+    let failed = report.failed() | refuses_claim(args.certify, &certification, "the merged run");
     if failed {
         ExitCode::from(EXIT_FAILED)
     } else {

@@ -162,8 +162,11 @@ impl Client {
             Err(e) if no_answer(e) => {
                 let run = self.no_answer_run.fetch_add(1, Ordering::Relaxed) + 1;
                 let limit = self.options.max_transport_failures;
+                // With requests in flight side by side, another failure may
+                // count past the limit before this one records it; the
+                // limit is what was reached, so that is what is reported.
                 if limit > 0 && run >= limit {
-                    let _ = self.gave_up.set((run, e.to_string()));
+                    let _ = self.gave_up.set((limit, e.to_string()));
                 }
             }
             // A request the harness could not build says nothing about the target.

@@ -217,7 +217,7 @@ fn case_for(path: &str) -> String {
 
 /// Guards against a hang: every hostile test must end well within this.
 async fn bounded<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(10), f)
+    tokio::time::timeout(Duration::from_secs(30), f)
         .await
         .expect("the harness hung")
 }
@@ -402,7 +402,7 @@ async fn an_endless_body_stops_at_the_cap() {
     let r = bounded(run_yaml(
         &case_for("/endless"),
         &url,
-        setup(Duration::from_secs(5), 256 << 10),
+        setup(Duration::from_secs(60), 256 << 10),
     ))
     .await;
     assert_fails(
@@ -411,9 +411,11 @@ async fn an_endless_body_stops_at_the_cap() {
         Level::Must,
         "larger than the size cap and was cut after 262144 bytes",
     );
+    // Wide margins on both sides: a loaded CI machine must not turn this
+    // into a timing test.
     assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "stopped at the cap, not at the 5 s timeout"
+        started.elapsed() < Duration::from_secs(20),
+        "stopped at the cap, not at the 60 s timeout"
     );
 }
 
@@ -773,7 +775,9 @@ async fn a_retry_after_of_an_hour_is_capped() {
     let r = bounded(run_yaml(&one_case(CASE), &url, s)).await;
     assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
     assert_eq!(r.exchanges[0].attempts, 2);
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // An hour was asked for; anything near the 50 ms cap passes, with room
+    // for a loaded machine.
+    assert!(started.elapsed() < Duration::from_secs(20));
 }
 
 #[tokio::test]

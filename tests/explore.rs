@@ -391,6 +391,49 @@ fn explore_on_the_embedded_server_with_a_fixed_seed_finds_no_fault() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--deadline` bounds the whole exploration, not each of its rounds; the
+/// cases it cuts short are not judged (a time limit is the user's choice,
+/// not the target's fault), and every report says the deadline ended it.
+#[test]
+fn the_deadline_ends_the_whole_exploration_and_fails_nothing() {
+    let dir = scratch("deadline");
+    let out = binary()
+        .current_dir(&dir)
+        .args([
+            "explore",
+            "--seed",
+            "5",
+            "--budget",
+            "20000",
+            "--deadline",
+            "2",
+        ])
+        .args(["--json", "report.json", "--markdown", "report.md"])
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("the run's deadline (--deadline) ended this exploration after"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("report.json")).expect("report.json"),
+    )
+    .expect("JSON");
+    common::assert_matches_report_schema(&json);
+    let e = &json["exploration"];
+    assert_eq!(e["deadline_reached"], true, "{e}");
+    let sent = e["requests"].as_u64().unwrap_or(u64::MAX);
+    assert!(sent < 20000, "{sent} requests: the deadline did not end it");
+    assert_eq!(json["summary"]["total"]["failed"], 0);
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(md.contains("ended this exploration"), "{md}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn explore_refuses_a_budget_of_nothing() {
     let out = binary()

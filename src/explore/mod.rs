@@ -156,6 +156,12 @@ pub async fn explore(
         cases: Vec::new(),
         recipes: Vec::new(),
         coverage: Vec::new(),
+        // One deadline for the whole exploration, as for a whole `run`:
+        // each round gets what is left of it, not a fresh one.
+        ends_at: setup
+            .client
+            .deadline
+            .and_then(|d| tokio::time::Instant::now().checked_add(d)),
     };
 
     // Learning: the census and every pair, within half the budget.
@@ -171,7 +177,7 @@ pub async fn explore(
     }
 
     let mut round = 1u64;
-    while explorer.requests < options.budget {
+    while explorer.requests < options.budget && !explorer.out_of_time() {
         let cost = (explorer.requests.max(1) as f64 / explorer.cases.len().max(1) as f64).max(1.0);
         let left = options.budget - explorer.requests;
         let n = ((left as f64 / cost).ceil() as usize).clamp(1, ROUND);
@@ -192,6 +198,7 @@ pub async fn explore(
         .map(|(k, c)| format!("{k} {c}"))
         .collect();
     let exploration = Exploration {
+        deadline_reached: explorer.out_of_time(),
         seed,
         budget: options.budget,
         requests: explored,
@@ -265,9 +272,16 @@ struct Explorer<'a> {
     cases: Vec<CaseReport>,
     recipes: Vec<Recipe>,
     coverage: Vec<crate::report::coverage::Coverage>,
+    /// When `--deadline` ends the exploration, if ever.
+    ends_at: Option<tokio::time::Instant>,
 }
 
 impl Explorer<'_> {
+    fn out_of_time(&self) -> bool {
+        self.ends_at
+            .is_some_and(|at| tokio::time::Instant::now() >= at)
+    }
+
     fn id(&mut self, recipe: &Recipe) -> String {
         let id = format!(
             "explore.s{}.{:04}.{}",
@@ -336,17 +350,40 @@ impl Explorer<'_> {
             )
         })?;
         self.texts.push(file.text);
-        let report = runner::run(
+        // The reason the run stopped sending, when it did: the cases it
+        // cut short carry it as their one failed check.
+        let stop = Arc::new(std::sync::OnceLock::<String>::new());
+        let heard = Arc::clone(&stop);
+        let ends_at = self.ends_at;
+        let mut report = runner::run_until(
             &suite,
             &Selection::default(),
             self.setup.options(concurrency),
+            self.ends_at,
             move |event| {
-                if let Some(listener) = &on_event {
+                if let RunEvent::Stopped { reason } = event {
+                    let _ = heard.set(reason.to_string());
+                }
+                // Only the deadline's cuts are hidden: a target that
+                // stopped answering failed those cases.
+                let past_deadline = ends_at.is_some_and(|at| tokio::time::Instant::now() >= at);
+                let cut = match (event, heard.get()) {
+                    (RunEvent::CaseFinished { report, .. }, Some(reason)) if past_deadline => {
+                        cut_short(report, reason)
+                    }
+                    _ => false,
+                };
+                if let Some(listener) = on_event.as_ref().filter(|_| !cut) {
                     listener(event);
                 }
             },
         )
         .await?;
+        if self.out_of_time()
+            && let Some(reason) = stop.get()
+        {
+            skip_cut_short(&mut report.cases, reason);
+        }
         let sent = report.requests_sent;
         Ok((report, sent))
     }
@@ -372,13 +409,18 @@ impl Explorer<'_> {
         let mut failures = Vec::new();
         let mut sent = 0;
         for (n, (found_by, recipe, kinds)) in picked.into_iter().enumerate() {
+            // Past the deadline every run would stop before sending, and
+            // a failure no run confirmed is not worth reporting as shrunk.
+            if self.out_of_time() {
+                break;
+            }
             let id = format!("explore.s{}.f{}.{}", self.seed, n + 1, recipe.kind());
             let mut best = recipe;
             let mut steps_taken = 0;
             let mut attempts = 0;
             'shrinking: loop {
                 for candidate in best.smaller() {
-                    if attempts >= options.shrink_attempts {
+                    if attempts >= options.shrink_attempts || self.out_of_time() {
                         break 'shrinking;
                     }
                     attempts += 1;
@@ -460,6 +502,29 @@ impl Explorer<'_> {
             requests_sent: exploration.requests + exploration.shrink_requests,
             exploration: Some(exploration),
         }
+    }
+}
+
+/// Whether the run stopped `case` for `reason` before judging anything.
+fn cut_short(case: &CaseReport, reason: &str) -> bool {
+    case.checks.iter().any(|c| {
+        c.kind == CheckKind::Transport && c.outcome == Outcome::Fail && c.message == reason
+    })
+}
+
+/// An exploration's time is a limit the user chose, not a fault of the
+/// target: the cases `--deadline` cut short were not judged, so they are
+/// skipped, and the exploration says its deadline ended it.
+fn skip_cut_short(cases: &mut [CaseReport], reason: &str) {
+    const NOT_JUDGED: &str =
+        "not judged: the exploration reached its deadline (--deadline) before this case ended";
+    for case in cases.iter_mut().filter(|c| cut_short(c, reason)) {
+        for check in case.checks.iter_mut().filter(|c| c.message == reason) {
+            check.outcome = Outcome::Skip;
+            check.level = Level::Info;
+            check.message = NOT_JUDGED.to_string();
+        }
+        case.verdict = Verdict::Skip(NOT_JUDGED.to_string());
     }
 }
 

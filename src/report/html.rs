@@ -607,6 +607,9 @@ fn exploration(out: &mut String, e: &super::Exploration) {
         e.shrink_requests,
         escape(&e.rerun)
     );
+    if let Some(note) = e.deadline_note() {
+        let _ = writeln!(out, "<p><strong>Note:</strong> {}.</p>", escape(&note));
+    }
     if !e.refused_pairs.is_empty() {
         let _ = writeln!(
             out,

@@ -415,6 +415,9 @@ fn exploration(out: &mut String, e: &super::Exploration) {
     let _ = writeln!(out, "Explore the same way again:\n");
     out.push_str(&fence("sh", &e.rerun));
     out.push('\n');
+    if let Some(note) = e.deadline_note() {
+        let _ = writeln!(out, "**Note:** {}.\n", prose(&note));
+    }
     if !e.refused_pairs.is_empty() {
         let _ = writeln!(
             out,

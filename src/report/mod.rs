@@ -513,6 +513,9 @@ pub struct Exploration {
     pub requests: usize,
     /// Requests sent while shrinking and re-checking failures.
     pub shrink_requests: usize,
+    /// Whether `--deadline` ended it: before its budget was spent, or
+    /// while it was shrinking failures.
+    pub deadline_reached: bool,
     /// Cases generated and run.
     pub cases: usize,
     /// Key and comparator pairs the target refused (OC-7), as `key CMP`.
@@ -523,6 +526,24 @@ pub struct Exploration {
     pub saved_to: Option<String>,
     /// The command that repeats this exploration.
     pub rerun: String,
+}
+
+impl Exploration {
+    /// What the deadline cut short, when it ended the exploration.
+    pub fn deadline_note(&self) -> Option<String> {
+        self.deadline_reached.then(|| {
+            format!(
+                "the run's deadline (--deadline) ended this exploration after {} of its {} requests{}; raise --deadline or lower --budget to explore all of it",
+                self.requests,
+                self.budget,
+                if self.requests >= self.budget {
+                    ", while it was shrinking failures"
+                } else {
+                    ""
+                }
+            )
+        })
+    }
 }
 
 /// One failure of an exploration, shrunk to a small case.

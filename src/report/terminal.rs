@@ -197,6 +197,9 @@ pub fn exploration(e: &super::Exploration, style: &Style) -> String {
             )
         )
     );
+    if let Some(note) = e.deadline_note() {
+        let _ = writeln!(out, "  {}", style.paint("1;33", &note));
+    }
     if !e.refused_pairs.is_empty() {
         let _ = writeln!(
             out,

@@ -127,6 +127,19 @@ pub async fn run(
     options: RunOptions,
     on_event: impl Fn(&RunEvent<'_>) + Send + Sync + 'static,
 ) -> Result<RunReport, RunError> {
+    run_until(suite, selection, options, None, on_event).await
+}
+
+/// [`run`], ending at `ends_at` when given instead of the options'
+/// deadline from now: one deadline shared by several runs (each round of
+/// an exploration) is still the user's `--deadline`, and messages name it.
+pub(crate) async fn run_until(
+    suite: &Suite,
+    selection: &Selection,
+    options: RunOptions,
+    ends_at: Option<tokio::time::Instant>,
+    on_event: impl Fn(&RunEvent<'_>) + Send + Sync + 'static,
+) -> Result<RunReport, RunError> {
     let concurrency = options.concurrency;
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc()
@@ -134,6 +147,9 @@ pub async fn run(
         .unwrap_or_default();
     let on_event: EventSink = Arc::new(on_event);
     let mut shared = Shared::new(options)?;
+    if ends_at.is_some() {
+        shared.deadline = ends_at;
+    }
     shared.events = Some(Arc::clone(&on_event));
     let shared = Arc::new(shared);
     probe(&shared.client, &shared.target).await?;

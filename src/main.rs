@@ -988,10 +988,26 @@ fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
             let bar = bar.clone();
             let style = style.clone();
             let verbose = args.verbose;
+            let failed = std::sync::atomic::AtomicUsize::new(0);
             Arc::new(move |event: &RunEvent<'_>| {
                 if let RunEvent::CaseFinished { report, .. } = event {
-                    let line = (verbose || report.verdict == macie_conform::report::Verdict::Fail)
-                        .then(|| terminal::case_line(report, &style));
+                    let line = if verbose {
+                        Some(terminal::case_line(report, &style))
+                    } else if report.verdict == macie_conform::report::Verdict::Fail {
+                        // One defect can fail hundreds of generated cases;
+                        // the first few show it as it happens, the summary
+                        // groups the rest.
+                        match failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+                            n if n < LIVE_FAILURES => Some(terminal::case_line(report, &style)),
+                            n if n == LIVE_FAILURES => Some(
+                                "... further failed generated cases are not listed as they happen (-v lists them); the summary below groups them"
+                                    .to_string(),
+                            ),
+                            _ => None,
+                        }
+                    } else {
+                        None
+                    };
                     match (&bar, line) {
                         (Some(bar), line) => {
                             bar.inc(1);
@@ -1036,6 +1052,9 @@ fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
         }
     })
 }
+
+/// Failed generated cases listed as they happen, without `-v`.
+const LIVE_FAILURES: usize = 10;
 
 /// A spinner counting generated cases, on a terminal only.
 fn spinner() -> Option<indicatif::ProgressBar> {

@@ -468,7 +468,18 @@ async fn a_saved_failure_replays_with_the_run_command() {
         .expect("explore ends")
     };
     let stdout = String::from_utf8_lossy(&explore.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&explore.stderr).into_owned();
     assert_eq!(explore.status.code(), Some(1), "{stdout}");
+    // As it runs, only the first ten failed cases get a line each.
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("FAIL ")).count(),
+        10,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("further failed generated cases are not listed as they happen"),
+        "{stderr}"
+    );
     assert!(stdout.contains("shrunk failure"), "{stdout}");
     assert!(stdout.contains("failures saved to"), "{stdout}");
     // Dozens of generated cases fail for this one defect; the terminal

@@ -815,7 +815,11 @@ pub async fn middleware(
         .await
         .unwrap_or_default();
     let mut json_body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let too_large = choice.and_then(Choice::refuses_above).filter(|&limit| {
+    // What a request may hold is the operation's to judge; a request with
+    // another method is left to the router, which answers 405 as the
+    // reference server does.
+    let asks = choice.filter(|_| parts.method == axum::http::Method::POST);
+    let too_large = asks.and_then(Choice::refuses_above).filter(|&limit| {
         json_body
             .as_ref()
             .and_then(|b| b.get("maxResults"))
@@ -825,12 +829,12 @@ pub async fn middleware(
     if let Some(limit) = too_large {
         return refusal(&format!("maxResults must be between 1 and {limit}"));
     }
-    if choice == Some(Choice::NullsRefused)
+    if asks == Some(Choice::NullsRefused)
         && let Some(member) = json_body.as_ref().and_then(null_member)
     {
         return refusal(&format!("{member} is null; leave it out instead"));
     }
-    if choice == Some(Choice::UnknownMembersRefused)
+    if asks == Some(Choice::UnknownMembersRefused)
         && let Some(member) = json_body.as_ref().and_then(undocumented_member)
     {
         return refusal(&format!("{member} is not a member of this request"));

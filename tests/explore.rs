@@ -333,6 +333,22 @@ fn binary() -> std::process::Command {
     c
 }
 
+/// `macie-conform explore ARGS` run in `dir`: its exit code, stdout and
+/// stderr.
+fn explore_in(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = binary()
+        .current_dir(dir)
+        .arg("explore")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "macie-conform-explore-{name}-{}",
@@ -348,22 +364,11 @@ fn scratch(name: &str) -> std::path::PathBuf {
 #[test]
 fn explore_on_the_embedded_server_with_a_fixed_seed_finds_no_fault() {
     let dir = scratch("cli");
-    let out = binary()
-        .current_dir(&dir)
-        .args([
-            "explore",
-            "--seed",
-            "42",
-            "--budget",
-            "300",
-            "--report-dir",
-            "reports",
-        ])
-        .output()
-        .expect("the binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = explore_in(
+        &dir,
+        &["--seed", "42", "--budget", "300", "--report-dir", "reports"],
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("explore: seed 42, budget 300 requests"),
         "{stderr}"
@@ -397,23 +402,22 @@ fn explore_on_the_embedded_server_with_a_fixed_seed_finds_no_fault() {
 #[test]
 fn the_deadline_ends_the_whole_exploration_and_fails_nothing() {
     let dir = scratch("deadline");
-    let out = binary()
-        .current_dir(&dir)
-        .args([
-            "explore",
+    let (code, stdout, stderr) = explore_in(
+        &dir,
+        &[
             "--seed",
             "5",
             "--budget",
             "20000",
             "--deadline",
             "2",
-        ])
-        .args(["--json", "report.json", "--markdown", "report.md"])
-        .output()
-        .expect("the binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+            "--json",
+            "report.json",
+            "--markdown",
+            "report.md",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("the run's deadline (--deadline) ended this exploration after"),
         "{stdout}"

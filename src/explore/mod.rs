@@ -440,6 +440,16 @@ impl Explorer<'_> {
             let probe = best.probe(&id, k);
             let (report, used) = self.run(std::slice::from_ref(&probe), 1, None).await?;
             sent += used;
+            // Cut short by the deadline, the re-check says nothing either
+            // way; the failed generated cases stay in the report.
+            if self.out_of_time()
+                && report
+                    .cases
+                    .first()
+                    .is_none_or(|c| matches!(c.verdict, Verdict::Skip(_)))
+            {
+                break;
+            }
             let confirmed = report.cases.first().is_some_and(|c| fails_alike(c, &kinds));
             let failed_checks = report
                 .cases

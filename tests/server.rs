@@ -88,9 +88,9 @@ async fn walk(server: &RunningServer, request: &Value) -> Vec<Answer> {
     }
 }
 
-fn ids(items: &[Value]) -> Vec<String> {
+fn ids<'a>(items: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
     items
-        .iter()
+        .into_iter()
         .map(|j| j["jobId"].as_str().expect("jobId").to_string())
         .collect()
 }
@@ -98,13 +98,13 @@ fn ids(items: &[Value]) -> Vec<String> {
 /// Checks `items` against the oracle's tie groups: same order of groups, and
 /// within each group the same jobs. The reference server breaks ties by
 /// jobId ascending, which is checked too.
-fn assert_matches_groups(items: &[Value], groups: &[Vec<Value>], context: &str) {
+fn assert_matches_groups(items: &[Value], groups: &[Vec<&Value>], context: &str) {
     let expected_len: usize = groups.iter().map(Vec::len).sum();
     assert_eq!(items.len(), expected_len, "{context}: wrong number of jobs");
     let mut at = 0;
     for group in groups {
         let got = ids(&items[at..at + group.len()]);
-        let mut want = ids(group);
+        let mut want = ids(group.iter().copied());
         want.sort();
         assert_eq!(got, want, "{context}: tie group at position {at} differs");
         at += group.len();

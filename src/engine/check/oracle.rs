@@ -110,10 +110,10 @@ pub fn oracle_check(
 /// An incomplete listing qualifies when every job it lists is one the
 /// query selects: a page from the wrong end is an order defect, while a
 /// job the query does not select is a filter defect.
-fn only_order_differs(groups: &[Vec<Value>], items: &[Value], complete: bool) -> bool {
+fn only_order_differs(groups: &[Vec<&Value>], items: &[Value], complete: bool) -> bool {
     let id = |j: &Value| j.get("jobId").and_then(Value::as_str).map(str::to_string);
     let expected: std::collections::HashMap<Option<String>, &Value> =
-        groups.iter().flatten().map(|j| (id(j), j)).collect();
+        groups.iter().flatten().map(|&j| (id(j), j)).collect();
     let mut seen = HashSet::new();
     let all_expected = items.iter().all(|item| {
         let key = id(item);
@@ -130,7 +130,7 @@ fn only_order_differs(groups: &[Vec<Value>], items: &[Value], complete: bool) ->
 /// listed its members (members it did not list keep their place after
 /// those it did), so a diff shows only real differences, never an order
 /// among ties that the document leaves open (OC-5).
-fn in_server_tie_order<'a>(groups: &'a [Vec<Value>], items: &[Value]) -> Vec<&'a Value> {
+fn in_server_tie_order<'a>(groups: &[Vec<&'a Value>], items: &[Value]) -> Vec<&'a Value> {
     let position = |job: &Value| {
         let id = job.get("jobId");
         items
@@ -141,7 +141,7 @@ fn in_server_tie_order<'a>(groups: &'a [Vec<Value>], items: &[Value]) -> Vec<&'a
     groups
         .iter()
         .flat_map(|group| {
-            let mut members: Vec<&Value> = group.iter().collect();
+            let mut members: Vec<&Value> = group.clone();
             // Stable, so unlisted members keep the fixture's order.
             members.sort_by_key(|job| position(job));
             members
@@ -151,12 +151,16 @@ fn in_server_tie_order<'a>(groups: &'a [Vec<Value>], items: &[Value]) -> Vec<&'a
 
 /// The first listed job whose content differs from the fixture's job of
 /// the same id, as (fixture, listed).
-fn altered_job<'a>(groups: &'a [Vec<Value>], items: &'a [Value]) -> Option<(&'a Value, &'a Value)> {
+fn altered_job<'a>(
+    groups: &[Vec<&'a Value>],
+    items: &'a [Value],
+) -> Option<(&'a Value, &'a Value)> {
     let id = |j: &Value| j.get("jobId").cloned();
     items.iter().find_map(|got| {
         groups
             .iter()
             .flatten()
+            .copied()
             .find(|want| id(want) == id(got))
             .filter(|want| *want != got)
             .map(|want| (want, got))
@@ -182,7 +186,8 @@ mod tests {
     #[test]
     fn ties_are_shown_in_the_servers_order_and_only_ties() {
         let j = |id: &str| json!({"jobId": id});
-        let groups = vec![vec![j("a"), j("b"), j("c")], vec![j("d"), j("e")]];
+        let jobs = [j("a"), j("b"), j("c"), j("d"), j("e")];
+        let groups = vec![vec![&jobs[0], &jobs[1], &jobs[2]], vec![&jobs[3], &jobs[4]]];
         // The server lists the first tie group backwards and leaves out e.
         let items = vec![j("c"), j("b"), j("a"), j("d")];
         let ids: Vec<&str> = in_server_tie_order(&groups, &items)

@@ -412,12 +412,8 @@ mod tests {
     #[test]
     fn a_different_instant_or_value_still_differs() {
         let fixture = job("2024-01-09T08:43:00.045Z");
-        let err = compare_listing(
-            &[vec![&fixture]],
-            &[job("2024-01-09T08:43:00.046Z")],
-            true,
-        )
-        .unwrap_err();
+        let err = compare_listing(&[vec![&fixture]], &[job("2024-01-09T08:43:00.046Z")], true)
+            .unwrap_err();
         assert!(
             err.contains("/createdAt is \"2024-01-09T08:43:00.046Z\""),
             "{err}"

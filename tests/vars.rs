@@ -95,13 +95,18 @@ fn a_variable_in_a_body_reaches_the_request_typed() {
 }
 
 #[test]
-fn an_undefined_variable_is_a_load_error_at_its_case() {
+fn an_undefined_variable_is_a_load_error_at_its_use() {
     let s = Scratch::new();
     for sub in ["check", "list", "run"] {
         let out = s.run(&args(sub, &["--var", "pag=2", "--var", "api_token=x"]), &[]);
         assert_eq!(out.status.code(), Some(2), "{sub}: {}", stderr(&out));
         let err = stderr(&out);
-        assert!(err.contains("--> cases/vars.yaml:2:9"), "{sub}: {err}");
+        // At the placeholder itself, underlined whole.
+        assert!(err.contains("--> cases/vars.yaml:6:29"), "{sub}: {err}");
+        assert!(
+            err.contains(r#"body: {"maxResults": "${page}"}"#) && err.contains("^^^^^^^"),
+            "{sub}: {err}"
+        );
         assert!(
             err.contains("`${page}` is not a defined variable"),
             "{sub}: {err}"

@@ -124,9 +124,15 @@ pub(super) fn caret_span(line: &str, column: usize) -> Range<usize> {
         .nth(column.saturating_sub(1))
         .map_or(line.len(), |(i, _)| i);
     let rest = &line[start..];
-    let len = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | '}' | ']'))
-        .unwrap_or(rest.len());
+    // A `${name}` placeholder is one value, its closing brace included.
+    let placeholder = rest
+        .strip_prefix("${")
+        .and_then(|after| after.find('}'))
+        .map(|end| end + 3);
+    let len = placeholder.unwrap_or_else(|| {
+        rest.find(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | '}' | ']'))
+            .unwrap_or(rest.len())
+    });
     let len = if len == 0 {
         rest.chars().next().map_or(0, char::len_utf8)
     } else {
@@ -165,6 +171,8 @@ mod tests {
         assert_eq!(caret_span("cases: []", 99), 9..9);
         // Columns count characters, spans are bytes.
         assert_eq!(caret_span("id: é-x y", 5), 4..8);
+        // A placeholder runs to its closing brace, even inside a flow map.
+        assert_eq!(caret_span("  body: {n: \"${page}\"}", 14), 13..20);
     }
 
     #[test]

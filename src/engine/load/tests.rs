@@ -366,7 +366,7 @@ fn a_variable_of_the_run_may_be_used_and_a_capture_may_shadow_it() {
         .expect_err("the first step's ${page} is undefined without it");
     assert_eq!(problems.len(), 1, "the second step uses the capture");
     let shown = problems[0].to_string();
-    assert!(shown.contains("cases/t.yaml:2:9"), "{shown}");
+    assert!(shown.contains("cases/t.yaml:7:31"), "{shown}");
     assert!(shown.contains("no variables are defined"), "{shown}");
 }
 

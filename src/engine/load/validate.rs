@@ -405,13 +405,14 @@ fn undefined_variable(
     captured: &BTreeSet<String>,
     variables: &BTreeSet<String>,
 ) -> Diagnostic {
-    let d = Diagnostic::spanned(
-        file,
-        &case.id,
-        format!(
-            "{label}: `${{{var}}}` is not a defined variable, and no earlier step captures `{var}`"
-        ),
+    let message = format!(
+        "{label}: `${{{var}}}` is not a defined variable, and no earlier step captures `{var}`"
     );
+    let id_line = case.id.referenced.line() as usize;
+    let d = match placeholder_in_case(&file.text, id_line, var) {
+        Some((line, column)) => Diagnostic::at(file, line, column, message),
+        None => Diagnostic::spanned(file, &case.id, message),
+    };
     let d = if variables.is_empty() {
         d.note("no variables are defined (--var, --vars-file, MACIE_CONFORM_VAR_<NAME>)")
     } else {
@@ -430,6 +431,41 @@ fn undefined_variable(
             var.to_ascii_uppercase()
         )),
     }
+}
+
+/// Where `${var}` first stands in the case whose `id` is on 1-based line
+/// `id_line`, as (line, column), both 1-based. The case is the list item
+/// around that line: from its `- ` line to the next line indented less
+/// than its keys. `None` when the text does not show it there (a value
+/// spelled across lines, say); the caller then points at the case's id.
+fn placeholder_in_case(text: &str, id_line: usize, var: &str) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let id_at = id_line.checked_sub(1)?;
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let blank = |l: &str| {
+        let t = l.trim_start();
+        t.is_empty() || t.starts_with('#')
+    };
+    let keys = {
+        let line = lines.get(id_at)?;
+        // `- id: x` puts the key after the dash.
+        let trimmed = line.trim_start();
+        indent(line) + if trimmed.starts_with("- ") { 2 } else { 0 }
+    };
+    let inside = |l: &str| blank(l) || indent(l) >= keys;
+    let item = |l: &str| indent(l) + 2 == keys && l.trim_start().starts_with("- ");
+    let mut start = id_at;
+    while !item(lines[start]) && start > 0 && (inside(lines[start - 1]) || item(lines[start - 1])) {
+        start -= 1;
+    }
+    let end = (start + 1..lines.len())
+        .find(|&i| !inside(lines[i]))
+        .unwrap_or(lines.len());
+    let needle = format!("${{{var}}}");
+    (start..end).find_map(|i| {
+        let at = lines[i].find(&needle)?;
+        Some((i + 1, lines[i][..at].chars().count() + 1))
+    })
 }
 
 /// The known name nearest to `typo`, ignoring ASCII case, if it is near
@@ -581,6 +617,19 @@ mod tests {
         assert_eq!(closest(&known, "JobStatuses"), Some("JobStatus"));
         assert_eq!(closest(&known, "Criteria"), None);
         assert_eq!(closest(&[], "JobSummary"), None);
+    }
+
+    #[test]
+    fn an_undefined_placeholder_is_found_in_its_own_case() {
+        let text = "cases:\n  - id: a\n    request: {path: \"/x/${v}\"}\n  - level: must\n    request:\n      headers: {h: \"${v}\"}\n    id: b\n  - id: c\n";
+        // Case a: on its own request line.
+        assert_eq!(placeholder_in_case(text, 2, "v"), Some((3, 25)));
+        // Case b: its id comes last, the use is above it, not in case a.
+        assert_eq!(placeholder_in_case(text, 7, "v"), Some((6, 21)));
+        // Case c does not use it: the caller falls back to the id.
+        assert_eq!(placeholder_in_case(text, 8, "v"), None);
+        assert_eq!(placeholder_in_case(text, 0, "v"), None);
+        assert_eq!(placeholder_in_case(text, 99, "v"), None);
     }
 
     #[test]

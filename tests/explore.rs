@@ -374,6 +374,13 @@ fn explore_on_the_embedded_server_with_a_fixed_seed_finds_no_fault() {
         "{stderr}"
     );
     assert!(stdout.contains("No fault found"), "{stdout}");
+    // The 18 refused pairs are one observation said once, with a count.
+    assert!(
+        stdout.contains("  18 x status: the target refused this request")
+            && stdout.contains("(first: explore.s42."),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(".pair status:"), "{stdout}");
     assert!(
         stdout.contains("explore the same way again: macie-conform explore --seed 42 --budget 300"),
         "{stdout}"

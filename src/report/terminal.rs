@@ -123,15 +123,39 @@ pub fn render(report: &RunReport, style: &Style) -> String {
                 "Observations (info level: choices the document leaves open, never failures)"
             )
         );
-        for case in observed {
-            for check in case.observations() {
+        if report.exploration.is_some() {
+            // Generated cases repeat the same observation many times (one
+            // per refused pair, say): said once, with how often and where
+            // first.
+            let mut groups: Vec<(String, usize, &str)> = Vec::new();
+            for case in &observed {
+                for check in case.observations() {
+                    let said = format!("{}: {}", check.kind.as_str(), check.message);
+                    match groups.iter_mut().find(|(s, _, _)| *s == said) {
+                        Some((_, count, _)) => *count += 1,
+                        None => groups.push((said, 1, &case.id)),
+                    }
+                }
+            }
+            for (said, count, first) in groups {
                 let _ = writeln!(
                     out,
-                    "  {} {}: {}",
-                    line(&case.id),
-                    check.kind.as_str(),
-                    line(&check.message)
+                    "  {count:>4} x {} (first: {})",
+                    line(&said),
+                    line(first)
                 );
+            }
+        } else {
+            for case in observed {
+                for check in case.observations() {
+                    let _ = writeln!(
+                        out,
+                        "  {} {}: {}",
+                        line(&case.id),
+                        check.kind.as_str(),
+                        line(&check.message)
+                    );
+                }
             }
         }
     }

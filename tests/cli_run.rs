@@ -1,56 +1,12 @@
 //! `macie-conform run`, `list` and `check` as a user runs them: exit codes,
 //! output, redaction and snapshots.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::cli::{Scratch, assert_conformant, binary, own_suite, read_json, text};
+use std::path::Path;
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn binary() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_macie-conform"));
-    c.env_remove("MACIE_CONFORM_TARGET").env_remove("NO_COLOR");
-    c
-}
-
-/// A scratch folder removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "macie-conform-cli-run-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("cases")).expect("scratch dir");
-        Scratch(dir)
-    }
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let path = self.0.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("parent dir");
-        }
-        std::fs::write(&path, text).expect("write");
-        path
-    }
-    fn path(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     binary()
@@ -58,21 +14,6 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
         .args(own_suite(args))
         .output()
         .expect("binary runs")
-}
-
-/// Scratch folders hold their own suite in `cases/`: `run`, `list` and
-/// `check` read that folder alone, without the built-in suite.
-fn own_suite(args: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    if matches!(args.first(), Some(&("run" | "list" | "check"))) {
-        if !args.contains(&"--cases") {
-            out.splice(1..1, ["--cases".to_string(), "cases".to_string()]);
-        }
-        if !args.contains(&"--no-builtin") {
-            out.insert(1, "--no-builtin".to_string());
-        }
-    }
-    out
 }
 
 const PASSING: &str = r#"cases:
@@ -108,7 +49,7 @@ const FAILING: &str = r#"cases:
 #[test]
 fn the_real_suite_passes_against_the_embedded_server() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bundle = Scratch::new();
+    let bundle = Scratch::new("cli-run");
     let dir = bundle.path("bundle");
     let dir = dir.to_str().expect("UTF-8 path");
     let out = run_in(
@@ -122,18 +63,9 @@ fn the_real_suite_passes_against_the_embedded_server() {
             dir,
         ],
     );
-    let (stdout, stderr) = text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
     // The embedded server holds the data set and injects faults, so the
     // whole suite runs and the claim can be made.
-    assert!(
-        stdout.contains("\nConformant at must and should level\n"),
-        "{stdout}"
-    );
+    let (stdout, _) = assert_conformant(&out);
     let info = read_json(&bundle.path("bundle/run-info.json"));
     assert_eq!(info["conformance"], "must_and_should");
     assert_eq!(info["certification"]["problems"], serde_json::json!([]));
@@ -147,7 +79,7 @@ fn the_real_suite_passes_against_the_embedded_server() {
 
 #[test]
 fn a_passing_run_exits_0_with_the_closing_line() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", PASSING);
     let out = run_in(&s.0, &["run"]);
     let (stdout, stderr) = text(&out);
@@ -162,7 +94,7 @@ fn a_passing_run_exits_0_with_the_closing_line() {
 
 #[test]
 fn a_failing_run_exits_1_with_details_a_curl_command_and_redaction() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", FAILING);
     let out = run_in(&s.0, &["run", "--redact-header", "X-Api-Key", "-j", "1"]);
     let (stdout, stderr) = text(&out);
@@ -214,7 +146,7 @@ fn a_failing_run_exits_1_with_details_a_curl_command_and_redaction() {
 
 #[test]
 fn an_unreachable_target_exits_3() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", PASSING);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
@@ -266,7 +198,7 @@ fn stalling_target(answer: fn(&mut std::net::TcpStream)) -> String {
 #[test]
 fn headers_then_a_stalled_body_is_a_failed_case_not_an_unreachable_target() {
     use std::io::Write;
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", PASSING);
     let stalls = stalling_target(|socket| {
         let _ = socket.write_all(
@@ -295,7 +227,7 @@ fn headers_then_a_stalled_body_is_a_failed_case_not_an_unreachable_target() {
 
 #[test]
 fn case_file_errors_exit_2_and_point_at_the_line() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write(
         "cases/broken.yaml",
         "cases:\n  - id: a\n    verifies: x\n    level: must\n    request: {}\n    expect:\n      stauts: 200\n",
@@ -353,7 +285,7 @@ fn case_file_errors_exit_2_and_point_at_the_line() {
 /// file, so each sits in a file of its own.)
 #[test]
 fn cases_that_check_nothing_are_refused_before_anything_runs() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     let case = |id: &str, rest: &str| {
         format!("cases:\n  - id: {id}\n    verifies: x\n    level: must\n{rest}")
     };
@@ -446,7 +378,7 @@ fn cases_that_check_nothing_are_refused_before_anything_runs() {
 
 #[test]
 fn check_and_list_report_the_suite() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", FAILING);
     let out = run_in(&s.0, &["check"]);
     assert_eq!(out.status.code(), Some(0));
@@ -466,7 +398,7 @@ fn check_and_list_report_the_suite() {
 
 #[test]
 fn selection_by_filter_tag_and_level() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", FAILING);
     let out = run_in(&s.0, &["run", "--filter", "ok.*"]);
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
@@ -486,7 +418,7 @@ fn selection_by_filter_tag_and_level() {
 
 #[test]
 fn requirements_are_traced_in_both_directions() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write(
         "cases/requirements.yaml",
         "requirements:\n  - id: LCJ-PAGE-001\n    level: must\n    section: ListClassificationJobsRequest\n    statement: maxResults bounds a page\n  - id: LCJ-PAGE-002\n    level: must\n    section: x\n    statement: uncovered\n",
@@ -528,7 +460,7 @@ fn requirements_are_traced_in_both_directions() {
 
 #[test]
 fn snapshots_new_update_and_check() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write(
         "cases/a.yaml",
         "cases:\n  - id: snap.page\n    verifies: x\n    level: must\n    fixture: true\n    request: {body: {maxResults: 2, sortCriteria: {attributeName: jobStatus, orderBy: ASC}}}\n    expect: {status: 200, snapshot: true}\n",
@@ -597,7 +529,7 @@ fn snapshots_new_update_and_check() {
 
 #[test]
 fn min_coverage_gates_the_run_and_reports_are_written() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", PASSING);
     let out = run_in(&s.0, &["run", "--min-coverage", "99"]);
     let (_, stderr) = text(&out);
@@ -639,12 +571,6 @@ fn min_coverage_gates_the_run_and_reports_are_written() {
             .1
             .contains("cannot write report /no/such/dir/r.json")
     );
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
 /// `macie-conform serve --port 0` as a separate process, stopped on drop.
@@ -721,7 +647,7 @@ const BUNDLE: [&str; 5] = [
 
 #[test]
 fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify_exits_1() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", CERTIFIABLE);
     let served = Served::start();
     // Credentials in the target URL must reach no report.
@@ -811,7 +737,7 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
 
 #[test]
 fn certify_against_the_embedded_server_exits_0_and_writes_the_bundle() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", CERTIFIABLE);
     let out = run_in(
         &s.0,
@@ -861,7 +787,7 @@ fn certify_against_the_embedded_server_exits_0_and_writes_the_bundle() {
 
 #[test]
 fn a_narrowed_run_is_partial_and_never_certifies() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", FAILING);
     let out = run_in(&s.0, &["run", "--filter", "ok.*", "--json", "r.json"]);
     let (stdout, _) = text(&out);
@@ -907,7 +833,7 @@ fn a_narrowed_run_is_partial_and_never_certifies() {
 
 #[test]
 fn verbose_lines_come_in_suite_order() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     let cases: String = (0..12)
         .map(|i| {
             format!(
@@ -931,7 +857,7 @@ fn verbose_lines_come_in_suite_order() {
 
 #[test]
 fn report_paths_are_checked_before_anything_is_sent() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", PASSING);
     s.write("a-file", "x");
     std::fs::create_dir_all(s.path("a-folder")).expect("folder");
@@ -1002,7 +928,7 @@ fn thirty_cases() -> String {
 
 #[test]
 fn a_target_that_stops_answering_stops_the_run_and_says_so_once() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", &thirty_cases());
     let (url, requests) = answers_once_then_hangs();
     let out = run_in(
@@ -1051,7 +977,7 @@ fn a_target_that_stops_answering_stops_the_run_and_says_so_once() {
 
 #[test]
 fn the_deadline_bounds_a_run_and_must_be_a_number_of_seconds() {
-    let s = Scratch::new();
+    let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", &thirty_cases());
     let (url, _) = answers_once_then_hangs();
     // The failure limit is off, so only the deadline ends this run; without

@@ -3,10 +3,11 @@
 //! the report one unpartitioned run gives, and what cannot be merged is
 //! refused with exit 2 and a message that says why.
 
+use common::cli::{Scratch, assert_conformant, read_json, text};
 use macie_conform::report::{json, read};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 // Only the sample reports are used here.
@@ -14,49 +15,14 @@ mod common;
 mod sample_report;
 
 fn binary() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_macie-conform"));
-    c.env_remove("MACIE_CONFORM_TARGET")
-        .env("NO_COLOR", "1")
-        // Runs read the repository's cases and snapshots.
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut c = common::cli::binary();
+    // Runs read the repository's cases and snapshots.
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
-}
-
-/// A scratch folder removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("macie-conform-merge-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-    fn path(&self, rel: &str) -> String {
-        self.0.join(rel).to_str().expect("UTF-8 path").to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn run(args: &[&str]) -> Output {
     binary().args(args).output().expect("binary runs")
-}
-
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn read_json(path: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("report written")).expect("JSON")
 }
 
 fn case_ids(report: &Value) -> Vec<String> {
@@ -105,8 +71,8 @@ fn run_into(partition: Option<&str>, json: &str) {
 
 #[test]
 fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
-    let s = Scratch::new("shards");
-    let (a, b, full) = (s.path("a.json"), s.path("b.json"), s.path("full.json"));
+    let s = Scratch::new("merge");
+    let (a, b, full) = (s.arg("a.json"), s.arg("b.json"), s.arg("full.json"));
     run_into(Some("1/2"), &a);
     run_into(Some("2/2"), &b);
     run_into(None, &full);
@@ -139,8 +105,8 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
         ids_whole
     );
 
-    let merged = s.path("merged.json");
-    let bundle = s.path("bundle");
+    let merged = s.arg("merged.json");
+    let bundle = s.arg("bundle");
     let out = run(&[
         "merge-reports",
         &a,
@@ -148,25 +114,16 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
         "--json",
         &merged,
         "--junit",
-        &s.path("merged.xml"),
+        &s.arg("merged.xml"),
         "--html",
-        &s.path("merged.html"),
+        &s.arg("merged.html"),
         "--markdown",
-        &s.path("merged.md"),
+        &s.arg("merged.md"),
         "--report-dir",
         &bundle,
         "--certify",
     ]);
-    let (stdout, stderr) = text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    assert!(
-        stdout.contains("\nConformant at must and should level\n"),
-        "{stdout}"
-    );
+    assert_conformant(&out);
     let merged = read_json(&merged);
     common::assert_matches_report_schema(&merged);
     assert_eq!(merged["summary"]["conformance"], "must_and_should");
@@ -196,9 +153,9 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
     assert_eq!(merged["coverage"]["total"], whole["coverage"]["total"]);
     // Every format was written, and the bundle certifies the merged run.
     for file in ["merged.xml", "merged.html", "merged.md"] {
-        assert!(Path::new(&s.path(file)).is_file(), "{file}");
+        assert!(Path::new(&s.arg(file)).is_file(), "{file}");
     }
-    let info = read_json(&s.path("bundle/run-info.json"));
+    let info = read_json(&s.arg("bundle/run-info.json"));
     assert_eq!(info["conformance"], "must_and_should");
     assert_eq!(info["certification"]["problems"], serde_json::json!([]));
 
@@ -224,20 +181,20 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
     refused(&["merge-reports", &a, &full], "run without --partition");
     let mut other = shard_b.clone();
     other["run"]["suite_digest"] = Value::from("0".repeat(64));
-    let other_path = s.path("other-suite.json");
+    let other_path = s.arg("other-suite.json");
     std::fs::write(&other_path, other.to_string()).expect("write");
     refused(
         &["merge-reports", &a, &other_path],
         "comes from another suite (digest 0000",
     );
-    let not_a_report = s.path("package.json");
+    let not_a_report = s.arg("package.json");
     std::fs::write(&not_a_report, "{\"name\": \"x\"}").expect("write");
     refused(
         &["merge-reports", &a, &not_a_report],
         "is not a macie-conform JSON report (it has no \"format\": \"macie-conform-report\" member)",
     );
     refused(
-        &["merge-reports", &a, &s.path("absent.json")],
+        &["merge-reports", &a, &s.arg("absent.json")],
         "cannot read report",
     );
     // --partition itself is checked before anything runs.

@@ -388,13 +388,31 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    fn temp_file(name: &str, text: &str) -> PathBuf {
+    /// A credentials file in a folder of its own; the folder goes on drop.
+    struct TempFile(PathBuf);
+
+    impl std::ops::Deref for TempFile {
+        type Target = std::path::Path;
+        fn deref(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    fn temp_file(name: &str, text: &str) -> TempFile {
         let dir =
             std::env::temp_dir().join(format!("macie-conform-sigv4-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("credentials");
         std::fs::write(&path, text).expect("write credentials");
-        path
+        TempFile(path)
     }
 
     #[test]

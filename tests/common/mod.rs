@@ -1,6 +1,8 @@
 //! Helpers for tests that run cases against purpose-built servers.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;

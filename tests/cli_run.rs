@@ -66,7 +66,7 @@ fn the_real_suite_passes_against_the_embedded_server() {
     // The embedded server holds the data set and injects faults, so the
     // whole suite runs and the claim can be made.
     let (stdout, _) = assert_conformant(&out);
-    let info = read_json(&bundle.path("bundle/run-info.json"));
+    let info = read_json(bundle.path("bundle/run-info.json"));
     assert_eq!(info["conformance"], "must_and_should");
     assert_eq!(info["certification"]["problems"], serde_json::json!([]));
     let last = stdout.lines().last().unwrap_or_default();
@@ -675,7 +675,7 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
         "{stdout}"
     );
     assert_eq!(
-        read_json(&s.path("plain.json"))["summary"]["conformance"],
+        read_json(s.path("plain.json"))["summary"]["conformance"],
         "incomplete"
     );
 
@@ -709,7 +709,7 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
             .unwrap_or_else(|e| panic!("{name} written: {e}"));
         assert!(!written.contains("hunter2"), "{name} shows the password");
     }
-    let info = read_json(&s.path("out/bundle/run-info.json"));
+    let info = read_json(s.path("out/bundle/run-info.json"));
     assert_eq!(info["target"], served.url.as_str(), "credentials stripped");
     assert_eq!(
         info["product"],
@@ -725,7 +725,7 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
             "message": info["open_choices"][0]["message"]
         }])
     );
-    let report = read_json(&s.path("out/bundle/report.json"));
+    let report = read_json(s.path("out/bundle/report.json"));
     assert_eq!(info["suite_digest"], report["run"]["suite_digest"]);
     assert_eq!(info["harness_version"], report["run"]["harness_version"]);
     let junit = std::fs::read_to_string(s.path("out/bundle/junit.xml")).expect("junit");
@@ -763,7 +763,7 @@ fn certify_against_the_embedded_server_exits_0_and_writes_the_bundle() {
     for name in BUNDLE {
         assert!(s.path(&format!("bundle/{name}")).is_file(), "{name}");
     }
-    let info = read_json(&s.path("bundle/run-info.json"));
+    let info = read_json(s.path("bundle/run-info.json"));
     assert_eq!(info["format"], "macie-conform-run-info");
     assert_eq!(info["conformance"], "must_and_should");
     assert_eq!(info["certification"]["problems"], serde_json::json!([]));
@@ -779,8 +779,8 @@ fn certify_against_the_embedded_server_exits_0_and_writes_the_bundle() {
         "the observed choice is recorded: {info}"
     );
     // The bundle's JSON report is the one --json writes.
-    let bundled = read_json(&s.path("bundle/report.json"));
-    let single = read_json(&s.path("r.json"));
+    let bundled = read_json(s.path("bundle/report.json"));
+    let single = read_json(s.path("r.json"));
     assert_eq!(bundled["summary"], single["summary"]);
     assert_eq!(bundled["summary"]["conformance"], "must_and_should");
 }
@@ -798,7 +798,7 @@ fn a_narrowed_run_is_partial_and_never_certifies() {
         ),
         "{stdout}"
     );
-    let report = read_json(&s.path("r.json"));
+    let report = read_json(s.path("r.json"));
     assert_eq!(report["summary"]["conformance"], "incomplete");
     assert_eq!(report["summary"]["verdict"]["partial"], true);
     assert_eq!(
@@ -842,7 +842,7 @@ fn verbose_lines_come_in_suite_order() {
             )
         })
         .collect();
-    s.write("cases/a.yaml", &format!("cases:\n{cases}"));
+    s.write("cases/a.yaml", format!("cases:\n{cases}"));
     let out = run_in(&s.0, &["run", "-v", "-j", "6"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -929,7 +929,7 @@ fn thirty_cases() -> String {
 #[test]
 fn a_target_that_stops_answering_stops_the_run_and_says_so_once() {
     let s = Scratch::new("cli-run");
-    s.write("cases/a.yaml", &thirty_cases());
+    s.write("cases/a.yaml", thirty_cases());
     let (url, requests) = answers_once_then_hangs();
     let out = run_in(
         &s.0,
@@ -961,7 +961,7 @@ fn a_target_that_stops_answering_stops_the_run_and_says_so_once() {
         stdout.contains("0 passed, 30 failed, 0 skipped"),
         "{stdout}"
     );
-    let report = read_json(&s.path("report.json"));
+    let report = read_json(s.path("report.json"));
     let findings = report["findings"].as_array().cloned().unwrap_or_default();
     let stop: Vec<_> = findings
         .iter()
@@ -978,7 +978,7 @@ fn a_target_that_stops_answering_stops_the_run_and_says_so_once() {
 #[test]
 fn the_deadline_bounds_a_run_and_must_be_a_number_of_seconds() {
     let s = Scratch::new("cli-run");
-    s.write("cases/a.yaml", &thirty_cases());
+    s.write("cases/a.yaml", thirty_cases());
     let (url, _) = answers_once_then_hangs();
     // The failure limit is off, so only the deadline ends this run; without
     // it, 29 timeouts of 2 s one at a time would take about a minute.

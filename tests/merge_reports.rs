@@ -155,7 +155,7 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
     for file in ["merged.xml", "merged.html", "merged.md"] {
         assert!(Path::new(&s.arg(file)).is_file(), "{file}");
     }
-    let info = read_json(&s.arg("bundle/run-info.json"));
+    let info = read_json(s.arg("bundle/run-info.json"));
     assert_eq!(info["conformance"], "must_and_should");
     assert_eq!(info["certification"]["problems"], serde_json::json!([]));
 

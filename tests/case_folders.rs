@@ -2,63 +2,17 @@
 //! malformed YAML. Each gets a bounded walk and a diagnostic in the case
 //! file's own terms, at its file, line and column.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use common::cli::{Scratch, binary, own_suite};
+use std::path::Path;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-
-/// A scratch folder with a `cases/` folder in it, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "macie-conform-case-folders-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("cases")).expect("scratch dir");
-        Scratch(dir)
-    }
-    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("parent dir");
-        }
-        std::fs::write(&path, bytes).expect("write");
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Scratch folders hold their own suite in `cases/`: `run`, `list` and
-/// `check` read that folder alone, without the built-in suite.
-fn own_suite(args: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    if matches!(args.first(), Some(&("run" | "list" | "check"))) {
-        if !args.contains(&"--cases") {
-            out.splice(1..1, ["--cases".to_string(), "cases".to_string()]);
-        }
-        if !args.contains(&"--no-builtin") {
-            out.insert(1, "--no-builtin".to_string());
-        }
-    }
-    out
-}
 
 /// Runs the binary in `dir`, killed after 30 s: a walk that never ends must
 /// fail the test, not hang it.
 fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_macie-conform"))
-        .env_remove("MACIE_CONFORM_TARGET")
-        .env_remove("NO_COLOR")
+    let mut child = binary()
         .current_dir(dir)
         .args(own_suite(args))
         .stdout(Stdio::piped())
@@ -101,7 +55,7 @@ const CASE: &str = "cases:\n  - id: linked.once\n    verifies: x\n    level: mus
 #[test]
 fn linked_folders_are_read_once_and_linked_files_loaded_once() {
     use std::os::unix::fs::symlink;
-    let s = Scratch::new();
+    let s = Scratch::new("case-folders");
     s.write("cases/a.yaml", CASE);
     std::fs::create_dir_all(s.0.join("cases/sub")).expect("sub");
     symlink(".", s.0.join("cases/self")).expect("link");
@@ -130,7 +84,7 @@ fn linked_folders_are_read_once_and_linked_files_loaded_once() {
 /// user to pass the `--cases` they passed.
 #[test]
 fn files_that_are_not_utf8_are_refused_where_they_go_wrong() {
-    let s = Scratch::new();
+    let s = Scratch::new("case-folders");
     let utf16le: Vec<u8> = CASE.encode_utf16().flat_map(u16::to_le_bytes).collect();
     let utf16be: Vec<u8> = CASE.encode_utf16().flat_map(u16::to_be_bytes).collect();
     let mut utf16bom = vec![0xFF, 0xFE];
@@ -190,7 +144,7 @@ const INTERNALS: &[&str] = &[
 /// terms, at its file, line and column, with what to write instead.
 #[test]
 fn malformed_files_are_refused_in_case_terms() {
-    let s = Scratch::new();
+    let s = Scratch::new("case-folders");
     let case = |rest: &str| format!("cases:\n  - id: a\n    verifies: x\n    level: must\n{rest}");
     let deep_body = format!(
         "    request: {{body: {}{}}}\n    expect: {{status: 200}}\n",
@@ -318,7 +272,7 @@ fn malformed_files_are_refused_in_case_terms() {
 /// `check` shows each case's first problem, not only the file's first.
 #[test]
 fn check_shows_every_broken_case_of_a_file() {
-    let s = Scratch::new();
+    let s = Scratch::new("case-folders");
     s.write(
         "cases/many.yaml",
         "cases:\n  - id: a\n    verifies: x\n    level: must\n    expect: {stauts: 200}\n  - id: b\n    verifies: x\n    level: sometimes\n    expect: {status: 200}\n  - id: c\n    verifies: x\n    level: must\n    request: {body: {}}\n",

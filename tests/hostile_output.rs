@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::cli::{Scratch, binary};
 use common::{Answer, fake};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -62,30 +63,15 @@ async fn echoing_target() -> String {
     .await
 }
 
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!(
-        "macie-conform-hostile-output-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("cases")).expect("scratch");
-    std::fs::write(dir.join("cases/a.yaml"), CASES).expect("cases");
-    std::fs::write(dir.join("fixture.json"), "[]").expect("fixture");
-    Scratch(dir)
+    let s = Scratch::new(&format!("hostile-output-{name}"));
+    s.write("cases/a.yaml", CASES);
+    s.write("fixture.json", "[]");
+    s
 }
 
 fn run(dir: &Path, args: Vec<String>) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_macie-conform"))
-        .env_remove("MACIE_CONFORM_TARGET")
-        .env_remove("NO_COLOR")
+    binary()
         .current_dir(dir)
         .args(args.iter().take(1))
         // The scratch folder's own cases only, not the built-in suite.

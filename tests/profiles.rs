@@ -2,9 +2,10 @@
 //! binary in a scratch folder holding `macie-conform.toml` and a case of
 //! the user's own.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use common::cli::{Scratch, binary, text};
+use std::process::Output;
 
 /// Passes only when `${page}` is 2 (a page of 2 jobs).
 const CASE: &str = r#"cases:
@@ -39,53 +40,22 @@ header = ["X-Tenant: ci", "X-Api-Key: key-0123456789"]
 api_token = "tok-0123456789"
 "#;
 
-struct Scratch(PathBuf);
+/// A scratch folder with the case and the settings file above.
+fn folder() -> Scratch {
+    let s = Scratch::new("profiles");
+    s.write("cases/vars.yaml", CASE);
+    s.write("macie-conform.toml", SETTINGS);
+    s
+}
 
 impl Scratch {
-    fn new() -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "macie-conform-profiles-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("cases")).expect("scratch dir");
-        std::fs::write(dir.join("cases/vars.yaml"), CASE).expect("case");
-        std::fs::write(dir.join("macie-conform.toml"), SETTINGS).expect("settings");
-        Scratch(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
     fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-conform"));
-        cmd.current_dir(&self.0)
+        binary()
+            .current_dir(self.dir())
             .args(args)
-            .env("NO_COLOR", "1")
-            .env_remove("MACIE_CONFORM_TARGET");
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("MACIE_CONFORM_VAR_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.output().expect("the binary runs")
+            .output()
+            .expect("the binary runs")
     }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 const OWN: [&str; 3] = ["--no-builtin", "--cases", "cases"];
@@ -99,7 +69,7 @@ fn with_own<'a>(sub: &'a str, more: &[&'a str]) -> Vec<&'a str> {
 
 #[test]
 fn the_top_level_gives_variables_to_check_and_run() {
-    let s = Scratch::new();
+    let s = folder();
     let out = s.run(&with_own("check", &[]));
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     let out = s.run(&with_own("run", &[]));
@@ -108,11 +78,11 @@ fn the_top_level_gives_variables_to_check_and_run() {
 
 #[test]
 fn a_profile_selects_jobs_and_reports_and_a_flag_overrides_it() {
-    let s = Scratch::new();
+    let s = folder();
     let out = s.run(&with_own("run", &["--profile", "local"]));
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert!(
-        s.path().join("out/report.json").is_file(),
+        s.path("out/report.json").is_file(),
         "the profile's report-dir"
     );
 
@@ -122,7 +92,7 @@ fn a_profile_selects_jobs_and_reports_and_a_flag_overrides_it() {
     ));
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert!(
-        s.path().join("other/report.json").is_file(),
+        s.path("other/report.json").is_file(),
         "the flag's report-dir"
     );
 
@@ -136,7 +106,7 @@ fn a_profile_selects_jobs_and_reports_and_a_flag_overrides_it() {
 
 #[test]
 fn a_profile_selects_the_target() {
-    let s = Scratch::new();
+    let s = folder();
     let out = s.run(&with_own("run", &["--profile", "down"]));
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
@@ -145,7 +115,7 @@ fn a_profile_selects_the_target() {
 
 #[test]
 fn print_config_hides_secrets_and_runs_nothing() {
-    let s = Scratch::new();
+    let s = folder();
     let out = s.run(&["run", "--profile", "secret", "--print-config"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
@@ -159,7 +129,7 @@ fn print_config_hides_secrets_and_runs_nothing() {
 
 #[test]
 fn unknown_profiles_keys_and_broken_files_are_usage_errors() {
-    let s = Scratch::new();
+    let s = folder();
     let out = s.run(&["run", "--profile", "locl", "--print-config"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -170,7 +140,7 @@ fn unknown_profiles_keys_and_broken_files_are_usage_errors() {
         "{stderr}"
     );
 
-    std::fs::write(s.path().join("bad.toml"), "jobs = 2\ntargte = \"x\"\n").expect("write");
+    std::fs::write(s.path("bad.toml"), "jobs = 2\ntargte = \"x\"\n").expect("write");
     let out = s.run(&["run", "--config", "bad.toml", "--print-config"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -178,7 +148,7 @@ fn unknown_profiles_keys_and_broken_files_are_usage_errors() {
     assert!(stderr.contains("line 2, column 1"), "{stderr}");
     assert!(stderr.contains("unknown field `targte`"), "{stderr}");
 
-    std::fs::write(s.path().join("broken.toml"), "[profile.x\njobs = 1\n").expect("write");
+    std::fs::write(s.path("broken.toml"), "[profile.x\njobs = 1\n").expect("write");
     let out = s.run(&["check", "--config", "broken.toml"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -187,7 +157,7 @@ fn unknown_profiles_keys_and_broken_files_are_usage_errors() {
         "{stderr}"
     );
 
-    std::fs::remove_file(s.path().join("macie-conform.toml")).expect("remove");
+    std::fs::remove_file(s.path("macie-conform.toml")).expect("remove");
     let out = s.run(&["run", "--profile", "local", "--print-config"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -196,7 +166,7 @@ fn unknown_profiles_keys_and_broken_files_are_usage_errors() {
 
 #[test]
 fn the_settings_file_init_writes_loads() {
-    let s = Scratch::new();
+    let s = folder();
     let out = s.run(&["init", "starter"]);
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     for profile in [None, Some("staging")] {
@@ -229,8 +199,8 @@ fn the_readme_example_settings_file_loads() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
     let start = readme.find("```toml\n").expect("a toml block") + "```toml\n".len();
     let end = start + readme[start..].find("```").expect("its end");
-    let s = Scratch::new();
-    std::fs::write(s.path().join("macie-conform.toml"), &readme[start..end]).expect("write");
+    let s = folder();
+    std::fs::write(s.path("macie-conform.toml"), &readme[start..end]).expect("write");
     let out = s.run(&["run", "--profile", "staging", "-j", "8", "--print-config"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
@@ -240,9 +210,9 @@ fn the_readme_example_settings_file_loads() {
 
 #[test]
 fn a_region_on_the_command_line_signs_with_the_profiles_sigv4() {
-    let s = Scratch::new();
+    let s = folder();
     std::fs::write(
-        s.path().join("signed.toml"),
+        s.path("signed.toml"),
         "[profile.aws]\ntarget = \"https://staging.example.com\"\nsigv4 = true\n",
     )
     .expect("write");

@@ -2,12 +2,10 @@
 //! meets them: the built binary, run in a scratch folder against the
 //! embedded server, with a case of the user's own that uses `${page}`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
-/// A scratch folder with the case below in `cases/`, removed on drop.
-struct Scratch(PathBuf);
+use common::cli::{Scratch, binary};
+use std::process::Output;
 
 /// A listing of `${page}` jobs must answer with 2 items: the case passes
 /// only when page is 2 and the value reaches the body as a number. The
@@ -26,42 +24,23 @@ const CASE: &str = r#"cases:
         - {path: "$.items", length: 2}
 "#;
 
+/// A scratch folder with the case above in `cases/`.
+fn folder() -> Scratch {
+    let s = Scratch::new("vars");
+    s.write("cases/vars.yaml", CASE);
+    s
+}
+
 impl Scratch {
-    fn new() -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "macie-conform-vars-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("cases")).expect("scratch dir");
-        std::fs::write(dir.join("cases/vars.yaml"), CASE).expect("case");
-        Scratch(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
     /// `macie-conform ARGS` in the folder, with only `env` of the
     /// variables' environment entries.
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_macie-conform"));
-        cmd.current_dir(&self.0).args(args).env("NO_COLOR", "1");
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("MACIE_CONFORM_VAR_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.envs(env.iter().copied());
-        cmd.output().expect("the binary runs")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        binary()
+            .current_dir(self.dir())
+            .args(args)
+            .envs(env.iter().copied())
+            .output()
+            .expect("the binary runs")
     }
 }
 
@@ -80,7 +59,7 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn a_variable_in_a_body_reaches_the_request_typed() {
-    let s = Scratch::new();
+    let s = folder();
     let ok = s.run(
         &args("run", &["--var", "page=2", "--var", "api_token=x"]),
         &[],
@@ -96,7 +75,7 @@ fn a_variable_in_a_body_reaches_the_request_typed() {
 
 #[test]
 fn an_undefined_variable_is_a_load_error_at_its_use() {
-    let s = Scratch::new();
+    let s = folder();
     for sub in ["check", "list", "run"] {
         let out = s.run(&args(sub, &["--var", "pag=2", "--var", "api_token=x"]), &[]);
         assert_eq!(out.status.code(), Some(2), "{sub}: {}", stderr(&out));
@@ -126,14 +105,14 @@ fn an_undefined_variable_is_a_load_error_at_its_use() {
 
 #[test]
 fn var_beats_file_beats_environment_and_env_names_are_lower_cased() {
-    let s = Scratch::new();
+    let s = folder();
     let env = [
         ("MACIE_CONFORM_VAR_PAGE", "2"),
         ("MACIE_CONFORM_VAR_API_TOKEN", "x"),
     ];
     let from_env = s.run(&args("run", &[]), &env);
     assert_eq!(from_env.status.code(), Some(0), "{}", stderr(&from_env));
-    std::fs::write(s.path().join("vars.env"), "# page size\npage = 3\n").expect("vars file");
+    std::fs::write(s.path("vars.env"), "# page size\npage = 3\n").expect("vars file");
     let file_wins = s.run(&args("run", &["--vars-file", "vars.env"]), &env);
     assert_eq!(file_wins.status.code(), Some(1), "{}", stderr(&file_wins));
     let var_wins = s.run(
@@ -145,8 +124,8 @@ fn var_beats_file_beats_environment_and_env_names_are_lower_cased() {
 
 #[test]
 fn a_bad_vars_file_or_var_is_a_usage_error_that_says_where() {
-    let s = Scratch::new();
-    std::fs::write(s.path().join("vars.env"), "page=2\nnot a line\n").expect("vars file");
+    let s = folder();
+    std::fs::write(s.path("vars.env"), "page=2\nnot a line\n").expect("vars file");
     let out = s.run(&args("check", &["--vars-file", "vars.env"]), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -165,7 +144,7 @@ fn a_bad_vars_file_or_var_is_a_usage_error_that_says_where() {
 
 #[test]
 fn a_secret_variable_appears_in_no_output() {
-    let s = Scratch::new();
+    let s = folder();
     let secret = "tok-3f9a7c1e-do-not-show";
     let out = s.run(
         &args(
@@ -190,7 +169,7 @@ fn a_secret_variable_appears_in_no_output() {
         stderr(&out),
     ];
     let mut reports = 0;
-    for entry in std::fs::read_dir(s.path().join("bundle")).expect("bundle") {
+    for entry in std::fs::read_dir(s.path("bundle")).expect("bundle") {
         let path = entry.expect("entry").path();
         texts.push(std::fs::read_to_string(&path).expect("report text"));
         reports += 1;

@@ -9,6 +9,7 @@
 mod common;
 mod variants;
 
+use common::cli::{Scratch, binary};
 use macie_conform::explore::{self, ExploreOptions, Setup};
 use macie_conform::report::{RunReport, Verdict};
 use macie_conform::runner::http::ClientOptions;
@@ -247,11 +248,10 @@ async fn the_same_seed_sends_the_same_requests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shrunk_failure_is_saved_and_replays_with_run() {
-    let dir = std::env::temp_dir().join(format!("macie-conform-explore-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("shrunk");
     let variant = Some(Variant::Faulty(variants::Mutant::NeTreatedAsEq));
     let options = ExploreOptions {
-        save_failures: Some(dir.clone()),
+        save_failures: Some(dir.0.clone()),
         shrink_attempts: 40,
         max_shrunk: 2,
         ..ExploreOptions::new(SEED, BUDGET)
@@ -277,7 +277,7 @@ async fn a_shrunk_failure_is_saved_and_replays_with_run() {
     // `run --cases DIR` without the built-in suite: the saved cases alone.
     let suite = runner::load_suites(&SuiteSources {
         builtin: false,
-        dirs: vec![dir.clone()],
+        dirs: vec![dir.0.clone()],
         variables: Default::default(),
     })
     .expect("the saved file loads");
@@ -324,13 +324,6 @@ async fn a_shrunk_failure_is_saved_and_replays_with_run() {
         "a saved case fails the correct server: {:?}",
         failed(&correct)
     );
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn binary() -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_macie-conform"));
-    c.env_remove("MACIE_CONFORM_TARGET").env("NO_COLOR", "1");
-    c
 }
 
 /// `macie-conform explore ARGS` run in `dir`: its exit code, stdout and
@@ -342,21 +335,12 @@ fn explore_in(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, Str
         .args(args)
         .output()
         .expect("the binary runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (stdout, stderr) = common::cli::text(&out);
+    (out.status.code(), stdout, stderr)
 }
 
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "macie-conform-explore-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(&format!("explore-{name}"))
 }
 
 /// What CI runs: explore on the embedded reference server with a fixed
@@ -400,7 +384,6 @@ fn explore_on_the_embedded_server_with_a_fixed_seed_finds_no_fault() {
         let text = std::fs::read_to_string(dir.join("reports").join(file)).expect(file);
         assert!(text.contains(needle), "{file} does not say {needle}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--deadline` bounds the whole exploration, not each of its rounds; the
@@ -442,7 +425,6 @@ fn the_deadline_ends_the_whole_exploration_and_fails_nothing() {
     assert_eq!(json["summary"]["total"]["failed"], 0);
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
     assert!(md.contains("ended this exploration"), "{md}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -531,7 +513,6 @@ async fn a_saved_failure_replays_with_the_run_command() {
         String::from_utf8_lossy(&against_reference.stdout)
     );
     task.abort();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// explore reads the settings file as run does: here its target, which
@@ -555,7 +536,6 @@ fn explore_takes_its_target_from_the_settings_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains(&port.to_string()), "{stderr}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A target holding more jobs than explore reads (20 pages): knowledge of

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::cli::{Scratch, binary};
+use common::cli::{Scratch, binary, files};
 use common::{Answer, fake};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -79,23 +79,6 @@ fn run(dir: &Path, args: Vec<String>) -> Output {
         .args(args.iter().skip(1))
         .output()
         .expect("binary runs")
-}
-
-/// Every file under `dir`, with its text.
-fn files(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push((path, String::from_utf8_lossy(&bytes).into_owned()));
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

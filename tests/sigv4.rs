@@ -12,7 +12,7 @@ const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKENmacieConform/AbC+xyz==";
 
 mod common;
 mod serve_process;
-use common::cli::{Scratch, assert_conformant, text};
+use common::cli::{Scratch, assert_conformant, files, text};
 use serve_process::Killed;
 
 fn binary() -> Command {
@@ -84,24 +84,6 @@ fn env_credentials(secret: &str) -> Vec<(&'static str, String)> {
 
 fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-/// Every file under `dir`, read.
-fn files(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files(&path));
-        } else {
-            let bytes = std::fs::read(&path).expect("read report");
-            out.push((path, String::from_utf8_lossy(&bytes).into_owned()));
-        }
-    }
-    out
 }
 
 #[test]

@@ -108,6 +108,25 @@ pub fn own_suite(args: &[&str]) -> Vec<String> {
     out
 }
 
+/// Every file under `dir`, with its text (bytes that are not UTF-8 shown
+/// as U+FFFD), for tests that look for what must appear nowhere.
+pub fn files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            let bytes = std::fs::read(&path).expect("a written file is readable");
+            out.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    out
+}
+
 /// A JSON file the binary wrote.
 pub fn read_json(path: impl AsRef<Path>) -> serde_json::Value {
     let path = path.as_ref();

@@ -30,10 +30,11 @@
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::raw_rate;
 use macie_conform::server::{self, ServerConfig};
 
 fn main() {
@@ -102,7 +103,7 @@ fn main() {
         "Hurl RSS"
     );
     for &j in &jobs {
-        let raw = runtime.block_on(raw_rate(&url, &bodies, j));
+        let raw = runtime.block_on(raw_rate_of(&url, &bodies, j));
         let mut command = Command::new(binary);
         command
             .args([
@@ -216,49 +217,21 @@ fn write_hurl(dir: &Path, bodies: &[String]) {
     }
 }
 
-/// Requests per second of a plain client: `jobs` requests in flight, each
-/// answer read whole and dropped.
-async fn raw_rate(url: &str, bodies: &[String], jobs: usize) -> f64 {
-    // The same rustls provider the harness installs (reqwest is built
-    // without one).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("an HTTP client");
+/// Requests per second of a plain client sending each body once: `jobs`
+/// requests in flight, each answer read whole and dropped.
+async fn raw_rate_of(url: &str, bodies: &[String], jobs: usize) -> f64 {
     let endpoint = format!("{url}/jobs/list");
-    let bodies: Arc<Vec<String>> = Arc::new(bodies.to_vec());
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..jobs.max(1))
-        .map(|_| {
-            let (client, endpoint, bodies, next) = (
-                client.clone(),
+    let requests: Vec<(String, String, Vec<u8>)> = bodies
+        .iter()
+        .map(|b| {
+            (
                 endpoint.clone(),
-                Arc::clone(&bodies),
-                Arc::clone(&next),
-            );
-            tokio::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(body) = bodies.get(i) else { break };
-                    let answer = client
-                        .post(&endpoint)
-                        .header("content-type", "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await;
-                    if let Ok(answer) = answer {
-                        let _ = answer.bytes().await;
-                    }
-                }
-            })
+                "application/json".to_string(),
+                b.clone().into_bytes(),
+            )
         })
         .collect();
-    for worker in workers {
-        let _ = worker.await;
-    }
-    bodies.len() as f64 / started.elapsed().as_secs_f64()
+    raw_rate(&requests, requests.len(), jobs).await
 }
 
 /// Runs a child to its end: wall seconds, CPU seconds (user + system) and

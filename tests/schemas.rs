@@ -519,7 +519,11 @@ fn job_summary_cases() -> Vec<Case> {
         ok(J, with(criteria_job(), "/jobStatus", json!("USER_PAUSED"))),
         bad(J, json!([]), "type", ""),
         bad(J, with(paused_job(), "/jobId", json!(1)), "type", "/jobId"),
-        bad(J, with(paused_job(), "/name", json!(null)), "type", "/name"),
+        // OC-20: every member is optional, and null reads as absent.
+        ok(J, with(paused_job(), "/name", json!(null))),
+        ok(J, plus(criteria_job(), "userPausedDetails", json!(null))),
+        ok(J, plus(paused_job(), "bucketCriteria", json!(null))),
+        ok(J, plus(criteria_job(), "bucketDefinitions", json!(null))),
         bad(
             J,
             with(criteria_job(), "/jobStatus", json!("running")),
@@ -558,9 +562,10 @@ fn job_summary_cases() -> Vec<Case> {
             "type",
             "/bucketCriteria",
         ),
+        ok(J, with(paused_job(), "/userPausedDetails", json!(null))),
         bad(
             J,
-            with(paused_job(), "/userPausedDetails", json!(null)),
+            with(paused_job(), "/userPausedDetails", json!("x")),
             "type",
             "/userPausedDetails",
         ),
@@ -621,7 +626,8 @@ fn timestamp_cases() -> Vec<Case> {
         cases.extend(good.map(|t| ok("JobSummary", job(json!(t)))));
         cases.extend(malformed.map(|t| bad("JobSummary", job(json!(t)), "format", at)));
         cases.push(bad("JobSummary", job(json!(1_700_000_000)), "type", at));
-        cases.push(bad("JobSummary", job(json!(null)), "type", at));
+        // OC-20: an optional member written as null reads as absent.
+        cases.push(ok("JobSummary", job(json!(null))));
     }
     cases
 }
@@ -817,7 +823,7 @@ fn last_run_cases() -> Vec<Case> {
         ok(L, json!({"code": "ERROR"})),
         ok(L, json!({"code": "NONE"})),
         bad(L, json!({"code": "error"}), "enum", "/code"),
-        bad(L, json!({"code": null}), "type", "/code"),
+        ok(L, json!({"code": null})),
         bad(
             L,
             json!({"code": "NONE", "message": "x"}),
@@ -838,7 +844,8 @@ fn response_cases() -> Vec<Case> {
             json!({"items": [paused_job(), criteria_job()], "nextToken": "t"}),
         ),
         ok(R, json!({"items": [], "nextToken": null})),
-        bad(R, json!({"items": null}), "type", "/items"),
+        // OC-23: a page without jobs may write items as null.
+        ok(R, json!({"items": null})),
         bad(R, json!({"items": {}}), "type", "/items"),
         bad(R, json!({"items": [null]}), "type", "/items/0"),
         bad(
@@ -873,7 +880,9 @@ fn error_cases() -> Vec<Case> {
             json!({"message": "x", "__type": "ValidationException"}),
         ));
         cases.push(bad(error, json!({"message": 5}), "type", "/message"));
-        cases.push(bad(error, json!({"message": null}), "type", "/message"));
+        // Optional in the document, so null is valid; that an error body
+        // carries a message is a should-level convention, checked apart.
+        cases.push(ok(error, json!({"message": null})));
         cases.push(bad(
             error,
             json!({"message": "x", "detail": "y"}),
@@ -1305,6 +1314,7 @@ fn open_choices() -> BTreeMap<String, String> {
 fn minimal(shape: &str) -> Value {
     match shape {
         "ListJobsFilterTerm" => json!({"key": "name", "comparator": "EQ", "values": ["a"]}),
+        "S3BucketDefinitionForJob" => json!({"accountId": "111122223333", "buckets": []}),
         _ => json!({}),
     }
 }
@@ -1483,6 +1493,80 @@ fn null_members_are_valid_as_oc_15_says() {
         outcomes.contains("200") && outcomes.contains("ValidationException"),
         "{outcomes}"
     );
+}
+
+/// Every answer shape the document defines (listing, job and everything in
+/// it, error bodies).
+const RESPONSE_OBJECTS: &[&str] = &[
+    "ListClassificationJobsResponse",
+    "JobSummary",
+    "UserPausedDetails",
+    "S3BucketDefinitionForJob",
+    "S3BucketCriteriaForJob",
+    "CriteriaBlockForJob",
+    "CriteriaForJob",
+    "SimpleCriterionForJob",
+    "TagCriterionForJob",
+    "TagCriterionPairForJob",
+    "LastRunErrorStatus",
+    "AccessDeniedException",
+    "ConflictException",
+    "InternalServerException",
+    "ResourceNotFoundException",
+    "ServiceQuotaExceededException",
+    "ThrottlingException",
+    "ValidationException",
+];
+
+/// OC-20: the document marks every answer member optional but a bucket
+/// definition's `accountId` and `buckets`, and the AWS REST-JSON protocol
+/// reads `null` as absent, so the response schemas allow `null` for every
+/// optional member, at every depth, and for no required one. Each shape's
+/// required list is the document's "Required: True" members.
+#[test]
+fn null_answer_members_are_valid_where_the_document_makes_them_optional() {
+    let row = open_choices();
+    assert!(row.contains_key("OC-20") && row.contains_key("OC-23"));
+    for shape in RESPONSE_OBJECTS {
+        let schema = schema_file(shape);
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let expected_required: &[&str] = if *shape == "S3BucketDefinitionForJob" {
+            &["accountId", "buckets"]
+        } else {
+            &[]
+        };
+        assert_eq!(required, expected_required, "{shape}: required members");
+        let members = schema["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{shape} has properties"));
+        for member in members.keys() {
+            let mut instance = minimal(shape);
+            instance[member.as_str()] = Value::Null;
+            let violations = validate(shape, &instance);
+            if required.contains(&member.as_str()) {
+                assert!(
+                    !violations.is_empty(),
+                    "{shape}.{member} is required: null counts as absent"
+                );
+            } else {
+                assert!(
+                    violations.is_empty(),
+                    "{shape}.{member} = null is valid (OC-20): {violations:?}"
+                );
+            }
+        }
+    }
+    // Null where a value is set still keeps the job's own rules: a job
+    // with bucket definitions may write bucketCriteria as null, and a
+    // job that is not paused may write its pause details as null.
+    let job = json!({"jobStatus": "RUNNING", "userPausedDetails": null,
+        "bucketDefinitions": [{"accountId": "1", "buckets": ["b"]}], "bucketCriteria": null});
+    assert_eq!(validate("JobSummary", &job), Vec::new());
 }
 
 /// The suite and the request schemas say the same thing: every body a must

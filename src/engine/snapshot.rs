@@ -68,6 +68,11 @@ pub fn normalise(body: &Value, request: Option<&Value>) -> Value {
             }
             _ => {}
         }
+        // A page without jobs may leave `items` out or write it as `null`
+        // (OC-23): all three spellings snapshot as the empty array.
+        if members.get("items").is_none_or(Value::is_null) {
+            members.insert("items".into(), Value::Array(Vec::new()));
+        }
     }
     // An unreadable request (or none) predicts no order, like a request
     // without a sort.
@@ -363,6 +368,13 @@ mod tests {
         );
         let n = normalise(&json!({"items": []}), None);
         assert_eq!(n, json!({"items": []}), "an absent token stays absent");
+        for empty in [json!({}), json!({"items": null}), json!({"nextToken": null})] {
+            assert_eq!(
+                normalise(&empty, None),
+                json!({"items": []}),
+                "{empty}: a page without jobs, however spelled (OC-23)"
+            );
+        }
         let n = normalise(&json!({"nextToken": 7}), None);
         assert_eq!(n, json!({"nextToken": 7}), "a wrong type stays visible");
     }

@@ -62,7 +62,10 @@ pub async fn count(shared: &super::Shared) -> Census {
             Err(e) => return Census::Unknown(e.to_string()),
         };
         let page = response.json().unwrap_or(Value::Null);
-        let Some(items) = check::items(&page) else {
+        // Only a successful answer is a listing: an error body without
+        // `items` is not an empty page.
+        let listing = (200..300).contains(&response.status).then_some(&page);
+        let Some(items) = listing.and_then(check::items) else {
             return Census::Unknown(check::not_a_listing(&response));
         };
         counted += items.len();

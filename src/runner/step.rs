@@ -299,7 +299,9 @@ pub(super) fn capture(
         let found = body.and_then(|b| {
             serde_json_path::JsonPath::parse(&path.value)
                 .ok()
-                .and_then(|q| q.query(b).first().cloned())
+                // A member written as `null` counts as absent (OC-20), so
+                // it is never a value to carry into the next request.
+                .and_then(|q| q.query(b).all().into_iter().find(|v| !v.is_null()).cloned())
         });
         match found {
             Some(value) => {

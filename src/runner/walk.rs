@@ -426,7 +426,13 @@ async fn walk_pages(
             Some(response.status),
             (response.status == 200).then(|| answer.value()).flatten(),
         );
-        let Some(items) = answer.value().and_then(check::items) else {
+        // Only a successful answer is a page: an error body has no jobs to
+        // count as an empty page.
+        let listing = (200..300)
+            .contains(&response.status)
+            .then(|| answer.value())
+            .flatten();
+        let Some(items) = listing.and_then(check::items) else {
             let mut check = CheckResult::fail(
                 CheckKind::Json,
                 level,
@@ -479,11 +485,11 @@ async fn walk_pages(
             );
             check.exchange = keep_this_page(report);
             report.checks.push(check);
-            pages.push(items.clone());
+            pages.push(items.to_vec());
             break None;
         }
         seen.extend(keys);
-        pages.push(items.clone());
+        pages.push(items.to_vec());
         match answer.value().and_then(|b| b.get("nextToken")) {
             Some(Value::String(token)) => {
                 body["nextToken"] = Value::String(token.clone());

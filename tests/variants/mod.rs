@@ -130,6 +130,16 @@ pub enum Choice {
     /// OC-15: a request member set to `null` refused with 400 instead of
     /// treated as absent.
     NullsRefused,
+    /// OC-20, OC-23: `null` for every optional member the answer has no
+    /// value for, at every depth the contract defines (jobs, bucket
+    /// criteria, pause details, error bodies), `nextToken: null` on the
+    /// last page and `items: null` on a page without jobs. The AWS
+    /// REST-JSON protocol reads `null` as absent.
+    NullsEverywhere,
+    /// OC-23: every optional member that is empty left out (as Go's
+    /// `omitempty` does): no `items` on a page without jobs, no empty
+    /// arrays or objects.
+    EmptyMembersOmitted,
 }
 
 pub const CHOICES: &[Choice] = &[
@@ -155,6 +165,8 @@ pub const CHOICES: &[Choice] = &[
     Choice::ChunkedBodies,
     Choice::CharsetInContentType,
     Choice::NullsRefused,
+    Choice::NullsEverywhere,
+    Choice::EmptyMembersOmitted,
 ];
 
 impl Choice {
@@ -680,6 +692,108 @@ fn respell_dates(v: &mut Value, f: &dyn Fn(&str) -> Option<String>) {
     }
 }
 
+/// The contract's shapes, by name, parsed once from the embedded schemas:
+/// the variants that spell optional members otherwise derive from them
+/// which members are optional, at every depth.
+fn shapes() -> &'static HashMap<&'static str, Value> {
+    static SHAPES: std::sync::OnceLock<HashMap<&'static str, Value>> = std::sync::OnceLock::new();
+    SHAPES.get_or_init(|| {
+        macie_conform::schema::SCHEMA_FILES
+            .iter()
+            .filter_map(|(name, text)| Some((*name, serde_json::from_str(text).ok()?)))
+            .collect()
+    })
+}
+
+/// The shape a property definition refers to, whether directly, behind the
+/// `null` alternative (`if`/`else`), or as the type of an array's elements.
+fn referred_shape(definition: &Value) -> Option<&str> {
+    let definition = definition.get("else").unwrap_or(definition);
+    let definition = definition.get("items").unwrap_or(definition);
+    definition
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_suffix(".json"))
+}
+
+/// Calls `f` on `value` (an instance of `shape`) and then on every object
+/// nested in it that the contract gives a shape, with that shape's schema.
+fn each_shaped(
+    value: &mut Value,
+    shape: &str,
+    f: &dyn Fn(&mut serde_json::Map<String, Value>, &Value),
+) {
+    let Some(schema) = shapes().get(shape) else {
+        return;
+    };
+    let Value::Object(members) = value else {
+        return;
+    };
+    f(members, schema);
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (name, definition) in properties {
+        let (Some(member), Some(inner)) = (members.get_mut(name), referred_shape(definition))
+        else {
+            continue;
+        };
+        match member {
+            Value::Array(elements) => elements.iter_mut().for_each(|e| each_shaped(e, inner, f)),
+            other => each_shaped(other, inner, f),
+        }
+    }
+}
+
+/// The members a shape's schema requires.
+fn required_members(schema: &Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// Writes `null` for every optional member of `body` (of `shape`) that has
+/// no value, at every depth.
+fn nulls_for_absent(body: &mut Value, shape: &str) {
+    each_shaped(body, shape, &|members, schema| {
+        let required = required_members(schema);
+        for name in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|p| p.keys())
+        {
+            if !required.contains(&name.as_str()) {
+                members.entry(name.clone()).or_insert(Value::Null);
+            }
+        }
+    });
+}
+
+/// Leaves out every optional member of `body` (of `shape`) that is empty:
+/// `null`, an empty array or an empty object, innermost first.
+fn omit_empty(body: &mut Value, shape: &str) {
+    // Twice: leaving out an object's last member empties the object.
+    for _ in 0..2 {
+        each_shaped(body, shape, &|members, schema| {
+            let required = required_members(schema);
+            members.retain(|name, v| {
+                let empty = match v {
+                    Value::Null => true,
+                    Value::Array(a) => a.is_empty(),
+                    Value::Object(o) => o.is_empty(),
+                    _ => false,
+                };
+                !empty || required.contains(&name.as_str())
+            });
+        });
+    }
+}
+
 fn choose_listing(c: Choice, request: &Value, body: &mut Value) {
     match c {
         Choice::DatesWithOffset => respell_dates(body, &|s| {
@@ -700,6 +814,17 @@ fn choose_listing(c: Choice, request: &Value, body: &mut Value) {
                 }
             });
         }
+        Choice::NullsEverywhere => {
+            nulls_for_absent(body, "ListClassificationJobsResponse");
+            if body
+                .get("items")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+            {
+                body["items"] = Value::Null;
+            }
+        }
+        Choice::EmptyMembersOmitted => omit_empty(body, "ListClassificationJobsResponse"),
         Choice::MicrosecondDates => respell_dates(body, &|s| {
             s.strip_suffix('Z')
                 .filter(|ms| ms.len() == 23)
@@ -954,6 +1079,23 @@ pub async fn middleware(
             );
         }
     }
+    // An error body is spelled the same way as a listing: its shape is the
+    // error the header names.
+    if status != StatusCode::OK
+        && let (Some(c @ (Choice::NullsEverywhere | Choice::EmptyMembersOmitted)), Some(body)) =
+            (choice, out.as_mut())
+        && let Some(shape) = parts
+            .headers
+            .get("x-amzn-ErrorType")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(':').next().unwrap_or(v).to_string())
+    {
+        if c == Choice::NullsEverywhere {
+            nulls_for_absent(body, &shape);
+        } else {
+            omit_empty(body, &shape);
+        }
+    }
     match choice {
         Some(Choice::ConnectionClose) => {
             parts.headers.insert(
@@ -1108,6 +1250,8 @@ impl Choice {
             Choice::ChunkedBodies => "ChunkedBodies",
             Choice::CharsetInContentType => "CharsetInContentType",
             Choice::NullsRefused => "NullsRefused",
+            Choice::NullsEverywhere => "NullsEverywhere",
+            Choice::EmptyMembersOmitted => "EmptyMembersOmitted",
         }
     }
 
@@ -1144,6 +1288,12 @@ impl Choice {
             Choice::ChunkedBodies => "HTTP: bodies sent chunked, in several pieces",
             Choice::CharsetInContentType => "HTTP: Content-Type: application/json; charset=utf-8",
             Choice::NullsRefused => "OC-15: request members set to null refused (400)",
+            Choice::NullsEverywhere => {
+                "OC-20, OC-23: null for every optional member without a value, items: null on empty pages"
+            }
+            Choice::EmptyMembersOmitted => {
+                "OC-23: empty optional members left out, items too on pages without jobs"
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::engine::exchange::HttpResponse;
 use crate::model::ErrorKind;
 use crate::schema::SchemaSet;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The schema an answer is checked against: the one named, else the one the
 /// document gives its status.
@@ -150,15 +151,62 @@ pub(super) fn body_subset_check(subset: &Value, body: &Value, level: Level) -> C
 
 /// Judges JSONPath assertions on one document (an answer, or the whole
 /// listing of a walk).
+/// The assertions of a walk, on its whole listing (`{"items": [...]}`),
+/// read as [`as_read`] says.
 pub fn jsonpath_checks(
     assertions: &[PathAssertion],
     body: &Value,
     level: Level,
 ) -> Vec<CheckResult> {
+    if assertions.is_empty() {
+        return Vec::new();
+    }
+    let read = as_read(body, true);
     assertions
         .iter()
-        .map(|a| jsonpath_check(a, body, level))
+        .map(|a| jsonpath_check(a, &read, level))
         .collect()
+}
+
+/// The answer as its assertions read it. Every member of every answer
+/// shape the document defines is optional but a bucket definition's two,
+/// and the AWS REST-JSON protocol reads a member written as `null` as an
+/// absent one, so `null` members are left out (OC-20): an assertion that a
+/// member is absent holds for `null`, and one that needs it fails alike.
+/// A listing (`listing`: a 200 answer, or a walk's jobs) without `items`
+/// or with `items: null` is a listing of no job (OC-23).
+pub fn as_read(body: &Value, listing: bool) -> Cow<'_, Value> {
+    fn has_null_member(v: &Value) -> bool {
+        match v {
+            Value::Object(o) => o.values().any(|v| v.is_null() || has_null_member(v)),
+            Value::Array(a) => a.iter().any(has_null_member),
+            _ => false,
+        }
+    }
+    fn without_nulls(v: &Value) -> Value {
+        match v {
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), without_nulls(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+            other => other.clone(),
+        }
+    }
+    let lacks_items = listing
+        && body
+            .as_object()
+            .is_some_and(|o| o.get("items").is_none_or(Value::is_null));
+    if !lacks_items && !has_null_member(body) {
+        return Cow::Borrowed(body);
+    }
+    let mut read = without_nulls(body);
+    if lacks_items && let Some(o) = read.as_object_mut() {
+        o.insert("items".into(), Value::Array(Vec::new()));
+    }
+    Cow::Owned(read)
 }
 
 pub(super) fn jsonpath_check(assertion: &PathAssertion, body: &Value, level: Level) -> CheckResult {

@@ -12,9 +12,18 @@ use crate::model::JobComparator;
 use serde_json::Value;
 use std::collections::HashSet;
 
-/// The jobs of a listing answer, if it has the documented shape.
-pub fn items(body: &Value) -> Option<&Vec<Value>> {
-    body.get("items").and_then(Value::as_array)
+/// The jobs of a listing answer, if it has the documented shape. Every
+/// member of the answer is optional, and the AWS REST-JSON protocol reads
+/// a member written as `null` as an absent one, so a JSON object without
+/// `items`, or with `items: null`, is a page without jobs (open choice
+/// OC-23). A server that spells every page so loses its jobs, which the
+/// listing's own checks (oracle, relations, completeness) catch.
+pub fn items(body: &Value) -> Option<&[Value]> {
+    match body.as_object()?.get("items") {
+        None | Some(Value::Null) => Some(&[]),
+        Some(Value::Array(jobs)) => Some(jobs),
+        Some(_) => None,
+    }
 }
 
 /// Why `response` is not a listing, for an answer where [`items`] found
@@ -32,11 +41,12 @@ pub fn not_a_listing(response: &HttpResponse) -> String {
     }
 }
 
-/// "no `items` array", saying what stands there instead, if anything.
+/// "no `items` array", saying what stands there instead: a body that is
+/// not a JSON object, or an `items` member of another type.
 pub(super) fn no_items(body: &Value) -> String {
-    match body.get("items") {
-        None | Some(Value::Null) => "no `items` array".into(),
+    match body.as_object().and_then(|o| o.get("items")) {
         Some(other) => format!("no `items` array (`items` is {})", type_name(other)),
+        None => format!("no `items` array (the body is {})", type_name(body)),
     }
 }
 

@@ -26,7 +26,7 @@ mod listing;
 mod oracle;
 mod relation;
 
-pub use body::{is_subset, jsonpath_checks};
+pub use body::{as_read, is_subset, jsonpath_checks};
 pub use http::{error_signals, normalise_error_name};
 pub use listing::{
     complete_check, filter_check, items, job_key, job_label, no_duplicates_check, not_a_listing,
@@ -320,8 +320,11 @@ pub fn evaluate_answer(
         if let Some(subset) = &expect.body_subset {
             out.push(body_subset_check(subset, body, level));
         }
-        for assertion in &expect.jsonpath {
-            out.push(jsonpath_check(assertion, body, level));
+        if !expect.jsonpath.is_empty() {
+            let read = as_read(body, response.status == 200);
+            for assertion in &expect.jsonpath {
+                out.push(jsonpath_check(assertion, &read, level));
+            }
         }
         if response.status == 200 {
             out.extend(semantic_checks(&expect.semantics, ctx, body, level));

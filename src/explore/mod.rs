@@ -152,6 +152,7 @@ pub async fn explore(
         texts: Vec::new(),
         next_id: 1,
         requests: read,
+        connection_retries: 0,
         first: None,
         cases: Vec::new(),
         recipes: Vec::new(),
@@ -267,6 +268,9 @@ struct Explorer<'a> {
     texts: Vec<String>,
     next_id: usize,
     requests: usize,
+    /// Requests of every round and of shrinking sent again on a new
+    /// connection (see `runner::http`).
+    connection_retries: usize,
     /// The first round's report: the run's metadata.
     first: Option<RunReport>,
     cases: Vec<CaseReport>,
@@ -385,6 +389,7 @@ impl Explorer<'_> {
             skip_cut_short(&mut report.cases, reason);
         }
         let sent = report.requests_sent;
+        self.connection_retries += report.connection_retries;
         Ok((report, sent))
     }
 
@@ -510,6 +515,7 @@ impl Explorer<'_> {
             duration_ms: took.as_millis() as u64,
             coverage: merge_coverage(self.coverage),
             requests_sent: exploration.requests + exploration.shrink_requests,
+            connection_retries: self.connection_retries,
             exploration: Some(exploration),
         }
     }

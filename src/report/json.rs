@@ -45,6 +45,9 @@ struct Run<'a> {
     /// The target was the embedded reference server.
     embedded: bool,
     selection: &'a super::SelectionReport,
+    /// Requests sent again on a new connection after the target closed
+    /// the kept-alive one before answering.
+    connection_retries: usize,
 }
 
 #[derive(Serialize)]
@@ -189,6 +192,7 @@ pub fn render(report: &RunReport) -> String {
             fixture: report.fixture,
             embedded: report.embedded,
             selection: &report.selection,
+            connection_retries: report.connection_retries,
         },
         summary: Summary {
             conformance: assessment.conformance,

@@ -221,6 +221,8 @@ pub fn merge(shards: Vec<(PathBuf, RunReport)>) -> Result<RunReport, MergeError>
         merged.duration_ms = merged.duration_ms.max(report.duration_ms);
     }
     merged.coverage = coverage;
+    // Every shard sent its own requests.
+    merged.connection_retries = shards.iter().map(|(_, r)| r.connection_retries).sum();
     // Suite order, as one run lists its cases: by file, then place in it.
     merged
         .cases
@@ -321,6 +323,7 @@ mod tests {
                     duration_ms: k as u64,
                     coverage: None,
                     requests_sent: 0,
+                    connection_retries: k,
                     exploration: None,
                 };
                 (PathBuf::from(format!("s{k}.json")), report)
@@ -338,6 +341,7 @@ mod tests {
         assert_eq!(merged.selection.partition, None);
         assert!(!merged.selection.narrowed());
         assert_eq!(merged.started_at, "2026-01-01T00:00:00Z");
+        assert_eq!(merged.connection_retries, 1 + 2 + 3, "the shards' sum");
         assert_eq!(
             merged.conformance(),
             crate::report::Conformance::MustAndShould

@@ -57,6 +57,9 @@ struct Run {
     #[serde(default)]
     embedded: bool,
     selection: SelectionReport,
+    // Reports made before it was written count none.
+    #[serde(default)]
+    connection_retries: usize,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +223,7 @@ pub fn parse(text: &str) -> Result<RunReport, ParseError> {
         // the recorded exchanges hold: keep what it wrote.
         coverage: document.coverage,
         requests_sent: 0,
+        connection_retries: document.run.connection_retries,
         exploration: None,
     })
 }
@@ -396,5 +400,36 @@ mod tests {
         let text = serde_json::to_string(&selection).expect("serialises");
         let back: SelectionReport = serde_json::from_str(&text).expect("reads back");
         assert_eq!(back, selection);
+    }
+
+    #[test]
+    fn connection_retries_read_back_and_default_to_none() {
+        let report = RunReport {
+            harness_version: "0".into(),
+            suite_digest: "d".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            target: "http://127.0.0.1:1".into(),
+            fixture: false,
+            embedded: false,
+            selection: SelectionReport::default(),
+            cases: Vec::new(),
+            requirements: Vec::new(),
+            duration_ms: 0,
+            coverage: None,
+            requests_sent: 9,
+            connection_retries: 2,
+            exploration: None,
+        };
+        let text = super::super::json::render(&report);
+        assert_eq!(parse(&text).expect("reads").connection_retries, 2);
+        // A report made before the count was written.
+        let mut older: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        older["run"]
+            .as_object_mut()
+            .expect("run")
+            .remove("connection_retries")
+            .expect("written");
+        let older = serde_json::to_string(&older).expect("serialises");
+        assert_eq!(parse(&older).expect("reads").connection_retries, 0);
     }
 }

@@ -516,6 +516,16 @@ pub fn summary(report: &RunReport, style: &Style) -> String {
             "{retried} request(s) were retried after throttling answers"
         );
     }
+    // A correct server may close an idle kept-alive connection at any
+    // time, so this is no failure; it is said so a reader counting
+    // requests at the target knows where the extra ones came from.
+    if report.connection_retries > 0 {
+        let _ = writeln!(
+            out,
+            "{} request(s) were sent again on a new connection: the target closed the kept-alive connection they were sent on before answering",
+            report.connection_retries
+        );
+    }
     let coverage = report.coverage();
     let _ = writeln!(
         out,

@@ -296,6 +296,7 @@ mod tests {
         RunReport {
             coverage: None,
             requests_sent: 0,
+            connection_retries: 0,
             exploration: None,
             harness_version: "0".into(),
             suite_digest: String::new(),

@@ -1,6 +1,7 @@
-//! Sending one request: timeouts, a cap on body size, retries on throttling,
-//! and a hook for signing. Whatever the target does, the outcome is an
-//! [`Exchange`]; nothing here panics on a target's behaviour.
+//! Sending one request: timeouts, a cap on body size, retries on throttling
+//! and on kept-alive connections the target closed, and a hook for signing.
+//! Whatever the target does, the outcome is an [`Exchange`]; nothing here
+//! panics on a target's behaviour.
 
 use crate::engine::check::{error_signals, normalise_error_name};
 use crate::engine::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
@@ -108,6 +109,12 @@ pub enum ClientError {
 /// An HTTP client bound to a target.
 pub struct Client {
     http: reqwest::Client,
+    /// `http` without a connection pool: every request on a new connection.
+    /// Only for the one retry of a request whose kept-alive connection the
+    /// target closed before answering (see [`closed_before_answer`]); the
+    /// pooled client could hand out another connection the target is
+    /// closing just as well.
+    fresh: reqwest::Client,
     options: ClientOptions,
     /// Requests in a row that got no answer; any answer resets it.
     no_answer_run: AtomicUsize,
@@ -116,6 +123,27 @@ pub struct Client {
     gave_up: OnceLock<(usize, String)>,
     /// Requests sent, each retry counted: what `explore` spends its budget on.
     sent: AtomicUsize,
+    /// Requests sent again on a new connection because the one they were
+    /// sent on was closed before any answer came.
+    connection_retries: AtomicUsize,
+}
+
+/// One try of a request that got no answer.
+struct Failed {
+    error: TransportError,
+    /// The connection was closed (or reset) before any answer came: a
+    /// server may close an idle kept-alive connection at any time, so the
+    /// request may have crossed its closing and is worth one more try.
+    closed_before_answer: bool,
+}
+
+impl From<TransportError> for Failed {
+    fn from(error: TransportError) -> Self {
+        Failed {
+            error,
+            closed_before_answer: false,
+        }
+    }
 }
 
 impl Client {
@@ -123,20 +151,29 @@ impl Client {
         // reqwest is built without a default TLS crypto provider so that the
         // smaller `ring` one can be chosen here; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .danger_accept_invalid_certs(options.insecure)
-            // A conformance verdict is about this endpoint's answer, not
-            // another one's, so redirects are reported, not followed.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.timeout)
+        let builder = || {
+            reqwest::Client::builder()
+                .danger_accept_invalid_certs(options.insecure)
+                // A conformance verdict is about this endpoint's answer, not
+                // another one's, so redirects are reported, not followed.
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(options.timeout)
+        };
+        let http = builder()
+            .build()
+            .map_err(|e| ClientError::Build(chain(&e)))?;
+        let fresh = builder()
+            .pool_max_idle_per_host(0)
             .build()
             .map_err(|e| ClientError::Build(chain(&e)))?;
         Ok(Client {
             http,
+            fresh,
             options,
             no_answer_run: AtomicUsize::new(0),
             gave_up: OnceLock::new(),
             sent: AtomicUsize::new(0),
+            connection_retries: AtomicUsize::new(0),
         })
     }
 
@@ -147,6 +184,14 @@ impl Client {
     /// Requests sent so far, each retry counted.
     pub fn sent(&self) -> usize {
         self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Requests sent again, once, on a new connection because the target
+    /// closed the one they were sent on before answering (a server may
+    /// close an idle kept-alive connection at any time). Each is also
+    /// counted in [`Client::sent`].
+    pub fn connection_retries(&self) -> usize {
+        self.connection_retries.load(Ordering::Relaxed)
     }
 
     /// When the target stopped answering: how many requests in a row got no
@@ -224,7 +269,26 @@ impl Client {
         loop {
             attempts += 1;
             self.sent.fetch_add(1, Ordering::Relaxed);
-            let outcome = self.attempt(&request).await;
+            let outcome = match self.attempt(&self.http, &request).await {
+                Ok(response) => Ok(response),
+                // As AWS SDKs do: once, on a connection of its own, so a
+                // target that closes every connection gets no second
+                // retry. The operation only reads, so a request the target
+                // did see, after all, is harmless to send again. Only the
+                // retry's outcome is noted, so a retry that gets an answer
+                // is an answer.
+                Err(Failed {
+                    closed_before_answer: true,
+                    ..
+                }) => {
+                    self.sent.fetch_add(1, Ordering::Relaxed);
+                    self.connection_retries.fetch_add(1, Ordering::Relaxed);
+                    self.attempt(&self.fresh, &request)
+                        .await
+                        .map_err(|f| f.error)
+                }
+                Err(f) => Err(f.error),
+            };
             let delay = match &outcome {
                 Ok(response) if retry_throttling && attempts <= retry.max_retries => {
                     throttled(response).then(|| backoff(retry, attempts, response))
@@ -247,10 +311,15 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    /// Sends `request` once through `http` and reads the answer.
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, Failed> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Request(format!("invalid method {:?}", request.method)))?;
-        let mut builder = self.http.request(method, &request.url);
+        let mut builder = http.request(method, &request.url);
         for (k, v) in &request.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
@@ -266,9 +335,17 @@ impl Client {
         // apart: a target that sent its headers is reachable, and a stalled
         // body is its answer's fault, not a sign that nothing listens.
         let deadline = tokio::time::Instant::now() + limit;
-        let mut response = match tokio::time::timeout_at(deadline, self.http.execute(built)).await {
-            Ok(sent) => sent.map_err(classify)?,
-            Err(_) => return Err(TransportError::Timeout(ms)),
+        let mut response = match tokio::time::timeout_at(deadline, http.execute(built)).await {
+            Ok(Ok(response)) => response,
+            // Only before the headers: once they came, the target answered,
+            // and a body cut short is its answer's fault.
+            Ok(Err(e)) => {
+                return Err(Failed {
+                    closed_before_answer: closed_before_answer(&e),
+                    error: classify(e),
+                });
+            }
+            Err(_) => return Err(TransportError::Timeout(ms).into()),
         };
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
@@ -343,14 +420,61 @@ impl Client {
                     received: (truncated && total > kept).then_some(total),
                 })
             }
-            Ok(Err(e)) => Err(e),
+            Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(TransportError::BodyTimeout {
                 ms,
                 status,
                 received: total,
-            }),
+            }
+            .into()),
         }
     }
+}
+
+/// Whether a request failed because its connection was closed or reset
+/// before any answer came: hyper's "connection closed before message
+/// completed", or a reset, broken pipe or early end of the stream inside
+/// hyper while the request was written or the answer awaited. The error's
+/// types decide, never its words. Not a connect failure, a timeout or a
+/// TLS failure: those say the target is not answering, and are counted as
+/// such rather than retried.
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    if e.is_connect() || e.is_timeout() || tls_failure(e).is_some() {
+        return false;
+    }
+    let mut through_hyper = false;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(h) = err.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() {
+                return true;
+            }
+            through_hyper = true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            // Only an I/O error hyper met on the connection: anywhere
+            // else it is not about a connection the target closed.
+            if through_hyper
+                && matches!(
+                    io.kind(),
+                    ErrorKind::ConnectionReset
+                        | ErrorKind::BrokenPipe
+                        | ErrorKind::ConnectionAborted
+                        | ErrorKind::UnexpectedEof
+                )
+            {
+                return true;
+            }
+            // An io::Error's `source()` skips the error it wraps.
+            current = io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static));
+        } else {
+            current = err.source();
+        }
+    }
+    false
 }
 
 /// Whether a failure means the target gave no (complete) answer: nothing

@@ -234,6 +234,7 @@ pub(crate) async fn run_until(
         duration_ms: started.elapsed().as_millis() as u64,
         coverage: Some(shared.coverage.coverage()),
         requests_sent: shared.client.sent(),
+        connection_retries: shared.client.connection_retries(),
         exploration: None,
     })
 }

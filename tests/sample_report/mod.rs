@@ -235,6 +235,7 @@ pub fn fixed_report() -> RunReport {
     RunReport {
         coverage: None,
         requests_sent: 0,
+        connection_retries: 0,
         exploration: None,
         harness_version: "0.1.0".into(),
         suite_digest: "0123456789abcdef".repeat(4),

@@ -775,7 +775,9 @@ impl Semantic {
 /// an earlier named walk step of the same case: a property that holds
 /// whatever data the target holds, as when adding a filter term can only
 /// narrow a listing. Jobs are told apart by their `jobId`
-/// (`check::job_key`). Each name is the `name` of that earlier step.
+/// (`check::job_key`). Each name is the `name` of that earlier step: a
+/// walk, whose whole listing counts, or a request step, whose one page's
+/// jobs count (as when a walk continues from that page's `nextToken`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Relation {

@@ -368,7 +368,11 @@ mod tests {
         );
         let n = normalise(&json!({"items": []}), None);
         assert_eq!(n, json!({"items": []}), "an absent token stays absent");
-        for empty in [json!({}), json!({"items": null}), json!({"nextToken": null})] {
+        for empty in [
+            json!({}),
+            json!({"items": null}),
+            json!({"nextToken": null}),
+        ] {
             assert_eq!(
                 normalise(&empty, None),
                 json!({"items": []}),

@@ -31,6 +31,14 @@ pub enum Census {
 }
 
 impl Census {
+    /// The number of jobs, when it is known exactly.
+    pub fn exact(&self) -> Option<usize> {
+        match self {
+            Census::Exactly(n) => Some(*n),
+            _ => None,
+        }
+    }
+
     /// Why a case that needs `min_jobs` cannot run here, if it cannot.
     pub fn shortfall(&self, min_jobs: usize) -> Option<String> {
         match self {

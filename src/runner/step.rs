@@ -94,7 +94,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         let go_on = if step.walk.is_some() {
             run_walk(run, &mut vars, &mut listings, &mut report).await
         } else {
-            run_step(run, &mut vars, &mut report).await
+            run_step(run, &mut vars, &mut listings, &mut report).await
         };
         for check in &mut report.checks[before..] {
             check.step = index;
@@ -215,6 +215,7 @@ fn wants_throttle(expect: &Expect) -> bool {
 async fn run_step(
     run: StepRun<'_>,
     vars: &mut BTreeMap<String, Value>,
+    listings: &mut Listings<'_>,
     report: &mut CaseReport,
 ) -> bool {
     let StepRun {
@@ -225,7 +226,17 @@ async fn run_step(
         signed,
     } = run;
     let request = build_request(&step.request, vars, &shared.target);
-    let request_json = serde_json::from_slice::<Value>(&request.body).ok();
+    // A server that answers an empty body treats it as `{}` (OC-14), so
+    // its answer is judged as the answer to `{}`.
+    let request_json = serde_json::from_slice::<Value>(&request.body)
+        .ok()
+        .or_else(|| {
+            request
+                .body
+                .trim_ascii()
+                .is_empty()
+                .then(|| Value::Object(serde_json::Map::new()))
+        });
     let mut exchange = shared
         .client
         .send_as(request, !wants_throttle(&step.expect), signed)
@@ -259,6 +270,19 @@ async fn run_step(
     report
         .checks
         .extend(check::evaluate_answer(&step.expect, &ctx, &answer));
+    // An info case observes a choice between answers the document allows;
+    // whichever the target chose must be one of them (see `check::guard`).
+    if level == Level::Info {
+        let must = Context {
+            level: Level::Must,
+            ..ctx
+        };
+        report.checks.extend(check::evaluate_answer(
+            &check::guard::allowed_answers(&step.request),
+            &must,
+            &answer,
+        ));
+    }
     if step.expect.snapshot {
         report.checks.push(snapshot_check(
             shared,
@@ -274,6 +298,12 @@ async fn run_step(
         Some(response.status),
         (response.status == 200).then(|| answer.value()).flatten(),
     );
+    if let Some(name) = &step.name
+        && response.status == 200
+        && let Some(jobs) = answer.value().and_then(check::items)
+    {
+        listings.keep_page(name, jobs);
+    }
     // Parsed for captures only if the checks have not parsed it already.
     let go_on = step.capture.is_empty() || capture(step, answer.value(), vars, level, report);
     // Everything this step judged, it judged in this one answer.

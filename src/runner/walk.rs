@@ -43,6 +43,22 @@ impl<'a> Listings<'a> {
         self.kept.get(name).map(Vec::as_slice)
     }
 
+    /// Keeps the jobs of a request step's one page under its name, if a
+    /// relation names it (a walk that continues from the page's token
+    /// compares with them). A page is small next to a walk, and its charge
+    /// joins the case's like a walk's.
+    pub(super) fn keep_page(&mut self, name: &str, jobs: &[Value]) {
+        if !self.wanted.contains(name) {
+            return;
+        }
+        let size = jobs.iter().map(held_bytes).sum();
+        // Over the budget, the page is not kept: the relation then says it
+        // was not judged, as for a walk cut short.
+        if self.charge.grow(size) {
+            self.kept.insert(name.to_string(), jobs.to_vec());
+        }
+    }
+
     /// Keeps a walk's listing under its step's name if a relation names
     /// it, taking over the charge that holds its jobs.
     fn keep(&mut self, name: &str, listing: Value, held: Retained<'_>) {
@@ -98,12 +114,18 @@ pub(super) async fn run_walk(
         headers: step.expect.headers.clone(),
         ..Expect::default()
     };
-    let may_refuse = step.walk.as_ref().is_some_and(|w| w.may_refuse);
+    // An info case observes a choice between answers the document allows,
+    // so its walk is judged at must for what every correct server does
+    // (each page a listing, or the first one a refusal; the listing's jobs
+    // right), and at info only for the choice it observes (see
+    // `check::guard`).
+    let guarded = level == Level::Info;
+    let may_refuse = guarded || step.walk.as_ref().is_some_and(|w| w.may_refuse);
     let plan = WalkPlan {
         first: &first,
         request_json: &request_json,
         max_pages,
-        level,
+        level: if guarded { Level::Must } else { level },
         page_expect: &page_expect,
         may_refuse,
     };
@@ -121,6 +143,20 @@ pub(super) async fn run_walk(
         fixture: shared.fixture.as_deref().map(Vec::as_slice),
     };
     let all: Vec<Value> = walked.iter().flatten().cloned().collect();
+    if guarded {
+        let judged = check::guard::judged_request(Some(&request_json));
+        let must = Context {
+            level: Level::Must,
+            request: judged.as_ref(),
+            ..ctx
+        };
+        report.checks.extend([
+            check::filter_check(&must, &all, Level::Must),
+            check::sort_check(&must, &all, Level::Must, "the walk"),
+            check::no_duplicates_check(&walked, Level::Must),
+            check::oracle_check(&must, &all, true, Level::Must),
+        ]);
+    }
     for semantic in &step.expect.semantics {
         let result = match semantic {
             Semantic::Filter => check::filter_check(&ctx, &all, level),
@@ -301,6 +337,7 @@ async fn walk_pages(
     let mut latest: Option<Exchange> = None;
     let mut cut_off: Option<usize> = None;
     let mut seen: HashSet<String> = HashSet::new();
+    let mut empty_pages = 0usize;
     let outcome = loop {
         if pages.len() >= max_pages {
             // Not a failure: a correct server may hold a listing longer
@@ -487,6 +524,31 @@ async fn walk_pages(
             report.checks.push(check);
             pages.push(items.to_vec());
             break None;
+        }
+        // A page of no job while nextToken keeps coming is allowed (OC-19:
+        // a server may scan part of its data per request), but a scan
+        // moves on by at least one job per page, so a listing cannot take
+        // more such pages than the target holds jobs, plus one. When the
+        // run knows that number (the fixture, or an unfiltered walk that
+        // ended), a longer tail of empty pages is a listing that never ends.
+        if items.is_empty() {
+            empty_pages += 1;
+            if empty_pages > 1
+                && let Some(held_jobs) = shared.census().await.exact()
+                && empty_pages > held_jobs + 1
+            {
+                let mut check = CheckResult::fail(
+                    CheckKind::LastPage,
+                    level,
+                    format!(
+                        "page {page_number}: {empty_pages} pages without a job, while the target holds {held_jobs} job(s), and nextToken keeps coming: a walk can need at most one page per job plus one, so the listing never ends"
+                    ),
+                );
+                check.exchange = keep_this_page(report);
+                report.checks.push(check);
+                pages.push(Vec::new());
+                break None;
+            }
         }
         seen.extend(keys);
         pages.push(items.to_vec());

@@ -69,6 +69,23 @@ pub enum Mutant {
     /// A filter term without key, comparator or values (or with an empty
     /// values list) dropped instead of refused.
     IncompleteTermsIgnored,
+    /// A request with a member set to `null` answered 500: the info case
+    /// that observes OC-15 must catch it too, not record it as a choice.
+    NullMembersAnswered500,
+    /// A request with a member set to `null` answered 200 with no job: an
+    /// accepted request's answer must be right, in info cases and in every
+    /// `any_of` too.
+    NullMembersListNothing,
+    /// A token is a server-side cursor that moves on at each use: a token
+    /// sent again continues after the page it led to the first time.
+    CursorMovesOnReuse,
+    /// Name values trimmed of surrounding white space before matching.
+    TrimmedValues,
+    /// Only the first 8 values of a term are read (a fixed-size array).
+    ValueListCutShort,
+    /// A filtered listing never ends: after its last page come empty pages,
+    /// each with a fresh nextToken.
+    EndlessEmptyTail,
 }
 
 /// A server that is correct but makes other choices where the document
@@ -249,7 +266,19 @@ pub const ALL: &[Mutant] = &[
     Mutant::NameValuesAsPatterns,
     Mutant::PatternCharsAnswered500,
     Mutant::IncompleteTermsIgnored,
+    Mutant::NullMembersAnswered500,
+    Mutant::NullMembersListNothing,
+    Mutant::CursorMovesOnReuse,
+    Mutant::TrimmedValues,
+    Mutant::ValueListCutShort,
+    Mutant::EndlessEmptyTail,
 ];
+
+/// The prefix of the tokens [`Mutant::EndlessEmptyTail`] makes up.
+const TAIL_TOKEN: &str = "macie-conform-endless-tail-";
+
+/// How many values of a term [`Mutant::ValueListCutShort`] reads.
+const VALUES_READ: usize = 8;
 
 /// Characters a regular-expression engine gives a meaning.
 const PATTERN_CHARS: &[char] = &[
@@ -311,6 +340,9 @@ pub struct MutantState {
     variant: Option<Variant>,
     /// For paging defects: the last job of the page each token was issued with.
     last_of_page: Mutex<HashMap<String, Value>>,
+    /// For [`Mutant::CursorMovesOnReuse`]: the token each token's first use
+    /// was answered with (`None`: it led to the last page).
+    moved_on: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl MutantState {
@@ -319,6 +351,7 @@ impl MutantState {
         MutantState {
             variant,
             last_of_page: Mutex::new(HashMap::new()),
+            moved_on: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -464,6 +497,23 @@ fn mutate_request(m: Mutant, body: &mut Value) {
                 }
             }
         }
+        Mutant::TrimmedValues => each_term(body, |t| {
+            if t.get("key").and_then(Value::as_str) != Some("name") {
+                return;
+            }
+            if let Some(values) = t.get_mut("values").and_then(Value::as_array_mut) {
+                for v in values.iter_mut() {
+                    if let Some(s) = v.as_str() {
+                        *v = json!(s.trim());
+                    }
+                }
+            }
+        }),
+        Mutant::ValueListCutShort => each_term(body, |t| {
+            if let Some(values) = t.get_mut("values").and_then(Value::as_array_mut) {
+                values.truncate(VALUES_READ);
+            }
+        }),
         Mutant::MaxResultsOffByOne => {
             if let Some(n) = obj.get("maxResults").and_then(Value::as_i64)
                 && n > 0
@@ -474,6 +524,15 @@ fn mutate_request(m: Mutant, body: &mut Value) {
         }
         _ => {}
     }
+}
+
+/// Whether a request has at least one filter term.
+fn has_filter_terms(body: &Value) -> bool {
+    ["includes", "excludes"].iter().any(|side| {
+        body.pointer(&format!("/filterCriteria/{side}"))
+            .and_then(Value::as_array)
+            .is_some_and(|terms| !terms.is_empty())
+    })
 }
 
 /// Whether a request has an EQ term with several values (for the AND defect).
@@ -619,6 +678,17 @@ fn mutate_listing(m: Mutant, state: &MutantState, request: &Value, body: &mut Va
                     })
                 });
             }
+        }
+        Mutant::NullMembersListNothing if null_member(request).is_some() => {
+            body["items"] = json!([]);
+            if let Some(o) = body.as_object_mut() {
+                o.remove("nextToken");
+            }
+        }
+        Mutant::EndlessEmptyTail
+            if body.get("nextToken").is_none_or(Value::is_null) && has_filter_terms(request) =>
+        {
+            body["nextToken"] = json!(format!("{TAIL_TOKEN}1"));
         }
         Mutant::ItemsNull => body["items"] = Value::Null,
         Mutant::ItemsAbsent => {
@@ -964,6 +1034,54 @@ pub async fn middleware(
     {
         return refusal(&format!("{member} is not a member of this request"));
     }
+    if m == Some(Mutant::NullMembersAnswered500)
+        && parts.method == axum::http::Method::POST
+        && json_body.as_ref().and_then(null_member).is_some()
+    {
+        let mut crash = Response::new(Body::from(json!({"message": "null pointer"}).to_string()));
+        *crash.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        crash.headers_mut().insert(
+            "x-amzn-ErrorType",
+            HeaderValue::from_static("InternalServerException"),
+        );
+        return crash;
+    }
+    if m == Some(Mutant::EndlessEmptyTail)
+        && let Some(n) = json_body
+            .as_ref()
+            .and_then(|b| b.get("nextToken"))
+            .and_then(Value::as_str)
+            .and_then(|t| t.strip_prefix(TAIL_TOKEN))
+            .and_then(|n| n.parse::<u64>().ok())
+    {
+        let mut page = Response::new(Body::from(
+            json!({"items": [], "nextToken": format!("{TAIL_TOKEN}{}", n + 1)}).to_string(),
+        ));
+        page.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return page;
+    }
+    // A token used before stands for the cursor after its first answer.
+    let reused = (m == Some(Mutant::CursorMovesOnReuse))
+        .then(|| {
+            let token = json_body.as_ref()?.get("nextToken")?.as_str()?.to_string();
+            let moved = state.moved_on.lock().ok()?.get(&token).cloned()?;
+            Some((token, moved))
+        })
+        .flatten();
+    if let Some((_, None)) = &reused {
+        let mut page = Response::new(Body::from(json!({"items": []}).to_string()));
+        page.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return page;
+    }
+    if let (Some((_, Some(next))), Some(body)) = (&reused, json_body.as_mut()) {
+        body["nextToken"] = json!(next);
+    }
     if m == Some(Mutant::PatternCharsAnswered500)
         && json_body.as_ref().is_some_and(|b| {
             ["includes", "excludes"].iter().any(|side| {
@@ -1017,6 +1135,22 @@ pub async fn middleware(
         .unwrap_or_default();
     let mut out: Option<Value> = serde_json::from_slice(&bytes).ok();
     let status = parts.status;
+    if status == StatusCode::OK
+        && m == Some(Mutant::CursorMovesOnReuse)
+        && reused.is_none()
+        && let Some(token) = sent
+            .as_ref()
+            .and_then(|b| b.get("nextToken"))
+            .and_then(Value::as_str)
+        && let Ok(mut moved) = state.moved_on.lock()
+    {
+        let next = out
+            .as_ref()
+            .and_then(|b| b.get("nextToken"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        moved.entry(token.to_string()).or_insert(next);
+    }
     if status == StatusCode::OK {
         let request = sent.as_ref().unwrap_or(&Value::Null);
         if let Some(b) = out.as_mut() {
@@ -1167,6 +1301,12 @@ impl Mutant {
             Mutant::NameValuesAsPatterns => "NameValuesAsPatterns",
             Mutant::PatternCharsAnswered500 => "PatternCharsAnswered500",
             Mutant::IncompleteTermsIgnored => "IncompleteTermsIgnored",
+            Mutant::NullMembersAnswered500 => "NullMembersAnswered500",
+            Mutant::NullMembersListNothing => "NullMembersListNothing",
+            Mutant::CursorMovesOnReuse => "CursorMovesOnReuse",
+            Mutant::TrimmedValues => "TrimmedValues",
+            Mutant::ValueListCutShort => "ValueListCutShort",
+            Mutant::EndlessEmptyTail => "EndlessEmptyTail",
         }
     }
 
@@ -1219,6 +1359,18 @@ impl Mutant {
             Mutant::PatternCharsAnswered500 => "a name value with a regex character answered 500",
             Mutant::IncompleteTermsIgnored => {
                 "filter terms without key, comparator or values dropped, not refused"
+            }
+            Mutant::NullMembersAnswered500 => "a request member set to null answered 500",
+            Mutant::NullMembersListNothing => {
+                "a request member set to null answered 200 with no job"
+            }
+            Mutant::CursorMovesOnReuse => {
+                "a token sent again continues after the page it led to the first time"
+            }
+            Mutant::TrimmedValues => "name values trimmed of surrounding spaces before matching",
+            Mutant::ValueListCutShort => "only the first 8 values of a filter term are read",
+            Mutant::EndlessEmptyTail => {
+                "a filtered listing ends in endless empty pages, each with a fresh nextToken"
             }
         }
     }

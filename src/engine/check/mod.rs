@@ -21,6 +21,7 @@
 //! `check::filter_check` whatever file they live in.
 
 mod body;
+pub mod guard;
 mod http;
 mod listing;
 mod oracle;
@@ -199,6 +200,7 @@ impl CheckResult {
 }
 
 /// What the checks of one step may consult besides the answer.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub level: Level,
     pub schemas: &'a SchemaSet,
@@ -372,7 +374,21 @@ fn any_of(expect: &Expect, ctx: &Context<'_>, answer: &Answer<'_>) -> Vec<CheckR
     let mut closest: Option<Vec<CheckKind>> = None;
     let mut allowed_with_findings: Option<(usize, Vec<CheckResult>)> = None;
     for (i, alternative) in expect.any_of.iter().enumerate() {
-        let results = evaluate_answer(alternative, ctx, answer);
+        let mut results = evaluate_answer(alternative, ctx, answer);
+        // An accepted request's answer must be right: a 200 alternative
+        // also judges the listing's content (see `guard`).
+        if guard::allows_listing(alternative) && answer.response.status == 200 {
+            let judged = guard::judged_request(ctx.request);
+            let judging = Context {
+                request: judged.as_ref(),
+                ..*ctx
+            };
+            results.extend(evaluate_answer(
+                &guard::correct_listing(alternative),
+                &judging,
+                answer,
+            ));
+        }
         let failures: Vec<&CheckResult> = results.iter().filter(|c| c.failed()).collect();
         if !failures.is_empty()
             && allowed_with_findings.is_none()

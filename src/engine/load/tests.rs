@@ -428,13 +428,6 @@ fn relations_name_an_earlier_walk_of_the_case() {
             "move the step it names above this one",
         ),
         (
-            "a step that is not a walk",
-            "      - name: a\n        expect: {status: 200}\n      - walk: {}\n        expect: {relations: [{disjoint_from: a}]}\n".to_string(),
-            "cases/t.yaml:9:",
-            "`disjoint_from: a` names a step that is not a walk",
-            "relations compare whole listings: add `walk: {}` to step \"a\"",
-        ),
-        (
             "a name two steps carry",
             format!(
                 "{WALK_A}{WALK_A}      - walk: {{}}\n        expect: {{relations: [{{complement_of: {{all: a, part: a}}}}]}}\n"

@@ -148,10 +148,11 @@ pub(super) fn check_case(
     out
 }
 
-/// The steps a walk's relations name must be earlier walks of the case,
+/// The steps a walk's relations name must be earlier steps of the case,
 /// each named once: the runner compares with the listing a step of that
-/// name left behind, so a later, missing, ambiguous or non-walk step
-/// would leave nothing (or the wrong thing) to compare with.
+/// name left behind (a walk's whole listing, or the jobs of a request
+/// step's one page), so a later, missing or ambiguous step would leave
+/// nothing (or the wrong thing) to compare with.
 fn check_relations(
     file: &SourceFile,
     case: &Case,
@@ -210,16 +211,6 @@ fn check_relations(
                         },
                     )
                     .help("a relation compares with a listing walked before this step: move the step it names above this one"),
-                ),
-                [at] if steps[*at].walk.is_none() => Some(
-                    Diagnostic::spanned(
-                        file,
-                        name,
-                        format!("{what} names a step that is not a walk"),
-                    )
-                    .help(format!(
-                        "relations compare whole listings: add `walk: {{}}` to step {wanted:?}"
-                    )),
                 ),
                 [_] => None,
             };
@@ -387,7 +378,7 @@ fn check_expect(
                 name,
                 format!("{label}: `relations` only apply to a page walk"),
             )
-            .help("relations compare whole listings: add `walk: {}` to this step (and to the steps it names)"),
+            .help("relations compare this step's whole listing: add `walk: {}` to this step"),
         );
     }
     for alternative in &expect.any_of {

@@ -86,7 +86,7 @@ async fn a_schema_violation_is_stated_once() {
     let check = failed(&r, CheckKind::Schema);
     assert_eq!(
         check.message,
-        "body is not a valid ListClassificationJobsResponse: at /items/0/jobId (type): 5 is not of type \"string\""
+        "body is not a valid ListClassificationJobsResponse: at /items/0/jobId (type): 5 is not of types \"null\", \"string\""
     );
     assert_eq!(check.detail, None, "a one-line finding has no detail");
 
@@ -109,7 +109,7 @@ async fn a_schema_violation_is_stated_once() {
     let check = failed(&r, CheckKind::Schema);
     assert!(
         check.message.starts_with(
-            "body is not a valid ListClassificationJobsResponse: 3 violations, first at /items/0/jobId (type): 5 is not of type \"string\"; the other 2 below"
+            "body is not a valid ListClassificationJobsResponse: 3 violations, first at /items/0/jobId (type): 5 is not of types \"null\", \"string\"; the other 2 below"
         ),
         "{}",
         check.message
@@ -915,9 +915,12 @@ async fn complete_fails_when_paging_loses_a_job() {
     assert!(message.contains("j3"), "{message}");
 }
 
+/// An info case observes which allowed answer the target gave: a refusal
+/// where the reference server lists, say, is an observation, never a
+/// failure.
 #[tokio::test]
-async fn an_info_level_failure_is_an_observation() {
-    let url = fake(|_, _| Answer::error(500, "InternalServerException", "boom")).await;
+async fn an_info_level_difference_is_an_observation() {
+    let url = fake(|_, _| Answer::error(400, "ValidationException", "no")).await;
     let r = run_yaml(
         "cases:\n  - id: t\n    verifies: test\n    level: info\n    request: {}\n    expect: {status: 200}\n",
         &url,
@@ -926,9 +929,49 @@ async fn an_info_level_failure_is_an_observation() {
     .await;
     let check = failed(&r, CheckKind::Status);
     assert_eq!(check.level, Level::Info);
-    assert!(check.message.contains("status 500"), "{}", check.message);
-    assert_eq!(r.verdict, Verdict::Pass, "info never fails a case");
+    assert!(check.message.contains("status 400"), "{}", check.message);
+    assert_eq!(r.verdict, Verdict::Pass, "a choice the document allows");
     assert_eq!(r.observations().count(), 1);
+}
+
+/// A 5xx is never an open choice: an info case whose answer is neither a
+/// well-formed refusal nor a correct listing fails at must.
+#[tokio::test]
+async fn an_info_case_fails_a_server_error_at_must() {
+    let url = fake(|_, _| Answer::error(500, "InternalServerException", "boom")).await;
+    let r = run_yaml(
+        "cases:\n  - id: t\n    verifies: test\n    level: info\n    request: {}\n    expect: {status: 200}\n",
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_fails(
+        &r,
+        CheckKind::AnyOf,
+        Level::Must,
+        "none of the 2 allowed outcomes",
+    );
+}
+
+/// Once a server accepts an info case's request, its listing must be
+/// right: a 200 listing a job the filter does not select fails at must.
+#[tokio::test]
+async fn an_info_case_fails_a_wrong_listing_at_must() {
+    let url = fake(|_, _| Answer::json(200, json!({"items": [job("j1", "IDLE", T1)]}))).await;
+    let r = run_yaml(
+        "cases:\n  - id: t\n    verifies: test\n    level: info\n    request: {body: {filterCriteria: {includes: [{key: jobStatus, comparator: EQ, values: [RUNNING]}]}}}\n    expect: {error: ValidationException}\n",
+        &url,
+        Setup::default(),
+    )
+    .await;
+    assert_eq!(r.verdict, Verdict::Fail, "{:#?}", r.checks);
+    assert_fails(
+        &r,
+        CheckKind::AnyOf,
+        Level::Must,
+        "none of the 2 allowed outcomes",
+    );
 }
 
 #[tokio::test]
@@ -957,7 +1000,9 @@ async fn walk_breaking_at(pages: usize, broken: usize) -> String {
     fake(move |req, _| {
         let page = page_number(req);
         let mut body = if page == broken {
-            json!({ "oops": true })
+            // Not a listing: `items` of another type (a page without
+            // `items` at all is a page of no job, OC-23).
+            json!({ "items": { "oops": true } })
         } else {
             json!({ "items": [job(&format!("j{page}"), "RUNNING", T1)] })
         };

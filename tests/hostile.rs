@@ -1231,9 +1231,11 @@ async fn failures_between_answers_do_not_stop_the_run() {
     let url = raw(move |mut socket, _| {
         let seen = Arc::clone(&seen);
         async move {
-            // The probe and every other request get an answer; the rest
-            // lose their connection.
-            if seen.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
+            // The probe and every third request get an answer; the rest
+            // lose their connection. A lost connection is retried once on
+            // a new one, which is lost too: that case fails, the next one
+            // is answered.
+            if seen.fetch_add(1, Ordering::SeqCst).is_multiple_of(3) {
                 let _ = socket
                     .write_all(&http("200 OK", "application/json", EMPTY_LISTING))
                     .await;
@@ -1253,7 +1255,12 @@ async fn failures_between_answers_do_not_stop_the_run() {
     ))
     .await
     .expect("the run completes");
-    assert_eq!(requests.load(Ordering::SeqCst), 11, "every case sent");
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        16,
+        "every case sent, each lost one once more"
+    );
+    assert_eq!(report.connection_retries, 5);
     let passed = report.cases.iter().filter(|c| c.verdict == Verdict::Pass);
     assert_eq!(passed.count(), 5);
     assert!(

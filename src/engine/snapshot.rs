@@ -69,8 +69,11 @@ pub fn normalise(body: &Value, request: Option<&Value>) -> Value {
             _ => {}
         }
         // A page without jobs may leave `items` out or write it as `null`
-        // (OC-23): all three spellings snapshot as the empty array.
-        if members.get("items").is_none_or(Value::is_null) {
+        // (OC-23): all three spellings of a listing snapshot as the empty
+        // array. A body with other members than a listing's (an error's)
+        // is left as it is.
+        let listing = members.keys().all(|k| k == "items" || k == "nextToken");
+        if listing && members.get("items").is_none_or(Value::is_null) {
             members.insert("items".into(), Value::Array(Vec::new()));
         }
     }
@@ -380,7 +383,11 @@ mod tests {
             );
         }
         let n = normalise(&json!({"nextToken": 7}), None);
-        assert_eq!(n, json!({"nextToken": 7}), "a wrong type stays visible");
+        assert_eq!(
+            n,
+            json!({"items": [], "nextToken": 7}),
+            "a wrong type stays visible (and the missing items read as none)"
+        );
     }
 
     #[test]

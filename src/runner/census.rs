@@ -24,6 +24,8 @@ const MAX_PAGES: usize = 1_000;
 pub enum Census {
     /// The listing holds exactly this many jobs.
     Exactly(usize),
+    /// The unfiltered walk ended after `pages` pages holding `jobs` jobs.
+    Walked { jobs: usize, pages: usize },
     /// At least [`LIMIT`] jobs; counting stopped there.
     AtLeast(usize),
     /// The listing could not be walked; cases run and show why.
@@ -34,7 +36,21 @@ impl Census {
     /// The number of jobs, when it is known exactly.
     pub fn exact(&self) -> Option<usize> {
         match self {
-            Census::Exactly(n) => Some(*n),
+            Census::Exactly(n) | Census::Walked { jobs: n, .. } => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// How many pages without a job a walk of any query may take before
+    /// it is a listing that never ends, when the run knows enough to say.
+    /// A scan moves on by at least one job per page, or by one part of the
+    /// data set (a partition, a shard): the unfiltered listing's own
+    /// number of pages bounds the parts. So one page per job, one per page
+    /// of the unfiltered listing, and a last one.
+    pub fn empty_page_bound(&self) -> Option<usize> {
+        match self {
+            Census::Exactly(jobs) => Some(jobs + 1),
+            Census::Walked { jobs, pages } => Some(jobs + pages + 1),
             _ => None,
         }
     }
@@ -42,7 +58,7 @@ impl Census {
     /// Why a case that needs `min_jobs` cannot run here, if it cannot.
     pub fn shortfall(&self, min_jobs: usize) -> Option<String> {
         match self {
-            Census::Exactly(n) if *n < min_jobs => Some(format!(
+            Census::Exactly(n) | Census::Walked { jobs: n, .. } if *n < min_jobs => Some(format!(
                 "needs at least {min_jobs} job(s) on the target, which lists {n}"
             )),
             _ => None,
@@ -55,7 +71,7 @@ impl Census {
 pub async fn count(shared: &super::Shared) -> Census {
     let mut body = serde_json::json!({});
     let mut counted = 0usize;
-    for _ in 0..MAX_PAGES {
+    for pages in 1..=MAX_PAGES {
         let request = HttpRequest {
             method: "POST".into(),
             url: super::join_url(&shared.target, "/jobs/list"),
@@ -82,7 +98,12 @@ pub async fn count(shared: &super::Shared) -> Census {
         }
         match page.get("nextToken") {
             Some(Value::String(token)) => body["nextToken"] = Value::String(token.clone()),
-            _ => return Census::Exactly(counted),
+            _ => {
+                return Census::Walked {
+                    jobs: counted,
+                    pages,
+                };
+            }
         }
     }
     Census::Unknown(format!("the listing did not end within {MAX_PAGES} pages"))
@@ -99,6 +120,23 @@ mod tests {
             Some("needs at least 2 job(s) on the target, which lists 1")
         );
         assert_eq!(Census::Exactly(2).shortfall(2), None);
+        assert_eq!(
+            Census::Walked { jobs: 1, pages: 1 }.shortfall(2).as_deref(),
+            Some("needs at least 2 job(s) on the target, which lists 1")
+        );
+    }
+
+    #[test]
+    fn empty_pages_are_bounded_by_jobs_and_parts_when_known() {
+        assert_eq!(Census::Exactly(79).empty_page_bound(), Some(80));
+        // Three pages of no job then the end: a partitioned store may page
+        // by part, so its walks may take as many empty pages.
+        assert_eq!(
+            Census::Walked { jobs: 0, pages: 3 }.empty_page_bound(),
+            Some(4)
+        );
+        assert_eq!(Census::AtLeast(LIMIT).empty_page_bound(), None);
+        assert_eq!(Census::Unknown("x".into()).empty_page_bound(), None);
         assert_eq!(Census::AtLeast(LIMIT).shortfall(LIMIT), None);
         assert_eq!(Census::Unknown("x".into()).shortfall(5), None);
     }

@@ -527,21 +527,23 @@ async fn walk_pages(
         }
         // A page of no job while nextToken keeps coming is allowed (OC-19:
         // a server may scan part of its data per request), but a scan
-        // moves on by at least one job per page, so a listing cannot take
-        // more such pages than the target holds jobs, plus one. When the
-        // run knows that number (the fixture, or an unfiltered walk that
+        // moves on by at least one job, or one part of the data, per page
+        // (see `Census::empty_page_bound`). When the run knows how much
+        // the target holds (the fixture, or an unfiltered walk that
         // ended), a longer tail of empty pages is a listing that never ends.
         if items.is_empty() {
             empty_pages += 1;
             if empty_pages > 1
-                && let Some(held_jobs) = shared.census().await.exact()
-                && empty_pages > held_jobs + 1
+                && let census = shared.census().await
+                && let Some(bound) = census.empty_page_bound()
+                && empty_pages > bound
             {
+                let held_jobs = census.exact().unwrap_or_default();
                 let mut check = CheckResult::fail(
                     CheckKind::LastPage,
                     level,
                     format!(
-                        "page {page_number}: {empty_pages} pages without a job, while the target holds {held_jobs} job(s), and nextToken keeps coming: a walk can need at most one page per job plus one, so the listing never ends"
+                        "page {page_number}: {empty_pages} pages without a job while nextToken keeps coming, more than the {bound} a scan of the target's {held_jobs} job(s) can take: the listing never ends"
                     ),
                 );
                 check.exchange = keep_this_page(report);

@@ -402,7 +402,7 @@ fn relations_name_an_earlier_walk_of_the_case() {
             ),
             "cases/t.yaml:10:",
             "`relations` only apply to a page walk",
-            "relations compare whole listings: add `walk: {}` to this step",
+            "relations compare this step's whole listing: add `walk: {}` to this step",
         ),
         (
             "a misspelt name",

@@ -147,3 +147,32 @@ async fn servers_that_choose_differently_where_the_document_is_open_still_pass()
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Without `--fixture`, the run learns how much the target holds from an
+/// unfiltered walk that ended, which is enough to fail a listing that
+/// never ends; tokens are judged against the target's own listings. These
+/// variants are caught by at least two cases without the fixture too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn some_faults_are_caught_without_the_fixture() {
+    use variants::Mutant;
+    let mut thin = Vec::new();
+    for mutant in [Mutant::EndlessEmptyTail, Mutant::CursorMovesOnReuse] {
+        let (url, task) = serve_variant(Some(Variant::Faulty(mutant))).await;
+        let report = run_suite(url, false).await;
+        task.abort();
+        let caught = report
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail)
+            .count();
+        println!("{mutant:?} without the fixture: caught by {caught} case(s)");
+        if caught < MIN_CATCHING_CASES {
+            thin.push(format!("{mutant:?} ({caught})"));
+        }
+    }
+    assert!(
+        thin.is_empty(),
+        "caught by too few cases: {}",
+        thin.join(", ")
+    );
+}

@@ -33,24 +33,33 @@ pub(super) fn oracle_page_check(ctx: &Context<'_>, body: &Value, level: Level) -
     oracle_check(ctx, items, complete, level)
 }
 
+/// The fixture and the request's query, when the oracle can judge the
+/// answer; otherwise the skip that says why not (no fixture, a request it
+/// cannot read, or a meaning the document leaves open).
+fn judged_query<'a>(ctx: &Context<'a>, level: Level) -> Result<(&'a [Value], Query), CheckResult> {
+    let (Some(fixture), Some(request)) = (ctx.fixture, ctx.request) else {
+        return Err(CheckResult::skip(
+            CheckKind::Oracle,
+            level,
+            "the target is not declared to hold the canonical data set",
+        ));
+    };
+    let query = Query::from_request(request)
+        .map_err(|e| CheckResult::skip(CheckKind::Oracle, level, e.to_string()))?;
+    if let Some(open) = open_filter_meaning(&query) {
+        return Err(CheckResult::skip(CheckKind::Oracle, level, open));
+    }
+    Ok((fixture, query))
+}
+
 /// A page after the first cannot be placed without the earlier pages, but
 /// whatever its place, it lists only jobs the query selects, each once and
 /// as the data set has them.
 fn later_page_check(ctx: &Context<'_>, items: &[Value], level: Level) -> CheckResult {
-    let (Some(fixture), Some(request)) = (ctx.fixture, ctx.request) else {
-        return CheckResult::skip(
-            CheckKind::Oracle,
-            level,
-            "the target is not declared to hold the canonical data set",
-        );
+    let (fixture, query) = match judged_query(ctx, level) {
+        Ok(judged) => judged,
+        Err(skip) => return skip,
     };
-    let query = match Query::from_request(request) {
-        Ok(q) => q,
-        Err(e) => return CheckResult::skip(CheckKind::Oracle, level, e.to_string()),
-    };
-    if let Some(open) = open_filter_meaning(&query) {
-        return CheckResult::skip(CheckKind::Oracle, level, open);
-    }
     let id = |j: &Value| j.get("jobId").and_then(Value::as_str).map(str::to_string);
     let selected: std::collections::HashMap<Option<String>, &Value> = query
         .expected(fixture)
@@ -98,20 +107,10 @@ pub fn oracle_check(
     complete: bool,
     level: Level,
 ) -> CheckResult {
-    let (Some(fixture), Some(request)) = (ctx.fixture, ctx.request) else {
-        return CheckResult::skip(
-            CheckKind::Oracle,
-            level,
-            "the target is not declared to hold the canonical data set",
-        );
+    let (fixture, query) = match judged_query(ctx, level) {
+        Ok(judged) => judged,
+        Err(skip) => return skip,
     };
-    let query = match Query::from_request(request) {
-        Ok(q) => q,
-        Err(e) => return CheckResult::skip(CheckKind::Oracle, level, e.to_string()),
-    };
-    if let Some(open) = open_filter_meaning(&query) {
-        return CheckResult::skip(CheckKind::Oracle, level, open);
-    }
     let groups = query.expected(fixture);
     match oracle::compare_listing(&groups, items, complete) {
         Ok(()) => CheckResult::pass(

@@ -842,13 +842,8 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
             let style = style.clone();
             move |event: &RunEvent<'_>| {
                 // Said once, as it happens; the cases it fails share one finding.
-                if let RunEvent::Stopped { reason } = event {
-                    let line = format!(
-                        "stopped: {}",
-                        reason
-                            .trim_start_matches("not run: ")
-                            .trim_start_matches("not verified: ")
-                    );
+                if let RunEvent::Stopped { reason, .. } = event {
+                    let line = format!("stopped: {reason}");
                     match &bar {
                         Some(bar) => bar.println(line),
                         None => eprintln!("{line}"),

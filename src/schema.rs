@@ -85,6 +85,10 @@ pub struct Violation {
     pub message: String,
     /// True when the only fault is a member the document does not define.
     pub undocumented: bool,
+    /// For a `required` violation: the member that is missing.
+    pub missing: Option<String>,
+    /// For a `type` violation: the type (or types) the document gives.
+    pub expected_type: Option<String>,
 }
 
 /// All shapes of the contract, compiled.
@@ -159,9 +163,20 @@ impl SchemaSet {
                     .find(|seg| !seg.is_empty() && !seg.chars().all(|c| c.is_ascii_digit()))
                     .unwrap_or_default()
                     .to_string();
+                let (missing, expected_type) = match e.kind() {
+                    jsonschema::error::ValidationErrorKind::Required { property } => {
+                        (property.as_str().map(str::to_string), None)
+                    }
+                    jsonschema::error::ValidationErrorKind::Type { kind } => {
+                        (None, Some(type_names(kind)))
+                    }
+                    _ => (None, None),
+                };
                 Violation {
                     instance_path: e.instance_path().to_string(),
                     undocumented: keyword == "additionalProperties",
+                    missing,
+                    expected_type,
                     keyword,
                     schema_path,
                     message: e.to_string(),
@@ -181,5 +196,16 @@ impl SchemaSet {
                 });
         found.sort_by_key(|v| (first_seen[&v.instance_path], v.keyword == "pattern"));
         Ok(found)
+    }
+}
+
+/// The JSON types a `type` keyword allows, as one phrase.
+fn type_names(kind: &jsonschema::error::TypeKind) -> String {
+    match kind {
+        jsonschema::error::TypeKind::Single(t) => t.to_string(),
+        jsonschema::error::TypeKind::Multiple(ts) => {
+            let names: Vec<String> = ts.iter().map(|t| t.to_string()).collect();
+            names.join(" or ")
+        }
     }
 }

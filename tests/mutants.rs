@@ -93,6 +93,16 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
             thin.push(format!("{mutant:?} ({})", caught.join(", ")));
         }
         counts.push(caught.len());
+        let findings = report.findings();
+        println!(
+            "  {} finding(s): {}",
+            findings.len(),
+            findings
+                .iter()
+                .map(|f| format!("[{} x{}] {}", f.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"), f.cases.len(), f.headline()))
+                .collect::<Vec<_>>()
+                .join("\n    ")
+        );
     }
     counts.sort_unstable();
     println!(

@@ -6,6 +6,7 @@
 //! - [`exchange`]: requests and responses as data.
 //! - [`check`]: judging an answer against expectations, as [`check::CheckResult`]s.
 //! - [`oracle`]: the expected listing over a known job set.
+//! - [`diagnose`]: the likely cause behind failed checks.
 //! - [`diff`]: readable JSON differences, whole: cutting them for display
 //!   is a renderer's business.
 //! - [`requirements`]: the requirements catalogue's format.
@@ -13,6 +14,7 @@
 
 pub mod case;
 pub mod check;
+pub mod diagnose;
 pub mod diff;
 pub mod exchange;
 pub mod load;

@@ -25,7 +25,7 @@ pub mod generate;
 pub mod probe;
 
 use crate::engine::case::Level;
-use crate::engine::check::{CheckKind, Outcome};
+use crate::engine::check::{CheckKind, CheckResult, Outcome, Unjudged};
 use crate::engine::exchange::HttpRequest;
 use crate::engine::load::{self, SourceFile};
 use crate::report::{
@@ -356,7 +356,7 @@ impl Explorer<'_> {
         self.texts.push(file.text);
         // The reason the run stopped sending, when it did: the cases it
         // cut short carry it as their one failed check.
-        let stop = Arc::new(std::sync::OnceLock::<String>::new());
+        let stop = Arc::new(std::sync::OnceLock::<()>::new());
         let heard = Arc::clone(&stop);
         let ends_at = self.ends_at;
         let mut report = runner::run_until(
@@ -365,15 +365,19 @@ impl Explorer<'_> {
             self.setup.options(concurrency),
             self.ends_at,
             move |event| {
-                if let RunEvent::Stopped { reason } = event {
-                    let _ = heard.set(reason.to_string());
+                if let RunEvent::Stopped {
+                    cause: Unjudged::Deadline,
+                    ..
+                } = event
+                {
+                    let _ = heard.set(());
                 }
                 // Only the deadline's cuts are hidden: a target that
                 // stopped answering failed those cases.
                 let past_deadline = ends_at.is_some_and(|at| tokio::time::Instant::now() >= at);
                 let cut = match (event, heard.get()) {
-                    (RunEvent::CaseFinished { report, .. }, Some(reason)) if past_deadline => {
-                        cut_short(report, reason)
+                    (RunEvent::CaseFinished { report, .. }, Some(())) if past_deadline => {
+                        cut_short(report)
                     }
                     _ => false,
                 };
@@ -383,10 +387,8 @@ impl Explorer<'_> {
             },
         )
         .await?;
-        if self.out_of_time()
-            && let Some(reason) = stop.get()
-        {
-            skip_cut_short(&mut report.cases, reason);
+        if self.out_of_time() && stop.get().is_some() {
+            skip_cut_short(&mut report.cases);
         }
         let sent = report.requests_sent;
         self.connection_retries += report.connection_retries;
@@ -521,21 +523,25 @@ impl Explorer<'_> {
     }
 }
 
-/// Whether the run stopped `case` for `reason` before judging anything.
-fn cut_short(case: &CaseReport, reason: &str) -> bool {
-    case.checks.iter().any(|c| {
-        c.kind == CheckKind::Transport && c.outcome == Outcome::Fail && c.message == reason
-    })
+/// Whether the run's deadline stopped `case` before judging anything.
+fn cut_short(case: &CaseReport) -> bool {
+    case.checks.iter().any(past_deadline)
+}
+
+fn past_deadline(check: &CheckResult) -> bool {
+    check.kind == CheckKind::Transport
+        && check.outcome == Outcome::Fail
+        && check.unjudged == Some(Unjudged::Deadline)
 }
 
 /// An exploration's time is a limit the user chose, not a fault of the
 /// target: the cases `--deadline` cut short were not judged, so they are
 /// skipped, and the exploration says its deadline ended it.
-fn skip_cut_short(cases: &mut [CaseReport], reason: &str) {
+fn skip_cut_short(cases: &mut [CaseReport]) {
     const NOT_JUDGED: &str =
         "not judged: the exploration reached its deadline (--deadline) before this case ended";
-    for case in cases.iter_mut().filter(|c| cut_short(c, reason)) {
-        for check in case.checks.iter_mut().filter(|c| c.message == reason) {
+    for case in cases.iter_mut().filter(|c| cut_short(c)) {
+        for check in case.checks.iter_mut().filter(|c| past_deadline(c)) {
             check.outcome = Outcome::Skip;
             check.level = Level::Info;
             check.message = NOT_JUDGED.to_string();

@@ -256,11 +256,10 @@ fn findings(out: &mut String, report: &RunReport) {
             .collect();
         let _ = write!(
             out,
-            "<li><strong>{} {}</strong>, {} case(s): {}<ul><li>cases: {}</li>",
+            "<li><strong>{}</strong> {} ({} case(s))<ul><li>cases: {}</li>",
             f.level,
-            escape(f.kind.as_str()),
+            escape(&f.headline()),
             f.cases.len(),
-            escape(&f.message),
             cases.join(", ")
         );
         if !f.requirements.is_empty() {

@@ -298,12 +298,11 @@ fn findings(out: &mut String, report: &RunReport) {
         let cases: Vec<String> = f.cases.iter().map(|id| code(id, false)).collect();
         let _ = writeln!(
             out,
-            "{}. **{} {}**, {} case(s): {}\n   - cases: {}",
+            "{}. **{}** {} ({} case(s))\n   - cases: {}",
             n + 1,
             f.level,
-            prose(f.kind.as_str()),
+            cell(&f.headline()),
             f.cases.len(),
-            cell(&f.message),
             cases.join(", ")
         );
         if !f.requirements.is_empty() {

@@ -10,7 +10,8 @@
 use super::coverage::Coverage;
 use super::{CaseReport, RequirementInfo, RunReport, SelectionReport, Verdict};
 use crate::engine::case::Level;
-use crate::engine::check::{CheckKind, CheckResult, Outcome};
+use crate::engine::check::{CheckKind, CheckResult, Outcome, PageSpan, Subject, Unjudged};
+use crate::engine::diagnose::Diagnosis;
 use crate::engine::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -102,6 +103,18 @@ struct Check {
     exchange: Option<usize>,
     #[serde(default)]
     closest_failures: Vec<CheckKind>,
+    #[serde(default)]
+    subject: Subject,
+    #[serde(default)]
+    expected: Option<serde_json::Value>,
+    #[serde(default)]
+    found: Option<serde_json::Value>,
+    #[serde(default)]
+    unjudged: Option<Unjudged>,
+    #[serde(default)]
+    diagnosis: Option<Diagnosis>,
+    #[serde(default)]
+    pages: Option<PageSpan>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +281,12 @@ fn case_report(case: Case) -> Result<CaseReport, ParseError> {
                 step: c.step,
                 exchange: c.exchange,
                 closest_failures: c.closest_failures,
+                subject: c.subject,
+                expected: c.expected,
+                found: c.found,
+                unjudged: c.unjudged,
+                diagnosis: c.diagnosis,
+                pages: c.pages,
             })
             .collect(),
         verdict,

@@ -304,12 +304,11 @@ pub fn findings(report: &RunReport, style: &Style) -> String {
     for (n, f) in findings.iter().enumerate() {
         let _ = writeln!(
             out,
-            "  {}. {} {}, {} case(s): {}",
+            "  {}. [{}] {} ({} case(s))",
             n + 1,
             f.level,
-            f.kind.as_str(),
-            f.cases.len(),
-            line(&f.message)
+            line(&f.headline()),
+            f.cases.len()
         );
         let shown: Vec<std::borrow::Cow<'_, str>> = f
             .cases

@@ -39,8 +39,11 @@ pub enum RunEvent<'a> {
     },
     /// The run stopped sending, once: its deadline passed or the target
     /// stopped answering. Every case that had not finished fails with this
-    /// `reason`.
-    Stopped { reason: &'a str },
+    /// `reason`, and carries `cause`.
+    Stopped {
+        cause: crate::engine::check::Unjudged,
+        reason: &'a str,
+    },
 }
 
 /// Where the runner sends its events.

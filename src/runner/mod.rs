@@ -31,7 +31,7 @@ pub(crate) use target::join_url;
 pub use target::{Target, embedded_fixture, probe, start_embedded, validate_target};
 
 use crate::engine::case::Level;
-use crate::engine::check::{CheckKind, CheckResult};
+use crate::engine::check::{CheckKind, CheckResult, Unjudged};
 use crate::engine::exchange::Exchange;
 use crate::engine::load::{Diagnostic, LoadedCase, Suite};
 use crate::report::{CaseReport, RunReport, Verdict};
@@ -300,8 +300,8 @@ fn collect(
 /// reason to stop: it was not verified, and the target (or the time it
 /// takes) is why, so it is neither skipped nor passed.
 async fn run_case_in_time(case: &LoadedCase, shared: &Shared) -> CaseReport {
-    if let Some(reason) = shared.stopped() {
-        return stopped_report(case, &reason);
+    if let Some((cause, reason)) = shared.stopped() {
+        return stopped_report(case, cause, &reason);
     }
     let Some(deadline) = shared.deadline else {
         return run_case(case, shared).await;
@@ -309,7 +309,12 @@ async fn run_case_in_time(case: &LoadedCase, shared: &Shared) -> CaseReport {
     match tokio::time::timeout_at(deadline, run_case(case, shared)).await {
         Ok(report) => report,
         // The deadline has passed, so `stopped` has a reason.
-        Err(_) => stopped_report(case, &shared.stopped().unwrap_or_default()),
+        Err(_) => {
+            let (cause, reason) = shared
+                .stopped()
+                .unwrap_or((Unjudged::Deadline, String::new()));
+            stopped_report(case, cause, &reason)
+        }
     }
 }
 
@@ -342,13 +347,18 @@ pub(crate) fn judged_answer(
 /// A case failed because the run stopped before it ended. The check is at
 /// must level whatever the case's level: an info case that never ran
 /// observed nothing, and the run must not read as clean.
-fn stopped_report(case: &LoadedCase, reason: &str) -> CaseReport {
+fn stopped_report(case: &LoadedCase, cause: Unjudged, reason: &str) -> CaseReport {
     let mut report = step::blank_report(case);
-    report.checks.push(CheckResult::fail(
-        CheckKind::Transport,
-        Level::Must,
-        reason.to_string(),
-    ));
+    // A deadline leaves the case unverified; a target that stopped
+    // answering never got to run it.
+    let said = match cause {
+        Unjudged::TargetStopped => "not run",
+        _ => "not verified",
+    };
+    report.checks.push(
+        CheckResult::fail(CheckKind::Transport, Level::Must, format!("{said}: {reason}"))
+            .unjudged(cause),
+    );
     report.verdict = Verdict::Fail;
     report
 }
@@ -377,7 +387,7 @@ pub struct Shared {
     retained: AtomicUsize,
     /// Why the run stopped sending, fixed the first time a case sees it, so
     /// every case it fails gives the same reason (one finding, not many).
-    stop_reason: OnceLock<String>,
+    stop_reason: OnceLock<(Unjudged, String)>,
     /// What the run's requests and answers exercised, noted as each answer
     /// is judged.
     pub(crate) coverage: crate::report::coverage::Tally,
@@ -455,11 +465,11 @@ impl Shared {
     /// Why no further case may run, if the run has stopped: its deadline
     /// passed, or the target stopped answering. The first time a reason is
     /// found, it is announced with [`RunEvent::Stopped`].
-    pub fn stopped(&self) -> Option<String> {
-        if let Some(reason) = self.stop_reason.get() {
-            return Some(reason.clone());
+    pub fn stopped(&self) -> Option<(Unjudged, String)> {
+        if let Some(stop) = self.stop_reason.get() {
+            return Some(stop.clone());
         }
-        let reason = if let Some(deadline) = self.deadline
+        let stop = if let Some(deadline) = self.deadline
             && tokio::time::Instant::now() >= deadline
         {
             let seconds = self
@@ -467,19 +477,28 @@ impl Shared {
                 .options()
                 .deadline
                 .map_or(0, |d| d.as_secs_f64().ceil() as u64);
-            format!(
-                "not verified: the run reached its deadline of {seconds} s (--deadline) and stopped sending before this case ended; raise --deadline, or select fewer cases with --filter, --tag or --level"
+            (
+                Unjudged::Deadline,
+                format!(
+                    "the run reached its deadline of {seconds} s (--deadline) and stopped sending before this case ended; raise --deadline, or select fewer cases with --filter, --tag or --level"
+                ),
             )
         } else if let Some((count, last)) = self.client.gave_up() {
-            format!(
-                "not run: the target stopped answering ({count} requests in a row got no answer, the last: {last}), so the run stopped sending. Check that the target is up and answers within --timeout; --max-transport-failures sets the limit"
+            (
+                Unjudged::TargetStopped,
+                format!(
+                    "the target stopped answering ({count} requests in a row got no answer, the last: {last}), so the run stopped sending. Check that the target is up and answers within --timeout; --max-transport-failures sets the limit"
+                ),
             )
         } else {
             return None;
         };
-        if self.stop_reason.set(reason.clone()).is_ok() {
-            self.emit(RunEvent::Stopped { reason: &reason });
-            return Some(reason);
+        if self.stop_reason.set(stop.clone()).is_ok() {
+            self.emit(RunEvent::Stopped {
+                cause: stop.0,
+                reason: &stop.1,
+            });
+            return Some(stop);
         }
         // Another case found a reason first; the run keeps that one.
         self.stop_reason.get().cloned()

@@ -99,6 +99,12 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         for check in &mut report.checks[before..] {
             check.step = index;
         }
+        diagnose_step(
+            &mut report,
+            before,
+            exchanges_before,
+            shared.fixture.as_deref().map(Vec::as_slice),
+        );
         for exchange in &mut report.exchanges[exchanges_before..] {
             exchange.step = index;
         }
@@ -127,9 +133,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         .checks
         .iter()
         .find(|c| {
-            c.outcome == Outcome::Skip
-                && (c.kind == CheckKind::LastPage
-                    || (c.kind == CheckKind::Complete && c.message.starts_with("not verified")))
+            c.outcome == Outcome::Skip && c.unjudged.is_some_and(|u| u.cuts_walk_short())
         })
         .map(|c| c.message.clone());
     report.verdict = match (CaseReport::decide(&report.checks), cut_short) {
@@ -138,6 +142,82 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     };
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
+}
+
+/// The kinds of check whose failure a step's listing diagnosis explains:
+/// those that judge which jobs are listed, in what order, or what a listing
+/// holds. Status, schema and header checks say other things.
+const LISTING_KINDS: [CheckKind; 10] = [
+    CheckKind::Filter,
+    CheckKind::Sort,
+    CheckKind::NoDuplicates,
+    CheckKind::Complete,
+    CheckKind::Oracle,
+    CheckKind::Snapshot,
+    CheckKind::AnyOf,
+    CheckKind::Relation,
+    CheckKind::JsonPath,
+    CheckKind::Body,
+];
+
+/// Names the likely cause of the step's failed listing checks (see
+/// [`crate::engine::diagnose`]) from the pages it recorded, when one fits.
+fn diagnose_step(
+    report: &mut CaseReport,
+    checks_from: usize,
+    exchanges_from: usize,
+    fixture: Option<&[Value]>,
+) {
+    let wants = |c: &CheckResult| {
+        c.failed() && c.diagnosis.is_none() && LISTING_KINDS.contains(&c.kind)
+    };
+    if !report.checks[checks_from..].iter().any(wants) {
+        return;
+    }
+    let exchanges = &report.exchanges[exchanges_from..];
+    let Some(request) = exchanges
+        .first()
+        .and_then(|e| serde_json::from_slice::<Value>(&e.request.body).ok())
+    else {
+        return;
+    };
+    let mut pages = Vec::new();
+    let mut complete = true;
+    for exchange in exchanges {
+        let Ok(response) = &exchange.outcome else {
+            continue;
+        };
+        if response.status != 200 {
+            continue;
+        }
+        let Ok(body) = response.json() else {
+            return;
+        };
+        let Some(items) = check::items(&body) else {
+            continue;
+        };
+        pages.push(items.to_vec());
+        complete = body.get("nextToken").is_none_or(Value::is_null);
+    }
+    if pages.is_empty() {
+        return;
+    }
+    // A page asked for with a token cannot be placed in the listing.
+    let later = request.get("nextToken").is_some_and(|t| !t.is_null());
+    let evidence = crate::engine::diagnose::Evidence {
+        request: &request,
+        pages,
+        complete,
+        fixture: if later { None } else { fixture },
+    };
+    let Some(diagnosis) = crate::engine::diagnose::listing(&evidence) else {
+        return;
+    };
+    for check in report.checks[checks_from..].iter_mut() {
+        if wants(check) {
+            check.diagnosis = Some(diagnosis.clone());
+        }
+    }
 }
 
 pub(super) fn build_request(

@@ -205,19 +205,23 @@ pub(super) async fn run_walk(
                             // the retained-bytes budget): a correct server may
                             // simply hold a longer listing, so nothing was
                             // compared and nothing failed.
-                            None => CheckResult::skip(
-                                CheckKind::Complete,
-                                level,
-                                format!(
-                                    "not verified: the reference walk (no maxResults) was cut short: {}",
-                                    scratch
-                                        .checks
-                                        .iter()
-                                        .find(|c| c.outcome == Outcome::Skip)
-                                        .map_or("", |c| c.message.as_str())
-                                        .trim_start_matches("not verified: ")
-                                ),
-                            ),
+                            None => {
+                                let cut = scratch.checks.iter().find(|c| c.unjudged.is_some());
+                                let mut skip = CheckResult::skip(
+                                    CheckKind::Complete,
+                                    level,
+                                    format!(
+                                        "not verified: the reference walk (no maxResults) was cut short: {}",
+                                        cut.map_or("", |c| c.message.as_str())
+                                            .trim_start_matches("not verified: ")
+                                    ),
+                                );
+                                skip.unjudged = Some(
+                                    cut.and_then(|c| c.unjudged)
+                                        .unwrap_or(crate::engine::check::Unjudged::PageLimit),
+                                );
+                                skip
+                            }
                         }
                     }
                 }
@@ -347,13 +351,16 @@ async fn walk_pages(
             // moves on is failed above; one that keeps bringing new jobs
             // is bounded by the retained-bytes budget and the deadline.
             cut_off = Some(report.checks.len());
-            report.checks.push(CheckResult::skip(
-                CheckKind::LastPage,
-                level,
-                format!(
-                    "not verified: the walk stopped after {max_pages} pages while nextToken kept coming; the listing may be longer than the case walks at its page size (its `walk: {{max_pages}}`)"
-                ),
-            ));
+            report.checks.push(
+                CheckResult::skip(
+                    CheckKind::LastPage,
+                    level,
+                    format!(
+                        "not verified: the walk stopped after {max_pages} pages while nextToken kept coming; the listing may be longer than the case walks at its page size (its `walk: {{max_pages}}`)"
+                    ),
+                )
+                .unjudged(crate::engine::check::Unjudged::PageLimit),
+            );
             break None;
         }
         let page_number = pages.len() + 1;
@@ -507,7 +514,8 @@ async fn walk_pages(
                     budget.div_ceil(1 << 20),
                     pages.len()
                 ),
-            );
+            )
+            .unjudged(crate::engine::check::Unjudged::RetainedBudget);
             check.exchange = keep_this_page(report);
             report.checks.push(check);
             break None;
@@ -618,6 +626,11 @@ fn flush(merged: Vec<Merged>, pages: usize, report: &mut CaseReport) {
     for m in merged {
         let mut result = m.result;
         if result.outcome == Outcome::Fail {
+            result.pages = Some(crate::engine::check::PageSpan {
+                first: m.first_failing,
+                failing: m.failing_pages,
+                of: pages,
+            });
             result.message = format!(
                 "page {} (of {pages}; {} failing): {}",
                 m.first_failing, m.failing_pages, result.message

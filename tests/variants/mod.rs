@@ -86,6 +86,9 @@ pub enum Mutant {
     /// A filtered listing never ends: after its last page come empty pages,
     /// each with a fresh nextToken.
     EndlessEmptyTail,
+    /// Pages after the first come in reverse of the asked order: the sort
+    /// is applied to the first page only.
+    LaterPagesUnsorted,
 }
 
 /// A server that is correct but makes other choices where the document
@@ -272,6 +275,7 @@ pub const ALL: &[Mutant] = &[
     Mutant::TrimmedValues,
     Mutant::ValueListCutShort,
     Mutant::EndlessEmptyTail,
+    Mutant::LaterPagesUnsorted,
 ];
 
 /// The prefix of the tokens [`Mutant::EndlessEmptyTail`] makes up.
@@ -615,6 +619,14 @@ fn mutate_listing(m: Mutant, state: &MutantState, request: &Value, body: &mut Va
                 (token_out, last, state.last_of_page.lock())
             {
                 map.insert(token, last);
+            }
+        }
+        Mutant::LaterPagesUnsorted
+            if request.get("nextToken").is_some_and(|t| !t.is_null())
+                && request.get("sortCriteria").is_some_and(|s| !s.is_null()) =>
+        {
+            if let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) {
+                items.reverse();
             }
         }
         Mutant::TokenOnLastPage if body.get("nextToken").is_none() => {
@@ -1307,6 +1319,7 @@ impl Mutant {
             Mutant::TrimmedValues => "TrimmedValues",
             Mutant::ValueListCutShort => "ValueListCutShort",
             Mutant::EndlessEmptyTail => "EndlessEmptyTail",
+            Mutant::LaterPagesUnsorted => "LaterPagesUnsorted",
         }
     }
 
@@ -1372,6 +1385,7 @@ impl Mutant {
             Mutant::EndlessEmptyTail => {
                 "a filtered listing ends in endless empty pages, each with a fresh nextToken"
             }
+            Mutant::LaterPagesUnsorted => "pages after the first in reverse of the asked order",
         }
     }
 }

@@ -61,6 +61,9 @@ pub(super) fn schema_checks(
             )
         };
         let first = describe(&broken[0], 200);
+        let about = violation_subject(&broken[0]);
+        let diagnosis = violation_diagnosis(&broken[0], body);
+        let found = body.pointer(&broken[0].instance_path).cloned();
         let others = &broken[1..];
         let check = if others.is_empty() {
             CheckResult::fail(
@@ -89,7 +92,12 @@ pub(super) fn schema_checks(
             )
             .with_detail(detail.join("\n"))
         };
-        out.push(check);
+        out.push(
+            check
+                .about(about)
+                .expecting(None, found)
+                .diagnosed(diagnosis),
+        );
     }
     if !extra.is_empty() {
         let paths: Vec<String> = extra
@@ -109,6 +117,68 @@ pub(super) fn schema_checks(
         );
     }
     out
+}
+
+/// A JSON Pointer with its array positions as `*`: the same member of any
+/// job.
+pub fn masked_pointer(p: &str) -> String {
+    if p.is_empty() {
+        return "/".into();
+    }
+    p.split('/')
+        .map(|seg| {
+            if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+                "*"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// What a schema violation is about: the member (positions masked) and
+/// the keyword it broke; for a missing member, the member itself.
+fn violation_subject(v: &crate::schema::Violation) -> super::Subject {
+    let member = match &v.missing {
+        Some(name) => format!("{}/{name}", masked_pointer(&v.instance_path).trim_end_matches('/')),
+        None => masked_pointer(&v.instance_path),
+    };
+    super::Subject {
+        member: Some(member),
+        rule: Some(v.keyword.clone()),
+        ..Default::default()
+    }
+}
+
+/// The likely cause of a schema violation (see
+/// [`crate::engine::diagnose::violation`]).
+fn violation_diagnosis(
+    v: &crate::schema::Violation,
+    body: &Value,
+) -> Option<crate::engine::diagnose::Diagnosis> {
+    let at = body.pointer(&v.instance_path);
+    let last = v
+        .instance_path
+        .rsplit('/')
+        .find(|seg| !seg.is_empty() && !seg.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or("");
+    match &v.missing {
+        Some(name) => {
+            let siblings: Vec<&str> = at
+                .and_then(Value::as_object)
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            crate::engine::diagnose::violation("required", name, None, None, &siblings)
+        }
+        None => crate::engine::diagnose::violation(
+            &v.keyword,
+            last,
+            at,
+            v.expected_type.as_deref(),
+            &[],
+        ),
+    }
 }
 
 fn pointer(p: &str) -> String {

@@ -21,6 +21,10 @@ pub(super) fn status_check(codes: &[u16], response: &HttpResponse, level: Level)
             error_hint(response)
         ),
     )
+    .expecting(
+        Some(serde_json::json!(codes)),
+        Some(serde_json::json!(response.status)),
+    )
 }
 
 pub(super) fn list_codes(codes: &[u16]) -> String {

@@ -37,6 +37,7 @@ pub use oracle::oracle_check;
 pub use relation::relation_check;
 
 use super::case::{Expect, Level};
+use super::diagnose::Diagnosis;
 use super::exchange::HttpResponse;
 use super::requirements::judges_every_requirement;
 use crate::schema::SchemaSet;
@@ -132,13 +133,92 @@ pub enum Outcome {
     Skip,
 }
 
+/// What a check looked at besides its kind, typed so that findings group
+/// failures by it (never by their wording). Every field is optional: a
+/// check names what applies to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Subject {
+    /// A member of the answer, as a JSON Pointer whose array positions are
+    /// `*` (`/items/*/jobType`): the same member of any job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// The rule within the check: a schema keyword, an assertion's path, a
+    /// relation's name, a header's name, a capture's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The filter key or sort attribute the check judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    /// The filter comparator or sort direction the check judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+}
+
+impl Subject {
+    pub fn is_empty(&self) -> bool {
+        self == &Subject::default()
+    }
+}
+
+/// Why a check could not judge what it was for: a limit of the harness or
+/// of the run, never a finding about the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unjudged {
+    /// A walk reached its `max_pages` while `nextToken` kept coming.
+    PageLimit,
+    /// A walk's listing outgrew the retained-bytes budget.
+    RetainedBudget,
+    /// The run reached its `--deadline` before the case ended.
+    Deadline,
+    /// The target stopped answering, so the run stopped sending.
+    TargetStopped,
+}
+
+impl Unjudged {
+    /// Whether the cause is a walk cut short by the harness's own limits:
+    /// such a case verified nothing and is not run rather than passed.
+    pub fn cuts_walk_short(self) -> bool {
+        matches!(self, Unjudged::PageLimit | Unjudged::RetainedBudget)
+    }
+}
+
+/// Which pages of a walk a merged page-level check failed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSpan {
+    /// The first failing page (from 1).
+    pub first: usize,
+    /// How many pages failed.
+    pub failing: usize,
+    /// How many pages the walk fetched.
+    pub of: usize,
+}
+
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckResult {
     pub kind: CheckKind,
     pub level: Level,
     pub outcome: Outcome,
-    /// One line: what held, or what went wrong.
+    /// What was checked, besides the kind.
+    #[serde(skip_serializing_if = "Subject::is_empty")]
+    pub subject: Subject,
+    /// What the check wanted, where one value says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Value>,
+    /// What the answer had instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<Value>,
+    /// Why the check could not judge, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unjudged: Option<Unjudged>,
+    /// The likely cause of a failure (see [`crate::engine::diagnose`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Diagnosis>,
+    /// For a check merged over a walk's pages: which pages failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages: Option<PageSpan>,
+    /// One line: what held, or what went wrong, worded for a reader.
     pub message: String,
     /// Several lines: a diff, a list of violations.
     pub detail: Option<String>,
@@ -171,6 +251,12 @@ impl CheckResult {
             kind,
             level,
             outcome,
+            subject: Subject::default(),
+            expected: None,
+            found: None,
+            unjudged: None,
+            diagnosis: None,
+            pages: None,
             message: message.into(),
             detail: None,
             step: 0,
@@ -181,6 +267,27 @@ impl CheckResult {
     /// The check judged the case's exchange number `exchange`.
     pub fn judging(mut self, exchange: usize) -> Self {
         self.exchange = Some(exchange);
+        self
+    }
+    /// What the check looked at.
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = subject;
+        self
+    }
+    /// What was wanted and what came back.
+    pub fn expecting(mut self, expected: Option<Value>, found: Option<Value>) -> Self {
+        self.expected = expected;
+        self.found = found;
+        self
+    }
+    /// Why the check could not judge.
+    pub fn unjudged(mut self, why: Unjudged) -> Self {
+        self.unjudged = Some(why);
+        self
+    }
+    /// The likely cause of the failure.
+    pub fn diagnosed(mut self, diagnosis: Option<Diagnosis>) -> Self {
+        self.diagnosis = diagnosis;
         self
     }
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -447,7 +554,17 @@ fn any_of(expect: &Expect, ctx: &Context<'_>, answer: &Answer<'_>) -> Vec<CheckR
             expect.any_of.len()
         ),
     )
-    .with_detail(reasons.join("\n"));
+    .with_detail(reasons.join("\n"))
+    .expecting(
+        Some(Value::Array(
+            expect
+                .any_of
+                .iter()
+                .map(|a| Value::String(describe_alternative(a)))
+                .collect(),
+        )),
+        Some(Value::from(answer.response.status)),
+    );
     result.closest_failures = closest.unwrap_or_default();
     vec![result]
 }

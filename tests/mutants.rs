@@ -99,7 +99,7 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
             findings.len(),
             findings
                 .iter()
-                .map(|f| format!("[{} x{}] {}", f.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"), f.cases.len(), f.headline()))
+                .map(|f| format!("[{} x{}] {} {:?}", f.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"), f.cases.len(), f.headline(), if f.cases.len() < 3 { f.cases.clone() } else { vec![] }))
                 .collect::<Vec<_>>()
                 .join("\n    ")
         );

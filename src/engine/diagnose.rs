@@ -29,8 +29,12 @@ pub enum Diagnosis {
     OrderReversed,
     /// The sort is not applied: the jobs come in storage order.
     OrderIgnored,
-    /// The listing is sorted by `attribute` instead of the one asked.
-    SortedByOther { attribute: String },
+    /// The listing is sorted by `attribute` in `direction`, whatever the
+    /// request asks.
+    SortedByOther {
+        attribute: String,
+        direction: String,
+    },
     /// The first page is right; later pages are not in the asked order.
     LaterPagesLoseOrder,
     /// The first page is right; later pages list jobs the filter excludes.
@@ -46,20 +50,39 @@ pub enum Diagnosis {
     ExcludesIgnored,
     /// One term on `key` is not applied.
     TermIgnored { key: String },
-    /// A term's comparator is applied as another one.
-    ComparatorAs { asked: String, applied: String },
     /// A term's several values must all match (AND), not any (OR).
     ValuesJoinedWithAnd,
+    /// A term's comparator is applied as another one.
+    ComparatorAs { asked: String, applied: String },
     /// Text values match whatever their case.
     CaseInsensitiveMatch,
+    /// `nextToken` is ignored: a later page is the first page again.
+    TokenIgnored,
     /// A page repeats jobs of the page before.
     PagesOverlap,
     /// Jobs the query selects are left out between pages.
     PagesSkipJobs,
+    /// The answer lists no job where the request selects some.
+    ListsNothing,
+    /// Pages hold more jobs than `maxResults` allows.
+    PagesOverMaxResults,
     /// A documented enum value is spelled otherwise (case).
     EnumSpelling { member: String },
     /// A member the document requires is missing.
     MemberMissing { member: String },
+    /// A member the data does not have for this job is sent.
+    MemberUnexpected { member: String },
+    /// A member's value differs from the data's.
+    MemberDiffers { member: String },
+    /// A value outside the document's enum.
+    UndocumentedValue { member: String },
+    /// A job carries both `bucketDefinitions` and `bucketCriteria`.
+    BothBucketMembers,
+    /// Error answers name no error: no `x-amzn-ErrorType` header and no
+    /// `__type` or `code` in the body.
+    ErrorNotNamed,
+    /// Name values are read as regular expressions, not as text.
+    ValuesAsPatterns,
     /// A required member is sent under another name.
     MemberRenamed { member: String, sent_as: String },
     /// A member has another JSON type than the document's.
@@ -85,6 +108,10 @@ impl Diagnosis {
             self,
             Diagnosis::EnumSpelling { .. }
                 | Diagnosis::MemberMissing { .. }
+                | Diagnosis::MemberUnexpected { .. }
+                | Diagnosis::MemberDiffers { .. }
+                | Diagnosis::UndocumentedValue { .. }
+                | Diagnosis::BothBucketMembers
                 | Diagnosis::MemberRenamed { .. }
                 | Diagnosis::MemberType { .. }
                 | Diagnosis::DateSpelling { .. }
@@ -103,13 +130,20 @@ pub struct Evidence<'a> {
     pub complete: bool,
     /// The canonical data set, when the target holds it.
     pub fixture: Option<&'a [Value]>,
+    /// Whether the first page is the listing's first (its request carries
+    /// no `nextToken`): only then can the oracle place the listing.
+    pub placed: bool,
 }
 
-/// The likely cause of what is wrong with a listing, if one fits. A listing
-/// that is right once its jobs are spelled as the document says is
-/// diagnosed by that spelling.
-pub fn listing(e: &Evidence<'_>) -> Option<Diagnosis> {
-    let query = Query::from_request(e.request).ok()?;
+/// Every likely cause that fits what is wrong with a listing, most specific
+/// first; empty when none does. A listing that is right once its jobs are
+/// spelled as the document says is diagnosed by that spelling. Several may
+/// fit one listing (a tie group hides an order, an empty answer fits many
+/// filters); the findings keep the one that explains the most cases.
+pub fn listing(e: &Evidence<'_>) -> Vec<Diagnosis> {
+    let Ok(query) = Query::from_request(e.request) else {
+        return Vec::new();
+    };
     let mut spelling = None;
     let pages: Vec<Vec<Value>> = e
         .pages
@@ -128,21 +162,63 @@ pub fn listing(e: &Evidence<'_>) -> Option<Diagnosis> {
         })
         .collect();
     let flat: Vec<Value> = pages.iter().flatten().cloned().collect();
-    let content = match e.fixture {
+    let content = match e.fixture.filter(|_| e.placed) {
         Some(fixture) => with_fixture(&query, &pages, &flat, e.complete, fixture),
         None => without_fixture(&query, &pages, &flat),
     };
-    match content {
-        Verdict::Fits => spelling,
-        Verdict::Cause(d) => Some(d),
-        Verdict::Unknown => None,
+    let mut found = match content {
+        Verdict::Fits => spelling.into_iter().collect(),
+        Verdict::Causes(found) => found,
+    };
+    // What the pages show whatever their content: jobs repeated from the
+    // page before, and more jobs on a page than asked for.
+    if pages.windows(2).any(|w| {
+        let before: HashSet<&str> = w[0].iter().map(id).collect();
+        w[1].iter().any(|j| before.contains(id(j)))
+    }) && !found.contains(&Diagnosis::PagesOverlap)
+    {
+        found.push(Diagnosis::PagesOverlap);
     }
+    if let Some(max) = e.request.get("maxResults").and_then(Value::as_u64)
+        && max > 0
+        && e.pages.iter().any(|p| p.len() as u64 > max)
+    {
+        found.push(Diagnosis::PagesOverMaxResults);
+    }
+    found
+}
+
+/// The causes that fit a page made only of jobs earlier pages listed:
+/// the first page again (the token is ignored), or an overlap.
+pub fn repeated_page(first: &[Value], page: &[Value]) -> Vec<Diagnosis> {
+    let same = first.len() == page.len() && first.iter().zip(page).all(|(a, b)| id(a) == id(b));
+    if same {
+        vec![Diagnosis::TokenIgnored, Diagnosis::PagesOverlap]
+    } else {
+        vec![Diagnosis::PagesOverlap]
+    }
+}
+
+/// The causes that fit a listing meant to complement `part` within `all`
+/// (the rest of a listing after a page): jobs of `part` again, or jobs of
+/// `all` in neither.
+pub fn complement(this: &[Value], part: &[Value], all: &[Value]) -> Vec<Diagnosis> {
+    let part_ids: HashSet<&str> = part.iter().map(id).collect();
+    if this.iter().any(|j| part_ids.contains(id(j))) {
+        return repeated_page(part, &this[..part.len().min(this.len())]);
+    }
+    let all_ids: HashSet<&str> = all.iter().map(id).collect();
+    let extras = this.iter().any(|j| !all_ids.contains(id(j)));
+    if !extras && this.len() + part.len() < all.len() {
+        return vec![Diagnosis::PagesSkipJobs];
+    }
+    Vec::new()
 }
 
 enum Verdict {
     Fits,
-    Cause(Diagnosis),
-    Unknown,
+    /// The causes that fit; empty when none does.
+    Causes(Vec<Diagnosis>),
 }
 
 fn id(job: &Value) -> &str {
@@ -221,9 +297,9 @@ fn filter_hypotheses(query: &Query) -> Vec<(Diagnosis, Query)> {
     if !query.includes.is_empty() {
         out.push((Diagnosis::IncludesIgnored, without(true, false)));
     }
-    if !query.includes.is_empty() && !query.excludes.is_empty() {
-        out.push((Diagnosis::FilterIgnored, without(true, true)));
-    }
+    // Also when only one side has terms: then "that side is ignored" and
+    // "the filter is ignored" say the same, and the cases together tell.
+    out.push((Diagnosis::FilterIgnored, without(true, true)));
     let each = |f: &dyn Fn(&Term) -> Option<Vec<Term>>| -> Vec<Query> {
         let mut queries = Vec::new();
         for side in [false, true] {
@@ -331,20 +407,7 @@ fn folded(query: &Query, fixture: &[Value]) -> (Query, Vec<Value>) {
         excludes: lower_terms(&query.excludes),
         sort: query.sort,
     };
-    let jobs = fixture
-        .iter()
-        .map(|j| {
-            let mut j = j.clone();
-            if let Some(members) = j.as_object_mut() {
-                for key in ["name", "jobType", "jobStatus"] {
-                    if let Some(Value::String(s)) = members.get_mut(key) {
-                        *s = s.to_lowercase();
-                    }
-                }
-            }
-            j
-        })
-        .collect();
+    let jobs = fixture.iter().map(lowered).collect();
     (q, jobs)
 }
 
@@ -358,6 +421,7 @@ fn with_fixture(
     if fits(query, fixture, flat, complete) {
         return Verdict::Fits;
     }
+    let mut found = Vec::new();
     let selected: HashSet<&str> = query.expected(fixture).into_iter().flatten().map(id).collect();
     let ids: Vec<&str> = flat.iter().map(id).collect();
     let unique: HashSet<&str> = ids.iter().copied().collect();
@@ -373,7 +437,7 @@ fn with_fixture(
                 .cloned()
                 .collect();
             if fits(query, fixture, &deduped, complete) {
-                return Verdict::Cause(Diagnosis::PagesOverlap);
+                found.push(Diagnosis::PagesOverlap);
             }
         }
         if unique.len() == ids.len()
@@ -381,16 +445,16 @@ fn with_fixture(
             && ids.len() < selected.len()
             && in_order(query, flat)
         {
-            return Verdict::Cause(Diagnosis::PagesSkipJobs);
+            found.push(Diagnosis::PagesSkipJobs);
         }
         if fits(query, fixture, &pages[0], false) {
             let later = &flat[pages[0].len()..];
             let filtered = later.iter().all(|j| selected.contains(id(j)));
             let ordered = in_order(query, flat);
             match (filtered, ordered) {
-                (true, false) => return Verdict::Cause(Diagnosis::LaterPagesLoseOrder),
-                (false, true) => return Verdict::Cause(Diagnosis::LaterPagesLoseFilter),
-                (false, false) => return Verdict::Cause(Diagnosis::TokenIgnoresQuery),
+                (true, false) => found.push(Diagnosis::LaterPagesLoseOrder),
+                (false, true) => found.push(Diagnosis::LaterPagesLoseFilter),
+                (false, false) => found.push(Diagnosis::TokenIgnoresQuery),
                 (true, true) => {}
             }
         }
@@ -400,39 +464,51 @@ fn with_fixture(
         && fits(&sorted(query, None), fixture, flat, complete)
     {
         if fits(&sorted(query, Some((attribute, flip(order)))), fixture, flat, complete) {
-            return Verdict::Cause(Diagnosis::OrderReversed);
+            found.push(Diagnosis::OrderReversed);
         }
         if in_storage_order(fixture, flat) {
-            return Verdict::Cause(Diagnosis::OrderIgnored);
+            found.push(Diagnosis::OrderIgnored);
         }
         for other in ListJobsSortAttributeName::ALL {
             for direction in OrderBy::ALL {
-                if *other != attribute
+                if (*other, *direction) != (attribute, order)
                     && fits(&sorted(query, Some((*other, *direction))), fixture, flat, complete)
                 {
-                    return Verdict::Cause(Diagnosis::SortedByOther {
+                    found.push(Diagnosis::SortedByOther {
                         attribute: other.as_str().to_string(),
+                        direction: direction.as_str().to_string(),
                     });
                 }
             }
         }
-        return Verdict::Unknown;
+        return Verdict::Causes(found);
     }
 
     for (diagnosis, q) in filter_hypotheses(query) {
-        if fits(&q, fixture, flat, complete) {
-            return Verdict::Cause(diagnosis);
+        if fits(&q, fixture, flat, complete) && !found.contains(&diagnosis) {
+            found.push(diagnosis);
         }
     }
     let (q, jobs) = folded(query, fixture);
-    let lowered: Vec<Value> = flat
-        .iter()
-        .map(|j| jobs.iter().find(|f| id(f) == id(j)).cloned().unwrap_or(j.clone()))
-        .collect();
-    if fits(&q, &jobs, &lowered, complete) {
-        return Verdict::Cause(Diagnosis::CaseInsensitiveMatch);
+    if fits(&q, &jobs, flat, complete) {
+        found.push(Diagnosis::CaseInsensitiveMatch);
     }
-    Verdict::Unknown
+    if has_pattern_values(query) {
+        let selected: HashSet<&str> = fixture
+            .iter()
+            .filter(|j| selects_as_patterns(query, j))
+            .map(id)
+            .collect();
+        let listed: HashSet<&str> = ids.iter().copied().collect();
+        let whole = !complete || listed.len() == selected.len();
+        if unique.len() == ids.len() && whole && listed.is_subset(&selected) && in_order(query, flat) {
+            found.push(Diagnosis::ValuesAsPatterns);
+        }
+    }
+    if flat.is_empty() && !selected.is_empty() {
+        found.push(Diagnosis::ListsNothing);
+    }
+    Verdict::Causes(found)
 }
 
 /// Whether the jobs are in the order the query asks (ties in any order).
@@ -467,57 +543,68 @@ fn without_fixture(query: &Query, pages: &[Vec<Value>], flat: &[Value]) -> Verdi
     if misfits.is_empty() && sorted_right {
         return Verdict::Fits;
     }
+    let mut found = Vec::new();
     if pages.len() > 1 && pages[0].iter().all(|j| query.selects(j)) && in_order(query, &pages[0])
     {
-        let later_misfit = !misfits.is_empty();
-        match (later_misfit, sorted_right) {
-            (false, false) => return Verdict::Cause(Diagnosis::LaterPagesLoseOrder),
-            (true, true) => return Verdict::Cause(Diagnosis::LaterPagesLoseFilter),
-            _ if pages.len() > 1 && later_misfit && !sorted_right => {
-                return Verdict::Cause(Diagnosis::TokenIgnoresQuery);
-            }
-            _ => {}
+        match (misfits.is_empty(), sorted_right) {
+            (true, false) => found.push(Diagnosis::LaterPagesLoseOrder),
+            (false, true) => found.push(Diagnosis::LaterPagesLoseFilter),
+            (false, false) => found.push(Diagnosis::TokenIgnoresQuery),
+            (true, true) => {}
         }
     }
     if misfits.is_empty() {
         let Some((attribute, order)) = query.sort else {
-            return Verdict::Unknown;
+            return Verdict::Causes(found);
         };
         let distinct = |a: ListJobsSortAttributeName| {
             flat.windows(2)
                 .any(|w| compare(a, &w[0], &w[1]) != std::cmp::Ordering::Equal)
         };
         if distinct(attribute) && ordered(flat, attribute, flip(order)) {
-            return Verdict::Cause(Diagnosis::OrderReversed);
+            found.push(Diagnosis::OrderReversed);
         }
         for other in ListJobsSortAttributeName::ALL {
             for direction in OrderBy::ALL {
-                if *other != attribute && distinct(*other) && ordered(flat, *other, *direction) {
-                    return Verdict::Cause(Diagnosis::SortedByOther {
+                if (*other, *direction) != (attribute, order)
+                    && distinct(*other)
+                    && ordered(flat, *other, *direction)
+                {
+                    found.push(Diagnosis::SortedByOther {
                         attribute: other.as_str().to_string(),
+                        direction: direction.as_str().to_string(),
                     });
                 }
             }
         }
-        return Verdict::Unknown;
+        return Verdict::Causes(found);
     }
     for (diagnosis, q) in filter_hypotheses(query) {
-        if misfits.iter().all(|j| q.selects(j)) {
-            return Verdict::Cause(diagnosis);
+        if misfits.iter().all(|j| q.selects(j)) && !found.contains(&diagnosis) {
+            found.push(diagnosis);
         }
     }
-    let lower = |j: &Value| {
-        let mut j = j.clone();
-        if let Some(Value::String(s)) = j.get_mut("name") {
-            *s = s.to_lowercase();
-        }
-        j
-    };
     let (q, _) = folded(query, &[]);
-    if misfits.iter().all(|j| q.selects(&lower(j))) {
-        return Verdict::Cause(Diagnosis::CaseInsensitiveMatch);
+    if misfits.iter().all(|j| q.selects(&lowered(j))) {
+        found.push(Diagnosis::CaseInsensitiveMatch);
     }
-    Verdict::Unknown
+    if has_pattern_values(query) && flat.iter().all(|j| selects_as_patterns(query, j)) {
+        found.push(Diagnosis::ValuesAsPatterns);
+    }
+    Verdict::Causes(found)
+}
+
+/// A job with its text members in lower case, as [`folded`] compares them.
+fn lowered(job: &Value) -> Value {
+    let mut j = job.clone();
+    if let Some(members) = j.as_object_mut() {
+        for key in ["name", "jobType", "jobStatus"] {
+            if let Some(Value::String(s)) = members.get_mut(key) {
+                *s = s.to_lowercase();
+            }
+        }
+    }
+    j
 }
 
 /// The members whose values are date-times in a job summary.
@@ -530,7 +617,6 @@ pub fn documented_spelling(member: &str, value: &str) -> Option<&'static str> {
         "jobType" => JobType::wire_names(),
         "jobStatus" => JobStatus::wire_names(),
         "code" => LastRunErrorStatusCode::wire_names(),
-        "attributeName" | "key" => Vec::new(),
         _ => return None,
     };
     if names.contains(&value) {
@@ -540,21 +626,32 @@ pub fn documented_spelling(member: &str, value: &str) -> Option<&'static str> {
 }
 
 /// The job as the document spells it, and the spelling fault that had to
-/// be undone, if any: enum values in another case, date-times without a
-/// zone or as numbers, and (with the job's fixture twin) instants shifted
-/// by a time zone or cut to another precision.
+/// be undone, if any: enum values in another case or outside the enum,
+/// date-times without a zone or as numbers, and (with the job's fixture
+/// twin) instants shifted by a time zone or cut to another precision, and
+/// members missing, added or changed. With a twin, the job is replaced by
+/// it, so that only which jobs are listed, and in what order, is judged
+/// afterwards.
 fn respell(job: &Value, twin: Option<&Value>) -> (Value, Option<Diagnosis>) {
     let mut out = job.clone();
     let mut fault = None;
     let Some(members) = out.as_object_mut() else {
         return (out, None);
     };
+    if both_bucket_members(members) {
+        fault = Some(Diagnosis::BothBucketMembers);
+    }
     for key in ["jobType", "jobStatus"] {
-        if let Some(Value::String(s)) = members.get(key)
-            && let Some(documented) = documented_spelling(key, s)
-        {
+        let Some(Value::String(s)) = members.get(key) else {
+            continue;
+        };
+        if let Some(documented) = documented_spelling(key, s) {
             members.insert(key.to_string(), Value::String(documented.to_string()));
             fault.get_or_insert(Diagnosis::EnumSpelling {
+                member: key.to_string(),
+            });
+        } else if !is_documented(key, s) {
+            fault.get_or_insert(Diagnosis::UndocumentedValue {
                 member: key.to_string(),
             });
         }
@@ -562,28 +659,25 @@ fn respell(job: &Value, twin: Option<&Value>) -> (Value, Option<Diagnosis>) {
     for key in DATE_MEMBERS {
         let want = twin.and_then(|t| t.get(key)).and_then(Value::as_str);
         let want_at = want.and_then(parse_date_time);
-        let fixed = match members.get(key) {
-            Some(Value::Number(n)) => {
-                let at = n.as_f64().map(|s| (s * 1e9) as i128);
+        match members.get(key) {
+            Some(Value::Number(_)) => {
                 fault.get_or_insert(Diagnosis::DateSpelling {
                     member: key.to_string(),
                 });
-                match (at, want_at) {
-                    (Some(at), Some(w)) if (at - w.unix_timestamp_nanos()).abs() < 1_000_000_000 => {
-                        want.map(str::to_string)
-                    }
-                    _ => None,
-                }
             }
             Some(Value::String(s)) if parse_date_time(s).is_none() => {
-                let zoned = format!("{s}Z");
                 fault.get_or_insert(Diagnosis::DateSpelling {
                     member: key.to_string(),
                 });
-                parse_date_time(&zoned).map(|_| zoned)
+                let zoned = format!("{s}Z");
+                if parse_date_time(&zoned).is_some() {
+                    members.insert(key.to_string(), Value::String(zoned));
+                }
             }
-            Some(Value::String(s)) => match (parse_date_time(s), want_at) {
-                (Some(at), Some(w)) if at != w => {
+            Some(Value::String(s)) => {
+                if let (Some(at), Some(w)) = (parse_date_time(s), want_at)
+                    && at != w
+                {
                     let gap = (at.unix_timestamp_nanos() - w.unix_timestamp_nanos()).abs();
                     let precision = gap < 1_000_000_000;
                     if precision || gap % 900_000_000_000 == 0 {
@@ -591,60 +685,168 @@ fn respell(job: &Value, twin: Option<&Value>) -> (Value, Option<Diagnosis>) {
                             member: key.to_string(),
                             precision,
                         });
-                        want.map(str::to_string)
-                    } else {
-                        None
                     }
                 }
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(fixed) = fixed {
-            members.insert(key.to_string(), Value::String(fixed));
+            }
+            _ => {}
         }
     }
-    (out, fault)
+    let Some(twin) = twin else {
+        return (out, fault);
+    };
+    if fault.is_none() {
+        fault = twin_difference(twin, job, "");
+    }
+    (twin.clone(), fault)
+}
+
+fn is_documented(member: &str, value: &str) -> bool {
+    match member {
+        "jobType" => JobType::from_wire(value).is_some(),
+        "jobStatus" => JobStatus::from_wire(value).is_some(),
+        _ => true,
+    }
+}
+
+fn both_bucket_members(job: &serde_json::Map<String, Value>) -> bool {
+    ["bucketDefinitions", "bucketCriteria"]
+        .iter()
+        .all(|k| job.get(*k).is_some_and(|v| !v.is_null()))
+}
+
+/// How a job differs from its fixture twin, as a cause: the first member
+/// (by the twin's order) that is missing, added, of another type or of
+/// another value. `null` counts as absent, and date-times that name the
+/// same instant are the same (as the oracle reads them).
+fn twin_difference(twin: &Value, job: &Value, path: &str) -> Option<Diagnosis> {
+    let (want, got) = (
+        super::oracle::canonical(twin),
+        super::oracle::canonical(job),
+    );
+    first_difference(&want, &got, path)
+}
+
+fn first_difference(want: &Value, got: &Value, path: &str) -> Option<Diagnosis> {
+    let at = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}/{k}")
+        }
+    };
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, v) in w {
+                match g.get(k) {
+                    None => return Some(Diagnosis::MemberMissing { member: at(k) }),
+                    Some(x) if x != v => return first_difference(v, x, &at(k)),
+                    _ => {}
+                }
+            }
+            g.keys()
+                .find(|k| !w.contains_key(*k))
+                .map(|k| Diagnosis::MemberUnexpected { member: at(k) })
+        }
+        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => w
+            .iter()
+            .zip(g)
+            .find(|(a, b)| a != b)
+            .and_then(|(a, b)| first_difference(a, b, &at("*"))),
+        (w, g) if w == g => None,
+        (w, g) if json_type(w) != json_type(g) => Some(Diagnosis::MemberType {
+            member: path.to_string(),
+            expected: json_type(w).to_string(),
+            found: json_type(g).to_string(),
+        }),
+        _ => Some(Diagnosis::MemberDiffers {
+            member: path.to_string(),
+        }),
+    }
+}
+
+/// A member's name as diagnoses give it: its JSON Pointer within the job
+/// (or, outside any job, within the body), array positions as `*`, with no
+/// leading slash: `bucketDefinitions/*/accountId`.
+pub fn member_name(pointer: &str) -> String {
+    let segments: Vec<&str> = pointer.split('/').filter(|s| !s.is_empty()).collect();
+    let within_job = match segments.as_slice() {
+        ["items", n, rest @ ..] if n.chars().all(|c| c.is_ascii_digit()) => rest,
+        all => all,
+    };
+    within_job
+        .iter()
+        .map(|s| {
+            if s.chars().all(|c| c.is_ascii_digit()) {
+                "*"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The diagnosis of one schema violation, when it names a known mistake.
-/// `member` is the violation's member name (the last name in its path, or
-/// the missing property), `value` what was sent there (if anything), and
-/// `siblings` the names of the other members of the object it sits in.
+/// `pointer` is where it is in the body, `missing` the member a `required`
+/// keyword wanted, `value` what was sent at `pointer`, and `expected_type`
+/// the type a `type` keyword wanted.
 pub fn violation(
     keyword: &str,
-    member: &str,
+    pointer: &str,
+    missing: Option<&str>,
     value: Option<&Value>,
     expected_type: Option<&str>,
-    siblings: &[&str],
 ) -> Option<Diagnosis> {
-    let member_s = member.to_string();
-    let is_date = DATE_MEMBERS.contains(&member) || member == "jobPausedAt" || member == "jobExpiresAt";
+    let member = member_name(pointer);
+    let last = member.rsplit('/').next().unwrap_or("").to_string();
+    let is_date = ["createdAt", "jobPausedAt", "jobExpiresAt"].contains(&last.as_str());
+    if let Some(name) = missing {
+        let member = if member.is_empty() {
+            name.to_string()
+        } else {
+            format!("{member}/{name}")
+        };
+        let siblings: Vec<&String> = value
+            .and_then(Value::as_object)
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
+        let similar = siblings.into_iter().find(|s| {
+            s.eq_ignore_ascii_case(name)
+                || strsim::normalized_damerau_levenshtein(&s.to_lowercase(), &name.to_lowercase())
+                    >= 0.75
+        });
+        return Some(match similar {
+            Some(s) => Diagnosis::MemberRenamed {
+                member,
+                sent_as: s.clone(),
+            },
+            None => Diagnosis::MemberMissing { member },
+        });
+    }
     match keyword {
-        "enum" => value
-            .and_then(Value::as_str)
-            .and_then(|s| documented_spelling(member, s))
-            .map(|_| Diagnosis::EnumSpelling { member: member_s }),
-        "format" | "pattern" if is_date => Some(Diagnosis::DateSpelling { member: member_s }),
-        "type" if is_date => Some(Diagnosis::DateSpelling { member: member_s }),
+        "enum" => value.and_then(Value::as_str).map(|s| {
+            if documented_spelling(&last, s).is_some() {
+                Diagnosis::EnumSpelling { member }
+            } else {
+                Diagnosis::UndocumentedValue { member }
+            }
+        }),
+        "format" | "pattern" | "type" if is_date => Some(Diagnosis::DateSpelling { member }),
         "type" => Some(Diagnosis::MemberType {
-            member: member_s,
+            member,
             expected: expected_type.unwrap_or("another type").to_string(),
             found: value.map_or("nothing", json_type).to_string(),
         }),
-        "required" => {
-            let similar = siblings.iter().find(|s| {
-                s.eq_ignore_ascii_case(member)
-                    || strsim::normalized_damerau_levenshtein(&s.to_lowercase(), &member.to_lowercase()) >= 0.75
-            });
-            Some(match similar {
-                Some(s) => Diagnosis::MemberRenamed {
-                    member: member_s,
-                    sent_as: s.to_string(),
-                },
-                None => Diagnosis::MemberMissing { member: member_s },
-            })
+        // The rules across members of a job (see the JobSummary schema).
+        "not" if value
+            .and_then(Value::as_object)
+            .is_some_and(both_bucket_members) =>
+        {
+            Some(Diagnosis::BothBucketMembers)
         }
+        "const" if last == "jobStatus" => Some(Diagnosis::MemberUnexpected {
+            member: "userPausedDetails".into(),
+        }),
         _ => None,
     }
 }
@@ -660,4 +862,66 @@ pub fn json_type(v: &Value) -> &'static str {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     }
+}
+
+/// What a request filters on (or, without a filter, sorts on), as one
+/// phrase for grouping failures no cause explains: the keys, without
+/// comparators or values, which vary between cases showing one defect.
+pub fn query_shape(request: &Value) -> Option<String> {
+    let query = Query::from_request(request).ok()?;
+    let mut parts: Vec<String> = query
+        .includes
+        .iter()
+        .chain(&query.excludes)
+        .map(|t| t.key.as_str().to_string())
+        .collect();
+    parts.sort();
+    parts.dedup();
+    if parts.is_empty()
+        && let Some((attribute, _)) = query.sort
+    {
+        parts.push(format!("sorted by {}", attribute.as_str()));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Characters a regular expression gives a meaning.
+const PATTERN_CHARS: &[char] = &[
+    '.', '(', ')', '[', ']', '*', '+', '?', '\\', '^', '$', '|', '{', '}',
+];
+
+fn has_pattern_values(query: &Query) -> bool {
+    query.includes.iter().chain(&query.excludes).any(|t| {
+        t.key == crate::model::ListJobsFilterKey::Name
+            && t.values.iter().any(|v| v.contains(PATTERN_CHARS))
+    })
+}
+
+/// Whether `query` selects `job` when its name values are read as
+/// regular expressions (anchored as EQ and STARTS_WITH anchor text); a
+/// value that is no valid expression matches nothing.
+fn selects_as_patterns(query: &Query, job: &Value) -> bool {
+    let holds = |t: &Term| {
+        if t.key != crate::model::ListJobsFilterKey::Name {
+            return t.holds(job);
+        }
+        let Some(name) = job.get("name").and_then(Value::as_str) else {
+            return t.comparator == JobComparator::Ne;
+        };
+        let matches = |v: &String| {
+            let pattern = match t.comparator {
+                JobComparator::Eq | JobComparator::Ne => format!("^(?:{v})$"),
+                JobComparator::StartsWith => format!("^(?:{v})"),
+                _ => format!("(?:{v})"),
+            };
+            regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(name))
+        };
+        let any = t.values.iter().any(matches);
+        if t.comparator == JobComparator::Ne {
+            !any
+        } else {
+            any
+        }
+    };
+    query.includes.iter().all(holds) && !query.excludes.iter().any(holds)
 }

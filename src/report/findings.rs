@@ -32,6 +32,9 @@ pub enum Signature {
     Cause { diagnosis: Diagnosis },
     /// The target answered with this status where another was expected.
     Status { found: u16 },
+    /// A listing answering requests of this shape (see
+    /// [`Subject::query`]) is wrong in a way no cause explains.
+    Listing { query: String },
     /// A check of this kind about this subject failed.
     Check { kind: CheckKind, subject: Subject },
 }
@@ -71,19 +74,19 @@ impl Finding {
                         self.message
                     )
                 }
+                Signature::Listing { query } => format!(
+                    "listings for requests on {query} differ from what the request selects: {}",
+                    self.message
+                ),
                 _ => format!("{}: {}", self.kind.as_str(), self.message),
             },
         }
     }
 }
 
-/// The signature of one failed check (see the module documentation).
+/// The signature of one failed check on its own, without a cause (see the
+/// module documentation).
 pub fn signature(check: &CheckResult) -> Signature {
-    if let Some(diagnosis) = &check.diagnosis {
-        return Signature::Cause {
-            diagnosis: diagnosis.clone(),
-        };
-    }
     let found_status = || {
         check
             .found
@@ -114,6 +117,11 @@ pub fn signature(check: &CheckResult) -> Signature {
         },
         _ => {}
     }
+    if let Some(query) = &check.subject.query {
+        return Signature::Listing {
+            query: query.clone(),
+        };
+    }
     Signature::Check {
         kind: check.kind,
         subject: check.subject.clone(),
@@ -129,9 +137,12 @@ pub fn cause(d: &Diagnosis) -> String {
         Diagnosis::OrderIgnored => {
             "sortCriteria is ignored: jobs come in storage order whatever the request asks".into()
         }
-        Diagnosis::SortedByOther { attribute } => {
-            format!("the listing is sorted by {attribute}, not by the attribute the request names")
-        }
+        Diagnosis::SortedByOther {
+            attribute,
+            direction,
+        } => format!(
+            "the listing comes sorted by {attribute} {direction}, whatever sortCriteria asks"
+        ),
         Diagnosis::LaterPagesLoseOrder => {
             "pages after the first lose the sort: the first page is right, the rest is not in the asked order".into()
         }
@@ -160,9 +171,34 @@ pub fn cause(d: &Diagnosis) -> String {
         Diagnosis::CaseInsensitiveMatch => {
             "filter values match whatever their case, where the document's values are exact".into()
         }
+        Diagnosis::TokenIgnored => {
+            "nextToken is ignored: the page after the first is the first page again".into()
+        }
         Diagnosis::PagesOverlap => "pages overlap: a page repeats jobs of the page before".into(),
+        Diagnosis::PagesOverMaxResults => "pages hold more jobs than maxResults allows".into(),
+        Diagnosis::ErrorNotNamed => {
+            "error answers do not name their error: no x-amzn-ErrorType header, no __type or code in the body".into()
+        }
+        Diagnosis::ValuesAsPatterns => {
+            "name values are read as regular expressions: characters such as . * ^ $ match as patterns, not as text".into()
+        }
         Diagnosis::PagesSkipJobs => {
             "pages skip jobs: jobs the request selects are missing between pages".into()
+        }
+        Diagnosis::ListsNothing => {
+            "the answer lists no job where the request selects some".into()
+        }
+        Diagnosis::MemberUnexpected { member } => {
+            format!("the member {member} is sent for jobs that do not have it")
+        }
+        Diagnosis::MemberDiffers { member } => {
+            format!("{member} differs from the job's data")
+        }
+        Diagnosis::UndocumentedValue { member } => {
+            format!("{member} takes a value outside the document's enum")
+        }
+        Diagnosis::BothBucketMembers => {
+            "jobs carry both bucketDefinitions and bucketCriteria, where the document allows one".into()
         }
         Diagnosis::EnumSpelling { member } => {
             format!("{member} values are spelled in another case than the document's enum")
@@ -194,40 +230,47 @@ impl RunReport {
     /// must before should, then the findings that fail the most cases, then
     /// run order.
     pub fn findings(&self) -> Vec<Finding> {
+        let failed: Vec<(&CaseReport, &CheckResult)> = self
+            .failed_cases()
+            .flat_map(|case| {
+                case.failed_checks()
+                    .filter(|c| c.level > Level::Info)
+                    .map(move |c| (case, c))
+            })
+            .collect();
+        let causes = choose_causes(&failed);
+        let signatures = signatures(&failed, &causes);
         let mut findings: Vec<Finding> = Vec::new();
-        for case in self.failed_cases() {
-            for check in case.failed_checks().filter(|c| c.level > Level::Info) {
-                let signature = signature(check);
-                let at = findings.iter().position(|f| f.signature == signature);
-                let finding = match at {
-                    Some(i) => &mut findings[i],
-                    None => {
-                        findings.push(Finding {
-                            diagnosis: match &signature {
-                                Signature::Cause { diagnosis } => Some(diagnosis.clone()),
-                                _ => None,
-                            },
-                            signature,
-                            kind: check.kind,
-                            level: check.level,
-                            kinds: Vec::new(),
-                            message: check.message.clone(),
-                            cases: Vec::new(),
-                            requirements: Vec::new(),
-                        });
-                        let last = findings.len() - 1;
-                        &mut findings[last]
-                    }
-                };
-                finding.level = finding.level.max(check.level);
-                if !finding.kinds.contains(&check.kind) {
-                    finding.kinds.push(check.kind);
+        for ((case, check), signature) in failed.iter().zip(signatures) {
+            let at = findings.iter().position(|f| f.signature == signature);
+            let finding = match at {
+                Some(i) => &mut findings[i],
+                None => {
+                    findings.push(Finding {
+                        diagnosis: match &signature {
+                            Signature::Cause { diagnosis } => Some(diagnosis.clone()),
+                            _ => None,
+                        },
+                        signature,
+                        kind: check.kind,
+                        level: check.level,
+                        kinds: Vec::new(),
+                        message: check.message.clone(),
+                        cases: Vec::new(),
+                        requirements: Vec::new(),
+                    });
+                    let last = findings.len() - 1;
+                    &mut findings[last]
                 }
-                add_case(finding, case);
-                for requirement in self.charged(case, check) {
-                    if !finding.requirements.iter().any(|r| r == requirement) {
-                        finding.requirements.push(requirement.to_string());
-                    }
+            };
+            finding.level = finding.level.max(check.level);
+            if !finding.kinds.contains(&check.kind) {
+                finding.kinds.push(check.kind);
+            }
+            add_case(finding, case);
+            for requirement in self.charged(case, check) {
+                if !finding.requirements.iter().any(|r| r == requirement) {
+                    finding.requirements.push(requirement.to_string());
                 }
             }
         }
@@ -245,6 +288,109 @@ impl RunReport {
         findings.sort_by_key(|f| (std::cmp::Reverse(f.level), std::cmp::Reverse(f.cases.len())));
         findings
     }
+}
+
+/// The cause each failed check is put down to, if any: across the run,
+/// the cause that fits the evidence of the most cases is chosen first and
+/// takes every check it fits, then the next among the rest, and so on (a
+/// greedy cover). One case's evidence often fits several causes (a tie
+/// hides an order, an empty answer fits many filters); the cases together
+/// rarely do. On a tie, the more specific cause (declared first) wins.
+fn choose_causes(failed: &[(&CaseReport, &CheckResult)]) -> Vec<Option<Diagnosis>> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut chosen: Vec<Option<Diagnosis>> = vec![None; failed.len()];
+    loop {
+        let mut tally: BTreeMap<&Diagnosis, BTreeSet<&str>> = BTreeMap::new();
+        for (i, (case, check)) in failed.iter().enumerate() {
+            if chosen[i].is_some() {
+                continue;
+            }
+            for d in &check.diagnoses {
+                tally.entry(d).or_default().insert(case.id.as_str());
+            }
+        }
+        // The most cases; on a tie, the first declared (BTreeMap order).
+        let Some((best, _)) = tally
+            .iter()
+            .rev()
+            .max_by_key(|(_, cases)| cases.len())
+            .map(|(d, cases)| ((*d).clone(), cases.len()))
+        else {
+            return chosen;
+        };
+        for (i, (_, check)) in failed.iter().enumerate() {
+            if chosen[i].is_none() && check.diagnoses.contains(&best) {
+                chosen[i] = Some(best.clone());
+            }
+        }
+    }
+}
+
+/// The kinds of check that only say more about an answer whose status was
+/// wrong: judged against the outcome the case expected, they fail because
+/// the status did.
+const FOLLOW_STATUS: [CheckKind; 11] = [
+    CheckKind::ErrorName,
+    CheckKind::ErrorType,
+    CheckKind::ErrorMessage,
+    CheckKind::Header,
+    CheckKind::JsonPath,
+    CheckKind::Schema,
+    CheckKind::Json,
+    CheckKind::Body,
+    CheckKind::ContentType,
+    CheckKind::Capture,
+    CheckKind::Undocumented,
+];
+
+/// What a case's author asserts about an answer in the case's own terms
+/// (a header's value, a JSONPath, a capture): when a check of the harness
+/// failed on the same answer for a reason it can name, these say it again.
+const ASSERTIONS: [CheckKind; 3] = [CheckKind::Header, CheckKind::JsonPath, CheckKind::Capture];
+
+/// Each failed check's signature: its cause when one was chosen; the
+/// signature of a failed status of the same answer for the checks that
+/// follow from it; the signature of another failure of the same answer for
+/// a capture that could not be made; otherwise its own.
+fn signatures(
+    failed: &[(&CaseReport, &CheckResult)],
+    causes: &[Option<Diagnosis>],
+) -> Vec<Signature> {
+    let own: Vec<Signature> = failed
+        .iter()
+        .zip(causes)
+        .map(|((_, check), cause)| match cause {
+            Some(diagnosis) => Signature::Cause {
+                diagnosis: diagnosis.clone(),
+            },
+            None => signature(check),
+        })
+        .collect();
+    let same_answer = |i: usize, j: usize| {
+        let ((a, x), (b, y)) = (failed[i], failed[j]);
+        i != j && std::ptr::eq(a, b) && x.exchange.is_some() && x.exchange == y.exchange
+    };
+    (0..failed.len())
+        .map(|i| {
+            let check = failed[i].1;
+            if causes[i].is_some() {
+                return own[i].clone();
+            }
+            if FOLLOW_STATUS.contains(&check.kind)
+                && let Some(j) = (0..failed.len())
+                    .find(|&j| same_answer(i, j) && matches!(own[j], Signature::Status { .. }))
+            {
+                return own[j].clone();
+            }
+            if ASSERTIONS.contains(&check.kind)
+                && let Some(j) = (0..failed.len())
+                    .find(|&j| same_answer(i, j) && !ASSERTIONS.contains(&failed[j].1.kind))
+            {
+                return own[j].clone();
+            }
+            own[i].clone()
+        })
+        .collect()
 }
 
 fn add_case(finding: &mut Finding, case: &CaseReport) {
@@ -277,10 +423,26 @@ mod tests {
     }
 
     #[test]
-    fn a_diagnosis_groups_checks_of_every_kind() {
+    fn a_cause_groups_checks_of_every_kind() {
         let sort = failed(CheckKind::Sort, "a").diagnosed(Some(Diagnosis::OrderReversed));
         let oracle = failed(CheckKind::Oracle, "b").diagnosed(Some(Diagnosis::OrderReversed));
-        assert_eq!(signature(&sort), signature(&oracle));
+        let case = |id: &str| CaseReport {
+            id: id.into(),
+            file: "f.yaml".into(),
+            line: 1,
+            level: Level::Must,
+            verifies: String::new(),
+            tags: Vec::new(),
+            requirements: Vec::new(),
+            exchanges: Vec::new(),
+            checks: Vec::new(),
+            verdict: crate::report::Verdict::Fail,
+            duration_ms: 0,
+        };
+        let (one, two) = (case("one"), case("two"));
+        let failed = [(&one, &sort), (&two, &oracle)];
+        let causes = choose_causes(&failed);
+        assert_eq!(causes, vec![Some(Diagnosis::OrderReversed); 2]);
     }
 
     #[test]

@@ -112,7 +112,7 @@ struct Check {
     #[serde(default)]
     unjudged: Option<Unjudged>,
     #[serde(default)]
-    diagnosis: Option<Diagnosis>,
+    diagnoses: Vec<Diagnosis>,
     #[serde(default)]
     pages: Option<PageSpan>,
 }
@@ -285,7 +285,7 @@ fn case_report(case: Case) -> Result<CaseReport, ParseError> {
                 expected: c.expected,
                 found: c.found,
                 unjudged: c.unjudged,
-                diagnosis: c.diagnosis,
+                diagnoses: c.diagnoses,
                 pages: c.pages,
             })
             .collect(),

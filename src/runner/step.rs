@@ -99,12 +99,15 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
         for check in &mut report.checks[before..] {
             check.step = index;
         }
-        diagnose_step(
-            &mut report,
-            before,
-            exchanges_before,
-            shared.fixture.as_deref().map(Vec::as_slice),
-        );
+        // A walk diagnoses its listing itself, from every page it read.
+        if step.walk.is_none() {
+            diagnose_step(
+                &mut report,
+                before,
+                exchanges_before,
+                shared.fixture.as_deref().map(Vec::as_slice),
+            );
+        }
         for exchange in &mut report.exchanges[exchanges_before..] {
             exchange.step = index;
         }
@@ -147,7 +150,9 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
 /// The kinds of check whose failure a step's listing diagnosis explains:
 /// those that judge which jobs are listed, in what order, or what a listing
 /// holds. Status, schema and header checks say other things.
-const LISTING_KINDS: [CheckKind; 10] = [
+const LISTING_KINDS: [CheckKind; 12] = [
+    CheckKind::PageSize,
+    CheckKind::Capture,
     CheckKind::Filter,
     CheckKind::Sort,
     CheckKind::NoDuplicates,
@@ -160,25 +165,26 @@ const LISTING_KINDS: [CheckKind; 10] = [
     CheckKind::Body,
 ];
 
-/// Names the likely cause of the step's failed listing checks (see
-/// [`crate::engine::diagnose`]) from the pages it recorded, when one fits.
+/// Names the likely cause of a request step's failed listing checks (see
+/// [`crate::engine::diagnose`]) from the answer it recorded.
 fn diagnose_step(
     report: &mut CaseReport,
     checks_from: usize,
     exchanges_from: usize,
     fixture: Option<&[Value]>,
 ) {
-    let wants = |c: &CheckResult| {
-        c.failed() && c.diagnosis.is_none() && LISTING_KINDS.contains(&c.kind)
-    };
-    if !report.checks[checks_from..].iter().any(wants) {
+    if !report.checks[checks_from..].iter().any(unexplained) {
         return;
     }
     let exchanges = &report.exchanges[exchanges_from..];
-    let Some(request) = exchanges
-        .first()
-        .and_then(|e| serde_json::from_slice::<Value>(&e.request.body).ok())
-    else {
+    // An empty body asks for what `{}` asks for (OC-14).
+    let Some(request) = exchanges.first().and_then(|e| {
+        if e.request.body.iter().all(u8::is_ascii_whitespace) {
+            Some(Value::Object(serde_json::Map::new()))
+        } else {
+            serde_json::from_slice::<Value>(&e.request.body).ok()
+        }
+    }) else {
         return;
     };
     let mut pages = Vec::new();
@@ -190,6 +196,7 @@ fn diagnose_step(
         if response.status != 200 {
             continue;
         }
+        // A body the report keeps only in part is no evidence.
         let Ok(body) = response.json() else {
             return;
         };
@@ -199,23 +206,49 @@ fn diagnose_step(
         pages.push(items.to_vec());
         complete = body.get("nextToken").is_none_or(Value::is_null);
     }
-    if pages.is_empty() {
+    diagnose_listing(
+        &mut report.checks[checks_from..],
+        &request,
+        pages,
+        complete,
+        fixture,
+    );
+}
+
+/// A failed listing check that no cause explains yet.
+fn unexplained(c: &CheckResult) -> bool {
+    c.failed() && c.diagnoses.is_empty() && LISTING_KINDS.contains(&c.kind)
+}
+
+/// Gives the failed listing checks among `checks` the causes that fit the
+/// listing `pages` make up for `request`.
+pub(super) fn diagnose_listing(
+    checks: &mut [CheckResult],
+    request: &Value,
+    pages: Vec<Vec<Value>>,
+    complete: bool,
+    fixture: Option<&[Value]>,
+) {
+    if pages.is_empty() || !checks.iter().any(unexplained) {
         return;
     }
     // A page asked for with a token cannot be placed in the listing.
-    let later = request.get("nextToken").is_some_and(|t| !t.is_null());
+    let placed = request.get("nextToken").is_none_or(Value::is_null);
     let evidence = crate::engine::diagnose::Evidence {
-        request: &request,
+        request,
         pages,
         complete,
-        fixture: if later { None } else { fixture },
+        fixture,
+        placed,
     };
-    let Some(diagnosis) = crate::engine::diagnose::listing(&evidence) else {
-        return;
-    };
-    for check in report.checks[checks_from..].iter_mut() {
-        if wants(check) {
-            check.diagnosis = Some(diagnosis.clone());
+    let diagnoses = crate::engine::diagnose::listing(&evidence);
+    // Without a cause, the failures are still about one query: what the
+    // request filters and sorts on says which defect they show.
+    let query = crate::engine::diagnose::query_shape(request);
+    for check in checks.iter_mut().filter(|c| unexplained(c)) {
+        check.diagnoses = diagnoses.clone();
+        if diagnoses.is_empty() && check.subject.query.is_none() {
+            check.subject.query = query.clone();
         }
     }
 }

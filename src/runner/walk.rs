@@ -143,6 +143,8 @@ pub(super) async fn run_walk(
         fixture: shared.fixture.as_deref().map(Vec::as_slice),
     };
     let all: Vec<Value> = walked.iter().flatten().cloned().collect();
+    let sizes: Vec<usize> = walked.iter().map(Vec::len).collect();
+    let checks_from = report.checks.len();
     if guarded {
         let judged = check::guard::judged_request(Some(&request_json));
         let must = Context {
@@ -274,6 +276,23 @@ pub(super) async fn run_walk(
             )),
         }
     }
+    // The pages again, as slices of the listing, for the diagnosis.
+    let mut at = 0;
+    let pages: Vec<Vec<Value>> = sizes
+        .iter()
+        .map(|&n| {
+            let page = all.get(at..at + n).map(<[Value]>::to_vec).unwrap_or_default();
+            at += n;
+            page
+        })
+        .collect();
+    super::step::diagnose_listing(
+        &mut report.checks[checks_from..],
+        &request_json,
+        pages,
+        true,
+        shared.fixture.as_deref().map(Vec::as_slice),
+    );
     let go_on = capture(step, Some(&listing), vars, level, report);
     // Kept last: the listing moves into the map, without a copy, once
     // nothing here reads it any more.
@@ -527,6 +546,10 @@ async fn walk_pages(
                 format!(
                     "page {page_number} lists only jobs of earlier pages; nextToken does not move the listing forward, so the walk stops here"
                 ),
+            );
+            check.diagnoses = crate::engine::diagnose::repeated_page(
+                pages.first().map_or(&[][..], Vec::as_slice),
+                items,
             );
             check.exchange = keep_this_page(report);
             report.checks.push(check);

@@ -157,28 +157,13 @@ fn violation_diagnosis(
     v: &crate::schema::Violation,
     body: &Value,
 ) -> Option<crate::engine::diagnose::Diagnosis> {
-    let at = body.pointer(&v.instance_path);
-    let last = v
-        .instance_path
-        .rsplit('/')
-        .find(|seg| !seg.is_empty() && !seg.chars().all(|c| c.is_ascii_digit()))
-        .unwrap_or("");
-    match &v.missing {
-        Some(name) => {
-            let siblings: Vec<&str> = at
-                .and_then(Value::as_object)
-                .map(|o| o.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            crate::engine::diagnose::violation("required", name, None, None, &siblings)
-        }
-        None => crate::engine::diagnose::violation(
-            &v.keyword,
-            last,
-            at,
-            v.expected_type.as_deref(),
-            &[],
-        ),
-    }
+    crate::engine::diagnose::violation(
+        &v.keyword,
+        &v.instance_path,
+        v.missing.as_deref(),
+        body.pointer(&v.instance_path),
+        v.expected_type.as_deref(),
+    )
 }
 
 fn pointer(p: &str) -> String {

@@ -1,6 +1,7 @@
 //! HTTP-level checks: the status, the Content-Type, named headers, and how
 //! an error answer names and explains its error.
 
+use crate::engine::diagnose::Diagnosis;
 use super::{CheckKind, CheckResult, truncate};
 use crate::engine::case::{HeaderCheck, Level};
 use crate::engine::exchange::HttpResponse;
@@ -138,7 +139,9 @@ pub(super) fn error_type_check(
             format!(
                 "the answer does not name its error: no x-amzn-ErrorType header and no __type or code in the body (expected {expected})"
             ),
-        );
+        )
+        .expecting(Some(Value::from(expected.as_str())), None)
+        .diagnosed(Some(Diagnosis::ErrorNotNamed));
     }
     let wrong: Vec<String> = signals
         .iter()
@@ -156,6 +159,13 @@ pub(super) fn error_type_check(
             CheckKind::ErrorType,
             level,
             format!("expected error {expected}, but {}", wrong.join(", ")),
+        )
+        .expecting(
+            Some(Value::from(expected.as_str())),
+            signals
+                .iter()
+                .find(|(_, n)| n != expected.as_str())
+                .map(|(_, n)| Value::from(n.as_str())),
         )
     }
 }
@@ -227,8 +237,21 @@ pub(super) fn header_check(
         CheckKind::Header
     };
     if problems.is_empty() {
-        CheckResult::pass(kind, level, format!("header {name} as expected"))
-    } else {
-        CheckResult::fail(kind, level, problems.join("; "))
+        return CheckResult::pass(kind, level, format!("header {name} as expected"));
     }
+    // A missing error-type header on an answer that names its error
+    // nowhere else is the same defect the error name check finds.
+    let unnamed = value.is_none()
+        && name.eq_ignore_ascii_case("x-amzn-ErrorType")
+        && response.status >= 400
+        && error_signals(response, response.json().ok().as_ref()).is_empty();
+    CheckResult::fail(kind, level, problems.join("; "))
+        .about(super::Subject {
+            // The Content-Type is judged as the content type check judges
+            // it (see `kind`), and is the same subject.
+            rule: (kind == CheckKind::Header).then(|| name.to_ascii_lowercase()),
+            ..super::Subject::default()
+        })
+        .expecting(None, value.map(Value::from))
+        .diagnosed(unnamed.then_some(Diagnosis::ErrorNotNamed))
 }

@@ -152,6 +152,10 @@ pub struct Subject {
     /// The filter comparator or sort direction the check judged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
+    /// For a check of a listing: what its request filters and sorts on
+    /// (keys, comparators, sort attribute; no values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
 }
 
 impl Subject {
@@ -212,9 +216,11 @@ pub struct CheckResult {
     /// Why the check could not judge, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unjudged: Option<Unjudged>,
-    /// The likely cause of a failure (see [`crate::engine::diagnose`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diagnosis: Option<Diagnosis>,
+    /// The likely causes of a failure that fit its evidence, most specific
+    /// first (see [`crate::engine::diagnose`]); the findings keep, across
+    /// cases, the one that explains the most.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diagnoses: Vec<Diagnosis>,
     /// For a check merged over a walk's pages: which pages failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<PageSpan>,
@@ -255,7 +261,7 @@ impl CheckResult {
             expected: None,
             found: None,
             unjudged: None,
-            diagnosis: None,
+            diagnoses: Vec::new(),
             pages: None,
             message: message.into(),
             detail: None,
@@ -287,7 +293,7 @@ impl CheckResult {
     }
     /// The likely cause of the failure.
     pub fn diagnosed(mut self, diagnosis: Option<Diagnosis>) -> Self {
-        self.diagnosis = diagnosis;
+        self.diagnoses = diagnosis.into_iter().collect();
         self
     }
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -479,6 +485,9 @@ pub fn evaluate_answer(
 fn any_of(expect: &Expect, ctx: &Context<'_>, answer: &Answer<'_>) -> Vec<CheckResult> {
     let mut reasons = Vec::new();
     let mut closest: Option<Vec<CheckKind>> = None;
+    // What the closest alternative's first failure was about, so that the
+    // failed `any of` groups with the same failure elsewhere.
+    let mut closest_first: Option<(Subject, Vec<Diagnosis>)> = None;
     let mut allowed_with_findings: Option<(usize, Vec<CheckResult>)> = None;
     for (i, alternative) in expect.any_of.iter().enumerate() {
         let mut results = evaluate_answer(alternative, ctx, answer);
@@ -510,6 +519,9 @@ fn any_of(expect: &Expect, ctx: &Context<'_>, answer: &Answer<'_>) -> Vec<CheckR
                 .is_none_or(|kinds| failures.len() < kinds.len())
         {
             closest = Some(failures.iter().map(|c| c.kind).collect());
+            closest_first = failures
+                .first()
+                .map(|c| (c.subject.clone(), c.diagnoses.clone()));
         }
         if failures.is_empty() {
             return vec![CheckResult::pass(
@@ -566,6 +578,10 @@ fn any_of(expect: &Expect, ctx: &Context<'_>, answer: &Answer<'_>) -> Vec<CheckR
         Some(Value::from(answer.response.status)),
     );
     result.closest_failures = closest.unwrap_or_default();
+    if let Some((subject, diagnoses)) = closest_first {
+        result.subject = subject;
+        result.diagnoses = diagnoses;
+    }
     vec![result]
 }
 

@@ -49,7 +49,7 @@ pub fn relation_check<'a>(
             }
         }
     }
-    match (relation, listings.as_slice()) {
+    let result = match (relation, listings.as_slice()) {
         (Relation::SubsetOf(_), [(name, theirs)]) => subset_of(this, name, theirs, level),
         (Relation::SupersetOf(_), [(name, theirs)]) => superset_of(this, name, theirs, level),
         (Relation::SameJobsAs(_), [(name, theirs)]) => same_jobs_as(this, name, theirs, level),
@@ -58,7 +58,11 @@ pub fn relation_check<'a>(
             reversed_from(this, name, theirs, request, level)
         }
         (Relation::ComplementOf(_), [(all_name, all), (part_name, part)]) => {
-            complement_of(this, (all_name, all), (part_name, part), level)
+            let mut result = complement_of(this, (all_name, all), (part_name, part), level);
+            if result.failed() {
+                result.diagnoses = crate::engine::diagnose::complement(this, part, all);
+            }
+            result
         }
         // `names` gives one listing for every relation but complement_of,
         // which has two; nothing else can reach here.
@@ -70,7 +74,11 @@ pub fn relation_check<'a>(
                 relation.as_str()
             ),
         ),
-    }
+    };
+    result.about(super::Subject {
+        rule: Some(relation.as_str().to_string()),
+        ..super::Subject::default()
+    })
 }
 
 fn keys(jobs: &[Value]) -> HashSet<String> {

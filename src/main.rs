@@ -840,6 +840,7 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         let on_event = {
             let bar = bar.clone();
             let style = style.clone();
+            let live_failures = std::sync::atomic::AtomicUsize::new(0);
             move |event: &RunEvent<'_>| {
                 // Said once, as it happens; the cases it fails share one finding.
                 if let RunEvent::Stopped { reason, .. } = event {
@@ -851,8 +852,18 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
                 }
                 if let (Some(bar), RunEvent::CaseFinished { report, .. }) = (&bar, event) {
                     bar.inc(1);
+                    // One defect can fail a hundred cases; the first few
+                    // show it as it happens, the findings group the rest.
                     if report.verdict == macie_conform::report::Verdict::Fail {
-                        bar.println(terminal::case_line(report, &style));
+                        match live_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+                            n if n < LIVE_FAILURES => {
+                                bar.println(terminal::case_line(report, &style))
+                            }
+                            n if n == LIVE_FAILURES => bar.println(
+                                "... further failed cases are not listed as they happen (-v lists them); the findings below group them",
+                            ),
+                            _ => {}
+                        }
                     }
                 }
             }
@@ -875,7 +886,12 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
             eprint!("{}", terminal::case_lines(&report, &style));
         }
         let mut stdout = std::io::stdout().lock();
-        let _ = write!(stdout, "{}", terminal::render(&report, &style));
+        let rendered = if args.verbose {
+            terminal::render_all(&report, &style)
+        } else {
+            terminal::render(&report, &style)
+        };
+        let _ = write!(stdout, "{rendered}");
         let certification = Certification::of(&report, args.certify);
         if let Err(code) = args
             .reports

@@ -1062,7 +1062,7 @@ async fn events_announce_each_exchange_before_the_checks_that_judged_it() {
                 RunEvent::CaseFinished { index, report } => {
                     format!("{} finish {index} {:?}", report.id, report.verdict)
                 }
-                RunEvent::Stopped { reason } => format!("stopped {reason}"),
+                RunEvent::Stopped { reason, .. } => format!("stopped {reason}"),
             };
             if let Ok(mut lines) = sink.lock() {
                 lines.push(line);
@@ -1169,7 +1169,7 @@ async fn a_target_that_stops_answering_stops_the_run() {
         &Selection::default(),
         options(&url, client, concurrency),
         move |event: &RunEvent<'_>| {
-            if let RunEvent::Stopped { reason } = event
+            if let RunEvent::Stopped { reason, .. } = event
                 && let Ok(mut lines) = heard.lock()
             {
                 lines.push(reason.to_string());

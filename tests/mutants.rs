@@ -99,7 +99,21 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
             findings.len(),
             findings
                 .iter()
-                .map(|f| format!("[{} x{}] {} {:?}", f.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"), f.cases.len(), f.headline(), if f.cases.len() < 3 { f.cases.clone() } else { vec![] }))
+                .map(|f| format!(
+                    "[{} x{}] {} {:?}",
+                    f.kinds
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join("+"),
+                    f.cases.len(),
+                    f.headline(),
+                    if f.cases.len() < 3 {
+                        f.cases.clone()
+                    } else {
+                        vec![]
+                    }
+                ))
                 .collect::<Vec<_>>()
                 .join("\n    ")
         );
@@ -185,4 +199,32 @@ async fn some_faults_are_caught_without_the_fixture() {
         "caught by too few cases: {}",
         thin.join(", ")
     );
+}
+
+/// What a vendor reads about one defect fits a screen and a pull-request
+/// comment: against the variant that swaps ASC and DESC, the terminal
+/// output without `-v` is at most 80 lines, and the Markdown report at most
+/// 60,000 characters, whatever the number of failed cases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_defect_reads_in_a_screen_and_a_comment() {
+    use macie_conform::report::{markdown, terminal};
+    let (url, task) = serve_variant(Some(Variant::Faulty(
+        variants::Mutant::SortDirectionInverted,
+    )))
+    .await;
+    let report = run_suite(url, true).await;
+    task.abort();
+    let style = terminal::Style::default();
+    let text = terminal::render(&report, &style);
+    if std::env::var_os("MACIE_CONFORM_SHOW_OUTPUT").is_some() {
+        println!("{text}");
+    }
+    let lines = text.lines().count();
+    assert!(lines <= 80, "{lines} lines:\n{text}");
+    assert!(text.contains("applied backwards"), "{text}");
+    assert!(text.contains("curl "), "{text}");
+    let md = markdown::render(&report, &style);
+    let chars = md.chars().count();
+    assert!(chars <= 60_000, "{chars} characters");
+    assert!(md.contains("applied backwards"));
 }

@@ -226,7 +226,9 @@ fn id(job: &Value) -> &str {
 }
 
 fn twin_of<'a>(fixture: &'a [Value], job: &Value) -> Option<&'a Value> {
-    fixture.iter().find(|f| id(f) == id(job) && !id(job).is_empty())
+    fixture
+        .iter()
+        .find(|f| id(f) == id(job) && !id(job).is_empty())
 }
 
 /// Whether `items` are exactly what `query` selects from `fixture`, in an
@@ -311,7 +313,11 @@ fn filter_hypotheses(query: &Query) -> Vec<(Diagnosis, Query)> {
             for (i, term) in terms.iter().enumerate() {
                 if let Some(replacement) = f(term) {
                     let mut q = query.clone();
-                    let target = if side { &mut q.excludes } else { &mut q.includes };
+                    let target = if side {
+                        &mut q.excludes
+                    } else {
+                        &mut q.includes
+                    };
                     target.splice(i..=i, replacement);
                     queries.push(q);
                 }
@@ -422,7 +428,12 @@ fn with_fixture(
         return Verdict::Fits;
     }
     let mut found = Vec::new();
-    let selected: HashSet<&str> = query.expected(fixture).into_iter().flatten().map(id).collect();
+    let selected: HashSet<&str> = query
+        .expected(fixture)
+        .into_iter()
+        .flatten()
+        .map(id)
+        .collect();
     let ids: Vec<&str> = flat.iter().map(id).collect();
     let unique: HashSet<&str> = ids.iter().copied().collect();
     let members_right = ids.iter().all(|i| selected.contains(i));
@@ -463,7 +474,12 @@ fn with_fixture(
     if let Some((attribute, order)) = query.sort
         && fits(&sorted(query, None), fixture, flat, complete)
     {
-        if fits(&sorted(query, Some((attribute, flip(order)))), fixture, flat, complete) {
+        if fits(
+            &sorted(query, Some((attribute, flip(order)))),
+            fixture,
+            flat,
+            complete,
+        ) {
             found.push(Diagnosis::OrderReversed);
         }
         if in_storage_order(fixture, flat) {
@@ -472,7 +488,12 @@ fn with_fixture(
         for other in ListJobsSortAttributeName::ALL {
             for direction in OrderBy::ALL {
                 if (*other, *direction) != (attribute, order)
-                    && fits(&sorted(query, Some((*other, *direction))), fixture, flat, complete)
+                    && fits(
+                        &sorted(query, Some((*other, *direction))),
+                        fixture,
+                        flat,
+                        complete,
+                    )
                 {
                     found.push(Diagnosis::SortedByOther {
                         attribute: other.as_str().to_string(),
@@ -501,7 +522,11 @@ fn with_fixture(
             .collect();
         let listed: HashSet<&str> = ids.iter().copied().collect();
         let whole = !complete || listed.len() == selected.len();
-        if unique.len() == ids.len() && whole && listed.is_subset(&selected) && in_order(query, flat) {
+        if unique.len() == ids.len()
+            && whole
+            && listed.is_subset(&selected)
+            && in_order(query, flat)
+        {
             found.push(Diagnosis::ValuesAsPatterns);
         }
     }
@@ -532,7 +557,11 @@ fn ordered(jobs: &[Value], attribute: ListJobsSortAttributeName, order: OrderBy)
 /// Whether the jobs come in the order the data set holds them, and that
 /// order is not also the asked one.
 fn in_storage_order(fixture: &[Value], jobs: &[Value]) -> bool {
-    let at: HashMap<&str, usize> = fixture.iter().enumerate().map(|(i, j)| (id(j), i)).collect();
+    let at: HashMap<&str, usize> = fixture
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (id(j), i))
+        .collect();
     let positions: Option<Vec<usize>> = jobs.iter().map(|j| at.get(id(j)).copied()).collect();
     positions.is_some_and(|p| p.len() > 1 && p.windows(2).all(|w| w[0] < w[1]))
 }
@@ -544,8 +573,7 @@ fn without_fixture(query: &Query, pages: &[Vec<Value>], flat: &[Value]) -> Verdi
         return Verdict::Fits;
     }
     let mut found = Vec::new();
-    if pages.len() > 1 && pages[0].iter().all(|j| query.selects(j)) && in_order(query, &pages[0])
-    {
+    if pages.len() > 1 && pages[0].iter().all(|j| query.selects(j)) && in_order(query, &pages[0]) {
         match (misfits.is_empty(), sorted_right) {
             (true, false) => found.push(Diagnosis::LaterPagesLoseOrder),
             (false, true) => found.push(Diagnosis::LaterPagesLoseFilter),
@@ -838,9 +866,10 @@ pub fn violation(
             found: value.map_or("nothing", json_type).to_string(),
         }),
         // The rules across members of a job (see the JobSummary schema).
-        "not" if value
-            .and_then(Value::as_object)
-            .is_some_and(both_bucket_members) =>
+        "not"
+            if value
+                .and_then(Value::as_object)
+                .is_some_and(both_bucket_members) =>
         {
             Some(Diagnosis::BothBucketMembers)
         }

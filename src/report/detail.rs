@@ -31,6 +31,108 @@ pub fn shown(detail: &str) -> Cow<'_, str> {
     ))
 }
 
+/// Lines of a body excerpt.
+const EXCERPT_LINES: usize = 14;
+/// Characters of a body excerpt.
+const EXCERPT_CHARS: usize = 1_200;
+
+/// The part of a recorded body around what a check found: the value at
+/// `pointer` (a JSON Pointer), pretty-printed, or else the body's
+/// beginning; cut to a few lines either way. The body was redacted when it
+/// was recorded; renderers escape what this returns.
+pub fn excerpt(body: &[u8], pointer: Option<&str>) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let jobs = parsed.as_ref().and_then(crate::engine::check::items);
+    // A place inside a listing: the jobs around it, one line each, the one
+    // pointed at marked; for a member of a job, that job and the member.
+    let in_listing = pointer.and_then(|p| {
+        let rest = p.strip_prefix("/items/")?;
+        let (index, member) = match rest.split_once('/') {
+            Some((i, m)) => (i.parse::<usize>().ok()?, Some(m)),
+            None => (rest.parse::<usize>().ok()?, None),
+        };
+        let jobs = jobs?;
+        let job = jobs.get(index)?;
+        let label = |i: usize, j: &serde_json::Value| {
+            let mark = if i == index { "→" } else { " " };
+            format!("{mark} {i}: {}", crate::engine::check::job_label(j))
+        };
+        Some(match member {
+            None => {
+                let from = index.saturating_sub(1);
+                let to = (index + 3).min(jobs.len());
+                let lines: Vec<String> = (from..to).map(|i| label(i, &jobs[i])).collect();
+                (
+                    format!("jobs {from} to {} of the page's {}:", to - 1, jobs.len()),
+                    lines.join("\n"),
+                )
+            }
+            Some(_) => {
+                let value = parsed
+                    .as_ref()
+                    .and_then(|v| v.pointer(p))
+                    .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+                    .unwrap_or_default();
+                (format!("{}\nat {}:", label(index, job), p), value)
+            }
+        })
+    });
+    let (head, text) = if let Some(found) = in_listing {
+        found
+    } else {
+        match (&parsed, pointer) {
+            (Some(v), Some(p)) if v.pointer(p).is_some() => (
+                format!("at {p}:"),
+                serde_json::to_string_pretty(&v.pointer(p)).unwrap_or_default(),
+            ),
+            // A listing without a place to point at: its jobs, one line each,
+            // which is where an order or a filter shows.
+            (Some(v), _) if crate::engine::check::items(v).is_some_and(|i| !i.is_empty()) => {
+                let jobs = crate::engine::check::items(v).unwrap_or_default();
+                let text: Vec<String> = jobs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, j)| format!("{i}: {}", crate::engine::check::job_label(j)))
+                    .collect();
+                (
+                    format!("the page's {} job(s):", jobs.len()),
+                    text.join("\n"),
+                )
+            }
+            (Some(v), _) => (
+                "body:".to_string(),
+                serde_json::to_string_pretty(v).unwrap_or_default(),
+            ),
+            (None, _) => (
+                "body:".to_string(),
+                String::from_utf8_lossy(body).into_owned(),
+            ),
+        }
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut chars = 0;
+    let all = text.lines().count();
+    for l in text.lines() {
+        if lines.len() >= EXCERPT_LINES || chars + l.len() > EXCERPT_CHARS {
+            break;
+        }
+        chars += l.len();
+        lines.push(l.to_string());
+    }
+    if lines.is_empty() {
+        let cut: String = text.chars().take(EXCERPT_CHARS).collect();
+        lines.push(cut);
+    }
+    let mut out = format!("{head}\n{}", lines.join("\n"));
+    if lines.len() < all {
+        out.push_str(&format!("\n… {} more line(s)", all - lines.len()));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

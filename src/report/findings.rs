@@ -53,12 +53,17 @@ pub struct Finding {
     pub kinds: Vec<CheckKind>,
     /// The reason as the first affected case gave it.
     pub message: String,
-    /// Ids of the cases it fails, in run order; the first is the
-    /// representative the renderers show in detail.
+    /// Ids of the cases it fails: first the example the renderers show in
+    /// detail (one whose answer shows the defect where possible), then the
+    /// others in run order.
     pub cases: Vec<String>,
     /// The requirements it counts against (see [`super::attribution`]), in
     /// catalogue order, then in the order the cases name them.
     pub requirements: Vec<String>,
+    /// Positions, in the first case's `checks`, of the checks this finding
+    /// groups: what a renderer shows of the representative case.
+    #[serde(skip)]
+    pub examples: Vec<usize>,
 }
 
 impl Finding {
@@ -241,8 +246,11 @@ impl RunReport {
         let causes = choose_causes(&failed);
         let signatures = signatures(&failed, &causes);
         let mut findings: Vec<Finding> = Vec::new();
+        // (finding, case, position of the check in the case's checks)
+        let mut grouped: Vec<(usize, &str, usize)> = Vec::new();
         for ((case, check), signature) in failed.iter().zip(signatures) {
             let at = findings.iter().position(|f| f.signature == signature);
+            let at_finding = at.unwrap_or(findings.len());
             let finding = match at {
                 Some(i) => &mut findings[i],
                 None => {
@@ -258,6 +266,7 @@ impl RunReport {
                         message: check.message.clone(),
                         cases: Vec::new(),
                         requirements: Vec::new(),
+                        examples: Vec::new(),
                     });
                     let last = findings.len() - 1;
                     &mut findings[last]
@@ -268,11 +277,45 @@ impl RunReport {
                 finding.kinds.push(check.kind);
             }
             add_case(finding, case);
+            if let Some(at) = case.checks.iter().position(|c| std::ptr::eq(c, *check)) {
+                grouped.push((at_finding, case.id.as_str(), at));
+            }
             for requirement in self.charged(case, check) {
                 if !finding.requirements.iter().any(|r| r == requirement) {
                     finding.requirements.push(requirement.to_string());
                 }
             }
+        }
+        for (i, finding) in findings.iter_mut().enumerate() {
+            let checks_of = |case: &str| -> Vec<usize> {
+                grouped
+                    .iter()
+                    .filter(|(f, c, _)| *f == i && *c == case)
+                    .map(|(_, _, at)| *at)
+                    .collect()
+            };
+            // The example: the first case whose own answer shows the
+            // defect at a place in its body, else one that judged an answer
+            // at all, else the first.
+            let shows = |case: &str, strict: bool| {
+                let Some(report) = self.cases.iter().find(|c| c.id == case) else {
+                    return false;
+                };
+                checks_of(case).iter().any(|&at| {
+                    report
+                        .checks
+                        .get(at)
+                        .is_some_and(|c| c.exchange.is_some() && (!strict || c.at.is_some()))
+                })
+            };
+            let chosen = finding
+                .cases
+                .iter()
+                .position(|c| shows(c, true))
+                .or_else(|| finding.cases.iter().position(|c| shows(c, false)))
+                .unwrap_or(0);
+            finding.cases[..=chosen].rotate_right(1);
+            finding.examples = checks_of(&finding.cases[0]);
         }
         let order = |id: &str| {
             self.requirements
@@ -415,9 +458,12 @@ mod tests {
             rule: Some("enum".into()),
             ..Subject::default()
         };
-        let one = failed(CheckKind::Schema, "job 7f49 at item 4").about(member("/items/*/jobStatus"));
-        let other = failed(CheckKind::Schema, "job 8a12 at item 0").about(member("/items/*/jobStatus"));
-        let elsewhere = failed(CheckKind::Schema, "job 7f49 at item 4").about(member("/items/*/jobType"));
+        let one =
+            failed(CheckKind::Schema, "job 7f49 at item 4").about(member("/items/*/jobStatus"));
+        let other =
+            failed(CheckKind::Schema, "job 8a12 at item 0").about(member("/items/*/jobStatus"));
+        let elsewhere =
+            failed(CheckKind::Schema, "job 7f49 at item 4").about(member("/items/*/jobType"));
         assert_eq!(signature(&one), signature(&other));
         assert_ne!(signature(&one), signature(&elsewhere));
     }

@@ -7,12 +7,10 @@
 //! fences longer than any backtick run inside.
 
 use super::detail;
-use super::html::body_text;
 use super::terminal::{self, Style};
 use super::verdict::{self, Assessment};
 use super::{CaseReport, RunReport, Verdict};
 use crate::engine::case::Level;
-use crate::engine::check::Outcome;
 use std::fmt::Write;
 
 /// Text safe inside a table cell.
@@ -110,7 +108,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     if let Some(e) = &report.exploration {
         exploration(&mut out, e);
     }
-    findings(&mut out, report);
+    findings(&mut out, report, &plain, MAX_CHARS / 2);
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Target | {} |", cell(&report.target));
     let _ = writeln!(out, "| Started | {} |", cell(&report.started_at));
@@ -192,9 +190,32 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     if failed.is_empty() {
         let _ = writeln!(out, "None.\n");
     }
-    for case in failed {
-        failed_case(&mut out, case, &plain);
-    }
+    // One line each: the findings above show an example of each defect in
+    // full, the HTML and JSON reports every case.
+    let lines: Vec<String> = failed
+        .iter()
+        .map(|case| {
+            let first = case
+                .failed_checks()
+                .find(|c| c.level > Level::Info)
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c.kind.as_str(),
+                        crate::engine::check::truncate(&c.message, 160)
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "- {} [{}] {}\n",
+                code(&case.id, false),
+                case.level,
+                cell(&first)
+            )
+        })
+        .collect();
+    bounded(&mut out, lines, MAX_CHARS * 7 / 10, "failed case(s)");
+    out.push('\n');
 
     let observed: Vec<(&CaseReport, String)> = report
         .cases
@@ -208,15 +229,18 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     );
     if !observed.is_empty() {
         let _ = writeln!(out, "| Case | What | Observed |\n|---|---|---|");
-        for (case, message) in observed {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                code(&case.id, true),
-                cell(&case.verifies),
-                cell(&message)
-            );
-        }
+        let rows: Vec<String> = observed
+            .iter()
+            .map(|(case, message)| {
+                format!(
+                    "| {} | {} | {} |\n",
+                    code(&case.id, true),
+                    cell(&crate::engine::check::truncate(&case.verifies, 160)),
+                    cell(&crate::engine::check::truncate(message, 240))
+                )
+            })
+            .collect();
+        bounded(&mut out, rows, MAX_CHARS * 8 / 10, "observation(s)");
         out.push('\n');
     }
 
@@ -252,6 +276,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         "<details><summary>Passed, skipped and unanswered cases ({})</summary>\n",
         others.len()
     );
+    let mut lines = Vec::new();
     for case in others {
         let verdict = match &case.verdict {
             Verdict::Skip(reason) => format!("skipped ({})", cell(reason)),
@@ -266,44 +291,71 @@ pub fn render(report: &RunReport, style: &Style) -> String {
             ),
             _ => "passed".to_string(),
         };
-        let _ = writeln!(
-            out,
-            "- {} [{}] {}: {}",
+        lines.push(format!(
+            "- {} [{}] {}: {}\n",
             code(&case.id, false),
             case.level,
             verdict,
-            cell(&case.verifies)
-        );
+            cell(&crate::engine::check::truncate(&case.verifies, 160))
+        ));
     }
+    bounded(&mut out, lines, MAX_CHARS - 200, "more case(s)");
     let _ = writeln!(out, "\n</details>");
     out
 }
 
-/// Under the verdict: what ran per level when not everything did, the
-/// requirements nothing verified, skips by reason and unanswered cases.
+/// Adds `items` (whole lines or table rows) while the report stays under
+/// `limit` characters, then says how many were left out and where they are.
+fn bounded(out: &mut String, items: Vec<String>, limit: usize, what: &str) {
+    let total = items.len();
+    let mut added = 0;
+    for item in items {
+        if out.chars().count() + item.chars().count() > limit {
+            break;
+        }
+        out.push_str(&item);
+        added += 1;
+    }
+    if added < total {
+        let _ = writeln!(
+            out,
+            "\n_{} {what} left out to keep this report short; the HTML and JSON reports list every one._",
+            total - added
+        );
+    }
+}
+
 /// One entry per defect (see [`super::findings`]), ahead of the cases it
-/// fails. The reason comes from the target's answer, so it is escaped.
-fn findings(out: &mut String, report: &RunReport) {
+/// fails, each with one representative case. The reason comes from the
+/// target's answer, so it is escaped. Representative cases are added while
+/// they fit `budget` characters.
+fn findings(out: &mut String, report: &RunReport, style: &Style, budget: usize) {
     let findings = report.findings();
     if findings.is_empty() {
         return;
     }
     let _ = writeln!(
         out,
-        "## Findings ({} defect(s) behind {} failed case(s))\n",
+        "## Findings: {} defect(s) behind {} failed case(s)\n",
         findings.len(),
         report.failed_cases().count()
     );
-    for (n, f) in findings.iter().enumerate() {
-        let cases: Vec<String> = f.cases.iter().map(|id| code(id, false)).collect();
+    for (n, f) in findings.iter().enumerate().take(MAX_FINDINGS) {
+        let cases: Vec<String> = f.cases.iter().take(10).map(|id| code(id, false)).collect();
+        let more = f.cases.len().saturating_sub(10);
         let _ = writeln!(
             out,
-            "{}. **{}** {} ({} case(s))\n   - cases: {}",
+            "{}. **{}** {} ({} case(s))\n   - cases: {}{}",
             n + 1,
             f.level,
             cell(&f.headline()),
             f.cases.len(),
-            cases.join(", ")
+            cases.join(", "),
+            if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            }
         );
         if !f.requirements.is_empty() {
             let _ = writeln!(
@@ -313,9 +365,53 @@ fn findings(out: &mut String, report: &RunReport) {
             );
         }
     }
+    if findings.len() > MAX_FINDINGS {
+        let _ = writeln!(
+            out,
+            "\n{} more finding(s): see the HTML or JSON report.",
+            findings.len() - MAX_FINDINGS
+        );
+    }
     out.push('\n');
+    let mut left_out = 0;
+    for (n, f) in findings.iter().enumerate() {
+        let Some(case) = f
+            .cases
+            .first()
+            .and_then(|id| report.cases.iter().find(|c| &c.id == id))
+        else {
+            continue;
+        };
+        let mut section = format!(
+            "### Finding {}, as {} shows it\n\n",
+            n + 1,
+            code(&case.id, false)
+        );
+        representative(&mut section, report, case, &f.examples, style);
+        if out.len() + section.len() > budget {
+            left_out += 1;
+            continue;
+        }
+        out.push_str(&section);
+    }
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "_{left_out} more finding(s) have their example case in the HTML or JSON report._\n"
+        );
+    }
 }
 
+/// Findings a Markdown report lists; a run with more has deeper trouble
+/// than a comment can hold.
+const MAX_FINDINGS: usize = 40;
+
+/// What a pull-request comment holds (GitHub allows 65,536 characters),
+/// with room for the closing notes.
+pub const MAX_CHARS: usize = 60_000;
+
+/// Under the verdict: what ran per level when not everything did, the
+/// requirements nothing verified, skips by reason and unanswered cases.
 fn grounds(out: &mut String, report: &RunReport, assessment: &Assessment) {
     let mut items: Vec<String> = Vec::new();
     items.extend(assessment.detail_lines().iter().map(|l| prose(l)));
@@ -349,13 +445,20 @@ fn grounds(out: &mut String, report: &RunReport, assessment: &Assessment) {
     }
 }
 
-fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
+/// A finding's example case: the checks the finding groups, the part of
+/// the answer that differs, and how to send the request again.
+fn representative(
+    out: &mut String,
+    report: &RunReport,
+    case: &CaseReport,
+    examples: &[usize],
+    style: &Style,
+) {
     let _ = writeln!(
         out,
-        "### ❌ {} [{}]\n\n{} — {}{}\n",
-        code(&case.id, false),
-        case.level,
+        "{} [{}] — {}{}\n",
         cell(&case.verifies),
+        case.level,
         code(&format!("{}:{}", case.file, case.line), false),
         if case.requirements.is_empty() {
             String::new()
@@ -363,42 +466,59 @@ fn failed_case(out: &mut String, case: &CaseReport, style: &Style) {
             format!(" — {}", cell(&case.requirements.join(", ")))
         }
     );
-    for check in case.checks.iter().filter(|c| c.outcome == Outcome::Fail) {
+    let shown: Vec<&crate::engine::check::CheckResult> = examples
+        .iter()
+        .filter_map(|&i| case.checks.get(i))
+        .collect();
+    for check in &shown {
         let _ = writeln!(
             out,
             "- **[{}]** step {} {}: {}",
             check.level,
             check.step + 1,
             check.kind.as_str(),
-            cell(&check.message)
+            cell(&crate::engine::check::truncate(&check.message, 400))
         );
         if let Some(detail) = &check.detail {
+            let text = detail::shown(detail);
+            let lines: Vec<&str> = text.lines().take(12).collect();
             out.push('\n');
-            out.push_str(&fence("diff", &detail::shown(detail)));
+            out.push_str(&fence("diff", &lines.join("\n")));
             out.push('\n');
         }
     }
-    if let Some(exchange) = case.failing_exchange() {
-        let _ = writeln!(out, "\nReproduce:\n");
-        out.push_str(&fence("sh", &terminal::curl(&exchange.request, style)));
-        if let Some(note) = terminal::token_note(exchange) {
-            let _ = writeln!(out, "\n_{}_", prose(&note));
-        }
+    let judged = shown
+        .iter()
+        .find_map(|c| c.exchange)
+        .and_then(|i| case.exchanges.get(i))
+        .or_else(|| case.failing_exchange());
+    if let Some(exchange) = judged {
         match &exchange.outcome {
             Ok(r) => {
                 let _ = writeln!(
                     out,
-                    "\nResponse: status {} in {} ms{}\n",
+                    "\nAnswer: status {} in {} ms{}\n",
                     r.status,
                     r.elapsed_ms,
                     r.kept_note().map(|n| format!(" ({n})")).unwrap_or_default(),
                 );
-                out.push_str(&fence("json", &body_text(&r.body)));
+                let pointer = shown
+                    .iter()
+                    .find(|c| c.exchange.is_some() && c.at.is_some())
+                    .and_then(|c| c.at.as_deref());
+                if let Some(excerpt) = detail::excerpt(&r.body, pointer) {
+                    out.push_str(&fence("json", &excerpt));
+                }
             }
             Err(e) => {
-                let _ = writeln!(out, "\nNo response: {}\n", cell(&e.to_string()));
+                let _ = writeln!(out, "\nNo answer: {}\n", cell(&e.to_string()));
             }
         }
+        let _ = writeln!(out, "\nReproduce:\n");
+        out.push_str(&fence(
+            "sh",
+            &terminal::reproduce_commands(report, exchange, style).join("\n"),
+        ));
     }
     out.push('\n');
 }

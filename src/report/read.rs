@@ -110,6 +110,8 @@ struct Check {
     #[serde(default)]
     found: Option<serde_json::Value>,
     #[serde(default)]
+    at: Option<String>,
+    #[serde(default)]
     unjudged: Option<Unjudged>,
     #[serde(default)]
     diagnoses: Vec<Diagnosis>,
@@ -284,6 +286,7 @@ fn case_report(case: Case) -> Result<CaseReport, ParseError> {
                 subject: c.subject,
                 expected: c.expected,
                 found: c.found,
+                at: c.at,
                 unjudged: c.unjudged,
                 diagnoses: c.diagnoses,
                 pages: c.pages,

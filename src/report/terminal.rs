@@ -83,31 +83,89 @@ pub fn case_lines(report: &RunReport, style: &Style) -> String {
         .collect()
 }
 
-/// The whole report.
+/// The report a person reads to the end: the findings, one representative
+/// case of each in detail, then what was observed or skipped and the
+/// verdict. `-v` prints [`render_all`] instead.
 pub fn render(report: &RunReport, style: &Style) -> String {
-    let mut out = findings(report, style);
+    render_with(report, style, false)
+}
+
+/// The whole report: every failed case in detail after the findings.
+pub fn render_all(report: &RunReport, style: &Style) -> String {
+    render_with(report, style, true)
+}
+
+/// Findings a terminal shows a representative case of; the others are
+/// listed, and `-v` or the HTML report shows their cases.
+const FINDINGS_DETAILED: usize = 3;
+
+/// Observations listed on a terminal without `-v`; the rest are counted.
+const OBSERVATIONS_SHOWN: usize = 10;
+
+fn render_with(report: &RunReport, style: &Style, every_case: bool) -> String {
+    let findings = report.findings();
+    let mut out = findings_list(report, &findings, style);
     let failed: Vec<&CaseReport> = report.failed_cases().collect();
-    for case in &failed {
-        let _ = writeln!(out, "{}", case_line(case, style));
-    }
-    // An exploration may fail hundreds of generated cases for one defect:
-    // the findings above group them, its shrunk failures below show the
-    // smallest, and the other reports keep every one.
-    let shown = if report.exploration.is_some() {
-        EXPLORED_DETAILS_SHOWN
+    if every_case {
+        for case in &failed {
+            let _ = writeln!(out, "{}", case_line(case, style));
+        }
+        // An exploration may fail hundreds of generated cases for one
+        // defect: the findings above group them, its shrunk failures below
+        // show the smallest, and the other reports keep every one.
+        let shown = if report.exploration.is_some() {
+            EXPLORED_DETAILS_SHOWN
+        } else {
+            usize::MAX
+        };
+        for case in failed.iter().take(shown) {
+            out.push('\n');
+            out.push_str(&details(case, style));
+        }
+        if failed.len() > shown {
+            let _ = writeln!(
+                out,
+                "\n... and {} more failed generated case(s); --json, --html or --markdown lists every one",
+                failed.len() - shown
+            );
+        }
     } else {
-        usize::MAX
-    };
-    for case in failed.iter().take(shown) {
-        out.push('\n');
-        out.push_str(&details(case, style));
-    }
-    if failed.len() > shown {
-        let _ = writeln!(
-            out,
-            "\n... and {} more failed generated case(s); --json, --html or --markdown lists every one",
-            failed.len() - shown
-        );
+        for (n, finding) in findings.iter().enumerate().take(FINDINGS_DETAILED) {
+            let Some(case) = finding
+                .cases
+                .first()
+                .and_then(|id| report.cases.iter().find(|c| &c.id == id))
+            else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "{}",
+                style.paint(
+                    "1",
+                    &format!(
+                        "Finding {}, as case {} shows it{}:",
+                        n + 1,
+                        line(&case.id),
+                        if finding.cases.len() > 1 {
+                            format!(" (1 of {})", finding.cases.len())
+                        } else {
+                            String::new()
+                        }
+                    )
+                )
+            );
+            out.push_str(&representative(report, case, &finding.examples, style));
+            out.push('\n');
+        }
+        if findings.len() > FINDINGS_DETAILED
+            || failed.len() > findings.len().min(FINDINGS_DETAILED)
+        {
+            let _ = writeln!(
+                out,
+                "Every failed case in detail: run again with -v, or write a report with --html or --json.\n"
+            );
+        }
     }
     let observed: Vec<&CaseReport> = report
         .cases
@@ -117,65 +175,73 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     if !observed.is_empty() {
         let _ = writeln!(
             out,
-            "\n{}",
+            "{}",
             style.paint(
                 "1",
                 "Observations (info level: choices the document leaves open, never failures)"
             )
         );
-        if report.exploration.is_some() {
-            // Generated cases repeat the same observation many times (one
-            // per refused pair, say): said once, with how often and where
-            // first.
-            let mut groups: Vec<(String, usize, &str)> = Vec::new();
-            for case in &observed {
-                for check in case.observations() {
-                    let said = format!("{}: {}", check.kind.as_str(), check.message);
-                    match groups.iter_mut().find(|(s, _, _)| *s == said) {
-                        Some((_, count, _)) => *count += 1,
-                        None => groups.push((said, 1, &case.id)),
-                    }
-                }
-            }
-            for (said, count, first) in groups {
-                let _ = writeln!(
-                    out,
-                    "  {count:>4} x {} (first: {})",
-                    line(&said),
-                    line(first)
-                );
-            }
-        } else {
-            for case in observed {
-                for check in case.observations() {
-                    let _ = writeln!(
-                        out,
-                        "  {} {}: {}",
-                        line(&case.id),
-                        check.kind.as_str(),
-                        line(&check.message)
-                    );
+        // Generated cases repeat the same observation many times (one per
+        // refused pair, say), as do cases of one open choice: said once,
+        // with how often and where first.
+        let mut groups: Vec<(String, usize, &str)> = Vec::new();
+        for case in &observed {
+            for check in case.observations() {
+                let said = if report.exploration.is_some() {
+                    format!("{}: {}", check.kind.as_str(), check.message)
+                } else {
+                    format!("{} {}: {}", case.id, check.kind.as_str(), check.message)
+                };
+                match groups.iter_mut().find(|(s, _, _)| *s == said) {
+                    Some((_, count, _)) => *count += 1,
+                    None => groups.push((said, 1, &case.id)),
                 }
             }
         }
+        let limit = if every_case {
+            usize::MAX
+        } else {
+            OBSERVATIONS_SHOWN
+        };
+        for (said, count, first) in groups.iter().take(limit) {
+            if report.exploration.is_some() {
+                let _ = writeln!(
+                    out,
+                    "  {count:>4} x {} (first: {})",
+                    line(said),
+                    line(first)
+                );
+            } else {
+                let _ = writeln!(out, "  {}", line(said));
+            }
+        }
+        if groups.len() > limit {
+            let _ = writeln!(
+                out,
+                "  ... and {} more (-v lists every one)",
+                groups.len() - limit
+            );
+        }
+        out.push('\n');
     }
     let skipped = super::verdict::skip_reasons(report);
     if !skipped.is_empty() {
         let total: usize = skipped.iter().map(|g| g.count).sum();
         let _ = writeln!(
             out,
-            "\n{}",
+            "{}",
             style.paint("1", &format!("Skipped ({total}), by reason"))
         );
         for group in skipped {
             let _ = writeln!(out, "  {:>4}  {}", group.count, line(&group.reason));
         }
+        out.push('\n');
     }
     let unanswered: Vec<&CaseReport> = report.unanswered_cases().collect();
     if !unanswered.is_empty() {
         let _ = writeln!(
             out,
-            "\n{}",
+            "{}",
             style.paint(
                 "1",
                 &format!(
@@ -189,13 +255,148 @@ pub fn render(report: &RunReport, style: &Style) -> String {
                 let _ = writeln!(out, "  {}: {}", line(&case.id), line(&check.message));
             }
         }
+        out.push('\n');
     }
     if let Some(e) = &report.exploration {
         out.push_str(&exploration(e, style));
+        out.push('\n');
     }
-    out.push('\n');
     out.push_str(&summary(report, style));
     out
+}
+
+/// Lines of a check's detail shown for a representative case.
+const DETAIL_LINES: usize = 8;
+
+/// The part of a case a finding rests on: the checks it groups (the other
+/// failures of the case counted), with their details cut short, the part
+/// of the answer that differs, and how to send the request again.
+pub fn representative(
+    report: &RunReport,
+    case: &CaseReport,
+    examples: &[usize],
+    style: &Style,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  {} ({}:{}) [{}]: {}",
+        style.paint("1", &line(&case.id)),
+        line(&case.file),
+        case.line,
+        case.level,
+        line(case.verifies.trim_end())
+    );
+    let shown: Vec<&crate::engine::check::CheckResult> = examples
+        .iter()
+        .filter_map(|&i| case.checks.get(i))
+        .collect();
+    for check in &shown {
+        let _ = writeln!(
+            out,
+            "  {} [{}] step {} {}: {}",
+            style.paint("31", "✗"),
+            check.level,
+            check.step + 1,
+            check.kind.as_str(),
+            line(&check.message)
+        );
+        if let Some(detail) = &check.detail {
+            let text = block(&detail::shown(detail)).into_owned();
+            let lines: Vec<&str> = text.lines().collect();
+            for l in lines.iter().take(DETAIL_LINES) {
+                let _ = writeln!(out, "      {l}");
+            }
+            if lines.len() > DETAIL_LINES {
+                let _ = writeln!(out, "      … {} more line(s)", lines.len() - DETAIL_LINES);
+            }
+        }
+    }
+    let others = case
+        .failed_checks()
+        .filter(|c| c.level > Level::Info)
+        .count()
+        .saturating_sub(shown.len());
+    if others > 0 {
+        let _ = writeln!(
+            out,
+            "  ({others} other failed check(s) of this case belong to other findings)"
+        );
+    }
+    let judged = shown
+        .iter()
+        .find_map(|c| c.exchange)
+        .and_then(|i| case.exchanges.get(i))
+        .or_else(|| case.failing_exchange());
+    let Some(exchange) = judged else {
+        return out;
+    };
+    match &exchange.outcome {
+        Ok(r) => {
+            let _ = writeln!(
+                out,
+                "  answer: status {} in {} ms, {} byte(s){}",
+                r.status,
+                r.elapsed_ms,
+                r.received.unwrap_or(r.body.len()),
+                r.kept_note().map(|n| format!(" ({n})")).unwrap_or_default()
+            );
+            let pointer = shown
+                .iter()
+                .find(|c| c.exchange.is_some() && c.at.is_some())
+                .and_then(|c| c.at.as_deref());
+            if let Some(excerpt) = detail::excerpt(&r.body, pointer) {
+                for l in block(&excerpt).lines() {
+                    let _ = writeln!(out, "    {l}");
+                }
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(out, "  answer: none ({})", line(&e.to_string()));
+        }
+    }
+    out.push_str(&reproduce(report, exchange, style, "  "));
+    out
+}
+
+/// How to send a request again: its `curl`, and for the embedded server,
+/// which ends with the run, how to start one to send it to.
+pub fn reproduce(report: &RunReport, exchange: &Exchange, style: &Style, indent: &str) -> String {
+    let mut out = format!("{indent}reproduce:\n");
+    for command in reproduce_commands(report, exchange, style) {
+        let _ = writeln!(out, "{indent}  {command}");
+    }
+    out
+}
+
+/// The shell lines that send a request again (comments start with `#`):
+/// the `curl` as the run sent it, or, when the target was the embedded
+/// server (which stopped with the run), the command that starts one and
+/// the `curl` addressed to it.
+pub fn reproduce_commands(report: &RunReport, exchange: &Exchange, style: &Style) -> Vec<String> {
+    let mut lines = Vec::new();
+    if report.embedded {
+        lines.push("# the embedded reference server stopped with the run; start one first".into());
+        lines.push("macie-conform serve --port 8080 --faults &".into());
+        let mut request = exchange.request.clone();
+        request.url = rebased(&request.url, "http://127.0.0.1:8080");
+        lines.push(curl(&request, style));
+    } else {
+        lines.push(curl(&exchange.request, style));
+    }
+    if let Some(note) = token_note(exchange) {
+        lines.push(format!("# {note}"));
+    }
+    lines
+}
+
+/// `url` with its scheme, host and port replaced by `origin`.
+pub fn rebased(url: &str, origin: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let path_at = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    format!("{origin}{}", &url[path_at..])
 }
 
 /// What an exploration did: its shrunk failures, where they were saved,
@@ -278,13 +479,20 @@ pub fn exploration(e: &super::Exploration, style: &Style) -> String {
 const EXPLORED_DETAILS_SHOWN: usize = 5;
 
 /// Cases a finding lists in full on a terminal; the rest are counted.
-const FINDING_CASES_SHOWN: usize = 8;
+const FINDING_CASES_SHOWN: usize = 5;
 
 /// One entry per defect (see [`super::findings`]), before the cases it
 /// fails, so the reader sees a defect once and not once per case. Empty
 /// when nothing failed.
 pub fn findings(report: &RunReport, style: &Style) -> String {
-    let findings = report.findings();
+    findings_list(report, &report.findings(), style)
+}
+
+fn findings_list(
+    report: &RunReport,
+    findings: &[super::findings::Finding],
+    style: &Style,
+) -> String {
     let mut out = String::new();
     if findings.is_empty() {
         return out;
@@ -295,7 +503,7 @@ pub fn findings(report: &RunReport, style: &Style) -> String {
         style.paint(
             "1",
             &format!(
-                "Findings ({} defect(s) behind {} failed case(s))",
+                "Findings: {} defect(s) behind {} failed case(s), most severe first",
                 findings.len(),
                 report.failed_cases().count()
             )
@@ -304,11 +512,16 @@ pub fn findings(report: &RunReport, style: &Style) -> String {
     for (n, f) in findings.iter().enumerate() {
         let _ = writeln!(
             out,
-            "  {}. [{}] {} ({} case(s))",
+            "  {}. [{}] {} ({} case(s){})",
             n + 1,
             f.level,
             line(&f.headline()),
-            f.cases.len()
+            f.cases.len(),
+            if f.requirements.is_empty() {
+                String::new()
+            } else {
+                format!("; breaks {}", f.requirements.join(", "))
+            }
         );
         let shown: Vec<std::borrow::Cow<'_, str>> = f
             .cases
@@ -327,9 +540,6 @@ pub fn findings(report: &RunReport, style: &Style) -> String {
                 String::new()
             }
         );
-        if !f.requirements.is_empty() {
-            let _ = writeln!(out, "     requirements: {}", f.requirements.join(", "));
-        }
     }
     out.push('\n');
     out

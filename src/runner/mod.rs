@@ -356,8 +356,12 @@ fn stopped_report(case: &LoadedCase, cause: Unjudged, reason: &str) -> CaseRepor
         _ => "not verified",
     };
     report.checks.push(
-        CheckResult::fail(CheckKind::Transport, Level::Must, format!("{said}: {reason}"))
-            .unjudged(cause),
+        CheckResult::fail(
+            CheckKind::Transport,
+            Level::Must,
+            format!("{said}: {reason}"),
+        )
+        .unjudged(cause),
     );
     report.verdict = Verdict::Fail;
     report

@@ -135,9 +135,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let cut_short = report
         .checks
         .iter()
-        .find(|c| {
-            c.outcome == Outcome::Skip && c.unjudged.is_some_and(|u| u.cuts_walk_short())
-        })
+        .find(|c| c.outcome == Outcome::Skip && c.unjudged.is_some_and(|u| u.cuts_walk_short()))
         .map(|c| c.message.clone());
     report.verdict = match (CaseReport::decide(&report.checks), cut_short) {
         (Verdict::Pass, Some(reason)) => Verdict::Skip(reason),

@@ -281,7 +281,10 @@ pub(super) async fn run_walk(
     let pages: Vec<Vec<Value>> = sizes
         .iter()
         .map(|&n| {
-            let page = all.get(at..at + n).map(<[Value]>::to_vec).unwrap_or_default();
+            let page = all
+                .get(at..at + n)
+                .map(<[Value]>::to_vec)
+                .unwrap_or_default();
             at += n;
             page
         })

@@ -96,6 +96,7 @@ pub(super) fn schema_checks(
             check
                 .about(about)
                 .expecting(None, found)
+                .at(broken[0].instance_path.clone())
                 .diagnosed(diagnosis),
         );
     }
@@ -141,7 +142,10 @@ pub fn masked_pointer(p: &str) -> String {
 /// the keyword it broke; for a missing member, the member itself.
 fn violation_subject(v: &crate::schema::Violation) -> super::Subject {
     let member = match &v.missing {
-        Some(name) => format!("{}/{name}", masked_pointer(&v.instance_path).trim_end_matches('/')),
+        Some(name) => format!(
+            "{}/{name}",
+            masked_pointer(&v.instance_path).trim_end_matches('/')
+        ),
         None => masked_pointer(&v.instance_path),
     };
     super::Subject {

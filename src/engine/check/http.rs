@@ -1,9 +1,9 @@
 //! HTTP-level checks: the status, the Content-Type, named headers, and how
 //! an error answer names and explains its error.
 
-use crate::engine::diagnose::Diagnosis;
 use super::{CheckKind, CheckResult, truncate};
 use crate::engine::case::{HeaderCheck, Level};
+use crate::engine::diagnose::Diagnosis;
 use crate::engine::exchange::HttpResponse;
 use crate::model::ErrorKind;
 use serde_json::Value;

@@ -118,6 +118,7 @@ pub fn filter_check(ctx: &Context<'_>, items: &[Value], level: Level) -> CheckRe
     if let Some(open) = open_filter_meaning(&query) {
         return CheckResult::skip(CheckKind::Filter, level, open);
     }
+    let first_offender = items.iter().position(|j| !query.selects(j));
     let offenders: Vec<String> = items
         .iter()
         .enumerate()
@@ -148,6 +149,7 @@ pub fn filter_check(ctx: &Context<'_>, items: &[Value], level: Level) -> CheckRe
                 .collect::<Vec<_>>()
                 .join("\n"),
         )
+        .at(format!("/items/{}", first_offender.unwrap_or(0)))
     }
 }
 
@@ -179,7 +181,13 @@ pub fn sort_check(ctx: &Context<'_>, items: &[Value], level: Level, what: &str) 
                     i + 1,
                     job_label(&pair[1])
                 ),
-            );
+            )
+            .about(super::Subject {
+                attribute: Some(attribute.as_str().to_string()),
+                operator: Some(order.as_str().to_string()),
+                ..super::Subject::default()
+            })
+            .at(format!("/items/{i}"));
         }
     }
     CheckResult::pass(

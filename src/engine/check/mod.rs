@@ -213,6 +213,11 @@ pub struct CheckResult {
     /// What the answer had instead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub found: Option<Value>,
+    /// Where in the judged answer's body the check found what differs, as
+    /// a JSON Pointer (`/items/3/jobStatus`), so that reports can show the
+    /// part of the body around it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
     /// Why the check could not judge, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unjudged: Option<Unjudged>,
@@ -260,6 +265,7 @@ impl CheckResult {
             subject: Subject::default(),
             expected: None,
             found: None,
+            at: None,
             unjudged: None,
             diagnoses: Vec::new(),
             pages: None,
@@ -284,6 +290,11 @@ impl CheckResult {
     pub fn expecting(mut self, expected: Option<Value>, found: Option<Value>) -> Self {
         self.expected = expected;
         self.found = found;
+        self
+    }
+    /// Where in the body the check found what differs.
+    pub fn at(mut self, pointer: impl Into<String>) -> Self {
+        self.at = Some(pointer.into());
         self
     }
     /// Why the check could not judge.

@@ -10,11 +10,54 @@
 mod common;
 mod variants;
 
+use macie_conform::engine::diagnose::Diagnosis;
 use macie_conform::report::{RunReport, Verdict};
 use variants::{ALL, CHOICES, Variant};
 
 /// Every faulty variant must be caught by at least this many cases.
 const MIN_CATCHING_CASES: usize = 2;
+
+/// A single defect gives at most this many findings (the median variant
+/// one): a second is a symptom of its own, such as a member the server
+/// drops without also checking it.
+const MAX_FINDINGS: usize = 2;
+
+/// The cause the first finding must name for the variants whose defect a
+/// diagnosis describes exactly.
+fn named_cause(mutant: variants::Mutant) -> Option<Diagnosis> {
+    use variants::Mutant;
+    let comparator = |asked: &str, applied: &str| Diagnosis::ComparatorAs {
+        asked: asked.into(),
+        applied: applied.into(),
+    };
+    Some(match mutant {
+        Mutant::SortDirectionInverted => Diagnosis::OrderReversed,
+        Mutant::SortIgnored => Diagnosis::SortedByOther {
+            attribute: "createdAt".into(),
+            direction: "ASC".into(),
+        },
+        Mutant::LaterPagesUnsorted => Diagnosis::LaterPagesLoseOrder,
+        Mutant::ContainsTreatedAsStartsWith => comparator("CONTAINS", "STARTS_WITH"),
+        Mutant::GtIncludesEqual => comparator("GT", "GTE"),
+        Mutant::LtIncludesEqual => comparator("LT", "LTE"),
+        Mutant::NeTreatedAsEq => comparator("NE", "EQ"),
+        Mutant::ExcludesIgnored => Diagnosis::ExcludesIgnored,
+        Mutant::FilterIgnored => Diagnosis::FilterIgnored,
+        Mutant::SeveralValuesJoinedWithAnd => Diagnosis::ValuesJoinedWithAnd,
+        Mutant::EnumLowerCase => Diagnosis::EnumSpelling {
+            member: "jobType".into(),
+        },
+        Mutant::PageSkipsItem => Diagnosis::PagesSkipJobs,
+        Mutant::NextTokenIgnored => Diagnosis::TokenIgnored,
+        Mutant::MaxResultsOffByOne => Diagnosis::PagesOverMaxResults,
+        Mutant::DatesWithoutTimeZone => Diagnosis::DateSpelling {
+            member: "createdAt".into(),
+        },
+        Mutant::ErrorTypeMissing => Diagnosis::ErrorNotNamed,
+        Mutant::ItemsNull | Mutant::ItemsAbsent => Diagnosis::ListsNothing,
+        _ => return None,
+    })
+}
 
 async fn serve_variant(variant: Option<Variant>) -> (String, tokio::task::JoinHandle<()>) {
     common::serve(variants::router(variant)).await
@@ -54,6 +97,9 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
     let mut missed = Vec::new();
     let mut thin = Vec::new();
     let mut counts = Vec::new();
+    let mut finding_counts = Vec::new();
+    let mut scattered = Vec::new();
+    let mut unnamed = Vec::new();
     for &mutant in ALL {
         let (url, task) = serve_variant(Some(Variant::Faulty(mutant))).await;
         let report = run_suite(url, true).await;
@@ -99,25 +145,43 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
             findings.len(),
             findings
                 .iter()
-                .map(|f| format!(
-                    "[{} x{}] {} {:?}",
-                    f.kinds
-                        .iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join("+"),
-                    f.cases.len(),
-                    f.headline(),
-                    if f.cases.len() < 3 {
-                        f.cases.clone()
-                    } else {
-                        vec![]
-                    }
-                ))
+                .map(|f| format!("{} ({} case(s))", f.headline(), f.cases.len()))
                 .collect::<Vec<_>>()
-                .join("\n    ")
+                .join("; ")
         );
+        if findings.len() > MAX_FINDINGS {
+            scattered.push(format!("{mutant:?}: {} findings", findings.len()));
+        }
+        if let Some(cause) = named_cause(mutant)
+            && findings.first().and_then(|f| f.diagnosis.as_ref()) != Some(&cause)
+        {
+            unnamed.push(format!(
+                "{mutant:?}: expected {cause:?}, first finding: {:?}",
+                findings.first().map(|f| f.headline())
+            ));
+        }
+        finding_counts.push(findings.len());
     }
+    finding_counts.sort_unstable();
+    println!(
+        "findings per variant: median {}, max {}",
+        finding_counts[finding_counts.len() / 2],
+        finding_counts.last().copied().unwrap_or(0)
+    );
+    assert!(
+        scattered.is_empty(),
+        "one defect, at most {MAX_FINDINGS} findings: {}",
+        scattered.join("; ")
+    );
+    assert!(
+        finding_counts[finding_counts.len() / 2] <= 1,
+        "the median variant gives more than one finding"
+    );
+    assert!(
+        unnamed.is_empty(),
+        "causes not named:\n{}",
+        unnamed.join("\n")
+    );
     counts.sort_unstable();
     println!(
         "mutation score: {}/{} caught; cases catching a variant: min {}, median {}, max {}",
@@ -165,6 +229,15 @@ async fn servers_that_choose_differently_where_the_document_is_open_still_pass()
             failed.len()
         );
         wrong.extend(failed);
+        // A correct server has nothing to fix: no finding at all.
+        let findings = report.findings();
+        if !findings.is_empty() {
+            wrong.push(format!(
+                "{choice:?}: {} finding(s), the first: {}",
+                findings.len(),
+                findings[0].headline()
+            ));
+        }
         if observed == 0 && choice.observed_by_an_info_case() {
             wrong.push(format!("{choice:?}: no info case noticed the other choice"));
         }

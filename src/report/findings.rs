@@ -73,12 +73,8 @@ impl Finding {
         match &self.diagnosis {
             Some(d) => cause(d),
             None => match &self.signature {
-                Signature::Status { found } => {
-                    format!(
-                        "answers status {found} where the document calls for another: {}",
-                        self.message
-                    )
-                }
+                // The status check's own words name both statuses.
+                Signature::Status { .. } => self.message.clone(),
                 Signature::Listing { query } => format!(
                     "listings for requests on {query} differ from what the request selects: {}",
                     self.message
@@ -146,7 +142,7 @@ pub fn cause(d: &Diagnosis) -> String {
             attribute,
             direction,
         } => format!(
-            "the listing comes sorted by {attribute} {direction}, whatever sortCriteria asks"
+            "sortCriteria is ignored or misread: jobs come sorted by {attribute} {direction} whatever the request asks"
         ),
         Diagnosis::LaterPagesLoseOrder => {
             "pages after the first lose the sort: the first page is right, the rest is not in the asked order".into()

@@ -142,8 +142,9 @@ fn verdict_counts_matrix_and_coverage() {
 #[test]
 fn failed_case_with_diff_and_curl_passed_cases_compact() {
     let md = markdown::render(&fixed_report(), &style());
+    // A finding shows its example case in full.
     assert!(md.contains(
-        "### ❌ `fail.hostile` [must]\n\nthe only IDLE job is listed — `cases/report.yaml:9` — LCJ-FILTER-001\n"
+        "### Finding 1, as `fail.hostile` shows it\n\nthe only IDLE job is listed [must] — `cases/report.yaml:9` — LCJ-FILTER-001\n"
     ));
     assert!(
         md.contains("- **[must]** step 1 body: body lacks or changes members the case expects")
@@ -153,10 +154,11 @@ fn failed_case_with_diff_and_curl_passed_cases_compact() {
     assert_eq!(curl.len(), 1);
     assert!(curl[0].starts_with("curl -sS -i -X POST 'http://target.test/jobs/list'"));
     assert!(curl[0].contains("-H 'authorization: [REDACTED]'"));
+    // The answer is shown around what differs: here, the page's jobs.
     let bodies = fenced(&md, "json");
     assert_eq!(bodies.len(), 1);
-    assert!(bodies[0].contains("\"name\": \"<script>alert(1)</script>\""));
-    assert!(bodies[0].contains("\"name\": \"``` closes fences | breaks tables\\nand lines\""));
+    assert!(bodies[0].contains("name \"<script>alert(1)</script>\""));
+    assert!(bodies[0].contains("``` closes fences | breaks tables"));
     // Passed, skipped and unanswered cases: one line each, folded away.
     assert!(md.contains("<details><summary>Passed, skipped and unanswered cases (4)</summary>\n"));
     for line in [
@@ -219,14 +221,15 @@ fn long_bodies_are_cut_and_transport_errors_shown() {
     let mut dead = failing_case();
     dead.id = "fail.dead".into();
     dead.exchanges[0].outcome = Err(TransportError::Timeout(5000));
-    report.cases = vec![big, dead];
+    report.cases = vec![big];
     let md = markdown::render(&report, &Style::default());
-    assert!(
-        md.contains("Response: status 200 in 7 ms (body cut at the size cap after 50000 bytes)")
-    );
-    assert!(md.contains("… (50000 bytes in all; see the JSON report for the rest)"));
-    assert!(!md.contains(&"x".repeat(20_001)));
-    assert!(md.contains("No response: no complete answer within 5000 ms"));
+    assert!(md.contains("Answer: status 200 in 7 ms (body cut at the size cap after 50000 bytes)"));
+    // An excerpt of the body, not the body.
+    assert!(md.contains("x\n… "), "the excerpt says it was cut");
+    assert!(!md.contains(&"x".repeat(2_001)));
+    report.cases = vec![dead];
+    let md = markdown::render(&report, &Style::default());
+    assert!(md.contains("No answer: no complete answer within 5000 ms"));
 }
 
 #[test]

@@ -112,7 +112,7 @@ async fn the_json_report_matches_its_published_schema() {
     let text = json::render(&report);
     let document: Value = serde_json::from_str(&text).expect("JSON");
     common::assert_matches_report_schema(&document);
-    assert_eq!(document["format_version"], 1);
+    assert_eq!(document["format_version"], 2);
 }
 
 #[tokio::test]

@@ -122,12 +122,17 @@ pub fn excerpt(body: &[u8], pointer: Option<&str>) -> Option<String> {
         chars += l.len();
         lines.push(l.to_string());
     }
-    if lines.is_empty() {
+    let mut out = if lines.is_empty() {
+        // One line longer than an excerpt: its beginning.
         let cut: String = text.chars().take(EXCERPT_CHARS).collect();
-        lines.push(cut);
-    }
-    let mut out = format!("{head}\n{}", lines.join("\n"));
-    if lines.len() < all {
+        format!(
+            "{head}\n{cut}\n… {} more character(s)",
+            text.chars().count().saturating_sub(EXCERPT_CHARS)
+        )
+    } else {
+        format!("{head}\n{}", lines.join("\n"))
+    };
+    if !lines.is_empty() && lines.len() < all {
         out.push_str(&format!("\n… {} more line(s)", all - lines.len()));
     }
     Some(out)

@@ -32,6 +32,10 @@ pub enum Signature {
     Cause { diagnosis: Diagnosis },
     /// The target answered with this status where another was expected.
     Status { found: u16 },
+    /// The run could not judge the check, for this reason (the run's
+    /// deadline, a target that stopped answering): one finding however
+    /// many cases it cut short.
+    NotJudged { why: crate::engine::check::Unjudged },
     /// A listing answering requests of this shape (see
     /// [`Subject::query`]) is wrong in a way no cause explains.
     Listing { query: String },
@@ -88,6 +92,9 @@ impl Finding {
 /// The signature of one failed check on its own, without a cause (see the
 /// module documentation).
 pub fn signature(check: &CheckResult) -> Signature {
+    if let Some(why) = check.unjudged {
+        return Signature::NotJudged { why };
+    }
     let found_status = || {
         check
             .found

@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 
 /// Version of the report format.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {

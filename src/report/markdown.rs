@@ -374,6 +374,9 @@ fn findings(out: &mut String, report: &RunReport, style: &Style, budget: usize) 
     }
     out.push('\n');
     let mut left_out = 0;
+    // A case already shown for an earlier finding is not shown again: its
+    // answer and request are the same.
+    let mut shown: Vec<(&str, usize)> = Vec::new();
     for (n, f) in findings.iter().enumerate() {
         let Some(case) = f
             .cases
@@ -387,10 +390,17 @@ fn findings(out: &mut String, report: &RunReport, style: &Style, budget: usize) 
             n + 1,
             code(&case.id, false)
         );
-        representative(&mut section, report, case, &f.examples, style);
+        let earlier = shown
+            .iter()
+            .find(|(id, _)| *id == case.id)
+            .map(|(_, at)| *at);
+        representative(&mut section, report, case, &f.examples, style, earlier);
         if out.len() + section.len() > budget {
             left_out += 1;
             continue;
+        }
+        if earlier.is_none() {
+            shown.push((&case.id, n + 1));
         }
         out.push_str(&section);
     }
@@ -453,6 +463,7 @@ fn representative(
     case: &CaseReport,
     examples: &[usize],
     style: &Style,
+    shown_under: Option<usize>,
 ) {
     let _ = writeln!(
         out,
@@ -481,11 +492,22 @@ fn representative(
         );
         if let Some(detail) = &check.detail {
             let text = detail::shown(detail);
-            let lines: Vec<&str> = text.lines().take(12).collect();
+            let mut lines: Vec<String> = text.lines().take(12).map(str::to_string).collect();
+            let all = text.lines().count();
+            if all > lines.len() {
+                lines.push(format!("… {} more line(s)", all - lines.len()));
+            }
             out.push('\n');
             out.push_str(&fence("diff", &lines.join("\n")));
             out.push('\n');
         }
+    }
+    if let Some(finding) = shown_under {
+        let _ = writeln!(
+            out,
+            "\n_The answer and how to reproduce it are under finding {finding}._\n"
+        );
+        return;
     }
     let judged = shown
         .iter()

@@ -198,7 +198,10 @@ pub fn parse(text: &str) -> Result<RunReport, ParseError> {
         }
     }
     match value.get("format_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(super::json::FORMAT_VERSION) => {}
+        // Version 1 differs only in its findings, which are computed
+        // again from the checks; its checks read as version 2's without
+        // the typed fields.
+        Some(v) if v == u64::from(super::json::FORMAT_VERSION) || v == 1 => {}
         Some(v) => return Err(ParseError::Version(v)),
         None => {
             return Err(ParseError::NotAReport(

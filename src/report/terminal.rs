@@ -130,6 +130,7 @@ fn render_with(report: &RunReport, style: &Style, every_case: bool) -> String {
             );
         }
     } else {
+        let mut shown: Vec<(&str, usize)> = Vec::new();
         for (n, finding) in findings.iter().enumerate().take(FINDINGS_DETAILED) {
             let Some(case) = finding
                 .cases
@@ -155,7 +156,21 @@ fn render_with(report: &RunReport, style: &Style, every_case: bool) -> String {
                     )
                 )
             );
-            out.push_str(&representative(report, case, &finding.examples, style));
+            let earlier = shown
+                .iter()
+                .find(|(id, _)| *id == case.id)
+                .map(|(_, at)| *at);
+            match earlier {
+                // The same case again: its answer and request are above.
+                Some(at) => {
+                    out.push_str(&representative_checks(case, &finding.examples, style));
+                    let _ = writeln!(out, "  (its answer and how to reproduce it: finding {at})");
+                }
+                None => {
+                    out.push_str(&representative(report, case, &finding.examples, style));
+                    shown.push((&case.id, n + 1));
+                }
+            }
             out.push('\n');
         }
         if findings.len() > FINDINGS_DETAILED
@@ -261,12 +276,15 @@ fn render_with(report: &RunReport, style: &Style, every_case: bool) -> String {
         out.push_str(&exploration(e, style));
         out.push('\n');
     }
+    if !out.ends_with("\n\n") {
+        out.push('\n');
+    }
     out.push_str(&summary(report, style));
     out
 }
 
 /// Lines of a check's detail shown for a representative case.
-const DETAIL_LINES: usize = 8;
+const DETAIL_LINES: usize = 12;
 
 /// The part of a case a finding rests on: the checks it groups (the other
 /// failures of the case counted), with their details cut short, the part
@@ -277,41 +295,11 @@ pub fn representative(
     examples: &[usize],
     style: &Style,
 ) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  {} ({}:{}) [{}]: {}",
-        style.paint("1", &line(&case.id)),
-        line(&case.file),
-        case.line,
-        case.level,
-        line(case.verifies.trim_end())
-    );
+    let mut out = representative_checks(case, examples, style);
     let shown: Vec<&crate::engine::check::CheckResult> = examples
         .iter()
         .filter_map(|&i| case.checks.get(i))
         .collect();
-    for check in &shown {
-        let _ = writeln!(
-            out,
-            "  {} [{}] step {} {}: {}",
-            style.paint("31", "✗"),
-            check.level,
-            check.step + 1,
-            check.kind.as_str(),
-            line(&check.message)
-        );
-        if let Some(detail) = &check.detail {
-            let text = block(&detail::shown(detail)).into_owned();
-            let lines: Vec<&str> = text.lines().collect();
-            for l in lines.iter().take(DETAIL_LINES) {
-                let _ = writeln!(out, "      {l}");
-            }
-            if lines.len() > DETAIL_LINES {
-                let _ = writeln!(out, "      … {} more line(s)", lines.len() - DETAIL_LINES);
-            }
-        }
-    }
     let others = case
         .failed_checks()
         .filter(|c| c.level > Level::Info)
@@ -356,6 +344,47 @@ pub fn representative(
         }
     }
     out.push_str(&reproduce(report, exchange, style, "  "));
+    out
+}
+
+/// A case's heading and the checks a finding groups, with their details
+/// cut short.
+fn representative_checks(case: &CaseReport, examples: &[usize], style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  {} ({}:{}) [{}]: {}",
+        style.paint("1", &line(&case.id)),
+        line(&case.file),
+        case.line,
+        case.level,
+        line(case.verifies.trim_end())
+    );
+    let shown: Vec<&crate::engine::check::CheckResult> = examples
+        .iter()
+        .filter_map(|&i| case.checks.get(i))
+        .collect();
+    for check in &shown {
+        let _ = writeln!(
+            out,
+            "  {} [{}] step {} {}: {}",
+            style.paint("31", "✗"),
+            check.level,
+            check.step + 1,
+            check.kind.as_str(),
+            line(&check.message)
+        );
+        if let Some(detail) = &check.detail {
+            let text = block(&detail::shown(detail)).into_owned();
+            let lines: Vec<&str> = text.lines().collect();
+            for l in lines.iter().take(DETAIL_LINES) {
+                let _ = writeln!(out, "      {l}");
+            }
+            if lines.len() > DETAIL_LINES {
+                let _ = writeln!(out, "      … {} more line(s)", lines.len() - DETAIL_LINES);
+            }
+        }
+    }
     out
 }
 

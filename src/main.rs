@@ -16,6 +16,7 @@ use macie_conform::explore;
 use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
 use macie_conform::report::suite_listing;
 use macie_conform::report::terminal::{self, Style};
+use macie_conform::report::verdict;
 use macie_conform::runner::http::{
     ClientOptions, DEFAULT_DEADLINE, DEFAULT_MAX_RETAINED, DEFAULT_MAX_TRANSPORT_FAILURES,
     RequestSigner, RetryPolicy,
@@ -34,7 +35,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_UNREACHABLE: u8 = 3;
 
@@ -899,19 +899,16 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         {
             return code;
         }
-        let mut failed = report.failed() | refuses_claim(args.certify, &certification, "this run");
+        let refused = refuses_claim(args.certify, &certification, "this run");
+        let mut short = false;
         if let Some(Err(shortfall)) = args
             .min_coverage
             .map(|min| macie_conform::report::coverage::gate(&report, min))
         {
             eprintln!("error: {shortfall}");
-            failed = true;
+            short = true;
         }
-        if failed {
-            ExitCode::from(EXIT_FAILED)
-        } else {
-            ExitCode::SUCCESS
-        }
+        ExitCode::from(verdict::exit_status(&report, refused, short))
     })
 }
 
@@ -1056,11 +1053,7 @@ fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
         if let Err(code) = args.reports.write(&paths, &report, &style, certification) {
             return code;
         }
-        if report.failed() {
-            ExitCode::from(EXIT_FAILED)
-        } else {
-            ExitCode::SUCCESS
-        }
+        ExitCode::from(verdict::exit_status(&report, false, false))
     })
 }
 
@@ -1161,12 +1154,8 @@ fn merge_reports(args: &MergeArgs) -> ExitCode {
     {
         return code;
     }
-    let failed = report.failed() | refuses_claim(args.certify, &certification, "the merged run");
-    if failed {
-        ExitCode::from(EXIT_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    }
+    let refused = refuses_claim(args.certify, &certification, "the merged run");
+    ExitCode::from(verdict::exit_status(&report, refused, false))
 }
 
 fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {

@@ -546,7 +546,7 @@ fn skip_cut_short(cases: &mut [CaseReport]) {
             check.level = Level::Info;
             check.message = NOT_JUDGED.to_string();
         }
-        case.verdict = Verdict::Skip(NOT_JUDGED.to_string());
+        case.verdict = crate::report::verdict::of_case(&case.checks);
     }
 }
 

@@ -59,20 +59,10 @@ pub struct CaseReport {
 }
 
 impl CaseReport {
-    /// Decides the verdict from the checks: failures at `info` level are
-    /// observations, not failures, unless nothing answered, in which case
-    /// nothing was observed either.
+    /// The verdict of these checks (see [`verdict::of_case`], which
+    /// decides it).
     pub fn decide(checks: &[CheckResult]) -> Verdict {
-        if checks
-            .iter()
-            .any(|c| c.outcome == Outcome::Fail && c.level > Level::Info)
-        {
-            Verdict::Fail
-        } else if checks.iter().any(is_unanswered) {
-            Verdict::Unanswered
-        } else {
-            Verdict::Pass
-        }
+        verdict::of_case(checks)
     }
 
     /// Why an unanswered case got no answer: its transport failures.

@@ -1,5 +1,10 @@
-//! The conformance verdict and what it rests on.
+//! Outcomes, decided in one place: a case's verdict from its typed check
+//! results ([`of_case`]), the run's conformance verdict and what it rests
+//! on ([`Assessment`]), and the exit status ([`exit_status`]). `run`,
+//! `explore`, `merge-reports` and the library ask this module; nothing
+//! decides an outcome from a message's wording.
 //!
+//! The conformance verdict:
 //! A verdict is a claim a vendor may publish, so it only says "Conformant"
 //! when the whole suite ran: a case that was skipped, got no answer or was
 //! left out by `--filter`, `--tag` or `--level` verified nothing. The rules
@@ -8,7 +13,58 @@
 
 use super::{CaseReport, Conformance, RequirementResult, RunReport, Verdict};
 use crate::engine::case::Level;
+use crate::engine::check::{CheckKind, CheckResult, Outcome};
 use serde::Serialize;
+
+/// A case's verdict from its checks:
+///
+/// - a failed must or should check fails it (info-level failures are
+///   observations);
+/// - otherwise a check the harness could not judge for a limit of its own
+///   (a walk cut short, the run's deadline) leaves it not run, with that
+///   check's reason: it verified nothing, so it cannot pass;
+/// - otherwise a transport failure leaves it unanswered (an info case that
+///   got no answer observed nothing);
+/// - otherwise it passed.
+pub fn of_case(checks: &[CheckResult]) -> Verdict {
+    if checks
+        .iter()
+        .any(|c| c.outcome == Outcome::Fail && c.level > Level::Info)
+    {
+        return Verdict::Fail;
+    }
+    if let Some(cut) = checks.iter().find(|c| {
+        c.outcome == Outcome::Skip
+            && c.unjudged
+                .is_some_and(|u| u.cuts_walk_short() || u == crate::engine::check::Unjudged::Deadline)
+    }) {
+        return Verdict::Skip(cut.message.clone());
+    }
+    if checks
+        .iter()
+        .any(|c| c.outcome == Outcome::Fail && c.kind == CheckKind::Transport)
+    {
+        return Verdict::Unanswered;
+    }
+    Verdict::Pass
+}
+
+/// Exit status of a run that failed: a must or should case failed, a
+/// claim was refused, or a gate was not met.
+pub const EXIT_FAILED: u8 = 1;
+
+/// What a finished run exits with: 0, or [`EXIT_FAILED`] when a case
+/// failed, when `--certify` asked for a claim the run cannot back
+/// (`claim_refused`), or when `--min-coverage` was not met
+/// (`gate_failed`). Usage errors and an unreachable target exit earlier,
+/// with codes of their own.
+pub fn exit_status(report: &RunReport, claim_refused: bool, gate_failed: bool) -> u8 {
+    if report.failed() || claim_refused || gate_failed {
+        EXIT_FAILED
+    } else {
+        0
+    }
+}
 
 /// Why unanswered cases did not run, as a reason among skip reasons.
 pub const UNANSWERED: &str = "got no answer from the target (see \"Unanswered\")";

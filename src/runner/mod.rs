@@ -34,7 +34,7 @@ use crate::engine::case::Level;
 use crate::engine::check::{CheckKind, CheckResult, Unjudged};
 use crate::engine::exchange::Exchange;
 use crate::engine::load::{Diagnostic, LoadedCase, Suite};
-use crate::report::{CaseReport, RunReport, Verdict};
+use crate::report::{CaseReport, RunReport};
 use crate::schema::SchemaSet;
 use crate::server;
 use http::{Client, ClientOptions};
@@ -276,7 +276,7 @@ fn collect(
                         "{why}. This is a bug in macie-conform, not a finding about the target; please report it with this message"
                     ),
                 ));
-            report.verdict = Verdict::Fail;
+            report.verdict = crate::report::verdict::of_case(&report.checks);
             // Reporters count this case too. The event handler may be
             // what panicked; a second panic must not end the run.
             if let Some(&index) = case_of.get(&id) {
@@ -363,7 +363,7 @@ fn stopped_report(case: &LoadedCase, cause: Unjudged, reason: &str) -> CaseRepor
         )
         .unjudged(cause),
     );
-    report.verdict = Verdict::Fail;
+    report.verdict = crate::report::verdict::of_case(&report.checks);
     report
 }
 

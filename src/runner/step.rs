@@ -4,7 +4,7 @@
 use super::walk::{Listings, run_walk};
 use super::{RunEvent, Shared, join_url};
 use crate::engine::case::{Expect, Level, Request, Step};
-use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
+use crate::engine::check::{self, CheckKind, CheckResult, Context};
 use crate::engine::exchange::HttpRequest;
 use crate::engine::load::LoadedCase;
 use crate::engine::snapshot as snap;
@@ -130,17 +130,10 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
             break;
         }
     }
-    // A walk cut short by the harness's own limits verified nothing; the
-    // case counts as not run, with that reason, unless it already failed.
-    let cut_short = report
-        .checks
-        .iter()
-        .find(|c| c.outcome == Outcome::Skip && c.unjudged.is_some_and(|u| u.cuts_walk_short()))
-        .map(|c| c.message.clone());
-    report.verdict = match (CaseReport::decide(&report.checks), cut_short) {
-        (Verdict::Pass, Some(reason)) => Verdict::Skip(reason),
-        (verdict, _) => verdict,
-    };
+    // A walk cut short by the harness's own limits verified nothing: the
+    // case counts as not run, with that reason, unless it already failed
+    // (see `report::verdict::of_case`).
+    report.verdict = crate::report::verdict::of_case(&report.checks);
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }

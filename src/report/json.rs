@@ -97,6 +97,9 @@ struct Case<'a> {
     requirements: &'a [String],
     verdict: &'static str,
     skip_reason: Option<&'a str>,
+    /// Why, typed: what groups skips (see `report::SkipCause`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skip_cause: Option<super::SkipCause>,
     duration_ms: u64,
     checks: Vec<Check<'a>>,
     exchanges: Vec<ExchangeView<'a>>,
@@ -162,6 +165,10 @@ fn case<'a>(report: &'a RunReport, c: &'a CaseReport) -> Case<'a> {
         requirements: &c.requirements,
         verdict,
         skip_reason,
+        skip_cause: match &c.verdict {
+            Verdict::Skip(reason) => Some(reason.cause),
+            _ => None,
+        },
         duration_ms: c.duration_ms,
         checks: c
             .checks

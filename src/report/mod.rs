@@ -34,12 +34,111 @@ pub enum Verdict {
     /// At least one must or should check failed.
     Fail,
     /// Not run, for the reason given.
-    Skip(String),
+    Skip(SkipReason),
     /// An info case that got no HTTP answer at all (refused, timed out,
     /// broken): the open choice it looks at was not observed. Must and
     /// should cases without an answer fail instead, since the document
     /// requires one.
     Unanswered,
+}
+
+/// Why a case did not run: a typed cause, which groups and counts skips,
+/// and the reason in words, which renderers show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkipReason {
+    pub cause: SkipCause,
+    pub text: String,
+}
+
+/// The causes of a skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "cause")]
+pub enum SkipCause {
+    /// The case needs the canonical data set (`--fixture`).
+    NeedsFixture,
+    /// The case needs fault injection (`--faults`).
+    NeedsFaults,
+    /// The case needs a target that checks SigV4 signatures.
+    NeedsSignatures,
+    /// The case needs more jobs than the target holds.
+    TooFewJobs { min: usize },
+    /// A walk was cut short by a limit of the harness (see
+    /// [`crate::engine::check::Unjudged`]).
+    WalkCutShort,
+    /// A deadline ended the case before it was judged.
+    Deadline,
+    /// A reason given in words only (a hand-written report, say).
+    Other,
+}
+
+impl SkipCause {
+    /// The reason in a few words, for counts (`2 need the canonical data
+    /// set`): the singular and the plural form. `None` for [`SkipCause::Other`],
+    /// which has only its full reason.
+    pub fn short(self) -> Option<(String, String)> {
+        let needs = |what: &str| (format!("needs {what}"), format!("need {what}"));
+        Some(match self {
+            SkipCause::NeedsFixture => needs("the canonical data set"),
+            SkipCause::NeedsFaults => needs("fault injection (x-macie-conform-fault)"),
+            SkipCause::NeedsSignatures => needs("a target that checks SigV4 signatures"),
+            SkipCause::TooFewJobs { min } => needs(&format!("at least {min} jobs on the target")),
+            SkipCause::WalkCutShort => (
+                "was not verified (a walk cut short at a limit of the harness)".into(),
+                "were not verified (walks cut short at a limit of the harness)".into(),
+            ),
+            SkipCause::Deadline => (
+                "was not judged before the deadline".into(),
+                "were not judged before the deadline".into(),
+            ),
+            SkipCause::Other => return None,
+        })
+    }
+}
+
+impl SkipReason {
+    pub fn new(cause: SkipCause, text: impl Into<String>) -> Self {
+        SkipReason {
+            cause,
+            text: text.into(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::ops::Deref for SkipReason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A reason in words only.
+impl From<String> for SkipReason {
+    fn from(text: String) -> Self {
+        SkipReason::new(SkipCause::Other, text)
+    }
+}
+
+impl From<&str> for SkipReason {
+    fn from(text: &str) -> Self {
+        SkipReason::new(SkipCause::Other, text)
+    }
+}
+
+/// Written as its words, as reports always wrote a skip's reason.
+impl Serialize for SkipReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
 }
 
 /// One case's result.

@@ -87,6 +87,8 @@ struct Case {
     requirements: Vec<String>,
     verdict: String,
     skip_reason: Option<String>,
+    #[serde(default)]
+    skip_cause: Option<super::SkipCause>,
     duration_ms: u64,
     checks: Vec<Check>,
     exchanges: Vec<ExchangeView>,
@@ -251,7 +253,10 @@ fn case_report(case: Case) -> Result<CaseReport, ParseError> {
         ("pass", _) => Verdict::Pass,
         ("fail", _) => Verdict::Fail,
         ("unanswered", _) => Verdict::Unanswered,
-        ("skip", Some(reason)) => Verdict::Skip(reason),
+        ("skip", Some(reason)) => Verdict::Skip(super::SkipReason::new(
+            case.skip_cause.unwrap_or(super::SkipCause::Other),
+            reason,
+        )),
         ("skip", None) => {
             return Err(ParseError::NotAReport(format!(
                 "case {} is skipped without a skip_reason",

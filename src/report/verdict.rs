@@ -11,7 +11,9 @@
 //! are on [`Conformance`]; this module counts what ran per level, groups
 //! what did not by reason, and finds the requirements nothing verified.
 
-use super::{CaseReport, Conformance, RequirementResult, RunReport, Verdict};
+use super::{
+    CaseReport, Conformance, RequirementResult, RunReport, SkipCause, SkipReason, Verdict,
+};
 use crate::engine::case::Level;
 use crate::engine::check::{CheckKind, CheckResult, Outcome};
 use serde::Serialize;
@@ -33,12 +35,19 @@ pub fn of_case(checks: &[CheckResult]) -> Verdict {
     {
         return Verdict::Fail;
     }
-    if let Some(cut) = checks.iter().find(|c| {
-        c.outcome == Outcome::Skip
-            && c.unjudged
-                .is_some_and(|u| u.cuts_walk_short() || u == crate::engine::check::Unjudged::Deadline)
-    }) {
-        return Verdict::Skip(cut.message.clone());
+    let cut = checks.iter().find_map(|c| {
+        let why = c.unjudged.filter(|_| c.outcome == Outcome::Skip)?;
+        let cause = if why.cuts_walk_short() {
+            SkipCause::WalkCutShort
+        } else if why == crate::engine::check::Unjudged::Deadline {
+            SkipCause::Deadline
+        } else {
+            return None;
+        };
+        Some(SkipReason::new(cause, c.message.clone()))
+    });
+    if let Some(reason) = cut {
+        return Verdict::Skip(reason);
     }
     if checks
         .iter()
@@ -82,6 +91,9 @@ pub struct Assessment {
     /// Must and should requirements of the catalogue that no case verified
     /// in this run (every case of theirs skipped, unanswered or not run).
     pub not_verified: Vec<String>,
+    /// The level whose completeness the headline already states, if any.
+    #[serde(skip)]
+    pub headline_level: Option<Level>,
 }
 
 /// What ran at one level, against what the suite holds.
@@ -103,6 +115,9 @@ pub struct LevelCompleteness {
 pub struct NotRun {
     pub reason: String,
     pub count: usize,
+    /// What groups the reason's cases; absent for a reason in words only.
+    #[serde(skip)]
+    pub cause: SkipCause,
 }
 
 impl LevelCompleteness {
@@ -126,47 +141,44 @@ impl LevelCompleteness {
     }
 }
 
-/// Reasons in their short form (up to the first `;`, where the advice
-/// starts), merged when two reasons share it: `85 need the canonical data
-/// set`.
+/// Reasons in their short form (see [`SkipCause::short`]), merged when
+/// two reasons share a cause: `85 need the canonical data set`. A reason in
+/// words only is shown whole.
 fn short_reasons(not_run: &[NotRun]) -> Vec<String> {
-    let mut merged: Vec<(String, usize)> = Vec::new();
+    let mut merged: Vec<(SkipCause, String, usize)> = Vec::new();
     for group in not_run {
-        let short = group
-            .reason
-            .split("; ")
-            .next()
-            .unwrap_or(&group.reason)
-            .to_string();
-        match merged.iter_mut().find(|(r, _)| *r == short) {
-            Some((_, n)) => *n += group.count,
-            None => merged.push((short, group.count)),
+        let key = |(cause, reason, _): &&mut (SkipCause, String, usize)| {
+            *cause == group.cause && (group.cause != SkipCause::Other || *reason == group.reason)
+        };
+        match merged.iter_mut().find(|m| key(m)) {
+            Some((_, _, n)) => *n += group.count,
+            None => merged.push((group.cause, group.reason.clone(), group.count)),
         }
     }
     merged
         .into_iter()
-        .map(|(reason, count)| {
-            // Reasons are written for one case ("needs ..."); several take
-            // the plural verb.
-            let reason = match reason.strip_prefix("needs ") {
-                Some(rest) if count != 1 => format!("need {rest}"),
-                _ => reason,
-            };
-            format!("{count} {reason}")
+        .map(|(cause, reason, count)| match cause.short() {
+            Some((one, _)) if count == 1 => format!("{count} {one}"),
+            Some((_, many)) => format!("{count} {many}"),
+            None => format!("{count} {reason}"),
         })
         .collect()
 }
 
 /// Adds one case to its reason's group, keeping first-appearance order.
-fn tally(groups: &mut Vec<NotRun>, reason: &str, count: usize) {
+fn tally(groups: &mut Vec<NotRun>, cause: SkipCause, reason: &str, count: usize) {
     if count == 0 {
         return;
     }
-    match groups.iter_mut().find(|g| g.reason == reason) {
+    match groups
+        .iter_mut()
+        .find(|g| g.cause == cause && g.reason == reason)
+    {
         Some(g) => g.count += count,
         None => groups.push(NotRun {
             reason: reason.to_string(),
             count,
+            cause,
         }),
     }
 }
@@ -248,12 +260,18 @@ impl Assessment {
                 format!("{}: {}", conformance.describe(), why(Level::Must))
             }
         };
+        let headline_level = match conformance {
+            Conformance::MustOnly if !report.failed_at(Level::Should) => Some(Level::Should),
+            Conformance::Incomplete => Some(Level::Must),
+            _ => None,
+        };
         Assessment {
             conformance,
             headline,
             partial,
             levels,
             not_verified,
+            headline_level,
         }
     }
 
@@ -268,9 +286,8 @@ impl Assessment {
     pub fn detail_lines(&self) -> Vec<String> {
         self.levels
             .iter()
-            .filter(|l| !l.complete())
+            .filter(|l| !l.complete() && Some(l.level) != self.headline_level)
             .map(LevelCompleteness::describe)
-            .filter(|l| !self.headline.ends_with(l.as_str()))
             .collect()
     }
 
@@ -292,8 +309,8 @@ fn completeness(report: &RunReport, level: Level, partial: bool) -> LevelComplet
     let mut not_run = Vec::new();
     for case in &cases {
         match &case.verdict {
-            Verdict::Skip(reason) => tally(&mut not_run, reason, 1),
-            Verdict::Unanswered => tally(&mut not_run, UNANSWERED, 1),
+            Verdict::Skip(reason) => tally(&mut not_run, reason.cause, reason, 1),
+            Verdict::Unanswered => tally(&mut not_run, SkipCause::Other, UNANSWERED, 1),
             Verdict::Pass | Verdict::Fail => {}
         }
     }
@@ -305,7 +322,7 @@ fn completeness(report: &RunReport, level: Level, partial: bool) -> LevelComplet
         // lost by the harness, and must not pass for verified.
         "missing from the run (harness error)".to_string()
     };
-    tally(&mut not_run, &reason, absent);
+    tally(&mut not_run, SkipCause::Other, &reason, absent);
     LevelCompleteness {
         level,
         in_suite,
@@ -321,7 +338,7 @@ pub fn skip_reasons(report: &RunReport) -> Vec<NotRun> {
     let mut groups = Vec::new();
     for case in &report.cases {
         if let Verdict::Skip(reason) = &case.verdict {
-            tally(&mut groups, reason, 1);
+            tally(&mut groups, reason.cause, reason, 1);
         }
     }
     groups
@@ -387,17 +404,27 @@ mod tests {
         }
     }
 
-    const FIXTURE: &str = "needs the canonical data set; pass --fixture x";
-    const FAULTS: &str = "needs fault injection (x-macie-conform-fault); pass --faults";
+    fn fixture() -> SkipReason {
+        SkipReason::new(
+            SkipCause::NeedsFixture,
+            "needs the canonical data set; pass --fixture x",
+        )
+    }
+    fn faults() -> SkipReason {
+        SkipReason::new(
+            SkipCause::NeedsFaults,
+            "needs fault injection (x-macie-conform-fault); pass --faults",
+        )
+    }
 
     #[test]
     fn skipped_must_cases_make_a_run_incomplete_with_counts_per_reason() {
         let r = report(
             vec![
                 case("a", Level::Must, Verdict::Pass, "R-1"),
-                case("b", Level::Must, Verdict::Skip(FIXTURE.into()), "R-2"),
-                case("c", Level::Must, Verdict::Skip(FIXTURE.into()), "R-2"),
-                case("d", Level::Must, Verdict::Skip(FAULTS.into()), "R-2"),
+                case("b", Level::Must, Verdict::Skip(fixture()), "R-2"),
+                case("c", Level::Must, Verdict::Skip(fixture()), "R-2"),
+                case("d", Level::Must, Verdict::Skip(faults()), "R-2"),
             ],
             LevelTotals {
                 must: 4,
@@ -419,7 +446,7 @@ mod tests {
         let r = report(
             vec![
                 case("a", Level::Must, Verdict::Fail, "R-1"),
-                case("b", Level::Must, Verdict::Skip(FIXTURE.into()), "R-2"),
+                case("b", Level::Must, Verdict::Skip(fixture()), "R-2"),
             ],
             LevelTotals::default(),
         );
@@ -478,7 +505,7 @@ mod tests {
             vec![
                 case("a", Level::Must, Verdict::Pass, "R-1"),
                 case("s1", Level::Should, Verdict::Pass, "R-2"),
-                case("s2", Level::Should, Verdict::Skip(FAULTS.into()), "R-2"),
+                case("s2", Level::Should, Verdict::Skip(faults()), "R-2"),
             ],
             full,
         );
@@ -521,7 +548,8 @@ mod tests {
             a.levels[2].not_run,
             [NotRun {
                 reason: UNANSWERED.into(),
-                count: 1
+                count: 1,
+                cause: SkipCause::Other,
             }]
         );
     }
@@ -545,13 +573,16 @@ mod tests {
     fn skip_reasons_group_by_full_text_in_order_of_appearance() {
         let r = report(
             vec![
-                case("a", Level::Must, Verdict::Skip(FAULTS.into()), "R-1"),
-                case("b", Level::Info, Verdict::Skip(FIXTURE.into()), "R-1"),
-                case("c", Level::Must, Verdict::Skip(FAULTS.into()), "R-1"),
+                case("a", Level::Must, Verdict::Skip(faults()), "R-1"),
+                case("b", Level::Info, Verdict::Skip(fixture()), "R-1"),
+                case("c", Level::Must, Verdict::Skip(faults()), "R-1"),
                 case(
                     "d",
                     Level::Must,
-                    Verdict::Skip("needs at least 4 jobs on the target; it holds 1".into()),
+                    Verdict::Skip(SkipReason::new(
+                        SkipCause::TooFewJobs { min: 4 },
+                        "needs at least 4 jobs on the target; it holds 1",
+                    )),
                     "R-1",
                 ),
             ],
@@ -565,8 +596,8 @@ mod tests {
         assert_eq!(
             counts,
             [
-                (FAULTS, 2),
-                (FIXTURE, 1),
+                (faults().text.as_str(), 2),
+                (fixture().text.as_str(), 1),
                 ("needs at least 4 jobs on the target; it holds 1", 1)
             ]
         );

@@ -8,7 +8,7 @@ use crate::engine::check::{self, CheckKind, CheckResult, Context};
 use crate::engine::exchange::HttpRequest;
 use crate::engine::load::LoadedCase;
 use crate::engine::snapshot as snap;
-use crate::report::{CaseReport, Verdict};
+use crate::report::{CaseReport, SkipCause, SkipReason, Verdict};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -49,28 +49,34 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let c = &case.case;
     let mut report = blank_report(case);
     let skip = if c.fixture && shared.fixture.is_none() {
-        Some(
+        Some((
+            SkipCause::NeedsFixture,
             "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it",
-        )
+        ))
     } else if c.faults && !shared.faults {
-        Some(
+        Some((
+            SkipCause::NeedsFaults,
             "needs fault injection (x-macie-conform-fault); pass --faults if the target honours it",
-        )
+        ))
     } else if c.signatures && !shared.client.options().target_checks_signatures {
-        Some(
+        Some((
+            SkipCause::NeedsSignatures,
             "needs a target that checks SigV4 signatures; pass --target-checks-signatures if the target verifies them",
-        )
+        ))
     } else {
         None
     };
-    if let Some(reason) = skip {
-        report.verdict = Verdict::Skip(reason.to_string());
+    if let Some((cause, reason)) = skip {
+        report.verdict = Verdict::Skip(SkipReason::new(cause, reason));
         return report;
     }
     if let Some(min_jobs) = c.requires.min_jobs
         && let Some(reason) = shared.census().await.shortfall(min_jobs)
     {
-        report.verdict = Verdict::Skip(reason);
+        report.verdict = Verdict::Skip(SkipReason::new(
+            SkipCause::TooFewJobs { min: min_jobs },
+            reason,
+        ));
         return report;
     }
     let steps = c.steps();

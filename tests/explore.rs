@@ -476,11 +476,9 @@ async fn a_saved_failure_replays_with_the_run_command() {
     assert!(stdout.contains("shrunk failure"), "{stdout}");
     assert!(stdout.contains("failures saved to"), "{stdout}");
     // Dozens of generated cases fail for this one defect; the terminal
-    // details only the first few.
+    // shows an example of each finding and says where the rest is.
     assert!(
-        stdout.contains(
-            "more failed generated case(s); --json, --html or --markdown lists every one"
-        ),
+        stdout.contains("Every failed case in detail: run again with -v"),
         "{stdout}"
     );
     let file = saved.join("explore-s3.yaml");

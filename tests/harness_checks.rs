@@ -1263,8 +1263,9 @@ async fn a_case_that_needs_data_is_skipped_where_there_is_too_little() {
         let r = run_yaml(&case, &holding(n).await, Setup::default()).await;
         assert_eq!(
             r.verdict,
-            Verdict::Skip(format!(
-                "needs at least 2 job(s) on the target, which lists {n}"
+            Verdict::Skip(macie_conform::report::SkipReason::new(
+                macie_conform::report::SkipCause::TooFewJobs { min: 2 },
+                format!("needs at least 2 job(s) on the target, which lists {n}")
             )),
             "target with {n} job(s)"
         );

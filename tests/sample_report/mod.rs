@@ -301,9 +301,10 @@ pub fn incomplete_report() -> RunReport {
         "an exact listing",
         &["LCJ-SORT-009"],
     );
-    fixture.verdict = Verdict::Skip(
-        "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it".into(),
-    );
+    fixture.verdict = Verdict::Skip(macie_conform::report::SkipReason::new(
+        macie_conform::report::SkipCause::NeedsFixture,
+        "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it",
+    ));
     r.cases.push(fixture);
     r.cases.push(unanswered_case());
     r.selection.suite = LevelTotals {

@@ -143,6 +143,44 @@ mod tests {
     use super::*;
     use serde_json::{Value, json};
 
+    fn page() -> Vec<u8> {
+        let jobs: Vec<Value> = (0..6)
+            .map(|i| json!({"jobId": format!("j{i}"), "name": format!("n{i}"), "jobStatus": "RUNNING"}))
+            .collect();
+        json!({"items": jobs}).to_string().into_bytes()
+    }
+
+    #[test]
+    fn an_excerpt_shows_the_jobs_around_a_position() {
+        let text = excerpt(&page(), Some("/items/3")).expect("excerpt");
+        assert!(text.starts_with("jobs 2 to 5 of the page's 6:"), "{text}");
+        assert!(text.contains("→ 3: jobId j3"), "{text}");
+        assert!(!text.contains("j1"), "{text}");
+    }
+
+    #[test]
+    fn an_excerpt_shows_a_member_with_its_job() {
+        let text = excerpt(&page(), Some("/items/4/jobStatus")).expect("excerpt");
+        assert!(text.contains("→ 4: jobId j4"), "{text}");
+        assert!(
+            text.contains("at /items/4/jobStatus:\n\"RUNNING\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_excerpt_is_bounded_whatever_the_body() {
+        let long = vec![b'x'; 50_000];
+        let text = excerpt(&long, None).expect("excerpt");
+        assert!(text.len() < EXCERPT_CHARS + 100, "{}", text.len());
+        assert!(text.ends_with("more character(s)"), "{text}");
+        let many: Vec<Value> = (0..500).map(|i| json!({"jobId": i})).collect();
+        let text = excerpt(json!({"items": many}).to_string().as_bytes(), None).expect("excerpt");
+        assert!(text.lines().count() <= EXCERPT_LINES + 2, "{text}");
+        assert!(text.ends_with("more line(s)"), "{text}");
+        assert_eq!(excerpt(b"", None), None);
+    }
+
     #[test]
     fn long_diffs_are_cut_with_a_note() {
         let a = Value::Array((0..200).map(|i| json!(i)).collect());

@@ -494,6 +494,74 @@ mod tests {
         assert_eq!(causes, vec![Some(Diagnosis::OrderReversed); 2]);
     }
 
+    fn case(id: &str, checks: Vec<CheckResult>) -> CaseReport {
+        CaseReport {
+            id: id.into(),
+            file: "f.yaml".into(),
+            line: 1,
+            level: Level::Must,
+            verifies: String::new(),
+            tags: Vec::new(),
+            requirements: Vec::new(),
+            exchanges: Vec::new(),
+            checks,
+            verdict: crate::report::Verdict::Fail,
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn the_cause_that_fits_most_cases_takes_the_ties() {
+        let with = |causes: Vec<Diagnosis>| {
+            let mut c = failed(CheckKind::Oracle, "x");
+            c.diagnoses = causes;
+            c
+        };
+        let as_starts = Diagnosis::ComparatorAs {
+            asked: "CONTAINS".into(),
+            applied: "STARTS_WITH".into(),
+        };
+        let as_eq = Diagnosis::ComparatorAs {
+            asked: "CONTAINS".into(),
+            applied: "EQ".into(),
+        };
+        // One case fits both; two fit only STARTS_WITH: one cause for all.
+        let (a, b, c) = (
+            with(vec![as_eq.clone(), as_starts.clone()]),
+            with(vec![as_starts.clone()]),
+            with(vec![as_starts.clone()]),
+        );
+        let (x, y, z) = (case("x", vec![]), case("y", vec![]), case("z", vec![]));
+        let causes = choose_causes(&[(&x, &a), (&y, &b), (&z, &c)]);
+        assert_eq!(causes, vec![Some(as_starts); 3]);
+    }
+
+    #[test]
+    fn failures_of_an_answer_with_a_wrong_status_follow_the_status() {
+        let status = failed(CheckKind::Status, "s")
+            .expecting(Some(serde_json::json!([400])), Some(serde_json::json!(500)))
+            .judging(0);
+        let name = failed(CheckKind::ErrorType, "n").judging(0);
+        let elsewhere = failed(CheckKind::ErrorType, "n").judging(1);
+        let c = case("c", vec![]);
+        let list = [(&c, &status), (&c, &name), (&c, &elsewhere)];
+        let causes = choose_causes(&list);
+        let sigs = signatures(&list, &causes);
+        assert_eq!(sigs[0], Signature::Status { found: 500 });
+        assert_eq!(sigs[1], sigs[0], "same answer");
+        assert_ne!(sigs[2], sigs[0], "another answer");
+    }
+
+    #[test]
+    fn cases_the_run_could_not_judge_are_one_finding_by_cause() {
+        use crate::engine::check::Unjudged;
+        let one = failed(CheckKind::Transport, "timeout").unjudged(Unjudged::TargetStopped);
+        let two = failed(CheckKind::Transport, "other words").unjudged(Unjudged::TargetStopped);
+        let plain = failed(CheckKind::Transport, "timeout");
+        assert_eq!(signature(&one), signature(&two));
+        assert_ne!(signature(&one), signature(&plain));
+    }
+
     #[test]
     fn statuses_group_by_what_the_target_sent() {
         let status = |found: u16| {

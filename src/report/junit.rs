@@ -44,14 +44,14 @@ pub fn render(report: &RunReport, style: &Style) -> Result<String, JunitError> {
             suite.add_property(("not-verified", not_verified.as_str()));
         }
         for case in cases {
-            suite.add_test_case(test_case(case, &plain));
+            suite.add_test_case(test_case(report, case, &plain));
         }
         junit.add_test_suite(suite);
     }
     junit.to_string().map_err(|e| JunitError(e.to_string()))
 }
 
-fn test_case(case: &CaseReport, style: &Style) -> TestCase {
+fn test_case(report: &RunReport, case: &CaseReport, style: &Style) -> TestCase {
     let status = match &case.verdict {
         Verdict::Pass => TestCaseStatus::success(),
         Verdict::Skip(reason) => {
@@ -82,7 +82,7 @@ fn test_case(case: &CaseReport, style: &Style) -> TestCase {
                 ));
                 s.set_type(check.kind.as_str());
             }
-            s.set_description(terminal::details(case, style));
+            s.set_description(terminal::details_in(Some(report), case, style));
             s
         }
     };

@@ -120,7 +120,7 @@ fn render_with(report: &RunReport, style: &Style, every_case: bool) -> String {
         };
         for case in failed.iter().take(shown) {
             out.push('\n');
-            out.push_str(&details(case, style));
+            out.push_str(&details_in(Some(report), case, style));
         }
         if failed.len() > shown {
             let _ = writeln!(
@@ -403,8 +403,12 @@ pub fn reproduce(report: &RunReport, exchange: &Exchange, style: &Style, indent:
 /// server (which stopped with the run), the command that starts one and
 /// the `curl` addressed to it.
 pub fn reproduce_commands(report: &RunReport, exchange: &Exchange, style: &Style) -> Vec<String> {
+    commands(exchange, style, report.embedded)
+}
+
+fn commands(exchange: &Exchange, style: &Style, embedded: bool) -> Vec<String> {
     let mut lines = Vec::new();
-    if report.embedded {
+    if embedded {
         lines.push("# the embedded reference server stopped with the run; start one first".into());
         lines.push("macie-conform serve --port 8080 --faults &".into());
         let mut request = exchange.request.clone();
@@ -602,6 +606,12 @@ pub fn verdict(report: &RunReport, style: &Style) -> String {
 
 /// Failed checks of one case with their details and a reproduction.
 pub fn details(case: &CaseReport, style: &Style) -> String {
+    details_in(None, case, style)
+}
+
+/// [`details`] of a case of `report`, whose target (the embedded server
+/// or not) decides how to reproduce the request.
+pub fn details_in(report: Option<&RunReport>, case: &CaseReport, style: &Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -648,9 +658,9 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
     }
     if let Some(exchange) = case.failing_exchange() {
         let _ = writeln!(out, "  reproduce:");
-        let _ = writeln!(out, "    {}", curl(&exchange.request, style));
-        if let Some(note) = token_note(exchange) {
-            let _ = writeln!(out, "    ({note})");
+        let embedded = report.is_some_and(|r| r.embedded);
+        for command in commands(exchange, style, embedded) {
+            let _ = writeln!(out, "    {command}");
         }
         match &exchange.outcome {
             Ok(r) => {
@@ -659,9 +669,20 @@ pub fn details(case: &CaseReport, style: &Style) -> String {
                     "  answer: status {} in {} ms, {} byte(s){}",
                     r.status,
                     r.elapsed_ms,
-                    r.body.len(),
+                    r.received.unwrap_or(r.body.len()),
                     r.kept_note().map(|n| format!(" ({n})")).unwrap_or_default()
                 );
+                // Around what the case's first failure found, when it
+                // judged this answer.
+                let pointer = case
+                    .failed_checks()
+                    .find(|c| c.exchange.is_some() && c.at.is_some())
+                    .and_then(|c| c.at.as_deref());
+                if let Some(excerpt) = detail::excerpt(&r.body, pointer) {
+                    for l in block(&excerpt).lines() {
+                        let _ = writeln!(out, "    {l}");
+                    }
+                }
             }
             Err(e) => {
                 let _ = writeln!(out, "  answer: none ({})", line(&e.to_string()));
@@ -783,4 +804,22 @@ pub fn summary(report: &RunReport, style: &Style) -> String {
         }
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rebased;
+
+    #[test]
+    fn a_url_is_rebased_onto_another_origin_keeping_its_path() {
+        assert_eq!(
+            rebased("http://127.0.0.1:41234/jobs/list", "http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080/jobs/list"
+        );
+        assert_eq!(
+            rebased("https://host/base/jobs/list?x=1", "http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080/base/jobs/list?x=1"
+        );
+        assert_eq!(rebased("http://host", "http://o"), "http://o");
+    }
 }

@@ -346,6 +346,45 @@ pub fn skip_reasons(report: &RunReport) -> Vec<NotRun> {
 
 #[cfg(test)]
 mod tests {
+    mod of_case {
+        use super::super::*;
+        use crate::engine::check::{CheckKind, CheckResult, Unjudged};
+
+        #[test]
+        fn a_must_failure_fails_an_info_failure_does_not() {
+            let must = CheckResult::fail(CheckKind::Status, Level::Must, "x");
+            let info = CheckResult::fail(CheckKind::Status, Level::Info, "x");
+            assert_eq!(of_case(&[info.clone()]), Verdict::Pass);
+            assert_eq!(of_case(&[info, must]), Verdict::Fail);
+        }
+
+        #[test]
+        fn a_walk_cut_short_or_a_deadline_is_not_run_by_its_typed_cause() {
+            let cut = CheckResult::skip(CheckKind::LastPage, Level::Must, "any words")
+                .unjudged(Unjudged::PageLimit);
+            let Verdict::Skip(reason) = of_case(&[cut.clone()]) else {
+                panic!("not a skip");
+            };
+            assert_eq!(reason.cause, SkipCause::WalkCutShort);
+            assert_eq!(reason.as_str(), "any words");
+            let late = CheckResult::skip(CheckKind::Transport, Level::Info, "late")
+                .unjudged(Unjudged::Deadline);
+            assert!(matches!(of_case(&[late]), Verdict::Skip(r) if r.cause == SkipCause::Deadline));
+            // A skip whose words say "not verified" but which carries no
+            // cause is an ordinary skip: the words decide nothing.
+            let words = CheckResult::skip(CheckKind::Complete, Level::Must, "not verified: x");
+            assert_eq!(of_case(&[words]), Verdict::Pass);
+            let failed = CheckResult::fail(CheckKind::Sort, Level::Must, "x");
+            assert_eq!(of_case(&[cut, failed]), Verdict::Fail);
+        }
+
+        #[test]
+        fn an_info_case_without_an_answer_is_unanswered() {
+            let none = CheckResult::fail(CheckKind::Transport, Level::Info, "refused");
+            assert_eq!(of_case(&[none]), Verdict::Unanswered);
+        }
+    }
+
     use super::*;
     use crate::report::{LevelTotals, RequirementInfo, SelectionReport};
 

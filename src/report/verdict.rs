@@ -354,7 +354,7 @@ mod tests {
         fn a_must_failure_fails_an_info_failure_does_not() {
             let must = CheckResult::fail(CheckKind::Status, Level::Must, "x");
             let info = CheckResult::fail(CheckKind::Status, Level::Info, "x");
-            assert_eq!(of_case(&[info.clone()]), Verdict::Pass);
+            assert_eq!(of_case(std::slice::from_ref(&info)), Verdict::Pass);
             assert_eq!(of_case(&[info, must]), Verdict::Fail);
         }
 
@@ -362,7 +362,7 @@ mod tests {
         fn a_walk_cut_short_or_a_deadline_is_not_run_by_its_typed_cause() {
             let cut = CheckResult::skip(CheckKind::LastPage, Level::Must, "any words")
                 .unjudged(Unjudged::PageLimit);
-            let Verdict::Skip(reason) = of_case(&[cut.clone()]) else {
+            let Verdict::Skip(reason) = of_case(std::slice::from_ref(&cut)) else {
                 panic!("not a skip");
             };
             assert_eq!(reason.cause, SkipCause::WalkCutShort);

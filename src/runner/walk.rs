@@ -208,21 +208,26 @@ pub(super) async fn run_walk(
                             // simply hold a longer listing, so nothing was
                             // compared and nothing failed.
                             None => {
-                                let cut = scratch.checks.iter().find(|c| c.unjudged.is_some());
-                                let mut skip = CheckResult::skip(
+                                use crate::engine::check::Unjudged;
+                                let why = scratch
+                                    .checks
+                                    .iter()
+                                    .find_map(|c| c.unjudged)
+                                    .unwrap_or(Unjudged::PageLimit);
+                                let limit = match why {
+                                    Unjudged::RetainedBudget => {
+                                        "its listing outgrew the retained-bytes budget (--max-retained)"
+                                    }
+                                    _ => "it reached its page limit while nextToken kept coming",
+                                };
+                                CheckResult::skip(
                                     CheckKind::Complete,
                                     level,
                                     format!(
-                                        "not verified: the reference walk (no maxResults) was cut short: {}",
-                                        cut.map_or("", |c| c.message.as_str())
-                                            .trim_start_matches("not verified: ")
+                                        "not verified: the reference walk (no maxResults) was cut short: {limit}"
                                     ),
-                                );
-                                skip.unjudged = Some(
-                                    cut.and_then(|c| c.unjudged)
-                                        .unwrap_or(crate::engine::check::Unjudged::PageLimit),
-                                );
-                                skip
+                                )
+                                .unjudged(why)
                             }
                         }
                     }

@@ -36,18 +36,22 @@ pub(super) fn oracle_page_check(ctx: &Context<'_>, body: &Value, level: Level) -
 /// The fixture and the request's query, when the oracle can judge the
 /// answer; otherwise the skip that says why not (no fixture, a request it
 /// cannot read, or a meaning the document leaves open).
-fn judged_query<'a>(ctx: &Context<'a>, level: Level) -> Result<(&'a [Value], Query), CheckResult> {
+/// The skip is boxed: a check result is large next to the query.
+fn judged_query<'a>(
+    ctx: &Context<'a>,
+    level: Level,
+) -> Result<(&'a [Value], Query), Box<CheckResult>> {
     let (Some(fixture), Some(request)) = (ctx.fixture, ctx.request) else {
-        return Err(CheckResult::skip(
+        return Err(Box::new(CheckResult::skip(
             CheckKind::Oracle,
             level,
             "the target is not declared to hold the canonical data set",
-        ));
+        )));
     };
     let query = Query::from_request(request)
-        .map_err(|e| CheckResult::skip(CheckKind::Oracle, level, e.to_string()))?;
+        .map_err(|e| Box::new(CheckResult::skip(CheckKind::Oracle, level, e.to_string())))?;
     if let Some(open) = open_filter_meaning(&query) {
-        return Err(CheckResult::skip(CheckKind::Oracle, level, open));
+        return Err(Box::new(CheckResult::skip(CheckKind::Oracle, level, open)));
     }
     Ok((fixture, query))
 }
@@ -58,7 +62,7 @@ fn judged_query<'a>(ctx: &Context<'a>, level: Level) -> Result<(&'a [Value], Que
 fn later_page_check(ctx: &Context<'_>, items: &[Value], level: Level) -> CheckResult {
     let (fixture, query) = match judged_query(ctx, level) {
         Ok(judged) => judged,
-        Err(skip) => return skip,
+        Err(skip) => return *skip,
     };
     let id = |j: &Value| j.get("jobId").and_then(Value::as_str).map(str::to_string);
     let selected: std::collections::HashMap<Option<String>, &Value> = query
@@ -109,7 +113,7 @@ pub fn oracle_check(
 ) -> CheckResult {
     let (fixture, query) = match judged_query(ctx, level) {
         Ok(judged) => judged,
-        Err(skip) => return skip,
+        Err(skip) => return *skip,
     };
     let groups = query.expected(fixture);
     match oracle::compare_listing(&groups, items, complete) {

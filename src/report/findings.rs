@@ -475,20 +475,7 @@ mod tests {
     fn a_cause_groups_checks_of_every_kind() {
         let sort = failed(CheckKind::Sort, "a").diagnosed(Some(Diagnosis::OrderReversed));
         let oracle = failed(CheckKind::Oracle, "b").diagnosed(Some(Diagnosis::OrderReversed));
-        let case = |id: &str| CaseReport {
-            id: id.into(),
-            file: "f.yaml".into(),
-            line: 1,
-            level: Level::Must,
-            verifies: String::new(),
-            tags: Vec::new(),
-            requirements: Vec::new(),
-            exchanges: Vec::new(),
-            checks: Vec::new(),
-            verdict: crate::report::Verdict::Fail,
-            duration_ms: 0,
-        };
-        let (one, two) = (case("one"), case("two"));
+        let (one, two) = (case("one", vec![]), case("two", vec![]));
         let failed = [(&one, &sort), (&two, &oracle)];
         let causes = choose_causes(&failed);
         assert_eq!(causes, vec![Some(Diagnosis::OrderReversed); 2]);

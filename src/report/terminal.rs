@@ -319,6 +319,19 @@ pub fn representative(
     let Some(exchange) = judged else {
         return out;
     };
+    let pointer = shown
+        .iter()
+        .find(|c| c.exchange.is_some() && c.at.is_some())
+        .and_then(|c| c.at.as_deref());
+    out.push_str(&answer(exchange, pointer));
+    out.push_str(&reproduce(report, exchange, style, "  "));
+    out
+}
+
+/// What came back: the status, time and size, and the part of the body
+/// around `pointer` (see [`detail::excerpt`]); or why nothing came.
+fn answer(exchange: &Exchange, pointer: Option<&str>) -> String {
+    let mut out = String::new();
     match &exchange.outcome {
         Ok(r) => {
             let _ = writeln!(
@@ -329,10 +342,6 @@ pub fn representative(
                 r.received.unwrap_or(r.body.len()),
                 r.kept_note().map(|n| format!(" ({n})")).unwrap_or_default()
             );
-            let pointer = shown
-                .iter()
-                .find(|c| c.exchange.is_some() && c.at.is_some())
-                .and_then(|c| c.at.as_deref());
             if let Some(excerpt) = detail::excerpt(&r.body, pointer) {
                 for l in block(&excerpt).lines() {
                     let _ = writeln!(out, "    {l}");
@@ -343,7 +352,6 @@ pub fn representative(
             let _ = writeln!(out, "  answer: none ({})", line(&e.to_string()));
         }
     }
-    out.push_str(&reproduce(report, exchange, style, "  "));
     out
 }
 
@@ -662,32 +670,13 @@ pub fn details_in(report: Option<&RunReport>, case: &CaseReport, style: &Style) 
         for command in commands(exchange, style, embedded) {
             let _ = writeln!(out, "    {command}");
         }
-        match &exchange.outcome {
-            Ok(r) => {
-                let _ = writeln!(
-                    out,
-                    "  answer: status {} in {} ms, {} byte(s){}",
-                    r.status,
-                    r.elapsed_ms,
-                    r.received.unwrap_or(r.body.len()),
-                    r.kept_note().map(|n| format!(" ({n})")).unwrap_or_default()
-                );
-                // Around what the case's first failure found, when it
-                // judged this answer.
-                let pointer = case
-                    .failed_checks()
-                    .find(|c| c.exchange.is_some() && c.at.is_some())
-                    .and_then(|c| c.at.as_deref());
-                if let Some(excerpt) = detail::excerpt(&r.body, pointer) {
-                    for l in block(&excerpt).lines() {
-                        let _ = writeln!(out, "    {l}");
-                    }
-                }
-            }
-            Err(e) => {
-                let _ = writeln!(out, "  answer: none ({})", line(&e.to_string()));
-            }
-        }
+        // Around what the case's first failure found, when it judged
+        // this answer.
+        let pointer = case
+            .failed_checks()
+            .find(|c| c.exchange.is_some() && c.at.is_some())
+            .and_then(|c| c.at.as_deref());
+        out.push_str(&answer(exchange, pointer));
     }
     out
 }

@@ -215,10 +215,10 @@ pub(super) async fn run_walk(
                                     .find_map(|c| c.unjudged)
                                     .unwrap_or(Unjudged::PageLimit);
                                 let limit = match why {
-                                    Unjudged::RetainedBudget => {
-                                        "its listing outgrew the retained-bytes budget (--max-retained)"
-                                    }
-                                    _ => "it reached its page limit while nextToken kept coming",
+                                    Unjudged::RetainedBudget => "its listing outgrew the retained-bytes budget (--max-retained)".to_string(),
+                                    _ => format!(
+                                        "it stopped after {max_pages} pages while nextToken kept coming"
+                                    ),
                                 };
                                 CheckResult::skip(
                                     CheckKind::Complete,

@@ -156,7 +156,7 @@ async fn markdown_keeps_target_text_inside_cells_and_fences() {
     assert!(md.starts_with("# ListClassificationJobs conformance report\n\n**❌ Not conformant"));
     assert!(md.contains("### Finding 1, as `fail.status-filter` shows it"));
     assert!(
-        md.contains("````json\n"),
+        md.contains("````text\n"),
         "a body with ``` gets a longer fence"
     );
     assert!(md.contains(

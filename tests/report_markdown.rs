@@ -155,7 +155,7 @@ fn failed_case_with_diff_and_curl_passed_cases_compact() {
     assert!(curl[0].starts_with("curl -sS -i -X POST 'http://target.test/jobs/list'"));
     assert!(curl[0].contains("-H 'authorization: [REDACTED]'"));
     // The answer is shown around what differs: here, the page's jobs.
-    let bodies = fenced(&md, "json");
+    let bodies = fenced(&md, "text");
     assert_eq!(bodies.len(), 1);
     assert!(bodies[0].contains("name \"<script>alert(1)</script>\""));
     assert!(bodies[0].contains("``` closes fences | breaks tables"));
@@ -177,7 +177,7 @@ fn target_text_cannot_break_out() {
     let (outside, balanced) = outside_fences(&md);
     assert!(balanced, "a code fence is left open");
     assert!(
-        md.contains("\n````json\n"),
+        md.contains("\n````text\n"),
         "a body with ``` gets a longer fence"
     );
     for line in &outside {

@@ -529,7 +529,7 @@ fn representative(
                     .find(|c| c.exchange.is_some() && c.at.is_some())
                     .and_then(|c| c.at.as_deref());
                 if let Some(excerpt) = detail::excerpt(&r.body, pointer) {
-                    out.push_str(&fence("json", &excerpt));
+                    out.push_str(&fence("text", &excerpt));
                 }
             }
             Err(e) => {

@@ -213,10 +213,66 @@ fn a_json_report_reads_back_as_it_was_written() {
     for report in [
         sample_report::fixed_report(),
         sample_report::incomplete_report(),
+        typed_report(),
     ] {
         let text = json::render(&report);
+        // Every typed field is described by the published schema.
+        common::assert_matches_report_schema(&serde_json::from_str(&text).expect("JSON"));
         let back = read::parse(&text).expect("reads back");
         assert_eq!(json::render(&back), text);
         assert_eq!(back.conformance(), report.conformance());
+        // Findings are computed from the typed fields, never from text:
+        // the same after the round trip.
+        assert_eq!(back.findings(), report.findings());
     }
+}
+
+/// A report whose checks carry every typed field, and a typed skip.
+fn typed_report() -> macie_conform::report::RunReport {
+    use macie_conform::engine::check::{PageSpan, Subject, Unjudged};
+    use macie_conform::engine::diagnose::Diagnosis;
+    use macie_conform::report::{SkipCause, SkipReason, Verdict};
+    let mut report = sample_report::fixed_report();
+    for case in &mut report.cases {
+        for check in case.checks.iter_mut().filter(|c| c.failed()) {
+            check.subject = Subject {
+                member: Some("/items/*/jobStatus".into()),
+                rule: Some("enum".into()),
+                attribute: Some("jobStatus".into()),
+                operator: Some("EQ".into()),
+                query: Some("jobStatus".into()),
+            };
+            check.expected = Some(serde_json::json!(["IDLE"]));
+            check.found = Some(serde_json::json!("running"));
+            check.at = Some("/items/0/jobStatus".into());
+            check.diagnoses = vec![
+                Diagnosis::EnumSpelling {
+                    member: "jobStatus".into(),
+                },
+                Diagnosis::ComparatorAs {
+                    asked: "EQ".into(),
+                    applied: "NE".into(),
+                },
+            ];
+            check.pages = Some(PageSpan {
+                first: 2,
+                failing: 1,
+                of: 3,
+            });
+        }
+    }
+    if let Some(case) = report
+        .cases
+        .iter_mut()
+        .find(|c| matches!(c.verdict, Verdict::Skip(_)))
+    {
+        case.verdict = Verdict::Skip(SkipReason::new(
+            SkipCause::TooFewJobs { min: 4 },
+            "needs at least 4 job(s) on the target, which lists 1",
+        ));
+    }
+    if let Some(check) = report.cases.iter_mut().flat_map(|c| &mut c.checks).next() {
+        check.unjudged = Some(Unjudged::RetainedBudget);
+    }
+    report
 }

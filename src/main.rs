@@ -465,7 +465,7 @@ fn fail(e: &RunError) -> ExitCode {
             );
             ExitCode::from(EXIT_USAGE)
         }
-        RunError::Unreachable { .. } | RunError::Untrusted { .. } => {
+        RunError::Unreachable { .. } | RunError::Untrusted { .. } | RunError::NotTheApi { .. } => {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_UNREACHABLE)
         }

@@ -107,3 +107,61 @@ fn the_suite_passes_at_64_cases_at_once_against_100000_jobs() {
     );
     assert!(passed >= 100, "only {passed} cases passed: {stdout}");
 }
+
+/// A `--target` with a wrong path prefix reaches a server, but not the
+/// operation: the run stops before any case, with one message and exit 3
+/// (as for a target that cannot be reached), not 137 failures.
+#[test]
+fn a_wrong_path_prefix_stops_the_run_before_any_case() {
+    let (_guard, url) = serve(&[]);
+    let out = binary()
+        .args(["run", "--target", &format!("{url}/wrong-prefix")])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(stdout.trim().is_empty(), "no case ran: {stdout}");
+    let lines = stderr.lines().count();
+    assert!(lines <= 10, "{lines} lines: {stderr}");
+    assert!(
+        stderr.contains("does not answer a plain listing request")
+            && stderr.contains("status 404")
+            && stderr.contains("path prefix"),
+        "{stderr}"
+    );
+}
+
+/// A server that answers with an HTML page (an emulator that does not
+/// implement the operation, a proxy's error page) stops the run the same
+/// way, naming what came back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_answer_to_the_probe_stops_the_run() {
+    let app = axum::Router::new().fallback(|| async {
+        (
+            [("content-type", "text/html")],
+            "<html><body>It works!</body></html>",
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let out = tokio::task::spawn_blocking(move || {
+        binary()
+            .args(["run", "--target", &url])
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("joined");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("status 200 with text/html, a body that is not JSON"),
+        "{stderr}"
+    );
+}

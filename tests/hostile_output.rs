@@ -6,8 +6,8 @@
 
 mod common;
 
+use common::Answer;
 use common::cli::{Scratch, binary, files};
-use common::{Answer, fake};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -40,7 +40,7 @@ const CASES: &str = r#"cases:
 /// text with an OSC window title, a bell, a carriage return that would
 /// overwrite the line with a fake verdict, a NUL and a bidi override.
 async fn echoing_target() -> String {
-    fake(|body, headers| {
+    common::fake_past_the_probe(|body, headers| {
         let echoed: String = headers
             .iter()
             .map(|(k, v)| format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes())))

@@ -84,6 +84,13 @@ pub enum RunError {
         error: String,
         fix: &'static str,
     },
+    /// The target answers, but not as this operation would: a wrong path
+    /// prefix or port, or a server that does not implement it. Every case
+    /// would fail the same way.
+    #[error(
+        "the target {url} does not answer a plain listing request (POST {url}/jobs/list with {{}}) as ListClassificationJobs would: it sent {found}. Check the path prefix in --target, the port, and that the server implements the operation; nothing was run"
+    )]
+    NotTheApi { url: String, found: String },
     #[error(transparent)]
     Client(#[from] http::ClientError),
     #[error("cannot start the embedded reference server: {0}")]

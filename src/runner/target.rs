@@ -35,7 +35,10 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
                 error,
                 fix: if signing { SIGNED_FIX } else { UNSIGNED_FIX },
             }),
-            None => Ok(()),
+            None => match not_the_api(&response) {
+                Some(found) => Err(RunError::NotTheApi { url, found }),
+                None => Ok(()),
+            },
         },
         Err(TransportError::Tls(reason)) => Err(RunError::Untrusted { url, reason }),
         Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
@@ -52,6 +55,36 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
             | TransportError::Broken(_)
             | TransportError::Request(_),
         ) => Ok(()),
+    }
+}
+
+/// What the probe's answer shows when it cannot come from this operation:
+/// every request member is optional, so any implementation answers `{}`
+/// with a listing, or at worst a JSON error it documents (throttling, a
+/// refused signature, ...). A 404 or 405 (no such operation here), a 5xx,
+/// or a body that is not JSON (an HTML error page, a proxy's text) means
+/// the URL or the server is wrong, and every case would fail alike.
+fn not_the_api(response: &crate::engine::exchange::HttpResponse) -> Option<String> {
+    let status = response.status;
+    let what = || {
+        let media = response
+            .header("content-type")
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "no Content-Type".into());
+        format!("status {status} with {media}")
+    };
+    if matches!(status, 404 | 405) || status >= 500 {
+        return Some(what());
+    }
+    // A body cut at the size cap, an empty one or a compressed one is left
+    // to the cases, which say what is wrong with it.
+    if response.truncated || response.body.is_empty() || response.content_encoding().is_some() {
+        return None;
+    }
+    match response.json() {
+        Ok(_) => None,
+        Err(_) => Some(format!("{}, a body that is not JSON", what())),
     }
 }
 

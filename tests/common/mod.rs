@@ -52,6 +52,23 @@ type Script = dyn Fn(&Value, &HeaderMap) -> Answer + Send + Sync;
 
 /// An HTTP server on a loopback port that answers every request with
 /// `script(request body as JSON (null if not JSON), request headers)`.
+/// [`fake`], answering the run's first request (its probe of the target,
+/// a plain listing request) with an empty listing: a target that answers
+/// the probe with an error page stops the run before any case (see
+/// `runner::target::probe`), and these fakes are about what the cases do.
+pub async fn fake_past_the_probe(
+    script: impl Fn(&Value, &HeaderMap) -> Answer + Send + Sync + 'static,
+) -> String {
+    let probed = std::sync::atomic::AtomicBool::new(false);
+    fake(move |body, headers| {
+        if !probed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Answer::json(200, serde_json::json!({"items": []}));
+        }
+        script(body, headers)
+    })
+    .await
+}
+
 pub async fn fake(script: impl Fn(&Value, &HeaderMap) -> Answer + Send + Sync + 'static) -> String {
     let script: Arc<Script> = Arc::new(script);
     let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {

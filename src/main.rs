@@ -806,6 +806,27 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         levels: args.level.clone(),
         partition: args.partition,
     };
+    // A claim rests on the whole built-in suite: said before anything is
+    // sent, since such a run could never back one.
+    if args.certify {
+        let mut why = Vec::new();
+        if !sources.builtin {
+            why.push("--no-builtin leaves out the built-in suite (--cases folders may add to it, never replace it)");
+        }
+        if !args.filter.is_empty() || !args.tag.is_empty() || !args.level.is_empty() {
+            why.push("--filter, --tag and --level narrow the suite");
+        }
+        if args.partition.is_some() {
+            why.push("--partition runs one shard; certify the merge of every shard with merge-reports --certify");
+        }
+        if !why.is_empty() {
+            eprintln!(
+                "error: --certify needs the whole built-in suite: {}",
+                why.join("; ")
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
     let style = Style {
         color: color_wanted(),
         redact: args.net.redact.clone(),

@@ -691,6 +691,8 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
             "--target",
             &target,
             "--certify",
+            "--cases",
+            "cases",
             "--report-dir",
             "out/bundle",
             "--product",
@@ -701,12 +703,12 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
     );
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    // The built-in suite with the folder added: without the data set and
+    // fault injection, cases of every level cannot run.
     assert!(
-        stderr.contains(
-            "error: --certify: this run does not support a conformance claim:\n\
-             \x20 - 1 of 2 must cases ran; 1 needs the canonical data set\n\
-             \x20 - 0 of 1 should cases ran; 1 needs fault injection (x-macie-conform-fault)\n"
-        ),
+        stderr.contains("error: --certify: this run does not support a conformance claim:\n")
+            && stderr.contains(" need the canonical data set")
+            && stderr.contains(" need fault injection (x-macie-conform-fault)"),
         "{stderr}"
     );
     for name in BUNDLE {
@@ -722,20 +724,20 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
     );
     assert_eq!(info["conformance"], "incomplete");
     assert_eq!(info["certification"]["requested"], true);
-    assert_eq!(
-        info["open_choices"],
-        serde_json::json!([{
-            "case": "info.default-page",
-            "requirements": [],
-            "message": info["open_choices"][0]["message"]
-        }])
+    let choices = info["open_choices"].as_array().cloned().unwrap_or_default();
+    assert!(
+        choices
+            .iter()
+            .any(|c| c["case"] == "info.default-page" && c["message"].is_string()),
+        "{choices:?}"
     );
     let report = read_json(s.path("out/bundle/report.json"));
     assert_eq!(info["suite_digest"], report["run"]["suite_digest"]);
     assert_eq!(info["harness_version"], report["run"]["harness_version"]);
     let junit = std::fs::read_to_string(s.path("out/bundle/junit.xml")).expect("junit");
     assert!(
-        junit.contains("name=\"conformance\" value=\"Incomplete: 1 of 2 must cases ran; 1 needs the canonical data set\""),
+        junit.contains("name=\"conformance\" value=\"Incomplete: ")
+            && junit.contains(" need the canonical data set\""),
         "{junit}"
     );
 }
@@ -744,11 +746,14 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
 fn certify_against_the_embedded_server_exits_0_and_writes_the_bundle() {
     let s = Scratch::new("cli-run");
     s.write("cases/a.yaml", CERTIFIABLE);
+    // The built-in suite, and the vendor's own folder added to it.
     let out = run_in(
         &s.0,
         &[
             "run",
             "--certify",
+            "--cases",
+            "cases",
             "--report-dir",
             "bundle",
             "--json",
@@ -757,12 +762,22 @@ fn certify_against_the_embedded_server_exits_0_and_writes_the_bundle() {
     );
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let selection = &read_json(s.path("r.json"))["run"]["selection"];
+    assert_eq!(selection["folders"][0]["path"], "cases", "{selection}");
+    assert!(
+        selection["builtin_digest"]
+            .as_str()
+            .is_some_and(|d| d.len() == 64),
+        "{selection}"
+    );
+    assert!(selection.get("no_builtin").is_none(), "{selection}");
     assert!(
         stderr.contains("report bundle written to bundle"),
         "{stderr}"
     );
     assert!(
-        stdout.contains("\nConformant at must and should level\n4 passed, 0 failed, 0 skipped\n"),
+        stdout.contains("\nConformant at must and should level\n")
+            && stdout.trim_end().ends_with(" passed, 0 failed, 0 skipped"),
         "{stdout}"
     );
     for name in BUNDLE {
@@ -824,15 +839,26 @@ fn a_narrowed_run_is_partial_and_never_certifies() {
             "--certify",
         ],
     );
+    // Even a selection of every level is partial: refused before anything
+    // is sent, since such a run could never back a claim.
     let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "nothing ran: {stdout}");
     assert!(
-        stdout.contains("\nNot conformant (must-level checks failed)\n"),
-        "a failure outranks the partial run: {stdout}"
+        stderr.contains("--certify needs the whole built-in suite")
+            && stderr.contains("--filter, --tag and --level narrow the suite"),
+        "{stderr}"
     );
+    // Leaving out the built-in suite is refused the same way.
+    let out = run_in(
+        &s.0,
+        &["run", "--certify", "--no-builtin", "--cases", "cases"],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
     assert!(
-        stderr.contains("  - the selection narrowed the suite (--level must --level should --level info); certify the full suite\n"),
-        "even a selection of every level is partial: {stderr}"
+        stderr.contains("--no-builtin leaves out the built-in suite"),
+        "{stderr}"
     );
 }
 

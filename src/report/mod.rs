@@ -353,6 +353,10 @@ pub struct SelectionReport {
     /// merge of every shard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<crate::runner::select::Partition>,
+    /// Where the cases came from: the built-in suite (with its digest) or
+    /// not, and the folders added with `--cases`.
+    #[serde(flatten)]
+    pub origin: crate::engine::load::SuiteOrigin,
 }
 
 impl SelectionReport {

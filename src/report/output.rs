@@ -275,6 +275,11 @@ impl Certification {
     pub fn of(report: &RunReport, requested: bool) -> Certification {
         let assessment = report.assess();
         let mut problems = Vec::new();
+        if report.selection.origin.no_builtin {
+            problems.push(
+                "the built-in suite was left out (--no-builtin); a claim rests on the whole built-in suite, to which --cases folders may only add".to_string(),
+            );
+        }
         if assessment.partial {
             problems.push(format!(
                 "the selection narrowed the suite ({}); certify the full suite",

@@ -426,6 +426,14 @@ mod tests {
             tags: Vec::new(),
             levels: vec![Level::Must],
             partition: Some(crate::runner::select::Partition { shard: 2, of: 3 }),
+            origin: crate::engine::load::SuiteOrigin {
+                no_builtin: true,
+                builtin_digest: None,
+                folders: vec![crate::engine::load::AddedFolder {
+                    path: "mine".into(),
+                    cases: 8,
+                }],
+            },
         };
         let text = serde_json::to_string(&selection).expect("serialises");
         let back: SelectionReport = serde_json::from_str(&text).expect("reads back");

@@ -39,6 +39,7 @@ impl Selection {
             tags: self.tags.clone(),
             levels: self.levels.clone(),
             partition: self.partition,
+            origin: suite.origin.clone(),
         }
     }
 }

@@ -284,6 +284,18 @@ impl Default for SuiteSources {
     }
 }
 
+/// The digest of the built-in suite alone (its case files and catalogue):
+/// what a claim says it ran, whatever folders were added.
+pub fn builtin_digest() -> String {
+    let mut files = builtin_case_files();
+    let (name, text) = crate::builtin::REQUIREMENTS;
+    files.push(SourceFile {
+        name: name.to_string(),
+        text: text.to_string(),
+    });
+    load::digest_of(&files)
+}
+
 /// The built-in case files, named as in the repository (`cases/filter.yaml`).
 pub fn builtin_case_files() -> Vec<SourceFile> {
     crate::builtin::CASE_FILES
@@ -317,6 +329,8 @@ pub fn load_suites(sources: &SuiteSources) -> Result<Suite, RunError> {
         });
     }
     let mut seen_dirs = HashSet::new();
+    // Each folder with the names its files were given.
+    let mut added: Vec<(String, Vec<String>)> = Vec::new();
     for dir in &sources.dirs {
         // One folder named twice (`--cases a --cases ./a`) is read once.
         if let Ok(real) = std::fs::canonicalize(dir)
@@ -366,11 +380,32 @@ pub fn load_suites(sources: &SuiteSources) -> Result<Suite, RunError> {
                 Err(d) => problems.push(*d),
             }
         }
+        added.push((
+            dir.to_string_lossy().into_owned(),
+            found.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+        ));
         files.append(&mut found);
     }
     let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
     match load::load_with_variables(&files, &catalogues, schemas, &sources.variables) {
-        Ok(suite) if problems.is_empty() => Ok(suite),
+        Ok(mut suite) if problems.is_empty() => {
+            suite.origin = load::SuiteOrigin {
+                no_builtin: !sources.builtin,
+                builtin_digest: sources.builtin.then(builtin_digest),
+                folders: added
+                    .into_iter()
+                    .map(|(path, names)| load::AddedFolder {
+                        path,
+                        cases: suite
+                            .cases
+                            .iter()
+                            .filter(|c| names.contains(&c.file))
+                            .count(),
+                    })
+                    .collect(),
+            };
+            Ok(suite)
+        }
         Ok(_) => Err(RunError::Cases(problems)),
         Err(more) => {
             problems.extend(more);

@@ -57,6 +57,36 @@ pub struct Suite {
     pub requirements: Vec<Requirement>,
     /// SHA-256 (hex) of every file's name and text, catalogue included.
     pub digest: String,
+    /// Where the cases came from (set by whoever gathered the files).
+    pub origin: SuiteOrigin,
+}
+
+/// Where a suite's cases came from: the built-in suite or not, and the
+/// folders added to it. A conformance claim names both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SuiteOrigin {
+    /// `--no-builtin`: the built-in suite was left out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_builtin: bool,
+    /// SHA-256 (hex) of the built-in suite's files, when it was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin_digest: Option<String>,
+    /// The folders given with `--cases`, each with the cases it added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<AddedFolder>,
+}
+
+/// A folder of cases added to the suite.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AddedFolder {
+    pub path: String,
+    pub cases: usize,
+}
+
+/// [`Suite::digest`]'s hash over some files: how the built-in suite's own
+/// digest is computed.
+pub fn digest_of(files: &[SourceFile]) -> String {
+    digest(files.iter())
 }
 
 impl Suite {

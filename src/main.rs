@@ -36,6 +36,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const EXIT_USAGE: u8 = 2;
+
+/// `--fixture builtin`: the canonical data set the binary carries.
+const BUILTIN_FIXTURE: &str = "builtin";
 const EXIT_UNREACHABLE: u8 = 3;
 
 #[derive(Parser)]
@@ -72,6 +75,10 @@ enum Command {
     /// Join the JSON reports of the shards of a run (run --partition K/N)
     /// into one report with one verdict.
     MergeReports(MergeArgs),
+    /// Write the canonical data set (a JSON array of JobSummary) that a
+    /// server under test loads so that the cases needing it can run; the
+    /// run then names it with --fixture builtin.
+    Fixture(FixtureArgs),
 }
 
 #[derive(Args)]
@@ -158,7 +165,8 @@ struct TargetArgs {
     #[arg(long, env = "MACIE_CONFORM_TARGET", value_name = "URL")]
     target: Option<String>,
     /// The target serves the canonical data set in this file, so cases that
-    /// need it run (implied for the embedded server).
+    /// need it run (implied for the embedded server); `builtin` names the
+    /// copy this binary carries (what `macie-conform fixture` writes).
     #[arg(long, value_name = "PATH")]
     fixture: Option<PathBuf>,
     /// The target honours the x-macie-conform-fault header (implied for the embedded server).
@@ -382,6 +390,14 @@ struct MergeArgs {
 }
 
 #[derive(Args)]
+struct FixtureArgs {
+    /// File to write (an existing file is replaced); without it, the data
+    /// set goes to standard output.
+    #[arg(long, short, value_name = "PATH")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct InitArgs {
     /// Folder to write into (created if needed); existing files are never overwritten.
     #[arg(default_value = "conformance", value_name = "DIR")]
@@ -442,6 +458,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Serve(args) => serve(args),
         Command::Init(args) => init(&args),
+        Command::Fixture(args) => fixture(&args),
         Command::MergeReports(args) => merge_reports(&args),
     }
 }
@@ -698,6 +715,12 @@ impl Connection {
             }
         };
         let fixture = match &net.fixture {
+            // The word names the built-in copy (what `fixture` writes); a
+            // file of that name is `./builtin`.
+            Some(path) if path.as_os_str() == BUILTIN_FIXTURE => Some(Arc::new(
+                runner::parse_fixture(macie_conform::server::EMBEDDED_FIXTURE)
+                    .map_err(|e| usage(&e))?,
+            )),
             Some(path) => Some(Arc::new(runner::read_fixture(path).map_err(|e| fail(&e))?)),
             None => None,
         };
@@ -1096,10 +1119,43 @@ fn spinner() -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// `fixture`: the canonical data set, as the embedded server serves it.
+fn fixture(args: &FixtureArgs) -> ExitCode {
+    let text = macie_conform::server::EMBEDDED_FIXTURE;
+    let jobs = runner::parse_fixture(text).map_or(0, |j| j.len());
+    match &args.output {
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => {
+                eprintln!(
+                    "wrote the canonical data set ({jobs} jobs) to {}; load it into the server under test, then run with --fixture builtin",
+                    path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
+    }
+}
+
 /// With `--certify`, whether the run cannot back a conformance claim,
 /// saying why; `what` names the run in the message.
 fn refuses_claim(certify: bool, certification: &Certification, what: &str) -> bool {
-    if !certify || certification.passed() {
+    if !certify {
+        return false;
+    }
+    if certification.passed() {
+        // What the claim covers, beyond the document: said with it.
+        eprintln!(
+            "certified: {what} supports a conformance claim ({})",
+            certification.capabilities_line()
+        );
         return false;
     }
     eprintln!("error: --certify: {what} does not support a conformance claim:");

@@ -667,7 +667,7 @@ fn against_serve_without_the_declared_data_set_the_run_is_incomplete_and_certify
     assert!(
         stdout.contains(
             "\nSkipped (2), by reason\n\
-             \x20    1  needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it\n\
+             \x20    1  needs the canonical data set; pass --fixture builtin if the target serves it (macie-conform fixture writes it)\n\
              \x20    1  needs fault injection (x-macie-conform-fault); pass --faults if the target honours it\n"
         ),
         "skips are summarised without -v: {stdout}"

@@ -330,3 +330,115 @@ fn writing_snapshots_needs_a_real_folder() {
     }
     assert!(entries(&i.work()).is_empty());
 }
+
+/// The vendor's path, from an empty folder with the installed binary and
+/// nothing else: write the canonical data set, start a server that holds
+/// it and honours fault injection, and certify it with the README's
+/// command as written.
+#[test]
+fn a_vendor_certifies_a_prepared_server_from_an_empty_folder() {
+    let i = Installed::new();
+    let (code, _, stderr) = i.run(&["fixture", "-o", "jobs.json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("--fixture builtin"),
+        "says how to use it: {stderr}"
+    );
+    let jobs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(i.work().join("jobs.json")).expect("written"),
+    )
+    .expect("JSON");
+    assert!(jobs.as_array().is_some_and(|j| !j.is_empty()), "a data set");
+    let (code, stdout, _) = i.run(&["fixture"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout).expect("JSON on stdout"),
+        jobs
+    );
+
+    let mut child = i
+        .command()
+        .args(["serve", "--port", "0", "--fixture", "jobs.json", "--faults"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let _guard = Killed(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("serve prints its address");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening on URL")
+        .to_string();
+
+    // The README's command, with the server's URL.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let command = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("macie-conform run --target URL --fixture builtin"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('\\', " ");
+    assert!(
+        command.contains("--certify"),
+        "the README's example: {command}"
+    );
+    let args: Vec<String> = shell_words(&command)
+        .into_iter()
+        .skip(1)
+        .map(|a| if a == "URL" { url.clone() } else { a })
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = i.run(&args);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "certified: this run supports a conformance claim (signature checks: not claimed)"
+        ),
+        "{stderr}"
+    );
+    let info: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(i.work().join("conformance/run-info.json")).expect("bundle"),
+    )
+    .expect("run-info JSON");
+    assert_eq!(info["certification"]["problems"], serde_json::json!([]));
+    assert_eq!(info["conformance"], "must_and_should");
+    assert_eq!(info["product"]["name"], "Acme Macie");
+}
+
+/// Splits a command line as a POSIX shell would for plain words and
+/// double-quoted strings (all the README's example uses).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            c => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}

@@ -269,7 +269,7 @@ fn an_incomplete_run_says_so_with_reasons_and_unanswered_cases() {
          <li>1 of 2 info cases ran; 1 got no answer from the target (see &quot;Unanswered&quot;)</li>\n\
          <li>Not verified (3 must/should requirement(s)): LCJ-FILTER-001, LCJ-FAULT-001, LCJ-SORT-009</li>\n\
          <li>1 skipped: needs fault injection (run with --faults) &lt;i&gt;</li>\n\
-         <li>1 skipped: needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it</li>\n\
+         <li>1 skipped: needs the canonical data set; pass --fixture builtin if the target serves it (macie-conform fixture writes it)</li>\n\
          <li>Unanswered: <a href=\"#case-info.no-answer\">info.no-answer</a>: no complete answer within 5000 ms</li>\n\
          </ul>\n"
     ));

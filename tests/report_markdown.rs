@@ -250,7 +250,7 @@ fn an_incomplete_run_says_so_with_reasons_and_unanswered_cases() {
          - 1 of 2 info cases ran; 1 got no answer from the target (see \"Unanswered\")\n\
          - Not verified (3 must/should requirement(s)): LCJ-FILTER-001, LCJ-FAULT-001, LCJ-SORT-009\n\
          - 1 skipped: needs fault injection (run with --faults) &lt;i&gt;\n\
-         - 1 skipped: needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it\n\
+         - 1 skipped: needs the canonical data set; pass --fixture builtin if the target serves it (macie-conform fixture writes it)\n\
          - Unanswered: `info.no-answer`: no complete answer within 5000 ms\n\n"
     ), "{md}");
     for line in [

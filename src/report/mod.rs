@@ -72,6 +72,14 @@ pub enum SkipCause {
 }
 
 impl SkipCause {
+    /// Whether the cause is an optional capability the target did not
+    /// declare: checking SigV4 signatures is not in the document, so a
+    /// server that does not is no less conformant; a claim says which
+    /// optional capabilities it covers (see `output::Certification`).
+    pub fn optional(self) -> bool {
+        self == SkipCause::NeedsSignatures
+    }
+
     /// The reason in a few words, for counts (`2 need the canonical data
     /// set`): the singular and the plural form. `None` for [`SkipCause::Other`],
     /// which has only its full reason.

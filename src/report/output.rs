@@ -266,6 +266,16 @@ pub struct Certification {
     pub requested: bool,
     /// Why the run cannot support a claim; empty when it can.
     pub problems: Vec<String>,
+    /// The optional capabilities (not in the document) and whether the
+    /// claim covers them: `signature checks: not claimed`.
+    pub capabilities: Vec<Capability>,
+}
+
+/// An optional capability and whether the run covered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Capability {
+    pub name: &'static str,
+    pub claimed: bool,
 }
 
 impl Certification {
@@ -294,14 +304,38 @@ impl Certification {
         if report.failed() {
             problems.push(format!("{} case(s) failed", report.failed_cases().count()));
         }
+        // Declared by running its cases: a target that checks signatures
+        // runs them (--target-checks-signatures) instead of skipping them.
+        let skipped_signatures = report.cases.iter().any(|c| {
+            matches!(&c.verdict, super::Verdict::Skip(r) if r.cause == super::SkipCause::NeedsSignatures)
+        });
         Certification {
             requested,
             problems,
+            capabilities: vec![Capability {
+                name: "signature checks",
+                claimed: !skipped_signatures,
+            }],
         }
     }
 
     pub fn passed(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// The optional capabilities in words: `signature checks: not claimed`.
+    pub fn capabilities_line(&self) -> String {
+        self.capabilities
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {}",
+                    c.name,
+                    if c.claimed { "claimed" } else { "not claimed" }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

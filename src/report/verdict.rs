@@ -108,6 +108,15 @@ pub struct LevelCompleteness {
     /// Why the others did not run, one entry per distinct reason, in suite
     /// order of first appearance.
     pub not_run: Vec<NotRun>,
+    /// Cases of an optional capability the target did not declare (see
+    /// [`SkipCause::optional`]): left out of `in_suite`, so they neither
+    /// count as run nor keep the level from being complete.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_claimed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Cases that did not run for one reason.
@@ -307,8 +316,10 @@ fn completeness(report: &RunReport, level: Level, partial: bool) -> LevelComplet
     // taken to be what the report holds.
     let in_suite = report.selection.suite.get(level).max(cases.len());
     let mut not_run = Vec::new();
+    let mut not_claimed = 0;
     for case in &cases {
         match &case.verdict {
+            Verdict::Skip(reason) if reason.cause.optional() => not_claimed += 1,
             Verdict::Skip(reason) => tally(&mut not_run, reason.cause, reason, 1),
             Verdict::Unanswered => tally(&mut not_run, SkipCause::Other, UNANSWERED, 1),
             Verdict::Pass | Verdict::Fail => {}
@@ -325,10 +336,11 @@ fn completeness(report: &RunReport, level: Level, partial: bool) -> LevelComplet
     tally(&mut not_run, SkipCause::Other, &reason, absent);
     LevelCompleteness {
         level,
-        in_suite,
+        in_suite: in_suite - not_claimed,
         ran: cases.iter().filter(|c| c.ran()).count(),
         failed: cases.iter().filter(|c| c.verdict == Verdict::Fail).count(),
         not_run,
+        not_claimed,
     }
 }
 

@@ -51,7 +51,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let skip = if c.fixture && shared.fixture.is_none() {
         Some((
             SkipCause::NeedsFixture,
-            "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it",
+            "needs the canonical data set; pass --fixture builtin if the target serves it (macie-conform fixture writes it)",
         ))
     } else if c.faults && !shared.faults {
         Some((

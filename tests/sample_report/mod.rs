@@ -303,7 +303,7 @@ pub fn incomplete_report() -> RunReport {
     );
     fixture.verdict = Verdict::Skip(macie_conform::report::SkipReason::new(
         macie_conform::report::SkipCause::NeedsFixture,
-        "needs the canonical data set; pass --fixture cases/fixtures/jobs.json if the target serves it",
+        "needs the canonical data set; pass --fixture builtin if the target serves it (macie-conform fixture writes it)",
     ));
     r.cases.push(fixture);
     r.cases.push(unanswered_case());

@@ -264,7 +264,7 @@ impl ReportArgs {
     fn write(
         &self,
         paths: &ReportPaths,
-        report: &macie_conform::report::RunReport,
+        report: &mut macie_conform::report::RunReport,
         style: &Style,
         certification: Certification,
     ) -> Result<(), ExitCode> {
@@ -272,6 +272,10 @@ impl ReportArgs {
             name: self.product.clone(),
             version: self.product_version.clone(),
         };
+        // Every format names the product and the claim, not only run-info.
+        report.product = product.clone();
+        report.certification = certification.requested.then(|| certification.clone());
+        let report = &*report;
         let info = RunInfo::new(report, product, certification);
         match paths.write(report, style, &info) {
             Ok(_) => {
@@ -939,7 +943,7 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         let certification = Certification::of(&report, args.certify);
         if let Err(code) = args
             .reports
-            .write(&paths, &report, &style, certification.clone())
+            .write(&paths, &mut report, &style, certification.clone())
         {
             return code;
         }
@@ -1094,7 +1098,7 @@ fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
             terminal::render(&report, &style)
         );
         let certification = Certification::of(&report, false);
-        if let Err(code) = args.reports.write(&paths, &report, &style, certification) {
+        if let Err(code) = args.reports.write(&paths, &mut report, &style, certification) {
             return code;
         }
         ExitCode::from(verdict::exit_status(&report, false, false))
@@ -1203,7 +1207,7 @@ fn merge_reports(args: &MergeArgs) -> ExitCode {
         }
     }
     let count = shards.len();
-    let report = match macie_conform::report::merge::merge(shards) {
+    let mut report = match macie_conform::report::merge::merge(shards) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot merge the reports: {e}");
@@ -1227,7 +1231,7 @@ fn merge_reports(args: &MergeArgs) -> ExitCode {
     let certification = Certification::of(&report, args.certify);
     if let Err(code) = args
         .out
-        .write(&paths, &report, &style, certification.clone())
+        .write(&paths, &mut report, &style, certification.clone())
     {
         return code;
     }

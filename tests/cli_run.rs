@@ -1039,3 +1039,64 @@ fn the_deadline_bounds_a_run_and_must_be_a_number_of_seconds() {
     assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
     assert!(stderr.contains("--deadline"), "{stderr}");
 }
+
+/// The product, the claim and what a customer needs to re-run appear in
+/// every report a customer sees, not only in run-info.json.
+#[test]
+fn the_product_and_the_claim_are_named_in_every_report() {
+    let s = Scratch::new("cli-run");
+    s.write("cases/a.yaml", PASSING);
+    let out = run_in(
+        &s.0,
+        &[
+            "run",
+            "--product",
+            "Acme <Macie>",
+            "--product-version",
+            "2.1",
+            "--junit",
+            "r.xml",
+            "--json",
+            "r.json",
+            "--html",
+            "r.html",
+            "--markdown",
+            "r.md",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let read = |name: &str| std::fs::read_to_string(s.path(name)).expect("written");
+    let json = read_json(s.path("r.json"));
+    assert_eq!(
+        json["run"]["product"],
+        serde_json::json!({"name": "Acme <Macie>", "version": "2.1"})
+    );
+    assert_eq!(json["run"]["certification"], serde_json::Value::Null);
+    let digest = json["run"]["suite_digest"]
+        .as_str()
+        .expect("digest")
+        .to_string();
+    let html = read("r.html");
+    assert!(
+        html.contains("<dt>Product</dt><dd>Acme &lt;Macie&gt; 2.1</dd>"),
+        "{html}"
+    );
+    assert!(html.contains("<dt>Certification</dt><dd>not a certification run</dd>"));
+    assert!(html.contains(&digest), "the whole digest");
+    let md = read("r.md");
+    assert!(md.contains("| Product | Acme &lt;Macie&gt; 2.1 |"), "{md}");
+    assert!(md.contains(&format!("| Suite digest | {digest} |")), "{md}");
+    assert!(
+        md.contains("| Certification | not a certification run |"),
+        "{md}"
+    );
+    let junit = read("r.xml");
+    assert!(
+        junit.contains("name=\"product\" value=\"Acme &lt;Macie&gt; 2.1\""),
+        "{junit}"
+    );
+    assert!(junit.contains(&format!("name=\"suite-digest\" value=\"{digest}\"")));
+    assert!(junit.contains("name=\"certification\" value=\"not a certification run\""));
+    assert!(junit.contains("name=\"harness\" value=\"macie-conform "));
+}

@@ -96,11 +96,12 @@ fn verdict_counts_matrix_and_coverage() {
          - 1 skipped: needs fault injection (run with --faults) &lt;i&gt;\n\n"
     ));
     for line in [
+        "| Product | not named \\(--product, --product-version\\) |",
         "| Target | http://target.test/&lt;x&gt; |",
-        "| Started | 2026-11-24T00:00:00Z |",
+        "| Date | 2026-11-24T00:00:00Z |",
         "| Duration | 1.2 s |",
         "| Harness | macie-conform 0.1.0 |",
-        "| Suite digest | `0123456789abcdef` |",
+        "| Certification | not a certification run |",
         "| Canonical data set | not declared |",
         "| Level | Passed | Failed | Skipped | Unanswered |",
         "| must | 1 | 1 | 0 | 0 |",

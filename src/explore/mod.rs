@@ -519,6 +519,8 @@ impl Explorer<'_> {
             requests_sent: exploration.requests + exploration.shrink_requests,
             connection_retries: self.connection_retries,
             exploration: Some(exploration),
+            product: Default::default(),
+            certification: None,
         }
     }
 }

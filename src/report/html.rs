@@ -54,6 +54,7 @@ pub fn anchor(id: &str) -> String {
 const CSS: &str = r#"
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:1rem 2rem;color:#1d1d1f;line-height:1.4}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.identity{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem;margin:.8rem 0}.identity dt{font-weight:600}.identity dd{margin:0;word-break:break-all}
 .banner{padding:1rem 1.5rem;border-radius:8px;font-size:1.3rem;font-weight:600;color:#fff}
 .must_and_should{background:#1f883d}.must_only{background:#bf8700}.not_conformant{background:#cf222e}.incomplete{background:#57606a}.no_fault_found{background:#1f883d}
 .grounds{margin:.5rem 0 0 0}
@@ -88,6 +89,12 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         escape(&assessment.headline)
     );
     grounds(&mut out, report, &assessment);
+    // Who and what the report is about, under the verdict and its grounds.
+    let _ = write!(out, "<dl class=\"identity\">");
+    for (name, value) in super::identity(report) {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", escape(name), escape(&value));
+    }
+    let _ = writeln!(out, "</dl>");
     if let Some(e) = &report.exploration {
         exploration(&mut out, e);
     }

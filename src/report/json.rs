@@ -48,6 +48,10 @@ struct Run<'a> {
     /// Requests sent again on a new connection after the target closed
     /// the kept-alive one before answering.
     connection_retries: usize,
+    /// The implementation under test (`--product`, `--product-version`).
+    product: &'a super::output::Product,
+    /// The outcome of `--certify`; null when the run made no claim.
+    certification: Option<&'a super::output::Certification>,
 }
 
 #[derive(Serialize)]
@@ -200,6 +204,8 @@ pub fn render(report: &RunReport) -> String {
             embedded: report.embedded,
             selection: &report.selection,
             connection_retries: report.connection_retries,
+            product: &report.product,
+            certification: report.certification.as_ref(),
         },
         summary: Summary {
             conformance: assessment.conformance,

@@ -33,8 +33,16 @@ pub fn render(report: &RunReport, style: &Style) -> Result<String, JunitError> {
     let assessment = report.assess();
     let completeness = assessment.level_lines().join("; ");
     let not_verified = assessment.not_verified.join(",");
+    let identity = super::identity(report);
     for (file, cases) in by_file {
         let mut suite = TestSuite::new(file);
+        for (name, value) in &identity {
+            // `Target` is written below as it always was.
+            if *name != "Target" {
+                let key = name.to_ascii_lowercase().replace(' ', "-");
+                suite.add_property((key.as_str(), value.as_str()));
+            }
+        }
         suite.add_property(("target", report.target.as_str()));
         suite.add_property(("spec-coverage", coverage.as_str()));
         suite.add_property(("conformance", assessment.headline.as_str()));

@@ -105,27 +105,21 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     let _ = writeln!(out, "# ListClassificationJobs conformance report\n");
     let _ = writeln!(out, "**{mark} {}**\n", prose(&assessment.headline));
     grounds(&mut out, report, &assessment);
+    // Who and what the report is about, under the verdict and its grounds.
+    let _ = writeln!(out, "| | |\n|---|---|");
+    for (name, value) in super::identity(report) {
+        let _ = writeln!(out, "| {name} | {} |", cell(&value));
+    }
+    out.push('\n');
     if let Some(e) = &report.exploration {
         exploration(&mut out, e);
     }
     findings(&mut out, report, &plain, MAX_CHARS / 2);
     let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| Target | {} |", cell(&report.target));
-    let _ = writeln!(out, "| Started | {} |", cell(&report.started_at));
     let _ = writeln!(
         out,
         "| Duration | {:.1} s |",
         report.duration_ms as f64 / 1000.0
-    );
-    let _ = writeln!(
-        out,
-        "| Harness | macie-conform {} |",
-        cell(&report.harness_version)
-    );
-    let _ = writeln!(
-        out,
-        "| Suite digest | `{}` |",
-        report.suite_digest.chars().take(16).collect::<String>()
     );
     let _ = writeln!(
         out,

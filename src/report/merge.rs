@@ -325,6 +325,8 @@ mod tests {
                     requests_sent: 0,
                     connection_retries: k,
                     exploration: None,
+                    product: Default::default(),
+                    certification: None,
                 };
                 (PathBuf::from(format!("s{k}.json")), report)
             })

@@ -343,6 +343,46 @@ pub struct RunReport {
     /// taken from a suite.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exploration: Option<Exploration>,
+    /// The implementation under test as its vendor names it
+    /// (`--product`, `--product-version`); set by the command after the run.
+    pub product: output::Product,
+    /// The outcome of `--certify`; `None` when the run made no claim. Set
+    /// by the command after the run.
+    pub certification: Option<output::Certification>,
+}
+
+/// Who and what a report is about, in the order every format shows it:
+/// the product, the target, the date, the harness, the suite and the
+/// claim. Values are the report's own (the target without credentials).
+pub fn identity(report: &RunReport) -> Vec<(&'static str, String)> {
+    let product = match (&report.product.name, &report.product.version) {
+        (Some(n), Some(v)) => format!("{n} {v}"),
+        (Some(n), None) => n.clone(),
+        (None, Some(v)) => format!("(unnamed) {v}"),
+        (None, None) => "not named (--product, --product-version)".into(),
+    };
+    let claim = match &report.certification {
+        None => "not a certification run".to_string(),
+        Some(c) if c.passed() => {
+            format!("supports a conformance claim ({})", c.capabilities_line())
+        }
+        Some(c) => format!(
+            "no claim: {} problem(s): {}",
+            c.problems.len(),
+            c.problems.join("; ")
+        ),
+    };
+    vec![
+        ("Product", product),
+        ("Target", without_credentials(&report.target)),
+        ("Date", report.started_at.clone()),
+        (
+            "Harness",
+            format!("macie-conform {}", report.harness_version),
+        ),
+        ("Suite digest", report.suite_digest.clone()),
+        ("Certification", claim),
+    ]
 }
 
 /// The selection a run used, and the suite it was taken from.

@@ -224,7 +224,7 @@ fn probe_writable(folder: &Path) -> Result<(), String> {
 }
 
 /// The implementation under test, as its vendor names it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Product {
     pub name: Option<String>,
     pub version: Option<String>,
@@ -260,7 +260,7 @@ pub struct OpenChoice {
 }
 
 /// Whether a run can support a conformance claim (`run --certify`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Certification {
     /// `run --certify` was asked for.
     pub requested: bool,
@@ -272,9 +272,9 @@ pub struct Certification {
 }
 
 /// An optional capability and whether the run covered it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Capability {
-    pub name: &'static str,
+    pub name: String,
     pub claimed: bool,
 }
 
@@ -313,7 +313,7 @@ impl Certification {
             requested,
             problems,
             capabilities: vec![Capability {
-                name: "signature checks",
+                name: "signature checks".into(),
                 claimed: !skipped_signatures,
             }],
         }

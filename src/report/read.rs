@@ -61,6 +61,10 @@ struct Run {
     // Reports made before it was written count none.
     #[serde(default)]
     connection_retries: usize,
+    #[serde(default)]
+    product: Option<super::output::Product>,
+    #[serde(default)]
+    certification: Option<super::output::Certification>,
 }
 
 #[derive(Deserialize)]
@@ -245,6 +249,8 @@ pub fn parse(text: &str) -> Result<RunReport, ParseError> {
         requests_sent: 0,
         connection_retries: document.run.connection_retries,
         exploration: None,
+        product: document.run.product.unwrap_or_default(),
+        certification: document.run.certification,
     })
 }
 
@@ -457,6 +463,8 @@ mod tests {
             requests_sent: 9,
             connection_retries: 2,
             exploration: None,
+            product: Default::default(),
+            certification: None,
         };
         let text = super::super::json::render(&report);
         assert_eq!(parse(&text).expect("reads").connection_retries, 2);

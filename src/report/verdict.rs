@@ -422,6 +422,8 @@ mod tests {
             requests_sent: 0,
             connection_retries: 0,
             exploration: None,
+            product: Default::default(),
+            certification: None,
             harness_version: "0".into(),
             suite_digest: String::new(),
             started_at: String::new(),

@@ -243,6 +243,8 @@ pub(crate) async fn run_until(
         requests_sent: shared.client.sent(),
         connection_retries: shared.client.connection_retries(),
         exploration: None,
+        product: Default::default(),
+        certification: None,
     })
 }
 

@@ -237,6 +237,8 @@ pub fn fixed_report() -> RunReport {
         requests_sent: 0,
         connection_retries: 0,
         exploration: None,
+        product: Default::default(),
+        certification: None,
         harness_version: "0.1.0".into(),
         suite_digest: "0123456789abcdef".repeat(4),
         started_at: "2026-11-24T00:00:00Z".into(),

@@ -289,22 +289,23 @@ impl RunReport {
                 }
             }
         }
+        // The checks of each finding, by case; and the cases by id.
+        let mut checks_of: std::collections::HashMap<(usize, &str), Vec<usize>> =
+            std::collections::HashMap::new();
+        for (f, case, at) in grouped {
+            checks_of.entry((f, case)).or_default().push(at);
+        }
+        let by_id: std::collections::HashMap<&str, &CaseReport> =
+            self.cases.iter().map(|c| (c.id.as_str(), c)).collect();
         for (i, finding) in findings.iter_mut().enumerate() {
-            let checks_of = |case: &str| -> Vec<usize> {
-                grouped
-                    .iter()
-                    .filter(|(f, c, _)| *f == i && *c == case)
-                    .map(|(_, _, at)| *at)
-                    .collect()
-            };
             // The example: the first case whose own answer shows the
             // defect at a place in its body, else one that judged an answer
             // at all, else the first.
             let shows = |case: &str, strict: bool| {
-                let Some(report) = self.cases.iter().find(|c| c.id == case) else {
+                let (Some(report), Some(ats)) = (by_id.get(case), checks_of.get(&(i, case))) else {
                     return false;
                 };
-                checks_of(case).iter().any(|&at| {
+                ats.iter().any(|&at| {
                     report
                         .checks
                         .get(at)
@@ -318,7 +319,10 @@ impl RunReport {
                 .or_else(|| finding.cases.iter().position(|c| shows(c, false)))
                 .unwrap_or(0);
             finding.cases[..=chosen].rotate_right(1);
-            finding.examples = checks_of(&finding.cases[0]);
+            finding.examples = checks_of
+                .get(&(i, finding.cases[0].as_str()))
+                .cloned()
+                .unwrap_or_default();
         }
         let order = |id: &str| {
             self.requirements
@@ -412,9 +416,21 @@ fn signatures(
             None => signature(check),
         })
         .collect();
+    // The failures of one case are next to each other: each looks only at
+    // its own case's, so a run of many failed cases costs no more per case.
+    let mut case_of = vec![0..0; failed.len()];
+    let mut start = 0;
+    for i in 1..=failed.len() {
+        if i == failed.len() || !std::ptr::eq(failed[i].0, failed[start].0) {
+            for range in &mut case_of[start..i] {
+                *range = start..i;
+            }
+            start = i;
+        }
+    }
     let same_answer = |i: usize, j: usize| {
-        let ((a, x), (b, y)) = (failed[i], failed[j]);
-        i != j && std::ptr::eq(a, b) && x.exchange.is_some() && x.exchange == y.exchange
+        let ((_, x), (_, y)) = (failed[i], failed[j]);
+        i != j && x.exchange.is_some() && x.exchange == y.exchange
     };
     (0..failed.len())
         .map(|i| {
@@ -423,13 +439,15 @@ fn signatures(
                 return own[i].clone();
             }
             if FOLLOW_STATUS.contains(&check.kind)
-                && let Some(j) = (0..failed.len())
+                && let Some(j) = case_of[i]
+                    .clone()
                     .find(|&j| same_answer(i, j) && matches!(own[j], Signature::Status { .. }))
             {
                 return own[j].clone();
             }
             if ASSERTIONS.contains(&check.kind)
-                && let Some(j) = (0..failed.len())
+                && let Some(j) = case_of[i]
+                    .clone()
                     .find(|&j| same_answer(i, j) && !ASSERTIONS.contains(&failed[j].1.kind))
             {
                 return own[j].clone();

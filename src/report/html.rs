@@ -203,6 +203,12 @@ fn meta(out: &mut String, report: &RunReport, coverage: &Coverage) {
                 coverage.percent, coverage.covered, coverage.total
             ),
         ),
+        // No failure: a correct server may close an idle kept-alive
+        // connection; said so a reader counting requests knows why.
+        (
+            "Sent again on a new connection",
+            format!("{} request(s)", report.connection_retries),
+        ),
     ];
     let _ = writeln!(out, "<table class=\"meta\">");
     for (k, v) in rows {

@@ -132,8 +132,15 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     );
     let _ = writeln!(
         out,
-        "| Spec coverage | {:.1}% ({} of {} items) |\n",
+        "| Spec coverage | {:.1}% ({} of {} items) |",
         coverage.percent, coverage.covered, coverage.total
+    );
+    // No failure: a correct server may close an idle kept-alive
+    // connection; said so a reader counting requests knows why.
+    let _ = writeln!(
+        out,
+        "| Sent again on a new connection | {} request(s) |\n",
+        report.connection_retries
     );
 
     let _ = writeln!(

@@ -781,6 +781,8 @@ impl Connection {
             deadline: self.deadline,
             max_retained_bytes: net.max_retained,
             target_checks_signatures: net.target_checks_signatures,
+            // An exploration sets its own, from --budget.
+            budget: None,
         }
     }
 }

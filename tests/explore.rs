@@ -562,3 +562,59 @@ async fn explore_never_fails_a_correct_server_holding_many_jobs() {
         .count();
     assert!(ran > 50, "only {ran} generated cases were judged");
 }
+
+/// `--budget N` bounds every request the exploration sends, its census,
+/// rounds and shrinking included: counted at the server, against a faulty
+/// variant that makes it shrink.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_budget_bounds_every_request_shrinking_included() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&seen);
+    let app = variants::router(Some(Variant::Faulty(variants::Mutant::ExcludesIgnored))).layer(
+        axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let counter = Arc::clone(&counter);
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    next.run(request).await
+                }
+            },
+        ),
+    );
+    let (url, task) = common::serve(app).await;
+    let options = ExploreOptions {
+        shrink_attempts: 200,
+        ..ExploreOptions::new(3, 300)
+    };
+    let report = explore::explore(&setup_with(url, true), &options, Arc::new(|_| {}))
+        .await
+        .expect("explore runs");
+    task.abort();
+    let exploration = report.exploration.as_ref().expect("an exploration");
+    let sent = seen.load(Ordering::SeqCst);
+    println!("the server saw {sent} requests for a budget of 300");
+    assert!(
+        sent <= 300,
+        "the server saw {sent} requests for a budget of 300"
+    );
+    assert!(
+        exploration.requests + exploration.shrink_requests <= 300,
+        "{} + {} requests counted",
+        exploration.requests,
+        exploration.shrink_requests
+    );
+    assert!(!failed(&report).is_empty(), "the fault is still found");
+    // A request the budget left unsent fails nothing: not judged.
+    let unsent = |k: &macie_conform::engine::check::CheckResult| {
+        k.unjudged == Some(macie_conform::engine::check::Unjudged::Budget)
+    };
+    assert!(
+        report
+            .cases
+            .iter()
+            .flat_map(|c| &c.checks)
+            .all(|k| !(unsent(k) && k.failed())),
+        "an unsent request failed a case"
+    );
+}

@@ -170,6 +170,9 @@ pub enum TransportError {
     Broken(String),
     /// The request could not be built (bad URL, bad header).
     Request(String),
+    /// Not sent: the run's cap on requests (`explore --budget`) was spent.
+    /// Not the target's doing.
+    NotSent { budget: usize },
 }
 
 impl fmt::Display for TransportError {
@@ -188,6 +191,10 @@ impl fmt::Display for TransportError {
             ),
             TransportError::Broken(e) => write!(f, "connection broke: {e}"),
             TransportError::Request(e) => write!(f, "request could not be sent: {e}"),
+            TransportError::NotSent { budget } => write!(
+                f,
+                "not sent: the request budget of {budget} (--budget) is spent"
+            ),
         }
     }
 }

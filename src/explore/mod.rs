@@ -134,6 +134,25 @@ pub async fn explore(
 ) -> Result<RunReport, ExploreError> {
     let started = std::time::Instant::now();
     let seed = options.seed;
+    // Every request of the exploration, its census, rounds and shrinking
+    // included, comes out of one budget: no more are sent.
+    // Shrinking comes out of the same budget: a quarter of it is held back
+    // for it while exploring, when failures are to be shrunk.
+    let reserve = if options.shrink_attempts > 0 && options.max_shrunk > 0 {
+        options.budget / 4
+    } else {
+        0
+    };
+    let exploring = options.budget - reserve;
+    let budget = runner::http::RequestBudget::new(exploring);
+    let capped = Setup {
+        client: runner::http::ClientOptions {
+            budget: Some(Arc::clone(&budget)),
+            ..setup.client.clone()
+        },
+        ..setup.clone()
+    };
+    let setup = &capped;
     let (jobs, complete, read) = match &setup.fixture {
         Some(fixture) => (fixture.as_ref().clone(), true, 0),
         None => read_listing(setup).await?,
@@ -178,9 +197,9 @@ pub async fn explore(
     }
 
     let mut round = 1u64;
-    while explorer.requests < options.budget && !explorer.out_of_time() {
+    while explorer.requests < exploring && !explorer.out_of_time() {
         let cost = (explorer.requests.max(1) as f64 / explorer.cases.len().max(1) as f64).max(1.0);
-        let left = options.budget - explorer.requests;
+        let left = exploring - explorer.requests;
         let n = ((left as f64 / cost).ceil() as usize).clamp(1, ROUND);
         let recipes = generate::draw(&mut generate::rng(seed, round), &knowledge, n);
         explorer.round(recipes, &knowledge).await?;
@@ -188,6 +207,7 @@ pub async fn explore(
     }
 
     let explored = explorer.requests;
+    budget.set_limit(options.budget);
     let (failures, shrink_requests) = explorer.shrink_failures(options, &knowledge).await?;
     let saved_to = match &options.save_failures {
         Some(dir) => save(dir, seed, &failures, &options.rerun)?,
@@ -379,6 +399,10 @@ impl Explorer<'_> {
                     (RunEvent::CaseFinished { report, .. }, Some(())) if past_deadline => {
                         cut_short(report)
                     }
+                    // Nor is a case the request budget left unsent.
+                    (RunEvent::CaseFinished { report, .. }, _) => {
+                        report.checks.iter().any(over_budget)
+                    }
                     _ => false,
                 };
                 if let Some(listener) = on_event.as_ref().filter(|_| !cut) {
@@ -390,6 +414,7 @@ impl Explorer<'_> {
         if self.out_of_time() && stop.get().is_some() {
             skip_cut_short(&mut report.cases);
         }
+        skip_over_budget(&mut report.cases);
         let sent = report.requests_sent;
         self.connection_retries += report.connection_retries;
         Ok((report, sent))
@@ -422,19 +447,39 @@ impl Explorer<'_> {
                 break;
             }
             let id = format!("explore.s{}.f{}.{}", self.seed, n + 1, recipe.kind());
+            // First, once more as found: to tell a failure from a target
+            // that answers differently from one request to the next, and
+            // to learn what one run of it costs.
+            let original = recipe.clone();
+            let probe = original.probe(&id, k);
+            let (mut report, first_cost) = self.run(std::slice::from_ref(&probe), 1, None).await?;
+            sent += first_cost;
+            // Cut short by the deadline or the request budget, the re-check
+            // says nothing either way; the failed generated cases stay in
+            // the report.
+            if not_judged(&report) {
+                break;
+            }
+            let mut probe = probe;
             let mut best = recipe;
             let mut steps_taken = 0;
             let mut attempts = 0;
+            // A smaller case costs at most what the original did; a try and
+            // the final re-check of what it finds need twice that.
+            let affordable = |explorer: &Self| explorer.budget_left() >= 2 * first_cost.max(1);
             'shrinking: loop {
                 for candidate in best.smaller() {
-                    if attempts >= options.shrink_attempts || self.out_of_time() {
+                    if attempts >= options.shrink_attempts
+                        || self.out_of_time()
+                        || !affordable(self)
+                    {
                         break 'shrinking;
                     }
                     attempts += 1;
-                    let probe = candidate.probe(&id, k);
-                    let (report, used) = self.run(&[probe], 1, None).await?;
+                    let candidate_probe = candidate.probe(&id, k);
+                    let (tried, used) = self.run(&[candidate_probe], 1, None).await?;
                     sent += used;
-                    if report.cases.first().is_some_and(|c| fails_alike(c, &kinds)) {
+                    if tried.cases.first().is_some_and(|c| fails_alike(c, &kinds)) {
                         best = candidate;
                         steps_taken += 1;
                         continue 'shrinking;
@@ -442,20 +487,21 @@ impl Explorer<'_> {
                 }
                 break;
             }
-            // Once more, to tell a failure from a target that answers
-            // differently from one request to the next.
-            let probe = best.probe(&id, k);
-            let (report, used) = self.run(std::slice::from_ref(&probe), 1, None).await?;
-            sent += used;
-            // Cut short by the deadline, the re-check says nothing either
-            // way; the failed generated cases stay in the report.
-            if self.out_of_time()
-                && report
-                    .cases
-                    .first()
-                    .is_none_or(|c| matches!(c.verdict, Verdict::Skip(_)))
-            {
-                break;
+            if steps_taken > 0 {
+                // The smaller case, once more; if the limits leave it
+                // unjudged, the original stands, as re-checked above.
+                let shrunk_probe = best.probe(&id, k);
+                let (shrunk, used) = self
+                    .run(std::slice::from_ref(&shrunk_probe), 1, None)
+                    .await?;
+                sent += used;
+                if not_judged(&shrunk) {
+                    best = original;
+                    steps_taken = 0;
+                } else {
+                    report = shrunk;
+                    probe = shrunk_probe;
+                }
             }
             let confirmed = report.cases.first().is_some_and(|c| fails_alike(c, &kinds));
             let failed_checks = report
@@ -479,6 +525,15 @@ impl Explorer<'_> {
             });
         }
         Ok((failures, sent))
+    }
+
+    /// Requests the exploration may still send.
+    fn budget_left(&self) -> usize {
+        self.setup
+            .client
+            .budget
+            .as_ref()
+            .map_or(usize::MAX, |b| b.limit().saturating_sub(b.spent()))
     }
 
     fn report(self, exploration: Exploration, took: std::time::Duration) -> RunReport {
@@ -525,6 +580,15 @@ impl Explorer<'_> {
     }
 }
 
+/// Whether a one-case run was left unjudged by the run's limits (its
+/// deadline, the request budget).
+fn not_judged(report: &RunReport) -> bool {
+    report
+        .cases
+        .first()
+        .is_none_or(|c| matches!(c.verdict, Verdict::Skip(_)))
+}
+
 /// Whether the run's deadline stopped `case` before judging anything.
 fn cut_short(case: &CaseReport) -> bool {
     case.checks.iter().any(past_deadline)
@@ -534,6 +598,28 @@ fn past_deadline(check: &CheckResult) -> bool {
     check.kind == CheckKind::Transport
         && check.outcome == Outcome::Fail
         && check.unjudged == Some(Unjudged::Deadline)
+}
+
+fn over_budget(check: &CheckResult) -> bool {
+    check.outcome == Outcome::Fail && check.unjudged == Some(Unjudged::Budget)
+}
+
+/// The request budget is a limit the user chose, like the deadline: a case
+/// whose requests it left unsent was not judged, so it is skipped.
+fn skip_over_budget(cases: &mut [CaseReport]) {
+    const NOT_JUDGED: &str =
+        "not judged: the exploration's request budget (--budget) was spent before this case ended";
+    for case in cases
+        .iter_mut()
+        .filter(|c| c.checks.iter().any(over_budget))
+    {
+        for check in case.checks.iter_mut().filter(|c| over_budget(c)) {
+            check.outcome = Outcome::Skip;
+            check.level = Level::Info;
+            check.message = NOT_JUDGED.to_string();
+        }
+        case.verdict = crate::report::verdict::of_case(&case.checks);
+    }
 }
 
 /// An exploration's time is a limit the user chose, not a fault of the

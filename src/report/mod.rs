@@ -65,7 +65,8 @@ pub enum SkipCause {
     /// A walk was cut short by a limit of the harness (see
     /// [`crate::engine::check::Unjudged`]).
     WalkCutShort,
-    /// A deadline ended the case before it was judged.
+    /// A limit of the run (its deadline, an exploration's request
+    /// budget) ended the case before it was judged.
     Deadline,
     /// A reason given in words only (a hand-written report, say).
     Other,
@@ -95,8 +96,8 @@ impl SkipCause {
                 "were not verified (walks cut short at a limit of the harness)".into(),
             ),
             SkipCause::Deadline => (
-                "was not judged before the deadline".into(),
-                "were not judged before the deadline".into(),
+                "was not judged within the run's limits (--deadline, --budget)".into(),
+                "were not judged within the run's limits (--deadline, --budget)".into(),
             ),
             SkipCause::Other => return None,
         })

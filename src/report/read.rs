@@ -348,6 +348,13 @@ fn transport_error(text: &str) -> TransportError {
     if let Some(rest) = text.strip_prefix("connection broke: ") {
         return TransportError::Broken(rest.to_string());
     }
+    if let Some(budget) = text
+        .strip_prefix("not sent: the request budget of ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+    {
+        return TransportError::NotSent { budget };
+    }
     if let Some(rest) = text.strip_prefix("request could not be sent: ") {
         return TransportError::Request(rest.to_string());
     }
@@ -385,6 +392,7 @@ mod tests {
     #[test]
     fn transport_errors_read_back_as_written() {
         for error in [
+            TransportError::NotSent { budget: 300 },
             TransportError::Connect("refused".into()),
             TransportError::Tls("bad cert".into()),
             TransportError::Timeout(1500),

@@ -139,7 +139,11 @@ impl Secrets {
                 | TransportError::Broken(e)
                 | TransportError::Request(e),
             ) => *e = self.text(e),
-            Err(TransportError::Timeout(_) | TransportError::BodyTimeout { .. }) => {}
+            Err(
+                TransportError::Timeout(_)
+                | TransportError::BodyTimeout { .. }
+                | TransportError::NotSent { .. },
+            ) => {}
         }
     }
 

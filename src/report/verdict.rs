@@ -39,7 +39,10 @@ pub fn of_case(checks: &[CheckResult]) -> Verdict {
         let why = c.unjudged.filter(|_| c.outcome == Outcome::Skip)?;
         let cause = if why.cuts_walk_short() {
             SkipCause::WalkCutShort
-        } else if why == crate::engine::check::Unjudged::Deadline {
+        } else if matches!(
+            why,
+            crate::engine::check::Unjudged::Deadline | crate::engine::check::Unjudged::Budget
+        ) {
             SkipCause::Deadline
         } else {
             return None;

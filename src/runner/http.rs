@@ -63,6 +63,52 @@ pub struct ClientOptions {
     /// about that (`signatures: true`) run, and send their requests as the
     /// case wrote them, never through `signer`.
     pub target_checks_signatures: bool,
+    /// A cap on the requests sent, shared by every client made with these
+    /// options (the rounds of an exploration: `explore --budget`); `None`
+    /// for no cap. A request over it is not sent (see
+    /// [`TransportError::NotSent`]).
+    pub budget: Option<Arc<RequestBudget>>,
+}
+
+/// A number of requests that may be sent, shared by clients.
+#[derive(Debug)]
+pub struct RequestBudget {
+    limit: AtomicUsize,
+    spent: AtomicUsize,
+}
+
+impl RequestBudget {
+    pub fn new(limit: usize) -> Arc<RequestBudget> {
+        Arc::new(RequestBudget {
+            limit: AtomicUsize::new(limit),
+            spent: AtomicUsize::new(0),
+        })
+    }
+
+    /// Takes one request from the budget; `false` when none is left.
+    pub fn take(&self) -> bool {
+        let limit = self.limit();
+        self.spent
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |s| {
+                (s < limit).then_some(s + 1)
+            })
+            .is_ok()
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit.load(Ordering::SeqCst)
+    }
+
+    /// Moves the limit: an exploration holds part of its budget back for
+    /// shrinking, then releases it.
+    pub fn set_limit(&self, limit: usize) {
+        self.limit.store(limit, Ordering::SeqCst);
+    }
+
+    /// Requests taken so far.
+    pub fn spent(&self) -> usize {
+        self.spent.load(Ordering::SeqCst)
+    }
 }
 
 /// Default of [`ClientOptions::max_retained_bytes`]: a listing of tens of
@@ -95,6 +141,7 @@ impl Default for ClientOptions {
             deadline: Some(DEFAULT_DEADLINE),
             max_retained_bytes: DEFAULT_MAX_RETAINED,
             target_checks_signatures: false,
+            budget: None,
         }
     }
 }
@@ -266,8 +313,26 @@ impl Client {
         }
         let retry = self.options.retry;
         let mut attempts = 0;
+        let over_budget = || {
+            self.options
+                .budget
+                .as_ref()
+                .filter(|b| !b.take())
+                .map(|b| TransportError::NotSent { budget: b.limit() })
+        };
         loop {
             attempts += 1;
+            // Over the cap nothing is sent, and the target is not blamed:
+            // this is no answer of its own.
+            if let Some(not_sent) = over_budget() {
+                return Exchange {
+                    request,
+                    outcome: Err(not_sent),
+                    attempts: attempts - 1,
+                    step: 0,
+                    page: None,
+                };
+            }
             self.sent.fetch_add(1, Ordering::Relaxed);
             let outcome = match self.attempt(&self.http, &request).await {
                 Ok(response) => Ok(response),
@@ -279,14 +344,17 @@ impl Client {
                 // is an answer.
                 Err(Failed {
                     closed_before_answer: true,
-                    ..
-                }) => {
-                    self.sent.fetch_add(1, Ordering::Relaxed);
-                    self.connection_retries.fetch_add(1, Ordering::Relaxed);
-                    self.attempt(&self.fresh, &request)
-                        .await
-                        .map_err(|f| f.error)
-                }
+                    error,
+                }) => match over_budget() {
+                    Some(_) => Err(error),
+                    None => {
+                        self.sent.fetch_add(1, Ordering::Relaxed);
+                        self.connection_retries.fetch_add(1, Ordering::Relaxed);
+                        self.attempt(&self.fresh, &request)
+                            .await
+                            .map_err(|f| f.error)
+                    }
+                },
                 Err(f) => Err(f.error),
             };
             let delay = match &outcome {
@@ -488,7 +556,7 @@ pub fn no_answer(e: &TransportError) -> bool {
         | TransportError::Timeout(_)
         | TransportError::BodyTimeout { .. }
         | TransportError::Broken(_) => true,
-        TransportError::Request(_) => false,
+        TransportError::Request(_) | TransportError::NotSent { .. } => false,
     }
 }
 

@@ -212,6 +212,16 @@ fn diagnose_step(
     );
 }
 
+/// Why an exchange's request was judged by nobody: the run's request
+/// budget was spent before it was sent (see `TransportError::NotSent`).
+pub(super) fn unsent(exchange: &crate::engine::exchange::Exchange) -> Option<check::Unjudged> {
+    matches!(
+        exchange.outcome,
+        Err(crate::engine::exchange::TransportError::NotSent { .. })
+    )
+    .then_some(check::Unjudged::Budget)
+}
+
 /// A failed listing check that no cause explains yet.
 fn unexplained(c: &CheckResult) -> bool {
     c.failed() && c.diagnoses.is_empty() && LISTING_KINDS.contains(&c.kind)
@@ -361,10 +371,11 @@ async fn run_step(
                 Err(e) => e.to_string(),
                 Ok(_) => String::new(),
             };
+            let unjudged = unsent(&exchange);
             let at = shared.record(report, exchange);
-            report
-                .checks
-                .push(CheckResult::fail(CheckKind::Transport, level, message).judging(at));
+            let mut check = CheckResult::fail(CheckKind::Transport, level, message).judging(at);
+            check.unjudged = unjudged;
+            report.checks.push(check);
             return false;
         }
     };

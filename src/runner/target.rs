@@ -55,6 +55,8 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
             | TransportError::Broken(_)
             | TransportError::Request(_),
         ) => Ok(()),
+        // A spent budget sends nothing more; the cases say so.
+        Err(TransportError::NotSent { .. }) => Ok(()),
     }
 }
 

@@ -195,14 +195,20 @@ pub(super) async fn run_walk(
                     }
                     WalkEnd::Refused | WalkEnd::Broken => {
                         match scratch.failed_checks().next() {
-                            Some(failure) => CheckResult::fail(
-                                CheckKind::Complete,
-                                level,
-                                format!(
-                                    "the reference walk (no maxResults) failed: {}",
-                                    failure.message
-                                ),
-                            ),
+                            // A reference walk the run's limits cut (its
+                            // budget spent) judged nothing, as they did not.
+                            Some(failure) => {
+                                let mut check = CheckResult::fail(
+                                    CheckKind::Complete,
+                                    level,
+                                    format!(
+                                        "the reference walk (no maxResults) failed: {}",
+                                        failure.message
+                                    ),
+                                );
+                                check.unjudged = failure.unjudged;
+                                check
+                            }
                             // Cut short by the harness's own limits (max_pages,
                             // the retained-bytes budget): a correct server may
                             // simply hold a longer listing, so nothing was
@@ -410,6 +416,7 @@ async fn walk_pages(
                     level,
                     format!("page {page_number}: {why}"),
                 );
+                check.unjudged = super::step::unsent(&exchange);
                 check.exchange = Some(shared.record(report, exchange));
                 report.checks.push(check);
                 latest = None;

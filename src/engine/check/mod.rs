@@ -177,6 +177,9 @@ pub enum Unjudged {
     Deadline,
     /// The target stopped answering, so the run stopped sending.
     TargetStopped,
+    /// The run's cap on requests (`explore --budget`) was spent before
+    /// the request was sent.
+    Budget,
 }
 
 impl Unjudged {

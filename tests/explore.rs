@@ -484,6 +484,14 @@ async fn a_saved_failure_replays_with_the_run_command() {
     let file = saved.join("explore-s3.yaml");
     let text = std::fs::read_to_string(&file).expect("the saved case file");
     assert!(text.contains("macie-conform run --cases"), "{text}");
+    // Each saved case is distinct: its steps differ from every other's.
+    let steps: Vec<&str> = text
+        .split("\n  - id: ")
+        .skip(1)
+        .map(|case| case.split_once("steps:").map_or(case, |(_, s)| s))
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = steps.iter().collect();
+    assert_eq!(unique.len(), steps.len(), "a case saved twice:\n{text}");
 
     let replay = |target: Option<String>| {
         let saved = saved.clone();

@@ -72,12 +72,19 @@ impl Term {
             })
     }
 
+    /// The term in words; a long list of values is named by its first few
+    /// and a count, so a description stays a sentence one reads.
     fn describe(&self) -> String {
-        let values: Vec<String> = self
+        const NAMED: usize = 4;
+        let mut values: Vec<String> = self
             .values
             .iter()
+            .take(NAMED)
             .map(|v| format!("{:?}", short(v)))
             .collect();
+        if self.values.len() > NAMED {
+            values.push(format!("{} other values", self.values.len() - NAMED));
+        }
         format!("{} {} {}", self.key, self.cmp, values.join(" or "))
     }
 }
@@ -374,8 +381,8 @@ impl Recipe {
                     narrowed.includes.push(extra.clone());
                 }
                 probe.verifies = format!(
-                    "{} the term {} to the query ({}) adds no job.",
-                    if *exclude { "Excluding" } else { "Adding" },
+                    "Adding the {} term {} to the query ({}) adds no job to its listing.",
+                    if *exclude { "exclude" } else { "include" },
                     extra.describe(),
                     base.describe()
                 );
@@ -1370,6 +1377,61 @@ mod tests {
             fixture: true,
             faults: true,
             ..Knowledge::default()
+        }
+    }
+
+    /// Every generated case says what it verifies in a sentence a reader
+    /// can take as it stands: a capital first, a full stop last, no word
+    /// missing between spaces, no empty parentheses.
+    #[test]
+    fn every_recipe_describes_itself_in_a_sentence() {
+        let k = knowledge();
+        let mut kinds = std::collections::BTreeSet::new();
+        let mut recipes = learning(&mut rng(1, 0), &k);
+        for seed in 0..20 {
+            recipes.extend(draw(&mut rng(seed, 1), &k, 200));
+        }
+        for recipe in &recipes {
+            kinds.insert(recipe.kind());
+            let text = recipe.probe("explore.t", &k).verifies;
+            // The harness's words, without the quoted values from the data.
+            let mut words = String::new();
+            let (mut quoted, mut escaped) = (false, false);
+            for c in text.chars() {
+                match (quoted, escaped, c) {
+                    (true, true, _) => escaped = false,
+                    (true, false, '\\') => escaped = true,
+                    (_, _, '"') => {
+                        quoted = !quoted;
+                        words.push('"');
+                    }
+                    (true, false, _) => {}
+                    (false, _, c) => words.push(c),
+                }
+            }
+            let first = text.chars().next().unwrap_or(' ');
+            assert!(first.is_uppercase(), "{text}");
+            assert!(text.ends_with('.'), "{text}");
+            assert!(!words.contains("  ") && !words.contains("()"), "{text}");
+            assert!(!words.contains(" ,") && !words.contains(" ."), "{text}");
+            assert!(text.chars().count() < 600, "a sentence one reads: {text}");
+        }
+        // Every kind of recipe was read.
+        for kind in [
+            "pair",
+            "census",
+            "listing",
+            "narrow",
+            "widen",
+            "complement",
+            "reverse",
+            "invalid",
+            "impossible",
+            "content-type",
+            "token",
+            "fault",
+        ] {
+            assert!(kinds.contains(kind), "no {kind} recipe drawn: {kinds:?}");
         }
     }
 

@@ -440,6 +440,7 @@ impl Explorer<'_> {
         }
         let mut failures = Vec::new();
         let mut sent = 0;
+        let mut distinct = std::collections::HashSet::new();
         for (n, (found_by, recipe, kinds)) in picked.into_iter().enumerate() {
             // Past the deadline every run would stop before sending, and
             // a failure no run confirmed is not worth reporting as shrunk.
@@ -502,6 +503,10 @@ impl Explorer<'_> {
                     report = shrunk;
                     probe = shrunk_probe;
                 }
+            }
+            // Two failures that shrink to the same case are one: saved once.
+            if !distinct.insert(best.probe("explore.same", k).to_yaml()) {
+                continue;
             }
             let confirmed = report.cases.first().is_some_and(|c| fails_alike(c, &kinds));
             let failed_checks = report

@@ -69,6 +69,22 @@ fn the_real_suite_passes_against_the_embedded_server() {
     let info = read_json(bundle.path("bundle/run-info.json"));
     assert_eq!(info["conformance"], "must_and_should");
     assert_eq!(info["certification"]["problems"], serde_json::json!([]));
+    // What the reference server chose where the document is open, whether
+    // or not it is what the info cases expect: the default page size among
+    // them, in plain words.
+    let choices = info["choices"].as_array().cloned().unwrap_or_default();
+    assert!(choices.len() >= 3, "{choices:?}");
+    assert!(
+        choices.iter().any(|c| c["choice"] == "OC-1"
+            && c["answer"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("accepted it: a page of "))),
+        "{choices:?}"
+    );
+    let md = std::fs::read_to_string(bundle.path("bundle/report.md")).expect("markdown");
+    assert!(md.contains("## Choices your server made ("), "{md}");
+    let html = std::fs::read_to_string(bundle.path("bundle/report.html")).expect("html");
+    assert!(html.contains("<h2>Choices your server made ("));
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
         last.ends_with(" failed, 0 skipped") || last.contains(" 0 failed"),

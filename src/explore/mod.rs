@@ -187,7 +187,9 @@ pub async fn explore(
     // Learning: the census and every pair, within half the budget.
     let mut learning = generate::learning(&mut generate::rng(seed, 0), &knowledge);
     learning.truncate((options.budget / 2).max(1));
-    let learned = explorer.round(learning.clone(), &knowledge).await?;
+    let learned = explorer
+        .round(learning.clone(), &knowledge, setup.concurrency)
+        .await?;
     for (recipe, case) in learning.iter().zip(&explorer.cases[learned]) {
         if let Recipe::Pair { term } = recipe
             && refused(case)
@@ -202,7 +204,11 @@ pub async fn explore(
         let left = exploring - explorer.requests;
         let n = ((left as f64 / cost).ceil() as usize).clamp(1, ROUND);
         let recipes = generate::draw(&mut generate::rng(seed, round), &knowledge, n);
-        explorer.round(recipes, &knowledge).await?;
+        // Near the end of the budget the cases run one at a time, so which
+        // of them it leaves unsent is the same on every run of a seed.
+        let near_end = n as f64 * cost * 1.5 >= left as f64;
+        let concurrency = if near_end { 1 } else { setup.concurrency };
+        explorer.round(recipes, &knowledge, concurrency).await?;
         round += 1;
     }
 
@@ -323,6 +329,7 @@ impl Explorer<'_> {
         &mut self,
         recipes: Vec<Recipe>,
         k: &Knowledge,
+        concurrency: usize,
     ) -> Result<std::ops::Range<usize>, ExploreError> {
         let probes: Vec<Probe> = recipes
             .iter()
@@ -332,9 +339,7 @@ impl Explorer<'_> {
             })
             .collect();
         let listener = Arc::clone(&self.on_event);
-        let (report, sent) = self
-            .run(&probes, self.setup.concurrency, Some(listener))
-            .await?;
+        let (report, sent) = self.run(&probes, concurrency, Some(listener)).await?;
         self.requests += sent;
         self.coverage.push(report.coverage().into_owned());
         let start = self.cases.len();

@@ -103,6 +103,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     counts(&mut out, report);
     requirements(&mut out, report);
     let failed: Vec<&CaseReport> = report.failed_cases().collect();
+    choices(&mut out, report);
     let _ = writeln!(out, "<h2>Failed cases ({})</h2>", failed.len());
     if failed.is_empty() {
         let _ = writeln!(out, "<p>None.</p>");
@@ -285,6 +286,32 @@ fn findings(out: &mut String, report: &RunReport) {
         let _ = writeln!(out, "</ul></li>");
     }
     let _ = writeln!(out, "</ul>");
+}
+
+/// What the target chose where the document leaves it open, each choice
+/// with the case that observed it (see [`super::choices`]).
+fn choices(out: &mut String, report: &RunReport) {
+    let made = super::choices::made(report);
+    if made.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Choices your server made ({})</h2><table><tr><th>Choice</th><th>What</th><th>Your server</th><th>Case</th></tr>",
+        made.len()
+    );
+    for c in &made {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"#{}\">{}</a></td></tr>",
+            escape(&c.choice),
+            escape(&c.question),
+            escape(&c.answer),
+            anchor(&c.case),
+            escape(&c.case)
+        );
+    }
+    let _ = writeln!(out, "</table>");
 }
 
 fn requirements(out: &mut String, report: &RunReport) {

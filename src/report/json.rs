@@ -28,6 +28,8 @@ struct Document<'a> {
     /// One per defect: failed must and should checks grouped across cases
     /// (see `report::findings`).
     findings: Vec<super::findings::Finding>,
+    /// What the target chose where the document leaves it open.
+    choices: Vec<super::choices::Choice>,
     cases: Vec<Case<'a>>,
     /// Present when `explore` generated the cases.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,6 +239,7 @@ pub fn render(report: &RunReport) -> String {
             })
             .collect(),
         findings: report.findings(),
+        choices: super::choices::made(report),
         cases: report.cases.iter().map(|c| case(report, c)).collect(),
         exploration: report.exploration.as_ref(),
     };

@@ -218,6 +218,29 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     bounded(&mut out, lines, MAX_CHARS * 7 / 10, "failed case(s)");
     out.push('\n');
 
+    let made = super::choices::made(report);
+    if !made.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Choices your server made ({})\n\nWhere the document leaves the answer open, what this target did.\n\n| Choice | What | Your server | Case |\n|---|---|---|---|",
+            made.len()
+        );
+        let rows: Vec<String> = made
+            .iter()
+            .map(|c| {
+                format!(
+                    "| {} | {} | {} | {} |\n",
+                    cell(&c.choice),
+                    cell(&c.question),
+                    cell(&c.answer),
+                    code(&c.case, true)
+                )
+            })
+            .collect();
+        bounded(&mut out, rows, MAX_CHARS * 3 / 4, "choice(s)");
+        out.push('\n');
+    }
+
     let observed: Vec<(&CaseReport, String)> = report
         .cases
         .iter()

@@ -4,6 +4,7 @@
 //! it into text. Nothing here does I/O.
 
 pub mod attribution;
+pub mod choices;
 pub mod coverage;
 pub mod detail;
 pub mod escape;

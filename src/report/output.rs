@@ -249,6 +249,10 @@ pub struct RunInfo {
     /// Every open choice the target made differently from the reference
     /// server: the info-level observations.
     pub open_choices: Vec<OpenChoice>,
+    /// Every open choice the run observed and what the target made of it
+    /// (see `report::choices`), whether or not it differs from the cases'
+    /// expectations.
+    pub choices: Vec<super::choices::Choice>,
 }
 
 /// One info-level observation.
@@ -353,6 +357,7 @@ impl RunInfo {
             conformance: assessment.conformance,
             verdict: assessment.headline,
             certification,
+            choices: super::choices::made(report),
             open_choices: report
                 .cases
                 .iter()

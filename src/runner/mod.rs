@@ -194,7 +194,12 @@ pub(crate) async fn run_until(
                 id: case.id(),
             });
             let mut report = run_case_in_time(case, &shared).await;
-            if !shared.keep_passed_bodies && report.checks.iter().all(|c| !c.failed()) {
+            // An info case's answer is what its open choice turned out to
+            // be (see `report::choices`): kept, passed or not.
+            if !shared.keep_passed_bodies
+                && report.level != Level::Info
+                && report.checks.iter().all(|c| !c.failed())
+            {
                 for exchange in &mut report.exchanges {
                     if let Ok(response) = &mut exchange.outcome {
                         response.keep_at_most(0);

@@ -170,24 +170,7 @@ fn run_passes_from_an_empty_folder_against_the_embedded_server() {
 #[test]
 fn run_against_a_target_url_from_an_empty_folder() {
     let i = Installed::new();
-    let mut child = i
-        .command()
-        .args(["serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("piped");
-    let _guard = Killed(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("serve prints its address");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening on URL")
-        .to_string();
+    let (_guard, url) = serve(&i, &[]);
     let (code, stdout, stderr) = i.run(&["run", "--target", &url]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("passed"), "{stdout}");
@@ -356,24 +339,7 @@ fn a_vendor_certifies_a_prepared_server_from_an_empty_folder() {
         jobs
     );
 
-    let mut child = i
-        .command()
-        .args(["serve", "--port", "0", "--fixture", "jobs.json", "--faults"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("piped");
-    let _guard = Killed(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("serve prints its address");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening on URL")
-        .to_string();
+    let (_guard, url) = serve(&i, &["--fixture", "jobs.json", "--faults"]);
 
     // The README's command, with the server's URL.
     let readme =
@@ -410,6 +376,31 @@ fn a_vendor_certifies_a_prepared_server_from_an_empty_folder() {
     assert_eq!(info["certification"]["problems"], serde_json::json!([]));
     assert_eq!(info["conformance"], "must_and_should");
     assert_eq!(info["product"]["name"], "Acme Macie");
+}
+
+/// `serve --port 0` with `args`, from the installed binary in its working
+/// folder: the process (killed when dropped) and the URL it printed.
+fn serve(i: &Installed, args: &[&str]) -> (Killed, String) {
+    let mut child = i
+        .command()
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let guard = Killed(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("serve prints its address");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening on URL")
+        .to_string();
+    (guard, url)
 }
 
 /// Splits a command line as a POSIX shell would for plain words and

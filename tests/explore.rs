@@ -490,6 +490,7 @@ async fn a_saved_failure_replays_with_the_run_command() {
         .skip(1)
         .map(|case| case.split_once("steps:").map_or(case, |(_, s)| s))
         .collect();
+    assert!(!steps.is_empty(), "no saved case read:\n{text}");
     let unique: std::collections::BTreeSet<&&str> = steps.iter().collect();
     assert_eq!(unique.len(), steps.len(), "a case saved twice:\n{text}");
 

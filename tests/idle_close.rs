@@ -12,7 +12,6 @@ mod common;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use macie_conform::engine::exchange::{Exchange, HttpRequest, TransportError};
-use macie_conform::report::{RunReport, Verdict};
 use macie_conform::runner::http::{Client, ClientOptions};
 use macie_conform::server::{self, ServerConfig};
 use std::io;
@@ -160,19 +159,6 @@ async fn serve_closing_idle(app: axum::Router) -> (String, tokio::task::JoinHand
     (url, task)
 }
 
-/// Each failed case as "id: what failed".
-fn failures(report: &RunReport) -> Vec<String> {
-    report
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .map(|c| {
-            let why: Vec<&str> = c.failed_checks().map(|k| k.message.as_str()).collect();
-            format!("{}: {}", c.id, why.join("; "))
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_suite_passes_a_server_that_closes_idle_connections() {
     // Faults on: the shipped suite has cases that ask for them.
@@ -181,7 +167,7 @@ async fn the_suite_passes_a_server_that_closes_idle_connections() {
     let mut retries = Vec::new();
     for run in 1..=5 {
         let report = common::run_shipped_suite(url.clone(), true, 8).await;
-        let failed = failures(&report);
+        let failed = common::failures(&report);
         assert!(
             failed.is_empty(),
             "run {run}: a server that closes idle connections fails cases:\n{}",

@@ -69,25 +69,12 @@ async fn run_suite(url: String, fixture: bool) -> RunReport {
     common::run_shipped_suite(url, fixture, 8).await
 }
 
-/// Each failed case as "id: what failed".
-fn failures(report: &RunReport) -> Vec<String> {
-    report
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .map(|c| {
-            let why: Vec<&str> = c.failed_checks().map(|k| k.message.as_str()).collect();
-            format!("{}: {}", c.id, why.join("; "))
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() {
     let (url, task) = serve_variant(None).await;
     let clean = run_suite(url, true).await;
     task.abort();
-    let false_failures = failures(&clean);
+    let false_failures = common::failures(&clean);
     assert!(
         false_failures.is_empty(),
         "the correct server fails cases:\n{}",
@@ -215,7 +202,7 @@ async fn servers_that_choose_differently_where_the_document_is_open_still_pass()
         let (url, task) = serve_variant(Some(Variant::Different(choice))).await;
         let report = run_suite(url, choice.holds().is_none()).await;
         task.abort();
-        let failed: Vec<String> = failures(&report)
+        let failed: Vec<String> = common::failures(&report)
             .into_iter()
             .map(|f| format!("{choice:?}: {f}"))
             .collect();

@@ -249,3 +249,17 @@ pub fn assert_matches_report_schema(document: &Value) {
         .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+/// Each failed case of a report as "id: what failed", for a test's
+/// failure message.
+pub fn failures(report: &macie_conform::report::RunReport) -> Vec<String> {
+    report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == macie_conform::report::Verdict::Fail)
+        .map(|c| {
+            let why: Vec<&str> = c.failed_checks().map(|k| k.message.as_str()).collect();
+            format!("{}: {}", c.id, why.join("; "))
+        })
+        .collect()
+}

@@ -228,8 +228,56 @@ async fn servers_that_choose_differently_where_the_document_is_open_still_pass()
         if observed == 0 && choice.observed_by_an_info_case() {
             wrong.push(format!("{choice:?}: no info case noticed the other choice"));
         }
+        // "Choices your server made" says what the variant chose, in the
+        // choice's own words, and marks it as not the reference server's.
+        let made = macie_conform::report::choices::made(&report);
+        if choice.observed_by_an_info_case() && made.iter().all(|c| c.as_reference) {
+            wrong.push(format!(
+                "{choice:?}: every choice reads as the reference server's"
+            ));
+        }
+        for (id, words) in chosen_words(choice) {
+            if !made
+                .iter()
+                .any(|c| c.choice == *id && c.answer.contains(words) && !c.as_reference)
+            {
+                wrong.push(format!(
+                    "{choice:?}: no {id} choice says {words:?} apart from the reference server's: {:?}",
+                    made.iter()
+                        .filter(|c| c.choice == *id)
+                        .map(|c| &c.answer)
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// What "Choices your server made" must say of a variant: the choice's id
+/// and words its answer holds.
+fn chosen_words(choice: variants::Choice) -> &'static [(&'static str, &'static str)] {
+    use variants::Choice as C;
+    match choice {
+        C::ShortPages => &[("OC-1", "default page size: 3")],
+        C::OtherDefaultOrder => &[("OC-3", "order: by name DESC"), ("OC-4", "DESC")],
+        C::UnknownMembersRefused => &[(
+            "OC-13",
+            "undocumented request members: refused with 400 ValidationException",
+        )],
+        C::RejectsAbove25 => &[("OC-2", "maxResults: honoured up to 25; refused from ")],
+        // The suite sends no value between 80 and 5000.
+        C::RejectsAbove100 => &[("OC-2", "maxResults: honoured up to 80; refused from 5000")],
+        C::CappedAt50 => &[("OC-2", "pages capped at 50 jobs")],
+        C::TiesReversed => &[("OC-5", "by jobId DESC")],
+        C::DatesWithOffset => &[("OC-17", "offset +00:00")],
+        C::MicrosecondDates => &[("OC-17", "6 fractional digit(s)")],
+        C::NullsRefused => &[("OC-15", "request members set to null: refused with 400")],
+        C::PlainTokens => &[("OC-21", "a token it never issued: read as a token")],
+        C::HoldsThreeJobs => &[("OC-22", "data: 3 jobs in all")],
+        C::EveryComparator => &[("OC-7", "the filter pair name GT: accepted")],
+        _ => &[],
+    }
 }
 
 /// Without `--fixture`, the run learns how much the target holds from an

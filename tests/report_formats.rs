@@ -142,7 +142,7 @@ async fn html_escapes_target_data_and_has_every_section() {
         "the diff is coloured"
     );
     assert!(page.contains("curl -sS -i -X POST"));
-    assert!(page.contains("<h2>Observations (1)</h2>"));
+    assert!(page.contains("<h2>Other observations (1)</h2>"));
     assert!(page.contains("<h2>Requirement matrix</h2>"));
     assert!(page.contains("<td class=\"not_run\">not run</td>"));
     assert!(page.contains("<h2>Spec coverage:"));

@@ -628,7 +628,7 @@ fn skip_over_budget(cases: &mut [CaseReport]) {
             check.level = Level::Info;
             check.message = NOT_JUDGED.to_string();
         }
-        case.verdict = crate::report::verdict::of_case(&case.checks);
+        case.verdict = crate::report::verdict::of_case(case.level, &case.checks);
     }
 }
 
@@ -644,7 +644,7 @@ fn skip_cut_short(cases: &mut [CaseReport]) {
             check.level = Level::Info;
             check.message = NOT_JUDGED.to_string();
         }
-        case.verdict = crate::report::verdict::of_case(&case.checks);
+        case.verdict = crate::report::verdict::of_case(case.level, &case.checks);
     }
 }
 

@@ -140,8 +140,10 @@ impl RunReport {
             .peekable();
         if naming.peek().is_none() {
             RequirementResult::NotRun
-        } else if naming.any(CaseReport::ran) {
+        } else if naming.clone().any(|c| c.verdict == super::Verdict::Pass) {
             RequirementResult::Pass
+        } else if naming.any(CaseReport::ran) {
+            RequirementResult::Observed
         } else {
             RequirementResult::Skipped
         }

@@ -1,17 +1,26 @@
 //! The choices a target made where the document leaves them open.
 //!
 //! Each info case observes an open choice: its requirements name the
-//! choice (`section: OC-n` in the catalogue) and say in words what is
-//! chosen (the requirement's statement). What the target did is read from
-//! the case's first answer, as typed data (status, error name, the jobs and
-//! `nextToken` of a listing), and said in plain words by [`answer`]. Every
-//! choice is listed whether or not it matches the case's expectation: a
-//! vendor sees what their own server chose.
+//! choice (`section: OC-n` in the catalogue) and say what is chosen (the
+//! requirement's statement). What the target did is read from the case's
+//! answers as typed data, an [`Observed`], by the reader of that choice
+//! ([`observe`]); [`Observed::words`] says it in plain words for every
+//! renderer. Every choice is listed whether or not it is the reference
+//! server's: a vendor sees what their own server chose.
+//!
+//! One choice is read from the whole run rather than one case: the page
+//! sizes a target honours (OC-2) show in every request that sends
+//! `maxResults`, so its range is the largest value honoured and the
+//! smallest refused among all of them.
 
 use super::{CaseReport, RunReport};
 use crate::engine::case::Level;
-use crate::engine::exchange::Exchange;
+use crate::engine::check::{Outcome, error_signals, items};
+use crate::engine::exchange::{Exchange, HttpResponse};
+use crate::model::{ListJobsSortAttributeName, OrderBy};
 use serde::Serialize;
+use serde_json::Value;
+use std::cmp::Ordering;
 
 /// One open choice and what the target made of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,15 +33,146 @@ pub struct Choice {
     pub question: String,
     /// The info case that observed it.
     pub case: String,
-    /// What the target did, in words.
+    /// What the target did, as data.
+    pub observed: Observed,
+    /// Whether the target chose as the reference server does: the case's
+    /// own expectation (the reference server's choice) held.
+    pub as_reference: bool,
+    /// What the target did, in words ([`Observed::words`]).
     pub answer: String,
 }
 
-/// Every open choice the run observed, in the catalogue's order, then by
-/// case.
+/// A sort attribute and direction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SortKey {
+    pub attribute: String,
+    pub direction: OrderBy,
+}
+
+/// How names were ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collation {
+    /// By Unicode code point: upper case before lower case.
+    CodePoint,
+    /// Ignoring case.
+    CaseInsensitive,
+    /// Code point and case-insensitive order agree on these names.
+    Either,
+    /// Neither.
+    Other,
+}
+
+/// How a listing without jobs spelled its `items`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Spelling {
+    EmptyArray,
+    Null,
+    LeftOut,
+}
+
+/// What the target did, as data: renderers word it with [`Observed::words`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Observed {
+    /// No answer came (see the case's transport failure).
+    NoAnswer,
+    /// A client error, naming the error it gave when it named one.
+    Refused {
+        status: u16,
+        error: Option<String>,
+        /// What was asked, in the terms of the choice.
+        asked: Asked,
+    },
+    /// The request was accepted: `jobs` listed over `pages` page(s),
+    /// `more` when the last page still carried a `nextToken`.
+    Accepted {
+        asked: Asked,
+        jobs: usize,
+        pages: usize,
+        more: bool,
+    },
+    /// An answer that is neither a listing nor a client error.
+    Answered { status: u16, asked: Asked },
+    /// OC-1: a page without `maxResults`.
+    DefaultPageSize { jobs: usize, more: bool },
+    /// OC-2, across the run: the largest `maxResults` honoured in full,
+    /// the smallest refused (with the error), and the most jobs a page held
+    /// when more were asked and more followed.
+    PageSizes {
+        honoured: Option<u64>,
+        refused: Option<u64>,
+        error: Option<String>,
+        capped: Option<usize>,
+    },
+    /// OC-3, OC-4: the order the listing came in; `None` when no documented
+    /// attribute (nor `jobId`) orders it.
+    Order { by: Option<SortKey> },
+    /// OC-5: the order among jobs that tie on `attribute`.
+    Ties {
+        attribute: String,
+        by: Option<SortKey>,
+    },
+    /// OC-6: how names were ordered.
+    Collation { collation: Collation },
+    /// OC-8: several values in one NE term; `none_of` when no listed job
+    /// holds any of the values.
+    NeSeveral { key: String, none_of: bool },
+    /// OC-17: how the first date-time was written.
+    Dates {
+        example: String,
+        offset: String,
+        fraction_digits: usize,
+    },
+    /// OC-18: `USER_PAUSED` jobs that carry `userPausedDetails`.
+    PauseDetails { with: usize, of: usize },
+    /// OC-19: a page's fill.
+    PageFill {
+        asked: Option<u64>,
+        jobs: usize,
+        more: bool,
+    },
+    /// OC-22: jobs listed by a whole walk; `complete` when it reached the end.
+    DataSize { jobs: usize, complete: bool },
+    /// OC-23: how a listing without jobs was written.
+    EmptyListing {
+        items: Spelling,
+        next_token: Option<Spelling>,
+    },
+}
+
+/// What an info case asked, in the terms of its choice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "asked", rename_all = "snake_case")]
+pub enum Asked {
+    /// A plain listing request.
+    Listing,
+    /// A filter pair (OC-7).
+    Pair { key: String, comparator: String },
+    /// A filter value no job can hold (OC-9).
+    Value { key: String, value: String },
+    /// A `createdAt` bound with another offset than `Z` (OC-10).
+    OtherOffset { value: String },
+    /// A token sent with other criteria than it was issued for (OC-11).
+    TokenOtherQuery,
+    /// An undocumented request member (OC-13).
+    UndocumentedMember,
+    /// An empty body (OC-14).
+    EmptyBody,
+    /// Members set to `null` (OC-15).
+    NullMembers,
+    /// Another method than POST on the operation's path (OC-16).
+    WrongMethod { method: String },
+    /// A token the target never issued (OC-21).
+    ForeignToken,
+}
+
+/// Every open choice the run observed, by choice number, then in the
+/// catalogue's order and by case.
 pub fn made(report: &RunReport) -> Vec<Choice> {
     let mut out = Vec::new();
-    for (order, requirement) in report.requirements.iter().enumerate() {
+    for requirement in &report.requirements {
         if !requirement.section.starts_with("OC-") {
             continue;
         }
@@ -42,65 +182,806 @@ pub fn made(report: &RunReport) -> Vec<Choice> {
             .filter(|c| c.level == Level::Info && c.ran())
             .filter(|c| c.requirements.iter().any(|r| r == &requirement.id))
         {
-            out.push((
-                order,
-                Choice {
-                    choice: requirement.section.clone(),
-                    requirement: requirement.id.clone(),
-                    question: requirement.statement.trim_end_matches('.').to_string(),
-                    case: case.id.clone(),
-                    answer: case_answer(case),
-                },
-            ));
+            let observed = observe(report, &requirement.section, case);
+            out.push(Choice {
+                choice: requirement.section.clone(),
+                requirement: requirement.id.clone(),
+                question: requirement.statement.trim_end_matches('.').to_string(),
+                case: case.id.clone(),
+                answer: observed.words(),
+                observed,
+                as_reference: as_reference(case),
+            });
         }
     }
-    out.sort_by_key(|(order, _)| *order);
-    out.into_iter().map(|(_, c)| c).collect()
+    out.sort_by_key(|c| number(&c.choice));
+    out
 }
 
-/// What the target answered to the case's first request.
-fn case_answer(case: &CaseReport) -> String {
-    case.exchanges
-        .first()
-        .map(answer)
-        .unwrap_or_else(|| "no request was sent".into())
+/// The number of `OC-n`, so OC-10 sorts after OC-9.
+fn number(choice: &str) -> u32 {
+    choice
+        .trim_start_matches("OC-")
+        .parse()
+        .unwrap_or(u32::MAX)
 }
 
-/// One answer in plain words: the listing it gave, or the error it named.
-pub fn answer(exchange: &Exchange) -> String {
-    let response = match &exchange.outcome {
-        Ok(r) => r,
-        Err(e) => return format!("gave no answer ({e})"),
+impl Observed {
+    /// Whether the observation settles the choice; one that does not (names
+    /// that sort alike either way) is worth less than one that does.
+    pub fn settles(&self) -> bool {
+        !matches!(
+            self,
+            Observed::Collation {
+                collation: Collation::Either
+            }
+        )
+    }
+}
+
+/// Whether the case is an info case that observes an open choice of the
+/// catalogue: [`made`] says what it saw, so it is not listed again among
+/// other observations.
+pub fn observes_a_choice(report: &RunReport, case: &CaseReport) -> bool {
+    case.level == Level::Info
+        && report.requirements.iter().any(|r| {
+            r.section.starts_with("OC-") && case.requirements.iter().any(|id| id == &r.id)
+        })
+}
+
+/// An info-level check outside the catalogue's choices, said as what the
+/// target did rather than as a failure: `status: the target answered 200
+/// (the case expects 204)`, from the check's typed values when it has
+/// them.
+pub fn observation(check: &crate::engine::check::CheckResult) -> String {
+    match (&check.expected, &check.found) {
+        (Some(expected), Some(found)) => format!(
+            "{}: the target answered {} (the case expects {})",
+            check.kind.as_str(),
+            compact(found),
+            compact(expected)
+        ),
+        _ => format!("{}: {}", check.kind.as_str(), check.message),
+    }
+}
+
+/// A value in a few characters: strings bare, lists as `a or b`.
+fn compact(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(compact).collect::<Vec<_>>().join(" or "),
+        other => other.to_string(),
+    }
+}
+
+/// The choices one case observed (for a line of its own).
+pub fn of_case<'a>(report: &'a RunReport, case: &'a CaseReport) -> Vec<Choice> {
+    made(report)
+        .into_iter()
+        .filter(|c| c.case == case.id)
+        .collect()
+}
+
+/// Whether every info-level check of the case held: the case expects the
+/// reference server's choice.
+fn as_reference(case: &CaseReport) -> bool {
+    !case
+        .checks
+        .iter()
+        .any(|c| c.level == Level::Info && c.outcome == Outcome::Fail)
+}
+
+/// What the case's last step got: the exchanges of that step, in order.
+fn last_step(case: &CaseReport) -> Vec<&Exchange> {
+    let step = case.exchanges.iter().map(|e| e.step).max().unwrap_or(0);
+    case.exchanges.iter().filter(|e| e.step == step).collect()
+}
+
+/// A walk's pages read as one listing.
+struct Listing {
+    jobs: Vec<Value>,
+    pages: usize,
+    more: bool,
+    /// The first page's body.
+    first: Option<Value>,
+}
+
+/// How the step's answers read: a listing, a refusal, another answer, or
+/// no answer at all.
+enum Read {
+    Listing(Listing),
+    Refused { status: u16, error: Option<String> },
+    Other { status: u16 },
+    NoAnswer,
+}
+
+fn read(exchanges: &[&Exchange]) -> Read {
+    let mut listing = Listing {
+        jobs: Vec::new(),
+        pages: 0,
+        more: false,
+        first: None,
     };
-    let body = response.json().ok();
-    if response.status >= 400 {
-        let name = crate::engine::check::error_signals(response, body.as_ref())
-            .into_iter()
-            .next()
-            .map(|(_, n)| n);
-        return match name {
-            Some(n) => format!("refused it: {} {n}", response.status),
-            None => format!("refused it: status {}", response.status),
+    for exchange in exchanges {
+        let Ok(response) = &exchange.outcome else {
+            return if listing.pages == 0 {
+                Read::NoAnswer
+            } else {
+                Read::Listing(listing)
+            };
         };
+        let body = response.json().ok();
+        if response.status >= 400 {
+            // A refusal after the first page ends the walk: what was
+            // listed so far stands, since that is what the target chose.
+            if listing.pages > 0 {
+                return Read::Listing(listing);
+            }
+            return Read::Refused {
+                status: response.status,
+                error: error_name(response, body.as_ref()),
+            };
+        }
+        let Some(page) = body.as_ref().and_then(items) else {
+            return Read::Other {
+                status: response.status,
+            };
+        };
+        listing.jobs.extend(page.iter().cloned());
+        listing.pages += 1;
+        listing.more = body
+            .as_ref()
+            .and_then(|b| b.get("nextToken"))
+            .is_some_and(|t| !t.is_null());
+        if listing.first.is_none() {
+            listing.first = body;
+        }
     }
-    match body
-        .as_ref()
-        .and_then(|b| crate::engine::check::items(b).map(|items| (b, items.len())))
-    {
-        Some((b, jobs)) => {
-            let more = b.get("nextToken").is_some_and(|t| !t.is_null());
-            format!(
-                "accepted it: a page of {jobs} job(s){}",
-                if more {
-                    ", with a nextToken"
-                } else {
-                    ", the last page"
+    if listing.pages == 0 {
+        Read::NoAnswer
+    } else {
+        Read::Listing(listing)
+    }
+}
+
+fn error_name(response: &HttpResponse, body: Option<&Value>) -> Option<String> {
+    error_signals(response, body)
+        .into_iter()
+        .next()
+        .map(|(_, name)| name)
+}
+
+/// The request body of the step's first exchange.
+fn request_body(exchanges: &[&Exchange]) -> Value {
+    exchanges
+        .first()
+        .and_then(|e| serde_json::from_slice(&e.request.body).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// The first filter term of a request.
+fn first_term(body: &Value) -> Option<&Value> {
+    ["includes", "excludes"].iter().find_map(|side| {
+        body.pointer(&format!("/filterCriteria/{side}/0"))
+            .filter(|t| t.is_object())
+    })
+}
+
+fn text(value: Option<&Value>) -> String {
+    value.and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+/// Reads what the target chose for one open choice from one case.
+pub fn observe(report: &RunReport, choice: &str, case: &CaseReport) -> Observed {
+    let step = last_step(case);
+    let body = request_body(&step);
+    let read = read(&step);
+    if choice == "OC-2" {
+        return page_sizes(report);
+    }
+    let asked = match choice {
+        "OC-7" => first_term(&body).map_or(Asked::Listing, |t| Asked::Pair {
+            key: text(t.get("key")),
+            comparator: text(t.get("comparator")),
+        }),
+        "OC-9" => first_term(&body).map_or(Asked::Listing, |t| Asked::Value {
+            key: text(t.get("key")),
+            value: text(t.pointer("/values/0")),
+        }),
+        "OC-10" => first_term(&body).map_or(Asked::Listing, |t| Asked::OtherOffset {
+            value: text(t.pointer("/values/0")),
+        }),
+        "OC-11" => Asked::TokenOtherQuery,
+        "OC-13" => Asked::UndocumentedMember,
+        "OC-14" => Asked::EmptyBody,
+        "OC-15" => Asked::NullMembers,
+        "OC-16" => Asked::WrongMethod {
+            method: step
+                .first()
+                .map(|e| e.request.method.clone())
+                .unwrap_or_default(),
+        },
+        "OC-21" => Asked::ForeignToken,
+        _ => Asked::Listing,
+    };
+    let listing = match read {
+        Read::NoAnswer => return Observed::NoAnswer,
+        Read::Refused { status, error } => {
+            return Observed::Refused {
+                status,
+                error,
+                asked,
+            };
+        }
+        Read::Other { status } => return Observed::Answered { status, asked },
+        Read::Listing(listing) => listing,
+    };
+    let sort = body.get("sortCriteria");
+    match choice {
+        "OC-1" => Observed::DefaultPageSize {
+            jobs: listing.jobs.len(),
+            more: listing.more,
+        },
+        "OC-3" => Observed::Order {
+            by: order_of(&listing.jobs, None),
+        },
+        "OC-4" => Observed::Order {
+            by: order_of(
+                &listing.jobs,
+                sort.and_then(|s| s.get("attributeName"))
+                    .and_then(Value::as_str),
+            ),
+        },
+        "OC-5" => {
+            let attribute = sort
+                .and_then(|s| s.get("attributeName"))
+                .and_then(Value::as_str)
+                .unwrap_or("createdAt")
+                .to_string();
+            Observed::Ties {
+                by: ties_of(&listing.jobs, &attribute),
+                attribute,
+            }
+        }
+        "OC-6" => Observed::Collation {
+            collation: collation_of(
+                &listing.jobs,
+                sort.and_then(|s| s.get("orderBy")).and_then(Value::as_str) == Some("DESC"),
+            ),
+        },
+        "OC-8" => {
+            let term = first_term(&body);
+            let key = text(term.and_then(|t| t.get("key")));
+            let values: Vec<&Value> = term
+                .and_then(|t| t.get("values"))
+                .and_then(Value::as_array)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default();
+            Observed::NeSeveral {
+                none_of: !listing
+                    .jobs
+                    .iter()
+                    .any(|j| j.get(&key).is_some_and(|v| values.contains(&v))),
+                key,
+            }
+        }
+        "OC-17" => dates(&listing.jobs).unwrap_or(Observed::Accepted {
+            asked,
+            jobs: listing.jobs.len(),
+            pages: listing.pages,
+            more: listing.more,
+        }),
+        "OC-18" => {
+            let paused: Vec<&Value> = listing
+                .jobs
+                .iter()
+                .filter(|j| j.get("jobStatus").and_then(Value::as_str) == Some("USER_PAUSED"))
+                .collect();
+            Observed::PauseDetails {
+                with: paused
+                    .iter()
+                    .filter(|j| j.get("userPausedDetails").is_some_and(|d| !d.is_null()))
+                    .count(),
+                of: paused.len(),
+            }
+        }
+        "OC-19" => Observed::PageFill {
+            asked: body.get("maxResults").and_then(Value::as_u64),
+            jobs: listing
+                .first
+                .as_ref()
+                .and_then(items)
+                .map_or(0, <[Value]>::len),
+            more: listing.pages > 1 || listing.more,
+        },
+        "OC-22" => Observed::DataSize {
+            jobs: listing.jobs.len(),
+            complete: !listing.more,
+        },
+        "OC-23" => {
+            let first = listing.first.as_ref();
+            let spelling = |member: &str| match first.and_then(|b| b.get(member)) {
+                None => Spelling::LeftOut,
+                Some(Value::Null) => Spelling::Null,
+                Some(_) => Spelling::EmptyArray,
+            };
+            Observed::EmptyListing {
+                items: spelling("items"),
+                next_token: match spelling("nextToken") {
+                    Spelling::EmptyArray => None,
+                    other => Some(other),
+                },
+            }
+        }
+        _ => Observed::Accepted {
+            asked,
+            jobs: listing.jobs.len(),
+            pages: listing.pages,
+            more: listing.more,
+        },
+    }
+}
+
+/// OC-2 from every request of the run that sent `maxResults` above 1 and
+/// no token (a later page's size says nothing new).
+fn page_sizes(report: &RunReport) -> Observed {
+    let mut honoured: Option<u64> = None;
+    let mut refused: Option<(u64, Option<String>)> = None;
+    let mut capped: Option<usize> = None;
+    for exchange in report.cases.iter().flat_map(|c| &c.exchanges) {
+        let Ok(body) = serde_json::from_slice::<Value>(&exchange.request.body) else {
+            continue;
+        };
+        let Some(asked) = body.get("maxResults").and_then(Value::as_u64) else {
+            continue;
+        };
+        // Values above the int32 range are outside the request schema:
+        // refusing them is required, not chosen.
+        if asked <= 1
+            || asked > i32::MAX as u64
+            || body.get("nextToken").is_some_and(|t| !t.is_null())
+        {
+            continue;
+        }
+        let Ok(response) = &exchange.outcome else {
+            continue;
+        };
+        let answer = response.json().ok();
+        if response.status == 400 {
+            if refused.as_ref().is_none_or(|(r, _)| asked < *r) {
+                refused = Some((asked, error_name(response, answer.as_ref())));
+            }
+            continue;
+        }
+        let Some(page) = answer.as_ref().and_then(items) else {
+            continue;
+        };
+        let more = answer
+            .as_ref()
+            .and_then(|b| b.get("nextToken"))
+            .is_some_and(|t| !t.is_null());
+        // A short page with more to come, on a query that filters
+        // nothing, is a cap; on a filtered one it may only be a sparse
+        // scan (OC-19).
+        if more && (page.len() as u64) < asked && body.get("filterCriteria").is_none() {
+            capped = Some(capped.map_or(page.len(), |c| c.max(page.len())));
+        } else {
+            honoured = Some(honoured.map_or(asked, |h| h.max(asked)));
+        }
+    }
+    Observed::PageSizes {
+        honoured,
+        refused: refused.as_ref().map(|(r, _)| *r),
+        error: refused.and_then(|(_, e)| e),
+        capped,
+    }
+}
+
+/// Orders a job can be listed in: the documented sort attributes, then
+/// `jobId`.
+fn attributes() -> impl Iterator<Item = &'static str> {
+    ListJobsSortAttributeName::ALL
+        .iter()
+        .map(|a| a.as_str())
+        .chain(["jobId"])
+}
+
+fn compare(attribute: &str, a: &Value, b: &Value) -> Ordering {
+    match ListJobsSortAttributeName::from_wire(attribute) {
+        Some(known) => crate::engine::oracle::compare(known, a, b),
+        None => text(a.get(attribute)).cmp(&text(b.get(attribute))),
+    }
+}
+
+/// Whether the jobs are in that order, ties allowed.
+fn ordered(jobs: &[&Value], attribute: &str, direction: OrderBy) -> bool {
+    jobs.windows(2).all(|w| {
+        let o = compare(attribute, w[0], w[1]);
+        match direction {
+            OrderBy::Asc => o != Ordering::Greater,
+            OrderBy::Desc => o != Ordering::Less,
+        }
+    })
+}
+
+/// Whether any two neighbours differ on the attribute: an attribute equal
+/// throughout orders nothing.
+fn differs(jobs: &[&Value], attribute: &str) -> bool {
+    jobs.windows(2)
+        .any(|w| compare(attribute, w[0], w[1]) != Ordering::Equal)
+}
+
+fn in_order(jobs: &[&Value], attribute: &str, direction: OrderBy) -> bool {
+    ordered(jobs, attribute, direction) && differs(jobs, attribute)
+}
+
+/// The first attribute and direction that orders the jobs (only
+/// `attribute` when given).
+fn order_of(jobs: &[Value], attribute: Option<&str>) -> Option<SortKey> {
+    let jobs: Vec<&Value> = jobs.iter().collect();
+    let candidates: Vec<&str> = match attribute {
+        Some(a) => vec![a],
+        None => attributes().collect(),
+    };
+    candidates.into_iter().find_map(|attribute| {
+        [OrderBy::Asc, OrderBy::Desc]
+            .into_iter()
+            .find(|d| in_order(&jobs, attribute, *d))
+            .map(|direction| SortKey {
+                attribute: attribute.to_string(),
+                direction,
+            })
+    })
+}
+
+/// The order that holds inside every group of jobs tied on `attribute`.
+fn ties_of(jobs: &[Value], attribute: &str) -> Option<SortKey> {
+    let mut groups: Vec<Vec<&Value>> = Vec::new();
+    for job in jobs {
+        match groups.last_mut() {
+            Some(group) if compare(attribute, group[0], job) == Ordering::Equal => group.push(job),
+            _ => groups.push(vec![job]),
+        }
+    }
+    let groups: Vec<Vec<&Value>> = groups.into_iter().filter(|g| g.len() > 1).collect();
+    if groups.is_empty() {
+        return None;
+    }
+    attributes()
+        .filter(|a| *a != attribute)
+        .find_map(|other| {
+            [OrderBy::Asc, OrderBy::Desc]
+                .into_iter()
+                .find(|d| groups.iter().all(|g| ordered(g, other, *d)))
+                .filter(|_| groups.iter().any(|g| differs(g, other)))
+                .map(|direction| SortKey {
+                    attribute: other.to_string(),
+                    direction,
+                })
+        })
+}
+
+fn collation_of(jobs: &[Value], descending: bool) -> Collation {
+    let names: Vec<String> = jobs.iter().map(|j| text(j.get("name"))).collect();
+    let holds = |key: &dyn Fn(&str) -> String| {
+        names.windows(2).all(|w| {
+            let o = key(&w[0]).cmp(&key(&w[1]));
+            if descending {
+                o != Ordering::Less
+            } else {
+                o != Ordering::Greater
+            }
+        })
+    };
+    match (
+        holds(&|s: &str| s.to_string()),
+        holds(&|s: &str| s.to_lowercase()),
+    ) {
+        (true, true) => Collation::Either,
+        (true, false) => Collation::CodePoint,
+        (false, true) => Collation::CaseInsensitive,
+        (false, false) => Collation::Other,
+    }
+}
+
+fn dates(jobs: &[Value]) -> Option<Observed> {
+    let example = jobs.iter().find_map(|j| j.get("createdAt")?.as_str())?;
+    // `2024-01-02T03:04:05.678Z`: the offset follows the seconds, and the
+    // fraction sits between a '.' and the offset.
+    let time = example.split_once('T').map_or(example, |(_, t)| t);
+    let offset_at = time
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| matches!(c, 'Z' | 'z' | '+' | '-'))
+        .map_or(time.len(), |(i, _)| i);
+    let (clock, offset) = time.split_at(offset_at);
+    let fraction_digits = clock.split_once('.').map_or(0, |(_, f)| f.len());
+    Some(Observed::Dates {
+        example: example.to_string(),
+        offset: offset.to_string(),
+        fraction_digits,
+    })
+}
+
+fn refusal(status: u16, error: &Option<String>) -> String {
+    match error {
+        Some(name) => format!("{status} {name}"),
+        None => format!("status {status}"),
+    }
+}
+
+fn jobs(n: usize) -> String {
+    if n == 1 {
+        "1 job".into()
+    } else {
+        format!("{n} jobs")
+    }
+}
+
+impl Asked {
+    /// What was asked, as the start of a line (`name GT`).
+    fn words(&self) -> String {
+        match self {
+            Asked::Listing => "a listing request".into(),
+            Asked::Pair { key, comparator } => format!("the filter pair {key} {comparator}"),
+            Asked::Value { key, value } => format!("the {key} value {value:?}"),
+            Asked::OtherOffset { value } => format!("the createdAt bound {value:?}"),
+            Asked::TokenOtherQuery => "a token sent with another filter".into(),
+            Asked::UndocumentedMember => "undocumented request members".into(),
+            Asked::EmptyBody => "an empty request body".into(),
+            Asked::NullMembers => "request members set to null".into(),
+            Asked::WrongMethod { method } => format!("{method} on the operation's path"),
+            Asked::ForeignToken => "a token it never issued".into(),
+        }
+    }
+
+    /// What accepting it means, where that is plain.
+    fn accepted(&self, listed: &str) -> String {
+        match self {
+            Asked::UndocumentedMember => format!("ignored ({listed})"),
+            Asked::EmptyBody => format!("read as {{}} ({listed})"),
+            Asked::NullMembers => format!("read as absent ({listed})"),
+            Asked::TokenOtherQuery => format!("answered with the new query's listing ({listed})"),
+            Asked::ForeignToken => format!("read as a token ({listed})"),
+            _ => format!("accepted ({listed})"),
+        }
+    }
+}
+
+impl Observed {
+    /// What the target did, in plain words, led by what was asked.
+    pub fn words(&self) -> String {
+        match self {
+            Observed::NoAnswer => "no answer came".into(),
+            Observed::Refused {
+                status,
+                error,
+                asked,
+            } => format!("{}: refused with {}", asked.words(), refusal(*status, error)),
+            Observed::Accepted {
+                asked,
+                jobs: n,
+                pages,
+                more,
+            } => {
+                let mut listed = format!("{} listed", jobs(*n));
+                if *pages > 1 {
+                    listed.push_str(&format!(" over {pages} pages"));
                 }
-            )
+                if *more {
+                    listed.push_str(", more to come");
+                }
+                format!("{}: {}", asked.words(), asked.accepted(&listed))
+            }
+            Observed::Answered { status, asked } => {
+                format!("{}: answered with status {status}", asked.words())
+            }
+            Observed::DefaultPageSize { jobs: n, more } => {
+                if *more {
+                    format!("default page size: {n}")
+                } else {
+                    format!("default page size: at least {n} (all {} on one page)", jobs(*n))
+                }
+            }
+            Observed::PageSizes {
+                honoured,
+                refused,
+                error,
+                capped,
+            } => {
+                let mut parts = Vec::new();
+                if let Some(h) = honoured {
+                    parts.push(format!("honoured up to {h}"));
+                }
+                if let Some(c) = capped {
+                    parts.push(format!("pages capped at {}", jobs(*c)));
+                }
+                if let Some(r) = refused {
+                    parts.push(format!(
+                        "refused from {r} with {}",
+                        error.as_deref().unwrap_or("status 400")
+                    ));
+                }
+                if parts.is_empty() {
+                    "maxResults: no value above 1 was answered".into()
+                } else {
+                    format!("maxResults: {}", parts.join("; "))
+                }
+            }
+            Observed::Order { by: Some(key) } => {
+                format!("order: by {} {}", key.attribute, key.direction)
+            }
+            Observed::Order { by: None } => {
+                "order: none of createdAt, jobStatus, name, jobType or jobId".into()
+            }
+            Observed::Ties {
+                attribute,
+                by: Some(key),
+            } => format!(
+                "jobs tied on {attribute}: by {} {}",
+                key.attribute, key.direction
+            ),
+            Observed::Ties {
+                attribute,
+                by: None,
+            } => format!("jobs tied on {attribute}: in no order of another member"),
+            Observed::Collation { collation } => format!(
+                "names sort {}",
+                match collation {
+                    Collation::CodePoint => "by code point (upper case first)",
+                    Collation::CaseInsensitive => "ignoring case",
+                    Collation::Either => "alike by code point and ignoring case here",
+                    Collation::Other => "in neither code-point nor case-insensitive order",
+                }
+            ),
+            Observed::NeSeveral { key, none_of: true } => {
+                format!("{key} NE with several values: keeps jobs whose value is none of them")
+            }
+            Observed::NeSeveral {
+                key,
+                none_of: false,
+            } => format!("{key} NE with several values: lists jobs that hold one of them"),
+            Observed::Dates {
+                example,
+                offset,
+                fraction_digits,
+            } => format!(
+                "date-times: offset {offset}, {fraction_digits} fractional digit(s), as in {example}"
+            ),
+            Observed::PauseDetails { with, of } => {
+                format!("USER_PAUSED jobs with userPausedDetails: {with} of {of}")
+            }
+            Observed::PageFill { asked, jobs: n, more } => {
+                let asked = asked.map_or("no maxResults".to_string(), |a| format!("maxResults {a}"));
+                if *more {
+                    format!("page fill: {} on the first page for {asked}, more to come", jobs(*n))
+                } else {
+                    format!("page fill: {} on the first and only page for {asked}", jobs(*n))
+                }
+            }
+            Observed::DataSize { jobs: n, complete } => {
+                if *complete {
+                    format!("data: {} in all", jobs(*n))
+                } else {
+                    format!("data: at least {} (the walk stopped before the end)", jobs(*n))
+                }
+            }
+            Observed::EmptyListing { items, next_token } => {
+                let spell = |s: &Spelling, array: &str| match s {
+                    Spelling::EmptyArray => array.to_string(),
+                    Spelling::Null => "null".into(),
+                    Spelling::LeftOut => "left out".into(),
+                };
+                let mut said = format!("a listing without jobs: items {}", spell(items, "[]"));
+                if let Some(token) = next_token {
+                    said.push_str(&format!(", nextToken {}", spell(token, "set")));
+                } else {
+                    said.push_str(", nextToken set");
+                }
+                said
+            }
         }
-        None if response.body.is_empty() && response.received.is_some() => {
-            format!("accepted it: status {}", response.status)
-        }
-        None => format!("answered status {}", response.status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn job(id: &str, name: &str, status: &str, created: &str) -> Value {
+        json!({"jobId": id, "name": name, "jobStatus": status, "createdAt": created})
+    }
+
+    #[test]
+    fn an_order_is_named_by_the_attribute_that_explains_it() {
+        let jobs = vec![
+            job("b", "z", "RUNNING", "2024-01-03T00:00:00Z"),
+            job("a", "y", "PAUSED", "2024-01-02T00:00:00Z"),
+            job("c", "x", "IDLE", "2024-01-01T00:00:00Z"),
+        ];
+        assert_eq!(
+            order_of(&jobs, None),
+            Some(SortKey {
+                attribute: "createdAt".into(),
+                direction: OrderBy::Desc
+            })
+        );
+        assert_eq!(
+            order_of(&jobs, Some("createdAt")).map(|k| k.direction),
+            Some(OrderBy::Desc)
+        );
+        let shuffled = vec![jobs[1].clone(), jobs[0].clone(), jobs[2].clone()];
+        assert_eq!(order_of(&shuffled, Some("createdAt")), None);
+    }
+
+    #[test]
+    fn ties_collation_and_dates_are_read_from_the_jobs() {
+        let jobs = vec![
+            job("c", "Beta", "IDLE", "2024-01-01T00:00:00.5+00:00"),
+            job("a", "alpha", "IDLE", "2024-01-01T00:00:00.500Z"),
+            job("b", "gamma", "RUNNING", "2024-01-01T00:00:00Z"),
+        ];
+        assert_eq!(
+            ties_of(&jobs, "jobStatus"),
+            Some(SortKey {
+                attribute: "name".into(),
+                direction: OrderBy::Asc
+            }),
+            "the IDLE pair ties on createdAt too, and is by name (and jobId DESC)"
+        );
+        assert_eq!(collation_of(&jobs[..2], false), Collation::CodePoint);
+        assert_eq!(collation_of(&jobs[1..], false), Collation::Either);
+        let folded = vec![jobs[1].clone(), jobs[0].clone()];
+        assert_eq!(collation_of(&folded, false), Collation::CaseInsensitive);
+        assert_eq!(
+            dates(&jobs),
+            Some(Observed::Dates {
+                example: "2024-01-01T00:00:00.5+00:00".into(),
+                offset: "+00:00".into(),
+                fraction_digits: 1
+            })
+        );
+    }
+
+    #[test]
+    fn words_say_what_the_target_did() {
+        assert_eq!(
+            Observed::DefaultPageSize {
+                jobs: 50,
+                more: true
+            }
+            .words(),
+            "default page size: 50"
+        );
+        assert_eq!(
+            Observed::Refused {
+                status: 400,
+                error: Some("ValidationException".into()),
+                asked: Asked::UndocumentedMember
+            }
+            .words(),
+            "undocumented request members: refused with 400 ValidationException"
+        );
+        assert_eq!(
+            Observed::PageSizes {
+                honoured: Some(25),
+                refused: Some(39),
+                error: Some("ValidationException".into()),
+                capped: None
+            }
+            .words(),
+            "maxResults: honoured up to 25; refused from 39 with ValidationException"
+        );
+        assert_eq!(
+            Observed::Order {
+                by: Some(SortKey {
+                    attribute: "createdAt".into(),
+                    direction: OrderBy::Asc
+                })
+            }
+            .words(),
+            "order: by createdAt ASC"
+        );
     }
 }

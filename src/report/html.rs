@@ -59,7 +59,7 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid 
 .must_and_should{background:#1f883d}.must_only{background:#bf8700}.not_conformant{background:#cf222e}.incomplete{background:#57606a}.no_fault_found{background:#1f883d}
 .grounds{margin:.5rem 0 0 0}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
-th{background:#f6f8fa}.pass{color:#1f883d;font-weight:600}.fail{color:#cf222e;font-weight:600}.skipped,.not_run,.skip{color:#6e7781}
+th{background:#f6f8fa}.pass{color:#1f883d;font-weight:600}.fail{color:#cf222e;font-weight:600}.skipped,.not_run,.skip{color:#6e7781}.observed{color:#0969da;font-weight:600}
 details{border:1px solid #ddd;border-radius:6px;margin:.4rem 0;padding:.3rem .6rem}details[open]{padding-bottom:.6rem}
 summary{cursor:pointer}.failcase{border-color:#cf222e}.tag{font-size:.75rem;background:#eee;border-radius:4px;padding:0 .3rem;margin-left:.3rem}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
@@ -226,15 +226,16 @@ fn meta(out: &mut String, report: &RunReport, coverage: &Coverage) {
 fn counts(out: &mut String, report: &RunReport) {
     let _ = writeln!(
         out,
-        "<h2>Results per level</h2><table><tr><th>Level</th><th>Passed</th><th>Failed</th><th>Skipped</th><th>Unanswered</th></tr>"
+        "<h2>Results per level</h2><table><tr><th>Level</th><th>Passed</th><th>Observed</th><th>Failed</th><th>Skipped</th><th>Unanswered</th></tr>"
     );
     for level in Level::ALL {
         let c = report.counts_for(*level);
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"pass\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"pass\">{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
             level,
             c.passed,
+            c.observed,
             if c.failed > 0 { "fail" } else { "" },
             c.failed,
             c.skipped,
@@ -244,8 +245,8 @@ fn counts(out: &mut String, report: &RunReport) {
     let c = report.counts();
     let _ = writeln!(
         out,
-        "<tr><th>All</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></table>",
-        c.passed, c.failed, c.skipped, c.unanswered
+        "<tr><th>All</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></table>",
+        c.passed, c.observed, c.failed, c.skipped, c.unanswered
     );
 }
 
@@ -297,16 +298,17 @@ fn choices(out: &mut String, report: &RunReport) {
     }
     let _ = writeln!(
         out,
-        "<h2>Choices your server made ({})</h2><table><tr><th>Choice</th><th>What</th><th>Your server</th><th>Case</th></tr>",
+        "<h2>Choices your server made ({})</h2><p>Where the document leaves the answer open, what this target did. These never fail a run.</p><table><tr><th>Choice</th><th>What</th><th>Your server</th><th>Reference server</th><th>Case</th></tr>",
         made.len()
     );
     for c in &made {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"#{}\">{}</a></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"#{}\">{}</a></td></tr>",
             escape(&c.choice),
             escape(&c.question),
             escape(&c.answer),
+            if c.as_reference { "the same" } else { "chooses otherwise" },
             anchor(&c.case),
             escape(&c.case)
         );
@@ -541,24 +543,24 @@ pub fn body_text(body: &[u8]) -> String {
     }
 }
 
+/// Info-level checks other than the open choices of the catalogue (whose
+/// info cases say theirs under "Choices your server made"): refusals a
+/// must case allows, a vendor's own info cases.
 fn observations(out: &mut String, report: &RunReport) {
     let observed: Vec<(&CaseReport, &CheckResult)> = report
         .cases
         .iter()
+        .filter(|c| !super::choices::observes_a_choice(report, c))
         .flat_map(|c| c.observations().map(move |k| (c, k)))
         .collect();
-    let _ = writeln!(
-        out,
-        "<h2>Observations ({})</h2><p>Choices the document leaves open, as this target made them. They never fail a run.</p>",
-        observed.len()
-    );
     if observed.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p>The target made every open choice the way the reference server does.</p>"
-        );
         return;
     }
+    let _ = writeln!(
+        out,
+        "<h2>Other observations ({})</h2><p>Info-level checks outside the choices above: what this target did where a case allows more than one answer. They never fail a run.</p>",
+        observed.len()
+    );
     let _ = writeln!(
         out,
         "<table><tr><th>Case</th><th>What</th><th>Observed</th></tr>"
@@ -570,7 +572,7 @@ fn observations(out: &mut String, report: &RunReport) {
             anchor(&case.id),
             escape(&case.id),
             escape(&case.verifies),
-            escape(&check.message)
+            escape(&super::choices::observation(check))
         );
     }
     let _ = writeln!(out, "</table>");
@@ -609,6 +611,7 @@ fn other_case(out: &mut String, case: &CaseReport) {
     let (label, class, reason) = match &case.verdict {
         Verdict::Skip(reason) => ("SKIP", "skip", Some(reason.as_str())),
         Verdict::Unanswered => ("NO ANSWER", "skip", Some("no answer: nothing observed")),
+        Verdict::Observed => ("OBSERVED", "observed", None),
         _ => ("PASS", "pass", None),
     };
     let _ = write!(

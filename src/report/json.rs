@@ -157,6 +157,7 @@ fn exchange(e: &Exchange) -> ExchangeView<'_> {
 fn case<'a>(report: &'a RunReport, c: &'a CaseReport) -> Case<'a> {
     let (verdict, skip_reason) = match &c.verdict {
         Verdict::Pass => ("pass", None),
+        Verdict::Observed => ("observed", None),
         Verdict::Fail => ("fail", None),
         Verdict::Skip(reason) => ("skip", Some(reason.as_str())),
         Verdict::Unanswered => ("unanswered", None),

@@ -34,6 +34,7 @@ pub fn render(report: &RunReport, style: &Style) -> Result<String, JunitError> {
     let completeness = assessment.level_lines().join("; ");
     let not_verified = assessment.not_verified.join(",");
     let identity = super::identity(report);
+    let choices = super::choices::made(report);
     for (file, cases) in by_file {
         let mut suite = TestSuite::new(file);
         for (name, value) in &identity {
@@ -52,16 +53,22 @@ pub fn render(report: &RunReport, style: &Style) -> Result<String, JunitError> {
             suite.add_property(("not-verified", not_verified.as_str()));
         }
         for case in cases {
-            suite.add_test_case(test_case(report, case, &plain));
+            suite.add_test_case(test_case(report, case, &choices, &plain));
         }
         junit.add_test_suite(suite);
     }
     junit.to_string().map_err(|e| JunitError(e.to_string()))
 }
 
-fn test_case(report: &RunReport, case: &CaseReport, style: &Style) -> TestCase {
+fn test_case(
+    report: &RunReport,
+    case: &CaseReport,
+    choices: &[super::choices::Choice],
+    style: &Style,
+) -> TestCase {
     let status = match &case.verdict {
-        Verdict::Pass => TestCaseStatus::success(),
+        // An observation is no failure; its choice is in system-out.
+        Verdict::Pass | Verdict::Observed => TestCaseStatus::success(),
         Verdict::Skip(reason) => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(reason.as_str());
@@ -105,10 +112,30 @@ fn test_case(report: &RunReport, case: &CaseReport, style: &Style) -> TestCase {
     if !case.requirements.is_empty() {
         tc.add_property(("requirements", case.requirements.join(",").as_str()));
     }
-    let observations: Vec<String> = case
-        .observations()
-        .map(|c| format!("{}: {}", c.kind.as_str(), c.message))
-        .collect();
+    // An info case says the choice it observed; another case its
+    // info-level checks (refusals the document allows).
+    let observations: Vec<String> = if case.level == Level::Info {
+        choices
+            .iter()
+            .filter(|c| c.case == case.id)
+            .map(|c| {
+                format!(
+                    "{} {}{}",
+                    c.choice,
+                    c.answer,
+                    if c.as_reference {
+                        ""
+                    } else {
+                        " (not the reference server's choice)"
+                    }
+                )
+            })
+            .collect()
+    } else {
+        case.observations()
+            .map(super::choices::observation)
+            .collect()
+    };
     if !observations.is_empty() {
         tc.set_system_out(observations.join("\n"));
     }

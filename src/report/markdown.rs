@@ -145,21 +145,21 @@ pub fn render(report: &RunReport, style: &Style) -> String {
 
     let _ = writeln!(
         out,
-        "## Results per level\n\n| Level | Passed | Failed | Skipped | Unanswered |\n|---|---:|---:|---:|---:|"
+        "## Results per level\n\n| Level | Passed | Observed | Failed | Skipped | Unanswered |\n|---|---:|---:|---:|---:|---:|"
     );
     for level in Level::ALL {
         let c = report.counts_for(*level);
         let _ = writeln!(
             out,
-            "| {level} | {} | {} | {} | {} |",
-            c.passed, c.failed, c.skipped, c.unanswered
+            "| {level} | {} | {} | {} | {} | {} |",
+            c.passed, c.observed, c.failed, c.skipped, c.unanswered
         );
     }
     let c = report.counts();
     let _ = writeln!(
         out,
-        "| **all** | **{}** | **{}** | **{}** | **{}** |\n",
-        c.passed, c.failed, c.skipped, c.unanswered
+        "| **all** | **{}** | **{}** | **{}** | **{}** | **{}** |\n",
+        c.passed, c.observed, c.failed, c.skipped, c.unanswered
     );
 
     if !report.requirements.is_empty() {
@@ -222,17 +222,22 @@ pub fn render(report: &RunReport, style: &Style) -> String {
     if !made.is_empty() {
         let _ = writeln!(
             out,
-            "## Choices your server made ({})\n\nWhere the document leaves the answer open, what this target did.\n\n| Choice | What | Your server | Case |\n|---|---|---|---|",
+            "## Choices your server made ({})\n\nWhere the document leaves the answer open, what this target did. These never fail a run.\n\n| Choice | What | Your server | Reference server | Case |\n|---|---|---|---|---|",
             made.len()
         );
         let rows: Vec<String> = made
             .iter()
             .map(|c| {
                 format!(
-                    "| {} | {} | {} | {} |\n",
+                    "| {} | {} | {} | {} | {} |\n",
                     cell(&c.choice),
                     cell(&c.question),
                     cell(&c.answer),
+                    if c.as_reference {
+                        "the same"
+                    } else {
+                        "chooses otherwise"
+                    },
                     code(&c.case, true)
                 )
             })
@@ -241,17 +246,23 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         out.push('\n');
     }
 
+    // Info cases of the catalogue's open choices say theirs under
+    // "Choices your server made"; these are the rest.
     let observed: Vec<(&CaseReport, String)> = report
         .cases
         .iter()
-        .flat_map(|c| c.observations().map(move |k| (c, k.message.clone())))
+        .filter(|c| !super::choices::observes_a_choice(report, c))
+        .flat_map(|c| {
+            c.observations()
+                .map(move |k| (c, super::choices::observation(k)))
+        })
         .collect();
-    let _ = writeln!(out, "## Observations ({})\n", observed.len());
-    let _ = writeln!(
-        out,
-        "Choices the document leaves open, as this target made them. They never fail a run.\n"
-    );
     if !observed.is_empty() {
+        let _ = writeln!(out, "## Other observations ({})\n", observed.len());
+        let _ = writeln!(
+            out,
+            "Info-level checks outside the choices above: what this target did where a case allows more than one answer. They never fail a run.\n"
+        );
         let _ = writeln!(out, "| Case | What | Observed |\n|---|---|---|");
         let rows: Vec<String> = observed
             .iter()
@@ -297,7 +308,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "<details><summary>Passed, skipped and unanswered cases ({})</summary>\n",
+        "<details><summary>Passed, observed, skipped and unanswered cases ({})</summary>\n",
         others.len()
     );
     let mut lines = Vec::new();
@@ -313,6 +324,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
                         .unwrap_or_default()
                 )
             ),
+            Verdict::Observed => "observed".to_string(),
             _ => "passed".to_string(),
         };
         lines.push(format!(

@@ -32,6 +32,10 @@ use serde::Serialize;
 pub enum Verdict {
     /// Every must and should check held.
     Pass,
+    /// An info case answered without a must or should check failing: what
+    /// the target chose is recorded (see [`choices`]), neither passed nor
+    /// failed, since the document leaves the choice open.
+    Observed,
     /// At least one must or should check failed.
     Fail,
     /// Not run, for the reason given.
@@ -170,8 +174,8 @@ pub struct CaseReport {
 impl CaseReport {
     /// The verdict of these checks (see [`verdict::of_case`], which
     /// decides it).
-    pub fn decide(checks: &[CheckResult]) -> Verdict {
-        verdict::of_case(checks)
+    pub fn decide(level: Level, checks: &[CheckResult]) -> Verdict {
+        verdict::of_case(level, checks)
     }
 
     /// Why an unanswered case got no answer: its transport failures.
@@ -210,7 +214,10 @@ impl CaseReport {
 
     /// Whether the case ran to a verdict on the target's answers.
     pub fn ran(&self) -> bool {
-        matches!(self.verdict, Verdict::Pass | Verdict::Fail)
+        matches!(
+            self.verdict,
+            Verdict::Pass | Verdict::Fail | Verdict::Observed
+        )
     }
 }
 
@@ -226,20 +233,38 @@ pub struct Counts {
     pub skipped: usize,
     /// Info cases that got no answer (see [`Verdict::Unanswered`]).
     pub unanswered: usize,
+    /// Info cases that observed the target's choice (see
+    /// [`Verdict::Observed`]).
+    pub observed: usize,
 }
 
 impl Counts {
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.skipped + self.unanswered
+        self.passed + self.failed + self.skipped + self.unanswered + self.observed
     }
 
-    /// `N passed, N failed, N skipped`, with the unanswered count only when
-    /// there are any, so the usual line stays the same for scripts.
+    /// `N passed, N failed, N skipped`, then the observed and unanswered
+    /// counts only when there are any, so the usual line stays the same
+    /// for scripts.
     pub fn line(&self) -> String {
+        // Info cases observe rather than pass: their level says so first.
+        if self.passed == 0 && self.observed > 0 {
+            let mut line = format!(
+                "{} observed, {} failed, {} skipped",
+                self.observed, self.failed, self.skipped
+            );
+            if self.unanswered > 0 {
+                line.push_str(&format!(", {} unanswered", self.unanswered));
+            }
+            return line;
+        }
         let mut line = format!(
             "{} passed, {} failed, {} skipped",
             self.passed, self.failed, self.skipped
         );
+        if self.observed > 0 {
+            line.push_str(&format!(", {} observed", self.observed));
+        }
         if self.unanswered > 0 {
             line.push_str(&format!(", {} unanswered", self.unanswered));
         }
@@ -568,6 +593,8 @@ impl Conformance {
 pub enum RequirementResult {
     Pass,
     Fail,
+    /// Only info cases ran for it: the target's choice was observed.
+    Observed,
     /// None of its cases ran to a verdict (skipped or unanswered).
     Skipped,
     /// No selected case verifies it.
@@ -579,6 +606,7 @@ impl RequirementResult {
         match self {
             RequirementResult::Pass => "pass",
             RequirementResult::Fail => "fail",
+            RequirementResult::Observed => "observed",
             RequirementResult::Skipped => "skipped",
             RequirementResult::NotRun => "not run",
         }
@@ -608,6 +636,7 @@ impl RunReport {
         for case in self.cases.iter().filter(|c| keep(c)) {
             match case.verdict {
                 Verdict::Pass => counts.passed += 1,
+                Verdict::Observed => counts.observed += 1,
                 Verdict::Fail => counts.failed += 1,
                 Verdict::Skip(_) => counts.skipped += 1,
                 Verdict::Unanswered => counts.unanswered += 1,

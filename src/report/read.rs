@@ -256,7 +256,10 @@ pub fn parse(text: &str) -> Result<RunReport, ParseError> {
 
 fn case_report(case: Case) -> Result<CaseReport, ParseError> {
     let verdict = match (case.verdict.as_str(), case.skip_reason) {
+        // Reports written before info cases were observed say "pass".
+        ("pass", _) if case.level == Level::Info => Verdict::Observed,
         ("pass", _) => Verdict::Pass,
+        ("observed", _) => Verdict::Observed,
         ("fail", _) => Verdict::Fail,
         ("unanswered", _) => Verdict::Unanswered,
         ("skip", Some(reason)) => Verdict::Skip(super::SkipReason::new(

@@ -41,6 +41,7 @@ pub fn case_line(case: &CaseReport, style: &Style) -> String {
     let id = line(&case.id);
     match &case.verdict {
         Verdict::Pass => format!("{} {id} [{}]", style.paint("32", "PASS"), case.level),
+        Verdict::Observed => format!("{} {id} [{}]", style.paint("36", "OBSERVED"), case.level),
         Verdict::Skip(reason) => format!(
             "{} {id} [{}] {}",
             style.paint("33", "SKIP"),
@@ -182,9 +183,16 @@ fn render_with(report: &RunReport, style: &Style, every_case: bool) -> String {
             );
         }
     }
+    if report.exploration.is_none() {
+        out.push_str(&choices(report, style));
+    }
+    // Info cases said what they observed as choices above; what else was
+    // observed is a refusal a must case allows (a page size, a filter pair
+    // or value the document leaves open).
     let observed: Vec<&CaseReport> = report
         .cases
         .iter()
+        .filter(|c| !super::choices::observes_a_choice(report, c))
         .filter(|c| c.observations().next().is_some())
         .collect();
     if !observed.is_empty() {
@@ -193,20 +201,20 @@ fn render_with(report: &RunReport, style: &Style, every_case: bool) -> String {
             "{}",
             style.paint(
                 "1",
-                "Observations (info level: choices the document leaves open, never failures)"
+                if report.exploration.is_some() {
+                    "Observations (info level: choices the document leaves open, never failures)"
+                } else {
+                    "Other observations (info level, never failures)"
+                }
             )
         );
         // Generated cases repeat the same observation many times (one per
-        // refused pair, say), as do cases of one open choice: said once,
+        // refused pair, say), as do the walks of one page size: said once,
         // with how often and where first.
         let mut groups: Vec<(String, usize, &str)> = Vec::new();
         for case in &observed {
             for check in case.observations() {
-                let said = if report.exploration.is_some() {
-                    format!("{}: {}", check.kind.as_str(), check.message)
-                } else {
-                    format!("{} {}: {}", case.id, check.kind.as_str(), check.message)
-                };
+                let said = super::choices::observation(check);
                 match groups.iter_mut().find(|(s, _, _)| *s == said) {
                     Some((_, count, _)) => *count += 1,
                     None => groups.push((said, 1, &case.id)),
@@ -219,15 +227,15 @@ fn render_with(report: &RunReport, style: &Style, every_case: bool) -> String {
             OBSERVATIONS_SHOWN
         };
         for (said, count, first) in groups.iter().take(limit) {
-            if report.exploration.is_some() {
+            if *count == 1 && report.exploration.is_none() {
+                let _ = writeln!(out, "  {} {}", line(first), line(said));
+            } else {
                 let _ = writeln!(
                     out,
                     "  {count:>4} x {} (first: {})",
                     line(said),
                     line(first)
                 );
-            } else {
-                let _ = writeln!(out, "  {}", line(said));
             }
         }
         if groups.len() > limit {
@@ -739,6 +747,58 @@ fn shell_quote(s: &str) -> String {
         }
     }
     out.push('\'');
+    out
+}
+
+/// "Choices your server made": each open choice an info case observed,
+/// in words, one line per distinct answer, marked where it is not the
+/// reference server's.
+fn choices(report: &RunReport, style: &Style) -> String {
+    let made = super::choices::made(report);
+    let mut out = String::new();
+    if made.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.paint(
+            "1",
+            "Choices your server made (the document leaves them open; never failures)"
+        )
+    );
+    let mut lines: Vec<(&str, String, bool)> = Vec::new();
+    for choice in &made {
+        // Said once per choice: an answer that settles nothing is left out
+        // when another case of the same choice settled it.
+        if !choice.observed.settles()
+            && made
+                .iter()
+                .any(|c| c.choice == choice.choice && c.observed.settles())
+        {
+            continue;
+        }
+        let said = line(&choice.answer).into_owned();
+        match lines
+            .iter_mut()
+            .find(|(id, words, _)| *id == choice.choice && *words == said)
+        {
+            Some((_, _, same)) => *same &= choice.as_reference,
+            None => lines.push((&choice.choice, said, choice.as_reference)),
+        }
+    }
+    for (id, words, same) in lines {
+        let _ = writeln!(
+            out,
+            "  {id:<6} {words}{}",
+            if same {
+                String::new()
+            } else {
+                style.paint("36", " [not the reference server's choice]")
+            }
+        );
+    }
+    out.push('\n');
     out
 }
 

@@ -27,8 +27,9 @@ use serde::Serialize;
 ///   check's reason: it verified nothing, so it cannot pass;
 /// - otherwise a transport failure leaves it unanswered (an info case that
 ///   got no answer observed nothing);
-/// - otherwise it passed.
-pub fn of_case(checks: &[CheckResult]) -> Verdict {
+/// - otherwise an info case observed the target's choice, and a must or
+///   should case passed.
+pub fn of_case(level: Level, checks: &[CheckResult]) -> Verdict {
     if checks
         .iter()
         .any(|c| c.outcome == Outcome::Fail && c.level > Level::Info)
@@ -58,7 +59,11 @@ pub fn of_case(checks: &[CheckResult]) -> Verdict {
     {
         return Verdict::Unanswered;
     }
-    Verdict::Pass
+    if level == Level::Info {
+        Verdict::Observed
+    } else {
+        Verdict::Pass
+    }
 }
 
 /// Exit status of a run that failed: a must or should case failed, a
@@ -325,7 +330,7 @@ fn completeness(report: &RunReport, level: Level, partial: bool) -> LevelComplet
             Verdict::Skip(reason) if reason.cause.optional() => not_claimed += 1,
             Verdict::Skip(reason) => tally(&mut not_run, reason.cause, reason, 1),
             Verdict::Unanswered => tally(&mut not_run, SkipCause::Other, UNANSWERED, 1),
-            Verdict::Pass | Verdict::Fail => {}
+            Verdict::Pass | Verdict::Fail | Verdict::Observed => {}
         }
     }
     let absent = in_suite - cases.len();
@@ -369,34 +374,46 @@ mod tests {
         fn a_must_failure_fails_an_info_failure_does_not() {
             let must = CheckResult::fail(CheckKind::Status, Level::Must, "x");
             let info = CheckResult::fail(CheckKind::Status, Level::Info, "x");
-            assert_eq!(of_case(std::slice::from_ref(&info)), Verdict::Pass);
-            assert_eq!(of_case(&[info, must]), Verdict::Fail);
+            assert_eq!(
+                of_case(Level::Must, std::slice::from_ref(&info)),
+                Verdict::Pass
+            );
+            assert_eq!(of_case(Level::Info, &[info, must]), Verdict::Fail);
+        }
+
+        #[test]
+        fn an_info_case_that_answered_is_observed_whatever_it_chose() {
+            let held = CheckResult::pass(CheckKind::Status, Level::Info, "x");
+            let differs = CheckResult::fail(CheckKind::Status, Level::Info, "x");
+            assert_eq!(of_case(Level::Info, &[held]), Verdict::Observed);
+            assert_eq!(of_case(Level::Info, &[differs]), Verdict::Observed);
+            assert_eq!(of_case(Level::Info, &[]), Verdict::Observed);
         }
 
         #[test]
         fn a_walk_cut_short_or_a_deadline_is_not_run_by_its_typed_cause() {
             let cut = CheckResult::skip(CheckKind::LastPage, Level::Must, "any words")
                 .unjudged(Unjudged::PageLimit);
-            let Verdict::Skip(reason) = of_case(std::slice::from_ref(&cut)) else {
+            let Verdict::Skip(reason) = of_case(Level::Must, std::slice::from_ref(&cut)) else {
                 panic!("not a skip");
             };
             assert_eq!(reason.cause, SkipCause::WalkCutShort);
             assert_eq!(reason.as_str(), "any words");
             let late = CheckResult::skip(CheckKind::Transport, Level::Info, "late")
                 .unjudged(Unjudged::Deadline);
-            assert!(matches!(of_case(&[late]), Verdict::Skip(r) if r.cause == SkipCause::Deadline));
+            assert!(matches!(of_case(Level::Info, &[late]), Verdict::Skip(r) if r.cause == SkipCause::Deadline));
             // A skip whose words say "not verified" but which carries no
             // cause is an ordinary skip: the words decide nothing.
             let words = CheckResult::skip(CheckKind::Complete, Level::Must, "not verified: x");
-            assert_eq!(of_case(&[words]), Verdict::Pass);
+            assert_eq!(of_case(Level::Must, &[words]), Verdict::Pass);
             let failed = CheckResult::fail(CheckKind::Sort, Level::Must, "x");
-            assert_eq!(of_case(&[cut, failed]), Verdict::Fail);
+            assert_eq!(of_case(Level::Must, &[cut, failed]), Verdict::Fail);
         }
 
         #[test]
         fn an_info_case_without_an_answer_is_unanswered() {
             let none = CheckResult::fail(CheckKind::Transport, Level::Info, "refused");
-            assert_eq!(of_case(&[none]), Verdict::Unanswered);
+            assert_eq!(of_case(Level::Info, &[none]), Verdict::Unanswered);
         }
     }
 

@@ -290,7 +290,7 @@ fn collect(
                         "{why}. This is a bug in macie-conform, not a finding about the target; please report it with this message"
                     ),
                 ));
-            report.verdict = crate::report::verdict::of_case(&report.checks);
+            report.verdict = crate::report::verdict::of_case(report.level, &report.checks);
             // Reporters count this case too. The event handler may be
             // what panicked; a second panic must not end the run.
             if let Some(&index) = case_of.get(&id) {
@@ -377,7 +377,7 @@ fn stopped_report(case: &LoadedCase, cause: Unjudged, reason: &str) -> CaseRepor
         )
         .unjudged(cause),
     );
-    report.verdict = crate::report::verdict::of_case(&report.checks);
+    report.verdict = crate::report::verdict::of_case(report.level, &report.checks);
     report
 }
 

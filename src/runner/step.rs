@@ -139,7 +139,7 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     // A walk cut short by the harness's own limits verified nothing: the
     // case counts as not run, with that reason, unless it already failed
     // (see `report::verdict::of_case`).
-    report.verdict = crate::report::verdict::of_case(&report.checks);
+    report.verdict = crate::report::verdict::of_case(report.level, &report.checks);
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }

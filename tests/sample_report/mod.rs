@@ -172,7 +172,7 @@ pub fn failing_case() -> CaseReport {
             format!("x-vendor is {HOSTILE_HEADER}"),
         ),
     ];
-    c.verdict = CaseReport::decide(&c.checks);
+    c.verdict = CaseReport::decide(c.level, &c.checks);
     c
 }
 
@@ -197,7 +197,7 @@ pub fn observing_case() -> CaseReport {
         Level::Info,
         "the default page holds 2 jobs <b>not</b> 25",
     )];
-    c.verdict = CaseReport::decide(&c.checks);
+    c.verdict = CaseReport::decide(c.level, &c.checks);
     c
 }
 
@@ -287,7 +287,7 @@ pub fn unanswered_case() -> CaseReport {
         Level::Info,
         "no complete answer within 5000 ms",
     )];
-    c.verdict = CaseReport::decide(&c.checks);
+    c.verdict = CaseReport::decide(c.level, &c.checks);
     c
 }
 

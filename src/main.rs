@@ -1159,8 +1159,8 @@ fn refuses_claim(certify: bool, certification: &Certification, what: &str) -> bo
     if certification.passed() {
         // What the claim covers, beyond the document: said with it.
         eprintln!(
-            "certified: {what} supports a conformance claim ({})",
-            certification.capabilities_line()
+            "certified: {what} supports a conformance claim {}",
+            certification.claim_line()
         );
         return false;
     }

@@ -804,6 +804,15 @@ fn certify_against_the_embedded_server_exits_0_and_writes_the_bundle() {
         stderr.contains("report bundle written to bundle"),
         "{stderr}"
     );
+    // The claim names what it rests on: the built-in suite by its digest,
+    // and the vendor's folder added to it.
+    let digest = selection["builtin_digest"].as_str().unwrap_or_default();
+    assert!(
+        stderr.contains(&format!(
+            "certified: this run supports a conformance claim on the built-in suite (digest {digest}) plus 1 local folder of "
+        )) && stderr.contains(": cases (signature checks: claimed)\n"),
+        "{stderr}"
+    );
     assert!(
         stdout.contains("\nConformant at must and should level\n")
             && stdout.contains(" passed, 0 failed, 0 skipped, "),

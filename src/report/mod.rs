@@ -391,7 +391,7 @@ pub fn identity(report: &RunReport) -> Vec<(&'static str, String)> {
     let claim = match &report.certification {
         None => "not a certification run".to_string(),
         Some(c) if c.passed() => {
-            format!("supports a conformance claim ({})", c.capabilities_line())
+            format!("supports a conformance claim {}", c.claim_line())
         }
         Some(c) => format!(
             "no claim: {} problem(s): {}",

@@ -246,8 +246,9 @@ pub struct RunInfo {
     pub conformance: Conformance,
     pub verdict: String,
     pub certification: Certification,
-    /// Every open choice the target made differently from the reference
-    /// server: the info-level observations.
+    /// Every info-level check the target's answer did not meet: where it
+    /// chose differently from the reference server, in words of what it
+    /// answered (see `report::choices::observation`).
     pub open_choices: Vec<OpenChoice>,
     /// Every open choice the run observed and what the target made of it
     /// (see `report::choices`), whether or not it differs from the cases'
@@ -273,6 +274,10 @@ pub struct Certification {
     /// The optional capabilities (not in the document) and whether the
     /// claim covers them: `signature checks: not claimed`.
     pub capabilities: Vec<Capability>,
+    /// What the claim rests on: the built-in suite's digest and every
+    /// folder of cases added to it (see `SuiteOrigin::describe`).
+    #[serde(default)]
+    pub suite: String,
 }
 
 /// An optional capability and whether the run covered it.
@@ -320,6 +325,17 @@ impl Certification {
                 name: "signature checks".into(),
                 claimed: !skipped_signatures,
             }],
+            suite: report.selection.origin.describe(),
+        }
+    }
+
+    /// The claim in one line: what it rests on and the optional
+    /// capabilities it covers.
+    pub fn claim_line(&self) -> String {
+        if self.suite.is_empty() {
+            format!("({})", self.capabilities_line())
+        } else {
+            format!("on {} ({})", self.suite, self.capabilities_line())
         }
     }
 
@@ -365,7 +381,7 @@ impl RunInfo {
                     c.observations().map(move |k| OpenChoice {
                         case: c.id.clone(),
                         requirements: c.requirements.clone(),
-                        message: k.message.clone(),
+                        message: super::choices::observation(k),
                     })
                 })
                 .collect(),

@@ -76,6 +76,32 @@ pub struct SuiteOrigin {
     pub folders: Vec<AddedFolder>,
 }
 
+impl SuiteOrigin {
+    /// What the suite was made of, in words: `the built-in suite (digest
+    /// ...) plus 1 local folder of 8 cases: vendor/cases`.
+    pub fn describe(&self) -> String {
+        let mut said = match (&self.builtin_digest, self.no_builtin) {
+            (_, true) => "local cases only (the built-in suite left out)".to_string(),
+            (Some(digest), false) => format!("the built-in suite (digest {digest})"),
+            (None, false) => "the built-in suite".to_string(),
+        };
+        if !self.folders.is_empty() {
+            let cases: usize = self.folders.iter().map(|f| f.cases).sum();
+            let paths: Vec<&str> = self.folders.iter().map(|f| f.path.as_str()).collect();
+            said.push_str(&format!(
+                " {} {} local folder{} of {} case{}: {}",
+                if self.no_builtin { "from" } else { "plus" },
+                self.folders.len(),
+                if self.folders.len() == 1 { "" } else { "s" },
+                cases,
+                if cases == 1 { "" } else { "s" },
+                paths.join(", ")
+            ));
+        }
+        said
+    }
+}
+
 /// A folder of cases added to the suite.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AddedFolder {

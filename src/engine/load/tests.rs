@@ -489,3 +489,30 @@ fn a_relation_is_one_known_member() {
     )))
     .is_err());
 }
+
+#[test]
+fn a_suite_origin_says_what_a_claim_rests_on() {
+    let folder = |path: &str, cases| super::AddedFolder {
+        path: path.into(),
+        cases,
+    };
+    let mut origin = super::SuiteOrigin {
+        no_builtin: false,
+        builtin_digest: Some("ab12".into()),
+        folders: Vec::new(),
+    };
+    assert_eq!(origin.describe(), "the built-in suite (digest ab12)");
+    origin.folders = vec![folder("vendor", 8)];
+    assert_eq!(
+        origin.describe(),
+        "the built-in suite (digest ab12) plus 1 local folder of 8 cases: vendor"
+    );
+    origin.folders.push(folder("more", 1));
+    assert_eq!(
+        origin.describe(),
+        "the built-in suite (digest ab12) plus 2 local folders of 9 cases: vendor, more"
+    );
+    origin.no_builtin = true;
+    origin.builtin_digest = None;
+    assert!(origin.describe().starts_with("local cases only"));
+}

@@ -365,8 +365,8 @@ fn a_vendor_certifies_a_prepared_server_from_an_empty_folder() {
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(
         stderr.contains(
-            "certified: this run supports a conformance claim (signature checks: not claimed)"
-        ),
+            "certified: this run supports a conformance claim on the built-in suite (digest "
+        ) && stderr.contains(") (signature checks: not claimed)\n"),
         "{stderr}"
     );
     let info: serde_json::Value = serde_json::from_str(

@@ -138,25 +138,28 @@ fn banner_counts_matrix_and_coverage() {
          <li>Not verified (2 must/should requirement(s)): LCJ-FAULT-001, LCJ-SORT-009</li>\n\
          <li>1 skipped: needs fault injection (run with --faults) &lt;i&gt;</li>\n</ul>\n"
     ));
-    // Counts: must 1 passed 1 failed; should 1 passed 1 skipped; info 1 passed.
-    assert!(page.contains("<th>Skipped</th><th>Unanswered</th></tr>"));
+    // Counts: must 1 passed 1 failed; should 1 passed 1 skipped; info 1
+    // observed (info cases observe, they neither pass nor fail).
+    assert!(page.contains("<th>Observed</th><th>Failed</th><th>Skipped</th><th>Unanswered</th></tr>"));
     assert!(page.contains(
-        "<tr><td>must</td><td class=\"pass\">1</td><td class=\"fail\">1</td><td>0</td><td>0</td></tr>"
+        "<tr><td>must</td><td class=\"pass\">1</td><td>0</td><td class=\"fail\">1</td><td>0</td><td>0</td></tr>"
     ));
     assert!(page.contains(
-        "<tr><td>should</td><td class=\"pass\">1</td><td class=\"\">0</td><td>1</td><td>0</td></tr>"
+        "<tr><td>should</td><td class=\"pass\">1</td><td>0</td><td class=\"\">0</td><td>1</td><td>0</td></tr>"
     ));
     assert!(page.contains(
-        "<tr><td>info</td><td class=\"pass\">1</td><td class=\"\">0</td><td>0</td><td>0</td></tr>"
+        "<tr><td>info</td><td class=\"pass\">0</td><td>1</td><td class=\"\">0</td><td>0</td><td>0</td></tr>"
     ));
-    assert!(page.contains("<tr><th>All</th><th>3</th><th>1</th><th>1</th><th>0</th></tr>"));
+    assert!(page.contains(
+        "<tr><th>All</th><th>2</th><th>1</th><th>1</th><th>1</th><th>0</th></tr>"
+    ));
     // One matrix row per requirement, each result coloured.
     for row in [
         "<tr><td>LCJ-PAGE-001</td><td>must</td><td>ListClassificationJobs</td><td>maxResults bounds a page</td><td class=\"pass\">pass</td><td>2 case(s)</td></tr>",
         "<tr><td>LCJ-FILTER-001</td><td>must</td><td>ListClassificationJobs</td><td>EQ keeps | equal jobs\nonly &lt;u&gt;</td><td class=\"fail\">fail</td><td>1 of 1 failing: <a href=\"#case-fail.hostile\">fail.hostile</a></td></tr>",
         "<tr><td>LCJ-FAULT-001</td><td>should</td><td>ListClassificationJobs</td><td>throttling answers 429</td><td class=\"skipped\">skipped</td><td>1 case(s)</td></tr>",
         "<tr><td>LCJ-SORT-009</td><td>must</td><td>ListClassificationJobs</td><td>not run in this report</td><td class=\"not_run\">not run</td><td>0 case(s)</td></tr>",
-        "<tr><td>LCJ-OPEN-001</td><td>info</td><td>ListClassificationJobs</td><td>default page size</td><td class=\"pass\">pass</td><td>1 case(s)</td></tr>",
+        "<tr><td>LCJ-OPEN-001</td><td>info</td><td>ListClassificationJobs</td><td>default page size</td><td class=\"observed\">observed</td><td>1 case(s)</td></tr>",
     ] {
         assert!(page.contains(row), "missing matrix row {row}");
     }
@@ -231,8 +234,8 @@ fn failed_cases_open_passed_closed() {
     );
     assert!(page.contains("<p>needs fault injection (run with --faults) &lt;i&gt;</p>"));
     // Info observations have their own section.
-    assert!(page.contains("<h2>Observations (1)</h2>"));
-    assert!(page.contains("<td><a href=\"#case-info.page-size\">info.page-size</a></td><td>the default page size</td><td>the default page holds 2 jobs &lt;b&gt;not&lt;/b&gt; 25</td>"));
+    assert!(page.contains("<h2>Other observations (1)</h2>"));
+    assert!(page.contains("<td><a href=\"#case-info.page-size\">info.page-size</a></td><td>the default page size</td><td>JSONPath: the default page holds 2 jobs &lt;b&gt;not&lt;/b&gt; 25</td>"));
 }
 
 #[test]
@@ -284,13 +287,13 @@ fn an_incomplete_run_says_so_with_reasons_and_unanswered_cases() {
     );
     // Unanswered is counted on its own, not as passed.
     assert!(page.contains(
-        "<tr><td>info</td><td class=\"pass\">1</td><td class=\"\">0</td><td>0</td><td>1</td></tr>"
+        "<tr><td>info</td><td class=\"pass\">0</td><td>1</td><td class=\"\">0</td><td>0</td><td>1</td></tr>"
     ));
     assert!(page.contains(
         "<details id=\"case-info.no-answer\"><summary><span class=\"skip\">NO ANSWER</span>"
     ));
     // A request that got no answer observed no choice.
-    assert!(page.contains("<h2>Observations (1)</h2>"));
+    assert!(page.contains("<h2>Other observations (1)</h2>"));
 }
 
 #[test]

@@ -103,17 +103,17 @@ fn verdict_counts_matrix_and_coverage() {
         "| Harness | macie-conform 0.1.0 |",
         "| Certification | not a certification run |",
         "| Canonical data set | not declared |",
-        "| Level | Passed | Failed | Skipped | Unanswered |",
-        "| must | 1 | 1 | 0 | 0 |",
-        "| should | 1 | 0 | 1 | 0 |",
-        "| info | 1 | 0 | 0 | 0 |",
-        "| **all** | **3** | **1** | **1** | **0** |",
+        "| Level | Passed | Observed | Failed | Skipped | Unanswered |",
+        "| must | 1 | 0 | 1 | 0 | 0 |",
+        "| should | 1 | 0 | 0 | 1 | 0 |",
+        "| info | 0 | 1 | 0 | 0 | 0 |",
+        "| **all** | **2** | **1** | **1** | **1** | **0** |",
         "| LCJ-PAGE-001 | must | maxResults bounds a page | pass | 2 case(s) |",
         "| LCJ-FILTER-001 | must | EQ keeps \\| equal jobs only &lt;u&gt; | **fail** | 1 of 1 failing: `fail.hostile` |",
         "| LCJ-FAULT-001 | should | throttling answers 429 | skipped | 1 case(s) |",
         "| LCJ-SORT-009 | must | not run in this report | not run | 0 case(s) |",
-        "| LCJ-OPEN-001 | info | default page size | pass | 1 case(s) |",
-        "| `info.page-size` | the default page size | the default page holds 2 jobs &lt;b&gt;not&lt;/b&gt; 25 |",
+        "| LCJ-OPEN-001 | info | default page size | observed | 1 case(s) |",
+        "| `info.page-size` | the default page size | JSONPath: the default page holds 2 jobs &lt;b&gt;not&lt;/b&gt; 25 |",
     ] {
         assert!(md.lines().any(|l| l == line), "missing line {line}");
     }
@@ -137,7 +137,7 @@ fn verdict_counts_matrix_and_coverage() {
             .count()
     });
     assert_eq!(coverage_rows, cov.groups.len());
-    assert!(md.contains("## Observations (1)\n"));
+    assert!(md.contains("## Other observations (1)\n"));
 }
 
 #[test]
@@ -160,8 +160,11 @@ fn failed_case_with_diff_and_curl_passed_cases_compact() {
     assert_eq!(bodies.len(), 1);
     assert!(bodies[0].contains("name \"<script>alert(1)</script>\""));
     assert!(bodies[0].contains("``` closes fences | breaks tables"));
-    // Passed, skipped and unanswered cases: one line each, folded away.
-    assert!(md.contains("<details><summary>Passed, skipped and unanswered cases (4)</summary>\n"));
+    // Passed, observed, skipped and unanswered cases: one line each,
+    // folded away.
+    assert!(md.contains(
+        "<details><summary>Passed, observed, skipped and unanswered cases (4)</summary>\n"
+    ));
     for line in [
         "- `pass.listing` [must] passed: a listing is answered",
         "- `skip.faults` [should] skipped (needs fault injection \\(run with --faults\\) &lt;i&gt;): throttling is answered with 429",
@@ -255,14 +258,14 @@ fn an_incomplete_run_says_so_with_reasons_and_unanswered_cases() {
          - Unanswered: `info.no-answer`: no complete answer within 5000 ms\n\n"
     ), "{md}");
     for line in [
-        "| info | 1 | 0 | 0 | 1 |",
-        "| **all** | **3** | **0** | **2** | **1** |",
+        "| info | 0 | 1 | 0 | 0 | 1 |",
+        "| **all** | **2** | **1** | **0** | **2** | **1** |",
         "- `info.no-answer` [info] unanswered (no complete answer within 5000 ms): the default order",
     ] {
         assert!(md.lines().any(|l| l == line), "missing line {line}");
     }
     assert!(
-        md.contains("## Observations (1)\n"),
+        md.contains("## Other observations (1)\n"),
         "no answer is no observation"
     );
 }

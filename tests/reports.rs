@@ -122,7 +122,7 @@ async fn the_json_report_says_not_conformant_with_its_grounds() {
     assert_eq!(document["summary"]["conformance"], "not_conformant");
     assert_eq!(
         document["summary"]["must"],
-        serde_json::json!({"passed": 1, "failed": 1, "skipped": 1, "unanswered": 0})
+        serde_json::json!({"passed": 1, "failed": 1, "skipped": 1, "unanswered": 0, "observed": 0})
     );
     // The verdict's grounds: a failure outranks incompleteness, and what
     // did not run is still listed.

@@ -490,6 +490,25 @@ fn requirements_are_traced_in_both_directions() {
         text(&out).0,
         "LCJ-PAGE-001\tmust\tListClassificationJobsRequest\t1\ta\nLCJ-PAGE-002\tmust\tx\t1\ta\n"
     );
+
+    // A folder without a catalogue that names a requirement no loaded
+    // catalogue declares: an error with the built-in suite and without it.
+    s.write(
+        "mine/b.yaml",
+        "cases:\n  - id: b\n    verifies: x\n    level: must\n    requirements: [LCJ-NOPE-001]\n    request: {}\n    expect: {status: 200}\n",
+    );
+    for args in [
+        &["check", "--no-builtin", "--cases", "mine"][..],
+        &["check", "--cases", "mine"][..],
+    ] {
+        let out = run_in(&s.0, args);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("unknown requirement `LCJ-NOPE-001`") && stderr.contains("mine/b.yaml:5:"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[test]

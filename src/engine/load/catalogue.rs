@@ -129,7 +129,11 @@ pub(super) fn trace(
         }
         for r in &case.case.requirements {
             if !known.contains_key(r.value.as_str()) {
-                let place = governing.map_or(all_names.as_str(), |c| c.file.name.as_str());
+                let help = match governing {
+                    Some(c) => format!("add it to {} or fix the id", c.file.name),
+                    None if catalogues.is_empty() => "no catalogue is loaded: declare it in a requirements.yaml next to the case files, or remove the id".to_string(),
+                    None => format!("add it to {all_names} or fix the id"),
+                };
                 out.push(
                     Diagnostic::spanned(
                         file,
@@ -140,7 +144,7 @@ pub(super) fn trace(
                             r.value
                         ),
                     )
-                    .help(format!("add it to {place} or fix the id")),
+                    .help(help),
                 );
             }
         }

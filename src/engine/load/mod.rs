@@ -212,7 +212,10 @@ pub fn load_with_variables(
     };
     suite.requirements = requirements;
     suite.digest = digest(files.iter().chain(catalogues.iter().map(|c| &c.file)));
-    if !catalogues.is_empty() && problems.is_empty() {
+    // Traced with or without catalogues: a case that names a requirement
+    // no loaded catalogue declares is an error even when the built-in
+    // suite (and its catalogue) is left out.
+    if problems.is_empty() {
         problems.extend(trace(catalogues, &declared_in, files, &suite));
     }
     if problems.is_empty() {

@@ -335,9 +335,10 @@ impl ConformanceBuilder {
                 Trial::test(case.id().to_string(), move || {
                     let report = runtime.block_on(runner::run_case(&case, &shared));
                     match report.verdict {
-                        Verdict::Pass | Verdict::Observed | Verdict::Skip(_) | Verdict::Unanswered => {
-                            Ok(())
-                        }
+                        Verdict::Pass
+                        | Verdict::Observed
+                        | Verdict::Skip(_)
+                        | Verdict::Unanswered => Ok(()),
                         Verdict::Fail => {
                             Err(Failed::from(terminal::details(&report, &Style::default())))
                         }

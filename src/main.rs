@@ -620,7 +620,14 @@ fn print_config(
             .unwrap_or_default()
     );
     let lines: Vec<(&str, Option<String>)> = vec![
-        ("target", args.net.target.as_deref().map(q)),
+        // A password in the URL is as secret as a credential header.
+        (
+            "target",
+            args.net
+                .target
+                .as_deref()
+                .map(|t| q(&macie_conform::report::redact_credentials(t))),
+        ),
         ("fixture", path(&args.net.fixture)),
         ("faults", Some(args.net.faults.to_string())),
         ("sigv4", Some(args.net.sigv4.to_string())),

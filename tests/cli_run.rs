@@ -74,7 +74,10 @@ fn the_real_suite_passes_against_the_embedded_server() {
     // them, in plain words.
     let choices = info["choices"].as_array().cloned().unwrap_or_default();
     for (id, words) in [
-        ("OC-1", "default page size: at least 79 (all 79 jobs on one page)"),
+        (
+            "OC-1",
+            "default page size: at least 79 (all 79 jobs on one page)",
+        ),
         ("OC-3", "order: by createdAt ASC"),
         ("OC-13", "undocumented request members: ignored"),
         ("OC-2", "maxResults: honoured up to 2147483647"),
@@ -505,7 +508,8 @@ fn requirements_are_traced_in_both_directions() {
         let (_, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(
-            stderr.contains("unknown requirement `LCJ-NOPE-001`") && stderr.contains("mine/b.yaml:5:"),
+            stderr.contains("unknown requirement `LCJ-NOPE-001`")
+                && stderr.contains("mine/b.yaml:5:"),
             "{args:?}: {stderr}"
         );
     }

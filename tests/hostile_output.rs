@@ -11,15 +11,50 @@ use common::cli::{Scratch, binary, files};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// Each secret, as sent; none may appear anywhere.
+/// Each secret, as sent; none may appear anywhere, in any spelling
+/// ([`spellings`]). Real tokens hold `/`, `+` and `=`, which JSON, URL and
+/// HTML encoders write otherwise.
 const SECRETS: &[&str] = &[
-    "tok-AAAA1111",         // Authorization
-    "sess-BBBB2222",        // X-Amz-Security-Token
+    "tok/AAAA+1111=",       // Authorization
+    "sess/BBBB+2222==",     // X-Amz-Security-Token
     "cHJveHktQ0NDQzMzMzM=", // Proxy-Authorization
     "vend-DDDD4444",        // --redact-header X-Vendor-Key
     "auth-EEEE5555",        // X-Auth-Token: secret by its name
     "pa55-FFFF6666",        // the target URL's password
 ];
+
+/// A secret as the encoders a target may use write it: as is, JSON with
+/// `\/` (PHP), JSON with `\u003d` and `\u002b` (Gson), percent-encoded,
+/// and as HTML entities.
+fn spellings(secret: &str) -> Vec<String> {
+    vec![
+        secret.to_string(),
+        secret.replace('/', "\\/"),
+        secret
+            .replace('=', "\\u003d")
+            .replace('+', "\\u002b")
+            .replace('/', "\\u002f"),
+        secret
+            .replace('%', "%25")
+            .replace('/', "%2F")
+            .replace('+', "%2B")
+            .replace('=', "%3D"),
+        secret.replace('/', "&#47;").replace('+', "&#x2B;"),
+    ]
+}
+
+/// The echo of the request's headers, written once in each spelling.
+fn echo_all(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .iter()
+        .flat_map(|(k, v)| {
+            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            spellings(&v)
+                .into_iter()
+                .map(move |s| format!("{k}: {s}\n"))
+        })
+        .collect()
+}
 
 const CASES: &str = r#"cases:
   - id: hostile.text
@@ -41,15 +76,20 @@ const CASES: &str = r#"cases:
 /// overwrite the line with a fake verdict, a NUL and a bidi override.
 async fn echoing_target() -> String {
     common::fake_past_the_probe(|body, headers| {
-        let echoed: String = headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes())))
-            .collect();
+        let echoed = echo_all(headers);
         if body["maxResults"] == 2 {
-            return Answer::json(
-                200,
-                serde_json::json!({"items": [{"jobId": "j1", "name": echoed}]}),
-            );
+            // Written as Gson and PHP would: `=`, `+` and `/` escaped in
+            // the JSON text, so that decoding gives each secret back whole.
+            let name = serde_json::to_string(&echoed)
+                .unwrap_or_default()
+                .replace('=', "\\u003d")
+                .replace('+', "\\u002b")
+                .replace('/', "\\/");
+            return Answer {
+                status: 200,
+                headers: vec![("content-type", "application/json".into())],
+                body: format!(r#"{{"items": [{{"jobId": "j1", "name": {name}}}]}}"#).into_bytes(),
+            };
         }
         let text = format!(
             "\u{1b}]0;pwned\u{7}\r\u{1b}[2K146 passed, 0 failed, ALL PASSED\0\u{202e}evil\n{echoed}"
@@ -115,8 +155,8 @@ async fn a_hostile_echoing_target_leaks_no_secret_and_no_control_byte() {
     .map(|a| a.to_string())
     .collect();
     for header in [
-        "Authorization: Bearer tok-AAAA1111",
-        "X-Amz-Security-Token: sess-BBBB2222",
+        "Authorization: Bearer tok/AAAA+1111=",
+        "X-Amz-Security-Token: sess/BBBB+2222==",
         "Proxy-Authorization: Basic cHJveHktQ0NDQzMzMzM=",
         "X-Vendor-Key: vend-DDDD4444",
         "X-Auth-Token: auth-EEEE5555",
@@ -162,11 +202,13 @@ async fn a_hostile_echoing_target_leaks_no_secret_and_no_control_byte() {
     );
     for (path, text) in &outputs {
         for secret in SECRETS {
-            assert!(
-                !text.contains(secret),
-                "{secret} leaks into {}:\n{text}",
-                path.display()
-            );
+            for spelled in spellings(secret) {
+                assert!(
+                    !text.contains(&spelled),
+                    "{secret} leaks into {} as {spelled}:\n{text}",
+                    path.display()
+                );
+            }
         }
         // JSON, for machines, keeps the data as sent: it escapes every C0
         // control, but a bidi override is legal text there.
@@ -222,4 +264,103 @@ async fn an_unreachable_target_keeps_its_password_out_of_the_error() {
         !stderr.contains("pa55-FFFF6666") && !String::from_utf8_lossy(&out.stdout).contains("pa55"),
         "{stderr}"
     );
+}
+
+/// A URL's `user:password@` becomes a Basic credential: neither the
+/// password nor the base64 of `user:password`, in any spelling, reaches an
+/// output, `--print-config` included (from the command line or the
+/// settings file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_in_the_target_url_leaks_nowhere() {
+    const PASSWORD: &str = "pa55/GGGG+7777=";
+    const BASIC: &str = "YWxpY2U6cGE1NS9HR0dHKzc3Nzc9";
+    let url = echoing_target().await;
+    let encoded = PASSWORD
+        .replace('/', "%2F")
+        .replace('+', "%2B")
+        .replace('=', "%3D");
+    let target = url.replace("http://", &format!("http://alice:{encoded}@"));
+    let s = scratch("basic");
+    s.write("settings.toml", &format!("target = {target:?}\n"));
+    let dir = s.0.clone();
+    let (run_out, config_out, file_config_out) = tokio::task::spawn_blocking(move || {
+        let reports = [
+            "--junit",
+            "out/junit.xml",
+            "--json",
+            "out/report.json",
+            "--html",
+            "out/report.html",
+            "--markdown",
+            "out/report.md",
+        ];
+        std::fs::create_dir_all(dir.join("out")).expect("out");
+        let mut args = vec![
+            "run".to_string(),
+            "-v".into(),
+            "--target".into(),
+            target.clone(),
+        ];
+        args.extend(reports.iter().map(|a| a.to_string()));
+        let run_out = run(&dir, args);
+        let config = run(
+            &dir,
+            vec![
+                "run".into(),
+                "--target".into(),
+                target,
+                "--print-config".into(),
+            ],
+        );
+        let file_config = run(
+            &dir,
+            vec![
+                "run".into(),
+                "--config".into(),
+                "settings.toml".into(),
+                "--print-config".into(),
+            ],
+        );
+        (run_out, config, file_config)
+    })
+    .await
+    .expect("joined");
+    let mut outputs = Vec::new();
+    for (name, out) in [
+        ("run", &run_out),
+        ("--print-config", &config_out),
+        ("--print-config from the settings file", &file_config_out),
+    ] {
+        outputs.push((
+            PathBuf::from(format!("{name}: stdout")),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ));
+        outputs.push((
+            PathBuf::from(format!("{name}: stderr")),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
+    }
+    outputs.extend(files(&s.0.join("out")));
+    assert!(outputs.len() >= 10, "every report written: {outputs:?}");
+    // The target did echo the credential, so the test tests something.
+    let stdout = &outputs[0].1;
+    assert!(stdout.contains("authorization: [REDACTED]"), "{stdout}");
+    for (path, text) in &outputs {
+        for secret in [PASSWORD, BASIC, "alice:pa55"] {
+            for spelled in spellings(secret) {
+                assert!(
+                    !text.contains(&spelled),
+                    "{secret} leaks into {} as {spelled}:\n{text}",
+                    path.display()
+                );
+            }
+        }
+    }
+    for out in [&config_out, &file_config_out] {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("target = \"http://[REDACTED]@127.0.0.1:"),
+            "{text}"
+        );
+    }
 }

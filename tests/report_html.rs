@@ -140,7 +140,9 @@ fn banner_counts_matrix_and_coverage() {
     ));
     // Counts: must 1 passed 1 failed; should 1 passed 1 skipped; info 1
     // observed (info cases observe, they neither pass nor fail).
-    assert!(page.contains("<th>Observed</th><th>Failed</th><th>Skipped</th><th>Unanswered</th></tr>"));
+    assert!(
+        page.contains("<th>Observed</th><th>Failed</th><th>Skipped</th><th>Unanswered</th></tr>")
+    );
     assert!(page.contains(
         "<tr><td>must</td><td class=\"pass\">1</td><td>0</td><td class=\"fail\">1</td><td>0</td><td>0</td></tr>"
     ));
@@ -150,9 +152,9 @@ fn banner_counts_matrix_and_coverage() {
     assert!(page.contains(
         "<tr><td>info</td><td class=\"pass\">0</td><td>1</td><td class=\"\">0</td><td>0</td><td>0</td></tr>"
     ));
-    assert!(page.contains(
-        "<tr><th>All</th><th>2</th><th>1</th><th>1</th><th>1</th><th>0</th></tr>"
-    ));
+    assert!(
+        page.contains("<tr><th>All</th><th>2</th><th>1</th><th>1</th><th>1</th><th>0</th></tr>")
+    );
     // One matrix row per requirement, each result coloured.
     for row in [
         "<tr><td>LCJ-PAGE-001</td><td>must</td><td>ListClassificationJobs</td><td>maxResults bounds a page</td><td class=\"pass\">pass</td><td>2 case(s)</td></tr>",

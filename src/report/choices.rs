@@ -200,10 +200,7 @@ pub fn made(report: &RunReport) -> Vec<Choice> {
 
 /// The number of `OC-n`, so OC-10 sorts after OC-9.
 fn number(choice: &str) -> u32 {
-    choice
-        .trim_start_matches("OC-")
-        .parse()
-        .unwrap_or(u32::MAX)
+    choice.trim_start_matches("OC-").parse().unwrap_or(u32::MAX)
 }
 
 impl Observed {
@@ -224,9 +221,10 @@ impl Observed {
 /// other observations.
 pub fn observes_a_choice(report: &RunReport, case: &CaseReport) -> bool {
     case.level == Level::Info
-        && report.requirements.iter().any(|r| {
-            r.section.starts_with("OC-") && case.requirements.iter().any(|id| id == &r.id)
-        })
+        && report
+            .requirements
+            .iter()
+            .any(|r| r.section.starts_with("OC-") && case.requirements.iter().any(|id| id == &r.id))
 }
 
 /// An info-level check outside the catalogue's choices, said as what the
@@ -368,7 +366,10 @@ fn first_term(body: &Value) -> Option<&Value> {
 }
 
 fn text(value: Option<&Value>) -> String {
-    value.and_then(Value::as_str).unwrap_or_default().to_string()
+    value
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Reads what the target chose for one open choice from one case.
@@ -647,18 +648,16 @@ fn ties_of(jobs: &[Value], attribute: &str) -> Option<SortKey> {
     if groups.is_empty() {
         return None;
     }
-    attributes()
-        .filter(|a| *a != attribute)
-        .find_map(|other| {
-            [OrderBy::Asc, OrderBy::Desc]
-                .into_iter()
-                .find(|d| groups.iter().all(|g| ordered(g, other, *d)))
-                .filter(|_| groups.iter().any(|g| differs(g, other)))
-                .map(|direction| SortKey {
-                    attribute: other.to_string(),
-                    direction,
-                })
-        })
+    attributes().filter(|a| *a != attribute).find_map(|other| {
+        [OrderBy::Asc, OrderBy::Desc]
+            .into_iter()
+            .find(|d| groups.iter().all(|g| ordered(g, other, *d)))
+            .filter(|_| groups.iter().any(|g| differs(g, other)))
+            .map(|direction| SortKey {
+                attribute: other.to_string(),
+                direction,
+            })
+    })
 }
 
 fn collation_of(jobs: &[Value], descending: bool) -> Collation {
@@ -757,7 +756,11 @@ impl Observed {
                 status,
                 error,
                 asked,
-            } => format!("{}: refused with {}", asked.words(), refusal(*status, error)),
+            } => format!(
+                "{}: refused with {}",
+                asked.words(),
+                refusal(*status, error)
+            ),
             Observed::Accepted {
                 asked,
                 jobs: n,
@@ -780,7 +783,10 @@ impl Observed {
                 if *more {
                     format!("default page size: {n}")
                 } else {
-                    format!("default page size: at least {n} (all {} on one page)", jobs(*n))
+                    format!(
+                        "default page size: at least {n} (all {} on one page)",
+                        jobs(*n)
+                    )
                 }
             }
             Observed::PageSizes {
@@ -851,19 +857,33 @@ impl Observed {
             Observed::PauseDetails { with, of } => {
                 format!("USER_PAUSED jobs with userPausedDetails: {with} of {of}")
             }
-            Observed::PageFill { asked, jobs: n, more } => {
-                let asked = asked.map_or("no maxResults".to_string(), |a| format!("maxResults {a}"));
+            Observed::PageFill {
+                asked,
+                jobs: n,
+                more,
+            } => {
+                let asked =
+                    asked.map_or("no maxResults".to_string(), |a| format!("maxResults {a}"));
                 if *more {
-                    format!("page fill: {} on the first page for {asked}, more to come", jobs(*n))
+                    format!(
+                        "page fill: {} on the first page for {asked}, more to come",
+                        jobs(*n)
+                    )
                 } else {
-                    format!("page fill: {} on the first and only page for {asked}", jobs(*n))
+                    format!(
+                        "page fill: {} on the first and only page for {asked}",
+                        jobs(*n)
+                    )
                 }
             }
             Observed::DataSize { jobs: n, complete } => {
                 if *complete {
                     format!("data: {} in all", jobs(*n))
                 } else {
-                    format!("data: at least {} (the walk stopped before the end)", jobs(*n))
+                    format!(
+                        "data: at least {} (the walk stopped before the end)",
+                        jobs(*n)
+                    )
                 }
             }
             Observed::EmptyListing { items, next_token } => {

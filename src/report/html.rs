@@ -308,7 +308,11 @@ fn choices(out: &mut String, report: &RunReport) {
             escape(&c.choice),
             escape(&c.question),
             escape(&c.answer),
-            if c.as_reference { "the same" } else { "chooses otherwise" },
+            if c.as_reference {
+                "the same"
+            } else {
+                "chooses otherwise"
+            },
             anchor(&c.case),
             escape(&c.case)
         );

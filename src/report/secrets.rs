@@ -7,6 +7,13 @@
 //! a URL's password) are looked for in every recorded text (URL, header
 //! values, bodies, transport errors) and replaced with [`REDACTED`]; what
 //! the checks, snapshots and reports are made from then holds no secret.
+//!
+//! A target may also write what it echoes in another spelling: a JSON
+//! encoder may write `/` as `\/` (PHP) or `=` as `\u003d` (Gson), a URL
+//! encoder `%2F`, an HTML one `&#47;`; decoded, the report would show the
+//! secret whole. So a secret is searched for in every spelling of each of
+//! its characters, mixed freely ([`Secrets::find`]), and a Basic
+//! credential's `user:password` counts as a secret beside its base64.
 
 use super::{REDACTED, is_secret};
 use crate::engine::exchange::{Exchange, TransportError};
@@ -55,21 +62,10 @@ impl Secrets {
         Secrets::finish(all)
     }
 
-    /// Adds the JSON-escaped spellings, drops values too short to hide and
-    /// orders them longest first.
+    /// Drops values too short to hide and orders them longest first. Other
+    /// spellings need no entry of their own: [`Secrets::find`] reads every
+    /// character in each of its encodings.
     fn finish(mut values: Vec<String>) -> Secrets {
-        let mut more = Vec::new();
-        for value in &values {
-            // A body that quotes the value as a JSON string escapes `"` and
-            // `\`; that spelling is hidden too.
-            if let Ok(json) = serde_json::to_string(value) {
-                let inner = &json[1..json.len() - 1];
-                if inner != value {
-                    more.push(inner.to_string());
-                }
-            }
-        }
-        values.extend(more);
         values.retain(|v| v.chars().count() >= MIN_SECRET_LEN && v != REDACTED);
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         values.dedup();
@@ -86,23 +82,32 @@ impl Secrets {
     /// every header and URL of every exchange is looked at, and nearly all
     /// hold nothing to hide.
     fn changed(&self, text: &str) -> Option<String> {
-        if !text.contains('@') && !self.values.iter().any(|v| text.contains(v.as_str())) {
+        let found = self.any_in(text.as_bytes());
+        if !found && !text.contains('@') {
             return None;
         }
         let mut out = text.to_string();
-        for value in &self.values {
-            if out.contains(value.as_str()) {
-                out = out.replace(value.as_str(), REDACTED);
-            }
+        if found {
+            let hidden = self.bytes(out.as_bytes());
+            // Matches start and end on whole characters (a spelling of a
+            // character is ASCII or the character itself), so the text
+            // stays UTF-8; lossy only in case it did not.
+            out = String::from_utf8(hidden)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         }
         Some(strip_url_credentials(&out).into_owned())
     }
 
-    /// `bytes` (a body, maybe not UTF-8) with every secret value replaced.
+    fn any_in(&self, hay: &[u8]) -> bool {
+        self.values.iter().any(|v| find(hay, 0, v).is_some())
+    }
+
+    /// `bytes` (a body, maybe not UTF-8) with every secret value replaced,
+    /// in whatever spelling it is written.
     pub fn bytes(&self, bytes: &[u8]) -> Vec<u8> {
         let mut out = bytes.to_vec();
         for value in &self.values {
-            out = replace_bytes(&out, value.as_bytes(), REDACTED.as_bytes());
+            out = replace_all(&out, value);
         }
         out
     }
@@ -112,9 +117,8 @@ impl Secrets {
     /// only when a secret is found in it, never to look.
     fn hide_in(&self, body: &mut Vec<u8>) {
         for value in &self.values {
-            let needle = value.as_bytes();
-            if !needle.is_empty() && body.windows(needle.len()).any(|w| w == needle) {
-                *body = replace_bytes(body, needle, REDACTED.as_bytes());
+            if find(body, 0, value).is_some() {
+                *body = replace_all(body, value);
             }
         }
     }
@@ -161,14 +165,26 @@ impl Secrets {
 }
 
 /// The parts of a secret header's value that a target may echo: the whole
-/// value, the credential after an auth scheme (`Bearer xyz` → `xyz`), and
-/// each cookie's value (`a=xyz; b=...` → `xyz`).
+/// value, the credential after an auth scheme (`Bearer xyz` → `xyz`), a
+/// Basic credential decoded (`user:password` and the password), and each
+/// cookie's value (`a=xyz; b=...` → `xyz`).
 fn header_secrets(value: &str) -> Vec<String> {
     let mut out = vec![value.trim().to_string()];
     if let Some((scheme, credential)) = value.trim().split_once(' ')
         && !scheme.contains(['=', ';'])
     {
         out.push(credential.trim().to_string());
+        if scheme.eq_ignore_ascii_case("basic") {
+            use base64::Engine as _;
+            if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(credential.trim())
+                && let Ok(pair) = String::from_utf8(decoded)
+            {
+                if let Some((_, password)) = pair.split_once(':') {
+                    out.push(password.to_string());
+                }
+                out.push(pair);
+            }
+        }
     }
     for pair in value.split(';') {
         if let Some((_, v)) = pair.split_once('=') {
@@ -198,7 +214,8 @@ fn url_password(url: &str) -> Vec<String> {
     out
 }
 
-fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
+/// `text` with every `%XX` turned back into its byte.
+pub fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -221,20 +238,135 @@ fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
     String::from_utf8(out)
 }
 
-fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
-    if needle.is_empty() || haystack.len() < needle.len() {
-        return haystack.to_vec();
+/// `hay` with every spelling of `secret` replaced by [`REDACTED`].
+fn replace_all(hay: &[u8], secret: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(hay.len());
+    let mut at = 0;
+    while let Some((start, end)) = find(hay, at, secret) {
+        out.extend_from_slice(&hay[at..start]);
+        out.extend_from_slice(REDACTED.as_bytes());
+        at = end;
     }
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut i = 0;
-    while i < haystack.len() {
-        if haystack[i..].starts_with(needle) {
-            out.extend_from_slice(with);
-            i += needle.len();
-        } else {
-            out.push(haystack[i]);
-            i += 1;
+    out.extend_from_slice(&hay[at..]);
+    out
+}
+
+/// The first place at or after `from` where `hay` spells `secret`, each
+/// character written as itself or in any encoding a JSON, URL or HTML
+/// encoder may give it ([`spelling_len`]), mixed freely: `tok/a=b` is
+/// found as `tok\/a\u003db`, `tok%2Fa%3Db` or `tok&#47;a=b`.
+fn find(hay: &[u8], from: usize, secret: &str) -> Option<(usize, usize)> {
+    let chars: Vec<char> = secret.chars().collect();
+    let first = *chars.first()?;
+    let mut lead = [0u8; 4];
+    let lead = first.encode_utf8(&mut lead).as_bytes()[0];
+    (from..hay.len())
+        // Every spelling starts with the character's own first byte or
+        // with one of these.
+        .filter(|&i| matches!(hay[i], b'\\' | b'%' | b'&' | b'+') || hay[i] == lead)
+        .find_map(|i| spelled_at(hay, i, &chars).map(|end| (i, end)))
+}
+
+/// Where the spelling of `chars` that starts at `at` ends, if one does.
+/// Spellings of one character differ in length, so each is tried in turn.
+fn spelled_at(hay: &[u8], at: usize, chars: &[char]) -> Option<usize> {
+    let Some((&c, rest)) = chars.split_first() else {
+        return Some(at);
+    };
+    spellings(hay.get(at..)?, c)
+        .into_iter()
+        .find_map(|len| spelled_at(hay, at + len, rest))
+}
+
+/// The lengths of every spelling of `c` that `hay` starts with.
+fn spellings(hay: &[u8], c: char) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut own = [0u8; 4];
+    let own = c.encode_utf8(&mut own).as_bytes();
+    if hay.starts_with(own) {
+        out.push(own.len());
+    }
+    let Some(&first) = hay.first() else {
+        return out;
+    };
+    match first {
+        b'\\' => {
+            // JSON: `\uXXXX` (a surrogate pair beyond the BMP), or the
+            // short escapes.
+            let mut units = [0u16; 2];
+            let units = c.encode_utf16(&mut units);
+            let mut len = 0;
+            let all = units.iter().all(|&unit| {
+                let ok = hay.get(len..len + 2).is_some_and(|p| p == b"\\u")
+                    && hay
+                        .get(len + 2..len + 6)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u16::from_str_radix(h, 16).ok())
+                        == Some(unit);
+                len += 6;
+                ok
+            });
+            if all {
+                out.push(len);
+            }
+            let short = match c {
+                '/' => Some(b'/'),
+                '"' => Some(b'"'),
+                '\\' => Some(b'\\'),
+                '\n' => Some(b'n'),
+                '\r' => Some(b'r'),
+                '\t' => Some(b't'),
+                '\u{8}' => Some(b'b'),
+                '\u{c}' => Some(b'f'),
+                _ => None,
+            };
+            if short.is_some() && hay.get(1).copied() == short {
+                out.push(2);
+            }
         }
+        b'%' => {
+            // URL: each UTF-8 byte as `%XX`.
+            let all = own.iter().enumerate().all(|(k, &b)| {
+                hay.get(3 * k) == Some(&b'%')
+                    && hay
+                        .get(3 * k + 1..3 * k + 3)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                        == Some(b)
+            });
+            if all {
+                out.push(3 * own.len());
+            }
+        }
+        b'+' if c == ' ' => out.push(1),
+        b'&' => {
+            // HTML: `&#47;`, `&#x2f;`, and the named entities an encoder
+            // writes for the characters HTML reserves.
+            let end = hay.iter().take(12).position(|&b| b == b';');
+            if let Some(end) = end
+                && let Ok(entity) = std::str::from_utf8(&hay[1..end])
+            {
+                let named = match entity {
+                    "quot" => Some('"'),
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "apos" => Some('\''),
+                    _ => None,
+                };
+                let number =
+                    entity
+                        .strip_prefix('#')
+                        .and_then(|n| match n.strip_prefix(['x', 'X']) {
+                            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                            None => n.parse().ok(),
+                        });
+                if named == Some(c) || number == Some(c as u32) {
+                    out.push(end + 1);
+                }
+            }
+        }
+        _ => {}
     }
     out
 }
@@ -329,6 +461,43 @@ mod tests {
             serde_json::from_slice::<serde_json::Value>(&r.body).is_ok(),
             "still JSON"
         );
+    }
+
+    #[test]
+    fn a_secret_is_found_in_every_spelling_an_encoder_may_give_it() {
+        let secret = "tok/AB+c=d\"é";
+        for spelled in [
+            "tok/AB+c=d\"é",
+            // JSON: `\/` (PHP), `\u003d` (Gson), `\"`, any character as
+            // `\uXXXX` in either case.
+            "tok\\/AB\\u002bc\\u003Dd\\\"\\u00e9",
+            "\\u0074ok\\/AB+c=d\\u0022é",
+            // URL and form encoding.
+            "tok%2FAB%2Bc%3dd%22%C3%A9",
+            // HTML.
+            "tok&#47;AB&#x2B;c=d&quot;&#233;",
+        ] {
+            let hay = format!("[{spelled}]");
+            assert_eq!(
+                find(hay.as_bytes(), 0, secret),
+                Some((1, hay.len() - 1)),
+                "{spelled}"
+            );
+            assert_eq!(replace_all(hay.as_bytes(), secret), b"[[REDACTED]]");
+        }
+        assert_eq!(find(b"tok/AB+c=x", 0, "tok/AB+c=d"), None);
+        // Beyond the BMP, JSON writes a surrogate pair.
+        assert!(find(b"k\\ud83d\\ude00y", 0, "k\u{1f600}y").is_some());
+    }
+
+    #[test]
+    fn a_basic_credential_hides_its_user_and_password_too() {
+        let found = header_secrets("Basic YWxpY2U6cGE1NS1zZWNyZXQ=");
+        assert!(
+            found.contains(&"alice:pa55-secret".to_string()),
+            "{found:?}"
+        );
+        assert!(found.contains(&"pa55-secret".to_string()), "{found:?}");
     }
 
     #[test]

@@ -401,7 +401,9 @@ mod tests {
             assert_eq!(reason.as_str(), "any words");
             let late = CheckResult::skip(CheckKind::Transport, Level::Info, "late")
                 .unjudged(Unjudged::Deadline);
-            assert!(matches!(of_case(Level::Info, &[late]), Verdict::Skip(r) if r.cause == SkipCause::Deadline));
+            assert!(
+                matches!(of_case(Level::Info, &[late]), Verdict::Skip(r) if r.cause == SkipCause::Deadline)
+            );
             // A skip whose words say "not verified" but which carries no
             // cause is an ordinary skip: the words decide nothing.
             let words = CheckResult::skip(CheckKind::Complete, Level::Must, "not verified: x");

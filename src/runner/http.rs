@@ -280,6 +280,21 @@ impl Client {
         retry_throttling: bool,
         sign: bool,
     ) -> Exchange {
+        // A URL's `user:password@` would become `Authorization: Basic ...`
+        // inside the HTTP library, where redaction never sees it, and an
+        // echoing target would then show it in every report. Sent as a
+        // header of the request instead, it is recorded and hidden like
+        // any other credential.
+        if let Some((url, basic)) = basic_credentials(&request.url) {
+            request.url = url;
+            if !request
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            {
+                request.headers.push(("authorization".into(), basic));
+            }
+        }
         // Answers are judged as sent and never decompressed, so ask for them
         // uncompressed. Without the header any coding is acceptable (RFC
         // 9110, 12.5.3) and a compressed answer would be no fault of the
@@ -506,6 +521,34 @@ impl Client {
 /// types decide, never its words. Not a connect failure, a timeout or a
 /// TLS failure: those say the target is not answering, and are counted as
 /// such rather than retried.
+/// The URL without its `user:password@`, and the `Basic` credential they
+/// make (percent-decoded first, as HTTP clients do), when it has them.
+fn basic_credentials(url: &str) -> Option<(String, String)> {
+    use base64::Engine as _;
+    // Most URLs have no `@`, and parsing costs more than the check.
+    if !url.contains('@') {
+        return None;
+    }
+    let parsed = reqwest::Url::parse(url).ok()?;
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return None;
+    }
+    let decode =
+        |s: &str| crate::report::secrets::percent_decode(s).unwrap_or_else(|_| s.to_string());
+    let pair = format!(
+        "{}:{}",
+        decode(parsed.username()),
+        decode(parsed.password().unwrap_or_default())
+    );
+    Some((
+        crate::report::without_credentials(url),
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        ),
+    ))
+}
+
 fn closed_before_answer(e: &reqwest::Error) -> bool {
     use std::io::ErrorKind;
     if e.is_connect() || e.is_timeout() || tls_failure(e).is_some() {

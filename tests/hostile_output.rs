@@ -281,7 +281,7 @@ async fn a_password_in_the_target_url_leaks_nowhere() {
         .replace('=', "%3D");
     let target = url.replace("http://", &format!("http://alice:{encoded}@"));
     let s = scratch("basic");
-    s.write("settings.toml", &format!("target = {target:?}\n"));
+    s.write("settings.toml", format!("target = {target:?}\n"));
     let dir = s.0.clone();
     let (run_out, config_out, file_config_out) = tokio::task::spawn_blocking(move || {
         let reports = [

@@ -132,9 +132,41 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
         .map(RawFile::split)
         .map_err(|e| ConfigError::Malformed {
             path: path.to_path_buf(),
-            // toml's message gives line and column and quotes the line.
-            reason: e.to_string().trim_end().to_string(),
+            reason: without_values(&e, text),
         })
+}
+
+/// What is wrong with a settings file, at its line and column, without
+/// any of its values: a settings file holds credentials (`header =
+/// ["Authorization: ..."]`, a target's password), so neither the line
+/// (which toml's own message quotes) nor a quoted value in the message is
+/// shown. Keys stay: they say which setting is wrong.
+fn without_values(error: &toml::de::Error, text: &str) -> String {
+    let place = error.span().map(|span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    let mut message = String::new();
+    let mut quoted = false;
+    for c in error.message().trim_end().chars() {
+        if c == '"' {
+            if !quoted {
+                message.push_str("\"…");
+            }
+            quoted = !quoted;
+            if !quoted {
+                message.push('"');
+            }
+        } else if !quoted {
+            message.push(c);
+        }
+    }
+    format!(
+        "{}{message} (values are not shown: they may be secret)",
+        place.unwrap_or_default()
+    )
 }
 
 /// The settings a run uses: the top level with the profile's over it.

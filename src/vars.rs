@@ -37,7 +37,10 @@ pub const SECRET_VAR_PARTS: &[&str] = &[
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum VarsError {
-    #[error("--var {raw:?} is not `name=value`; write it as --var page=2")]
+    // The value is not shown: it may be a secret typed without its name.
+    #[error(
+        "a --var value is not `name=value` (it is not shown: it may be secret); write it as --var page=2"
+    )]
     NotAssignment { raw: String },
     #[error(
         "{origin}: variable name {name:?} may use only letters, digits, `_` and `-`; rename it (it is used as ${{name}} in case files)"
@@ -45,8 +48,10 @@ pub enum VarsError {
     BadName { origin: String, name: String },
     #[error("cannot read the vars file {}: {reason}", path.display())]
     Unreadable { path: PathBuf, reason: String },
+    // The line is not shown: a vars file holds secrets, and a line
+    // without its `=` may be one.
     #[error(
-        "{}:{line}: {text:?} is not `name=value`; write one variable a line, e.g. `page=2` (`#` starts a comment line)",
+        "{}:{line}: the line is not `name=value` (it is not shown: it may be secret); write one variable a line, e.g. `page=2` (`#` starts a comment line)",
         path.display()
     )]
     BadLine {
@@ -262,7 +267,7 @@ mod tests {
         let bad = parse_file_text(path, "a=1\nnonsense\n").unwrap_err();
         assert_eq!(
             bad.to_string(),
-            "v.env:2: \"nonsense\" is not `name=value`; write one variable a line, e.g. `page=2` (`#` starts a comment line)"
+            "v.env:2: the line is not `name=value` (it is not shown: it may be secret); write one variable a line, e.g. `page=2` (`#` starts a comment line)"
         );
         let twice = parse_file_text(path, "a=1\na=2\n").unwrap_err();
         assert!(

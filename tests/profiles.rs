@@ -148,6 +148,38 @@ fn unknown_profiles_keys_and_broken_files_are_usage_errors() {
     assert!(stderr.contains("line 2, column 1"), "{stderr}");
     assert!(stderr.contains("unknown field `targte`"), "{stderr}");
 
+    // A mistake on a line that holds a secret points at the line and
+    // column without showing the secret: neither the line nor a value
+    // quoted in the message.
+    for (name, body, at) in [
+        (
+            "typo.toml",
+            "heade = [\"Authorization: Bearer SECRET-1234\"]\n",
+            "line 1, column 1",
+        ),
+        (
+            "type.toml",
+            "jobs = 2\nfaults = \"SECRET-1234\"\n",
+            "line 2, column 10",
+        ),
+    ] {
+        std::fs::write(s.path(name), body).expect("write");
+        let out = s.run(&["run", "--config", name, "--print-config"]);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&format!("{name}: {at}: ")), "{stderr}");
+        assert!(
+            !stderr.contains("SECRET-1234") && !stdout.contains("SECRET-1234"),
+            "{stderr}"
+        );
+    }
+    std::fs::write(s.path("vars.env"), "a=1\napi_token SECRET-1234\n").expect("write");
+    let out = s.run(&["check", "--vars-file", "vars.env"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("vars.env:2: "), "{stderr}");
+    assert!(!stderr.contains("SECRET-1234"), "{stderr}");
+
     std::fs::write(s.path("broken.toml"), "[profile.x\njobs = 1\n").expect("write");
     let out = s.run(&["check", "--config", "broken.toml"]);
     let (_, stderr) = text(&out);

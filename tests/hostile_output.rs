@@ -68,6 +68,11 @@ const CASES: &str = r#"cases:
     fixture: true
     request: {body: {maxResults: 2}}
     expect: {status: 200, snapshot: true}
+  - id: hostile.error
+    verifies: an error whose name and message hold control characters
+    level: must
+    request: {body: {maxResults: 3}}
+    expect: {error: ValidationException}
 "#;
 
 /// Answers every request by quoting its headers: as a JSON listing whose
@@ -77,6 +82,18 @@ const CASES: &str = r#"cases:
 async fn echoing_target() -> String {
     common::fake_past_the_probe(|body, headers| {
         let echoed = echo_all(headers);
+        if body["maxResults"] == 3 {
+            // The error's name reaches check messages, and from there the
+            // JUnit message attribute.
+            let controls: String = CONTROLS.iter().collect();
+            return Answer::json(
+                400,
+                serde_json::json!({
+                    "__type": format!("Validation\u{1b}[31mException{controls}: ALL 253 PASSED"),
+                    "message": format!("{controls}{echoed}"),
+                }),
+            );
+        }
         if body["maxResults"] == 2 {
             // Written as Gson and PHP would: `=`, `+` and `/` escaped in
             // the JSON text, so that decoding gives each secret back whole.
@@ -92,7 +109,8 @@ async fn echoing_target() -> String {
             };
         }
         let text = format!(
-            "\u{1b}]0;pwned\u{7}\r\u{1b}[2K146 passed, 0 failed, ALL PASSED\0\u{202e}evil\n{echoed}"
+            "\u{1b}]0;pwned\u{7}\r\u{1b}[2K146 passed, 0 failed, ALL PASSED\0\u{202e}evil\n{}\n{echoed}",
+            CONTROLS.iter().collect::<String>()
         );
         Answer {
             status: 500,
@@ -102,6 +120,18 @@ async fn echoing_target() -> String {
     })
     .await
 }
+
+/// Every character no output may show raw: C0 (but newline and tab, the
+/// layout of blocks), DEL, C1, the line and paragraph separators, and the
+/// bidi marks, embeddings, overrides and isolates.
+const CONTROLS: &[char] = &[
+    '\u{0}', '\u{1}', '\u{2}', '\u{3}', '\u{4}', '\u{5}', '\u{6}', '\u{7}', '\u{8}', '\u{b}',
+    '\u{c}', '\u{d}', '\u{e}', '\u{f}', '\u{10}', '\u{11}', '\u{12}', '\u{13}', '\u{14}', '\u{15}',
+    '\u{16}', '\u{17}', '\u{18}', '\u{19}', '\u{1a}', '\u{1b}', '\u{1c}', '\u{1d}', '\u{1e}',
+    '\u{1f}', '\u{7f}', '\u{80}', '\u{81}', '\u{85}', '\u{8d}', '\u{9b}', '\u{9f}', '\u{2028}',
+    '\u{2029}', '\u{61c}', '\u{200e}', '\u{200f}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}',
+    '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+];
 
 fn scratch(name: &str) -> Scratch {
     let s = Scratch::new(&format!("hostile-output-{name}"));
@@ -211,10 +241,10 @@ async fn a_hostile_echoing_target_leaks_no_secret_and_no_control_byte() {
             }
         }
         // JSON, for machines, keeps the data as sent: it escapes every C0
-        // control, but a bidi override is legal text there.
-        let bidi = !path.ends_with("report.json");
-        for c in ['\u{1b}', '\u{7}', '\r', '\0', '\u{202e}'] {
-            if c == '\u{202e}' && !bidi {
+        // control, but the others are legal text there.
+        let json = path.ends_with("report.json") || path.ends_with("run-info.json");
+        for &c in CONTROLS {
+            if json && c >= '\u{7f}' {
                 continue;
             }
             assert!(
@@ -224,6 +254,26 @@ async fn a_hostile_echoing_target_leaks_no_secret_and_no_control_byte() {
             );
         }
     }
+    // The JUnit report is XML a CI server parses.
+    let junit = std::fs::read_to_string(s.0.join("out/junit.xml")).expect("junit");
+    let mut reader = quick_xml::Reader::from_str(&junit);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("junit.xml is not XML ({e}):\n{junit}"),
+        }
+    }
+    assert!(
+        junit.contains("\\u001b]0;pwned"),
+        "the target's text is shown escaped: {junit}"
+    );
+    // In the message attribute too: escaped where a reader sees it, not
+    // stripped into text that reads as the target's own.
+    assert!(
+        junit.contains("message=\"[should] error type: expected error ValidationException, but body member __type says Validation\\u001b[31mException\\u0000"),
+        "{junit}"
+    );
     // Shown, escaped, where a reader can see what the target did.
     assert!(
         stdout.contains("\\u001b]0;pwned\\u0007\\r\\u001b[2K146 passed"),

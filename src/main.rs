@@ -391,6 +391,14 @@ struct MergeArgs {
     /// suite, no case was skipped or unanswered, and nothing failed.
     #[arg(long)]
     certify: bool,
+    /// Largest shard report read, in bytes (a report is parsed whole, in
+    /// about twice its size); a larger one is refused.
+    #[arg(
+        long,
+        default_value_t = macie_conform::report::read::DEFAULT_MAX_REPORT_BYTES,
+        value_name = "BYTES"
+    )]
+    max_report_bytes: u64,
 }
 
 #[derive(Args)]
@@ -1207,7 +1215,7 @@ fn merge_reports(args: &MergeArgs) -> ExitCode {
     }
     let mut shards = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
-        match macie_conform::report::read::read(path) {
+        match macie_conform::report::read::read_at_most(path, args.max_report_bytes) {
             Ok(report) => shards.push((path.clone(), report)),
             Err(e) => {
                 eprintln!("error: {e}");

@@ -187,6 +187,32 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
         &["merge-reports", &a, &other_path],
         "comes from another suite (digest 0000",
     );
+    // A shard whose stated verdict its checks do not back is not trusted:
+    // a passed must case with a failed must check.
+    let mut forged = shard_b.clone();
+    let case = forged["cases"]
+        .as_array_mut()
+        .expect("cases")
+        .iter_mut()
+        .find(|c| c["verdict"] == "pass" && c["level"] == "must")
+        .expect("a passed must case");
+    let id = case["id"].as_str().unwrap_or_default().to_string();
+    let check = case["checks"]
+        .as_array_mut()
+        .and_then(|c| c.iter_mut().find(|c| c["level"] == "must"))
+        .expect("a must check");
+    check["outcome"] = Value::from("fail");
+    let forged_path = s.arg("forged.json");
+    std::fs::write(&forged_path, forged.to_string()).expect("write");
+    refused(
+        &["merge-reports", &a, &forged_path],
+        &format!("case {id} is reported as passed, but its checks make it failed"),
+    );
+    // A report larger than the limit is refused before it is read.
+    refused(
+        &["merge-reports", "--max-report-bytes", "1000", &a, &b],
+        "bytes, more than the 1000 bytes a report may have here; if it is a real report, raise the limit with --max-report-bytes",
+    );
     let not_a_report = s.arg("package.json");
     std::fs::write(&not_a_report, "{\"name\": \"x\"}").expect("write");
     refused(

@@ -36,7 +36,25 @@ pub enum ReadError {
         found: u64,
         expected: u32,
     },
+    #[error(
+        "{path}: case {case} is reported as {stated}, but its checks make it {from_checks}; the report was edited or damaged, so it is not trusted: run that shard again"
+    )]
+    Inconsistent {
+        path: PathBuf,
+        case: String,
+        stated: &'static str,
+        from_checks: &'static str,
+    },
+    #[error(
+        "{path} is {size} bytes, more than the {max} bytes a report may have here; if it is a real report, raise the limit with --max-report-bytes"
+    )]
+    TooLarge { path: PathBuf, size: u64, max: u64 },
 }
+
+/// The largest report [`read`] takes by default: 128 MiB. A whole run's
+/// report is a few MiB; a shard whose failed cases kept bodies of the
+/// largest size (`--max-body`) may be more, hence the flag.
+pub const DEFAULT_MAX_REPORT_BYTES: u64 = 128 << 20;
 
 #[derive(Deserialize)]
 struct Document {
@@ -156,10 +174,39 @@ struct Response {
 
 /// Reads the JSON report at `path`.
 pub fn read(path: &Path) -> Result<RunReport, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ReadError::Io {
+    read_at_most(path, DEFAULT_MAX_REPORT_BYTES)
+}
+
+/// [`read`], refusing a file of more than `max` bytes before reading it:
+/// a report is parsed whole, in about twice its size.
+pub fn read_at_most(path: &Path, max: u64) -> Result<RunReport, ReadError> {
+    use std::io::Read as _;
+    let io = |e: std::io::Error| ReadError::Io {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > max {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            max,
+        });
+    }
+    // The size may grow while it is read (a file still being written, a
+    // pipe): never more than the limit is taken.
+    let mut text = String::new();
+    file.take(max.saturating_add(1))
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > max {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            size: text.len() as u64,
+            max,
+        });
+    }
     parse(&text).map_err(|e| e.at(path))
 }
 
@@ -168,6 +215,11 @@ pub fn read(path: &Path) -> Result<RunReport, ReadError> {
 pub enum ParseError {
     NotAReport(String),
     Version(u64),
+    Inconsistent {
+        case: String,
+        stated: &'static str,
+        from_checks: &'static str,
+    },
 }
 
 impl ParseError {
@@ -179,6 +231,16 @@ impl ParseError {
                 path,
                 found,
                 expected: super::json::FORMAT_VERSION,
+            },
+            ParseError::Inconsistent {
+                case,
+                stated,
+                from_checks,
+            } => ReadError::Inconsistent {
+                path,
+                case,
+                stated,
+                from_checks,
             },
         }
     }
@@ -279,6 +341,28 @@ fn case_report(case: Case) -> Result<CaseReport, ParseError> {
             )));
         }
     };
+    let checks: Vec<CheckResult> = case
+        .checks
+        .into_iter()
+        .map(|c| CheckResult {
+            kind: c.kind,
+            level: c.level,
+            outcome: c.outcome,
+            message: c.message,
+            detail: c.detail,
+            step: c.step,
+            exchange: c.exchange,
+            closest_failures: c.closest_failures,
+            subject: c.subject,
+            expected: c.expected,
+            found: c.found,
+            at: c.at,
+            unjudged: c.unjudged,
+            diagnoses: c.diagnoses,
+            pages: c.pages,
+        })
+        .collect();
+    consistent(&case.id, case.level, &verdict, &checks)?;
     Ok(CaseReport {
         id: case.id,
         file: case.file,
@@ -288,29 +372,42 @@ fn case_report(case: Case) -> Result<CaseReport, ParseError> {
         tags: case.tags,
         requirements: case.requirements,
         exchanges: case.exchanges.into_iter().map(exchange).collect(),
-        checks: case
-            .checks
-            .into_iter()
-            .map(|c| CheckResult {
-                kind: c.kind,
-                level: c.level,
-                outcome: c.outcome,
-                message: c.message,
-                detail: c.detail,
-                step: c.step,
-                exchange: c.exchange,
-                closest_failures: c.closest_failures,
-                subject: c.subject,
-                expected: c.expected,
-                found: c.found,
-                at: c.at,
-                unjudged: c.unjudged,
-                diagnoses: c.diagnoses,
-                pages: c.pages,
-            })
-            .collect(),
+        checks,
         verdict,
         duration_ms: case.duration_ms,
+    })
+}
+
+/// Whether a case's stated verdict is the one its checks make (decided by
+/// [`super::verdict::of_case`], as in the run): a shard is not trusted for
+/// a verdict it says but its checks do not back. A skip before anything
+/// was sent has no checks to decide by, so a stated skip only has to have
+/// no failed must or should check.
+fn consistent(
+    id: &str,
+    level: Level,
+    stated: &Verdict,
+    checks: &[CheckResult],
+) -> Result<(), ParseError> {
+    let from_checks = super::verdict::of_case(level, checks);
+    let agrees = match stated {
+        Verdict::Skip(_) => from_checks != Verdict::Fail,
+        other => *other == from_checks,
+    };
+    if agrees {
+        return Ok(());
+    }
+    let name = |v: &Verdict| match v {
+        Verdict::Pass => "passed",
+        Verdict::Observed => "observed",
+        Verdict::Fail => "failed",
+        Verdict::Skip(_) => "skipped",
+        Verdict::Unanswered => "unanswered",
+    };
+    Err(ParseError::Inconsistent {
+        case: id.to_string(),
+        stated: name(stated),
+        from_checks: name(&from_checks),
     })
 }
 

@@ -79,6 +79,7 @@ pub mod builtin;
 pub mod config;
 pub mod engine;
 pub mod explore;
+pub mod files;
 pub mod libtest;
 pub mod model;
 pub mod report;

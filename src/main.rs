@@ -999,7 +999,11 @@ fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
         return ExitCode::from(EXIT_USAGE);
     }
     let paths = args.reports.paths();
-    if let Err(e) = paths.check() {
+    // The folder for saved failures too, before the exploration is spent.
+    let save_folder = args.save_failures.as_deref().map_or(Ok(()), |dir| {
+        macie_conform::report::output::check_dir("--save-failures", dir)
+    });
+    if let Err(e) = paths.check().and(save_folder) {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
@@ -1149,7 +1153,7 @@ fn fixture(args: &FixtureArgs) -> ExitCode {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
-        Some(path) => match std::fs::write(path, text) {
+        Some(path) => match macie_conform::files::write_replacing(path, text.as_bytes()) {
             Ok(()) => {
                 eprintln!(
                     "wrote the canonical data set ({jobs} jobs) to {}; load it into the server under test, then run with --fixture builtin",
@@ -1209,7 +1213,10 @@ fn snapshot_store(dir: Option<&Path>, mode: SnapshotMode) -> Result<SnapshotStor
 /// same exit codes.
 fn merge_reports(args: &MergeArgs) -> ExitCode {
     let paths = args.out.paths();
-    if let Err(e) = paths.check() {
+    if let Err(e) = paths
+        .check()
+        .and_then(|()| paths.check_inputs(&args.reports))
+    {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_USAGE);
     }

@@ -978,6 +978,78 @@ fn report_paths_are_checked_before_anything_is_sent() {
         assert!(stdout.is_empty(), "{args:?}: {stdout}");
     }
     assert!(!s.path("a-file/bundle").exists());
+    // Two reports on one file: the last would silently replace the first.
+    std::fs::create_dir_all(s.path("b")).expect("folder");
+    for (args, says) in [
+        (
+            &["--json", "same.json", "--html", "same.json"][..],
+            "error: --json and --html would both write ",
+        ),
+        (
+            &["--report-dir", "b", "--json", "b/report.json"][..],
+            "error: --json and --report-dir (report.json) would both write ",
+        ),
+    ] {
+        let out = run_in(&s.0, &[&["run", "--target", &url][..], args].concat());
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.starts_with(says)
+                && stderr.contains("one over the other; give each report its own path"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// A link at a report's name in --report-dir is replaced, never written
+/// through: what it points at is untouched.
+#[cfg(unix)]
+#[test]
+fn links_in_the_report_folder_are_replaced_not_followed() {
+    let s = Scratch::new("cli-run");
+    s.write("cases/a.yaml", PASSING);
+    std::fs::create_dir_all(s.path("bundle")).expect("folder");
+    let names = [
+        "junit.xml",
+        "report.json",
+        "report.html",
+        "report.md",
+        "run-info.json",
+    ];
+    for name in names {
+        s.write(&format!("precious-{name}"), "keep me");
+        std::os::unix::fs::symlink(
+            s.path(&format!("precious-{name}")),
+            s.path(&format!("bundle/{name}")),
+        )
+        .expect("symlink");
+    }
+    let out = run_in(
+        &s.0,
+        &[
+            "run",
+            "--no-builtin",
+            "--cases",
+            "cases",
+            "--report-dir",
+            "bundle",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    for name in names {
+        assert_eq!(
+            std::fs::read_to_string(s.path(&format!("precious-{name}"))).expect("read"),
+            "keep me",
+            "{name}"
+        );
+        let written = s.path(&format!("bundle/{name}"));
+        assert!(!written.is_symlink(), "{name}");
+        assert!(
+            std::fs::read_to_string(&written).is_ok_and(|t| t.len() > 20),
+            "{name} written"
+        );
+    }
 }
 
 /// A loopback target that answers its first request (the probe) with an

@@ -447,6 +447,12 @@ async fn a_saved_failure_replays_with_the_run_command() {
     let (url, task) = common::serve(variants::router(variant)).await;
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/cases/fixtures/jobs.json");
     let saved = dir.join("found");
+    // A link where the saved file goes: replaced, its target untouched.
+    let precious = dir.join("precious.yaml");
+    std::fs::write(&precious, "keep me").expect("write");
+    std::fs::create_dir_all(&saved).expect("folder");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&precious, saved.join("explore-s3.yaml")).expect("symlink");
     let explore = {
         let (url, saved) = (url.clone(), saved.clone());
         tokio::task::spawn_blocking(move || {
@@ -482,6 +488,12 @@ async fn a_saved_failure_replays_with_the_run_command() {
         "{stdout}"
     );
     let file = saved.join("explore-s3.yaml");
+    assert_eq!(
+        std::fs::read_to_string(&precious).expect("read"),
+        "keep me",
+        "the link's target is not written through"
+    );
+    assert!(!file.is_symlink());
     let text = std::fs::read_to_string(&file).expect("the saved case file");
     assert!(text.contains("macie-conform run --cases"), "{text}");
     // Each saved case is distinct: its steps differ from every other's.
@@ -520,6 +532,23 @@ async fn a_saved_failure_replays_with_the_run_command() {
         String::from_utf8_lossy(&against_reference.stdout)
     );
     task.abort();
+}
+
+/// A --save-failures path that cannot be a folder is refused before
+/// anything is sent (exit 2, not 3 for the target nothing listens on).
+#[test]
+fn a_save_folder_that_is_a_file_is_refused_before_exploring() {
+    let dir = scratch("save-file");
+    std::fs::write(dir.join("taken"), "a file").expect("write");
+    let (code, _, stderr) = explore_in(
+        &dir,
+        &["--target", "http://127.0.0.1:1", "--save-failures", "taken"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot create --save-failures taken: taken is not a folder"),
+        "{stderr}"
+    );
 }
 
 /// explore reads the settings file as run does: here its target, which

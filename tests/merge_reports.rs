@@ -179,6 +179,10 @@ fn two_shards_merge_into_the_report_of_one_unpartitioned_run() {
         &format!("shard 1/2 is given twice ({a} and {a})"),
     );
     refused(&["merge-reports", &a, &full], "run without --partition");
+    refused(
+        &["merge-reports", &a, &b, "--json", &a],
+        "is one of the reports read; write the merged report elsewhere",
+    );
     let mut other = shard_b.clone();
     other["run"]["suite_digest"] = Value::from("0".repeat(64));
     let other_path = s.arg("other-suite.json");

@@ -719,6 +719,6 @@ fn save(
         }
         text.push_str(&f.yaml);
     }
-    std::fs::write(&path, text).map_err(error)?;
+    crate::files::write_replacing(&path, text.as_bytes()).map_err(error)?;
     Ok(Some(shown))
 }

@@ -43,18 +43,36 @@ pub enum OutputError {
         folder: PathBuf,
         reason: String,
     },
+    #[error("cannot create {option} {path}: {blocker} is not a folder; choose another {option}")]
+    DirBlocked {
+        option: &'static str,
+        path: PathBuf,
+        blocker: PathBuf,
+    },
     #[error(
-        "cannot create --report-dir {path}: {blocker} is not a folder; choose another --report-dir"
+        "cannot create {option} {path}: {reason}; choose another {option} or fix the permissions of its parent"
     )]
-    DirBlocked { path: PathBuf, blocker: PathBuf },
-    #[error(
-        "cannot create --report-dir {path}: {reason}; choose another --report-dir or fix the permissions of its parent"
-    )]
-    DirCreate { path: PathBuf, reason: String },
+    DirCreate {
+        option: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
     #[error("cannot write report {path}: {reason}")]
     Write { path: PathBuf, reason: String },
     #[error("cannot render the JUnit report: {0}")]
     Junit(#[from] super::junit::JunitError),
+    #[error(
+        "{first} and {second} would both write {path}, one over the other; give each report its own path"
+    )]
+    SameFile {
+        first: String,
+        second: String,
+        path: PathBuf,
+    },
+    #[error(
+        "{option} would overwrite {path}, which is one of the reports read; write the merged report elsewhere"
+    )]
+    OverwritesInput { option: String, path: PathBuf },
 }
 
 /// Every report a run was asked for.
@@ -77,9 +95,67 @@ impl ReportPaths {
             check_file(option, path)?;
         }
         if let Some(dir) = &self.dir {
-            check_dir(dir)?;
+            check_dir("--report-dir", dir)?;
+        }
+        // No report may land on another: `--json P --html P` would keep
+        // only the last one written.
+        let outputs = self.outputs();
+        for (i, (first, a)) in outputs.iter().enumerate() {
+            if let Some((second, _)) = outputs[i + 1..].iter().find(|(_, b)| b == a) {
+                return Err(OutputError::SameFile {
+                    first: first.clone(),
+                    second: second.clone(),
+                    path: a.clone(),
+                });
+            }
         }
         Ok(())
+    }
+
+    /// Checks that no report overwrites one of `inputs` (the shard
+    /// reports `merge-reports` reads).
+    pub fn check_inputs(&self, inputs: &[PathBuf]) -> Result<(), OutputError> {
+        // An input is read at its path, and through any link there.
+        let inputs: Vec<PathBuf> = inputs
+            .iter()
+            .flat_map(|p| {
+                [crate::files::identity(p)]
+                    .into_iter()
+                    .chain(std::fs::canonicalize(p).ok())
+            })
+            .collect();
+        match self
+            .outputs()
+            .into_iter()
+            .find(|(_, path)| inputs.contains(path))
+        {
+            Some((option, path)) => Err(OutputError::OverwritesInput { option, path }),
+            None => Ok(()),
+        }
+    }
+
+    /// Every file the run will write, named by its option, as the file
+    /// system resolves it.
+    fn outputs(&self) -> Vec<(String, PathBuf)> {
+        let mut out: Vec<(String, PathBuf)> = self
+            .files()
+            .map(|(option, path)| (option.to_string(), crate::files::identity(path)))
+            .collect();
+        if let Some(dir) = &self.dir {
+            for name in [
+                JUNIT_FILE,
+                JSON_FILE,
+                HTML_FILE,
+                MARKDOWN_FILE,
+                RUN_INFO_FILE,
+            ] {
+                out.push((
+                    format!("--report-dir ({name})"),
+                    crate::files::identity(&dir.join(name)),
+                ));
+            }
+        }
+        out
     }
 
     fn files(&self) -> impl Iterator<Item = (&'static str, &PathBuf)> {
@@ -123,6 +199,7 @@ impl ReportPaths {
         }
         if let Some(dir) = &self.dir {
             std::fs::create_dir_all(dir).map_err(|e| OutputError::DirCreate {
+                option: "--report-dir",
                 path: dir.clone(),
                 reason: e.to_string(),
             })?;
@@ -149,7 +226,8 @@ impl ReportPaths {
 }
 
 fn write(path: &Path, text: &str, written: &mut Vec<PathBuf>) -> Result<(), OutputError> {
-    std::fs::write(path, text).map_err(|e| OutputError::Write {
+    // Never through a symlink at the path (see `crate::files`).
+    crate::files::write_replacing(path, text.as_bytes()).map_err(|e| OutputError::Write {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
@@ -189,7 +267,10 @@ fn check_file(option: &'static str, path: &Path) -> Result<(), OutputError> {
     })
 }
 
-fn check_dir(dir: &Path) -> Result<(), OutputError> {
+/// Checks, before anything is sent, that a folder `option` names (the
+/// bundle folder, `explore --save-failures`) exists or can be created and
+/// takes new files.
+pub fn check_dir(option: &'static str, dir: &Path) -> Result<(), OutputError> {
     // The nearest folder that exists is where the bundle folder would be
     // created (or is the bundle folder itself).
     let mut existing = dir.to_path_buf();
@@ -204,11 +285,13 @@ fn check_dir(dir: &Path) -> Result<(), OutputError> {
     }
     if !existing.is_dir() {
         return Err(OutputError::DirBlocked {
+            option,
             path: dir.to_path_buf(),
             blocker: existing,
         });
     }
     probe_writable(&existing).map_err(|reason| OutputError::DirCreate {
+        option,
         path: dir.to_path_buf(),
         reason: format!("{} is not writable ({reason})", existing.display()),
     })
@@ -218,7 +301,12 @@ fn check_dir(dir: &Path) -> Result<(), OutputError> {
 /// (ACLs, read-only mounts, root), trying does.
 fn probe_writable(folder: &Path) -> Result<(), String> {
     let probe = folder.join(format!(".macie-conform-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| e.to_string())?;
+    // create_new: a link left at the probe's name is not written through.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }

@@ -303,7 +303,8 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create snapshot folder {}: {e}", parent.display()))?;
     }
-    std::fs::write(path, text).map_err(|e| format!("cannot write snapshot {}: {e}", path.display()))
+    crate::files::write_replacing(path, text.as_bytes())
+        .map_err(|e| format!("cannot write snapshot {}: {e}", path.display()))
 }
 
 /// Removes a pending file that no longer applies; left behind, `cargo insta

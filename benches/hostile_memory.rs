@@ -10,6 +10,9 @@
 //! Modes:
 //! - `pages`: every answer is a 512 KB page of new jobs with a nextToken,
 //!   so a walk never ends;
+//! - `big-pages`: the same with pages of 7 MB, just under the 8 MiB body
+//!   cap, so every body read is as large as a body may be (run it with
+//!   `-- --jobs 16` for the most bodies in flight);
 //! - `cut`: every answer declares 9 MiB in `Content-Length`, over the
 //!   8 MiB cap;
 //! - `chunked`: every answer is a chunked body that never ends, so it is
@@ -31,6 +34,7 @@ const MAX_BYTES_PER_CONNECTION: usize = 1 << 30;
 #[derive(Clone, Copy, Debug)]
 enum Mode {
     Pages,
+    BigPages,
     Cut,
     Chunked,
 }
@@ -57,7 +61,7 @@ fn main() {
         mib(baseline),
         seconds
     );
-    for mode in [Mode::Pages, Mode::Cut, Mode::Chunked] {
+    for mode in [Mode::Pages, Mode::BigPages, Mode::Cut, Mode::Chunked] {
         let listener = runtime
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("a loopback port");
@@ -77,12 +81,23 @@ fn main() {
         server.abort();
         println!(
             "{:<10} {:>8.1} MiB  {:>5.1} s  ({} MiB served)",
-            format!("{mode:?}").to_lowercase(),
+            mode.name(),
             mib(peak),
             seconds,
             served.load(Ordering::Relaxed) >> 20
         );
         let _ = std::io::stdout().flush();
+    }
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Pages => "pages",
+            Mode::BigPages => "big-pages",
+            Mode::Cut => "cut",
+            Mode::Chunked => "chunked",
+        }
     }
 }
 
@@ -147,9 +162,14 @@ async fn serve(mut socket: TcpStream, mode: Mode, served: std::sync::Arc<AtomicU
             return;
         }
         let wrote = match mode {
-            Mode::Pages => {
+            Mode::Pages | Mode::BigPages => {
                 page += 1;
-                let body = endless_page(socket.local_addr().map_or(0, |a| a.port()), page);
+                let jobs = if matches!(mode, Mode::BigPages) {
+                    16_000
+                } else {
+                    1200
+                };
+                let body = endless_page(socket.local_addr().map_or(0, |a| a.port()), page, jobs);
                 respond(&mut socket, &body).await
             }
             Mode::Cut => respond(&mut socket, &vec![b' '; 9 << 20]).await,
@@ -168,10 +188,11 @@ async fn serve(mut socket: TcpStream, mode: Mode, served: std::sync::Arc<AtomicU
     }
 }
 
-/// A page of about 512 KB of jobs no earlier page listed, with a nextToken.
-fn endless_page(connection: u16, page: u64) -> Vec<u8> {
+/// A page of `jobs` jobs of about 440 bytes each that no earlier page
+/// listed, with a nextToken: 1200 make about 512 KB, 16 000 about 7 MB.
+fn endless_page(connection: u16, page: u64, jobs: usize) -> Vec<u8> {
     let padding = "x".repeat(400);
-    let items: Vec<String> = (0..1200)
+    let items: Vec<String> = (0..jobs)
         .map(|i| {
             format!(
                 r#"{{"jobId":"c{connection}p{page}j{i}","name":"{padding}","jobStatus":"RUNNING","jobType":"ONE_TIME","createdAt":"2024-01-01T00:00:00Z"}}"#

@@ -129,7 +129,8 @@ fn a_bad_vars_file_or_var_is_a_usage_error_that_says_where() {
     let out = s.run(&args("check", &["--vars-file", "vars.env"]), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("vars.env:2: \"not a line\" is not `name=value`"),
+        stderr(&out).contains("vars.env:2: the line is not `name=value`")
+            && !stderr(&out).contains("not a line"),
         "{}",
         stderr(&out)
     );

@@ -30,6 +30,41 @@ pub struct HttpResponse {
     /// where it was cut.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received: Option<usize>,
+    /// What must live as long as the whole body is held, and no longer
+    /// (the runner's claim on memory for bodies; see [`Hold`]).
+    #[serde(skip)]
+    pub hold: Hold,
+}
+
+/// Something kept alive with a response's whole body and dropped with it:
+/// the HTTP client's claim on the bytes bodies may take at once, so that
+/// a body is counted while it is read and judged. Opaque here, never
+/// recorded, and equal to every other (it says nothing about the answer).
+#[derive(Clone, Default)]
+pub struct Hold(Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>);
+
+impl Hold {
+    pub fn new(claim: impl std::any::Any + Send + Sync) -> Hold {
+        Hold(Some(std::sync::Arc::new(claim)))
+    }
+}
+
+impl PartialEq for Hold {
+    fn eq(&self, _: &Hold) -> bool {
+        true
+    }
+}
+
+impl Eq for Hold {}
+
+impl std::fmt::Debug for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Hold(held)"
+        } else {
+            "Hold"
+        })
+    }
 }
 
 impl HttpResponse {
@@ -38,6 +73,8 @@ impl HttpResponse {
     /// to `--max-body` each would add up to gigabytes (see
     /// `runner::RECORDED_BODY`).
     pub fn keep_at_most(&mut self, limit: usize) {
+        // What is kept from here on is evidence, no longer a body in work.
+        self.hold = Hold::default();
         if self.body.len() > limit {
             self.received.get_or_insert(self.body.len());
             // A fresh copy, not a shrink in place: a shrunk block stays at

@@ -20,14 +20,23 @@ pub fn shown(detail: &str) -> Cow<'_, str> {
     if !diff::is_diff(detail) {
         return Cow::Borrowed(detail);
     }
-    let lines: Vec<&str> = detail.lines().collect();
-    if lines.len() <= MAX_DIFF_LINES {
+    let mut lines: Vec<&str> = detail.lines().collect();
+    // A diff the core already cut ends with how many lines it left out.
+    let left_out = match lines.last().and_then(|l| diff::cut_count(l)) {
+        Some(n) => {
+            lines.pop();
+            n
+        }
+        None => 0,
+    };
+    if lines.len() <= MAX_DIFF_LINES && left_out == 0 {
         return Cow::Borrowed(detail);
     }
+    let shown = lines.len().min(MAX_DIFF_LINES);
     Cow::Owned(format!(
-        "{}\n… {} more diff line(s) not shown\n",
-        lines[..MAX_DIFF_LINES].join("\n"),
-        lines.len() - MAX_DIFF_LINES
+        "{}\n{}",
+        lines[..shown].join("\n"),
+        diff::cut_note(lines.len() - shown + left_out)
     ))
 }
 
@@ -199,6 +208,20 @@ mod tests {
                 .all(|(a, b)| a == b),
             "the shown lines are the diff's first ones"
         );
+    }
+
+    #[test]
+    fn a_diff_the_core_cut_is_cut_with_the_whole_count() {
+        let a = Value::Array((0..2000).map(|i| json!(i)).collect());
+        let b = Value::Array((0..2000).map(|i| json!(i + 100_000)).collect());
+        let full = diff::json_diff(&a, &b);
+        let cut = shown(&full);
+        // 2 + 1 + 2000 + 2000 + 2 lines in all, 80 shown.
+        assert!(
+            cut.ends_with(&diff::cut_note(4005 - MAX_DIFF_LINES)),
+            "{cut}"
+        );
+        assert_eq!(cut.lines().count(), MAX_DIFF_LINES + 1);
     }
 
     #[test]

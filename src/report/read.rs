@@ -427,6 +427,7 @@ fn exchange(e: ExchangeView) -> Exchange {
                 truncated: r.truncated,
                 elapsed_ms: r.elapsed_ms,
                 received: r.received,
+                hold: Default::default(),
             }),
             (None, error) => Err(transport_error(error.as_deref().unwrap_or(""))),
         },

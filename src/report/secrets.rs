@@ -425,6 +425,7 @@ mod tests {
                 truncated: false,
                 elapsed_ms: 1,
                 received: None,
+                hold: Default::default(),
             }),
             attempts: 1,
             step: 0,

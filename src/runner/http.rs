@@ -4,7 +4,7 @@
 //! panics on a target's behaviour.
 
 use crate::engine::check::{error_signals, normalise_error_name};
-use crate::engine::exchange::{Exchange, HttpRequest, HttpResponse, TransportError};
+use crate::engine::exchange::{Exchange, Hold, HttpRequest, HttpResponse, TransportError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -173,6 +173,87 @@ pub struct Client {
     /// Requests sent again on a new connection because the one they were
     /// sent on was closed before any answer came.
     connection_retries: AtomicUsize,
+    /// Bytes of answer bodies being read at once, across every case (see
+    /// [`BodyGate`]).
+    bodies: BodyGate,
+}
+
+/// Bounds the bytes of answer bodies read at once, all cases together.
+///
+/// Each body is read whole before it is judged, and at `-j 16` sixteen
+/// bodies of up to `--max-body` may be read at once: 7 MB pages took a run
+/// to 340 MiB. A read reserves its body's size here first (what
+/// `Content-Length` declares, or, without one, what has come so far) and
+/// waits while other reads hold the rest; small bodies hardly wait at all.
+/// Judging a body is synchronous, so once read it is parsed and dropped
+/// before its task waits again: what is in memory at once is the bodies
+/// this gate admits, the ones being judged (one per worker thread), and
+/// what walks keep, which `--max-retained` bounds.
+///
+/// The gate is apart from the retained-bytes budget on purpose: a walk
+/// holds its pages while it reads the next one, so a read that waited on
+/// that budget could wait on its own walk forever.
+struct BodyGate {
+    permits: Arc<tokio::sync::Semaphore>,
+    /// The gate's size in KiB (its permits).
+    capacity: u32,
+}
+
+/// What [`BodyGate`] admits at once: the body cap, and at least 8 MiB.
+/// Bodies of a few KiB, which a correct server sends, pass side by side by
+/// the thousand; bodies near the cap are read one after the other.
+fn gate_bytes(max_body: usize) -> usize {
+    max_body.max(8 << 20)
+}
+
+impl BodyGate {
+    fn new(bytes: usize) -> BodyGate {
+        let capacity = u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .min(tokio::sync::Semaphore::MAX_PERMITS as u32);
+        BodyGate {
+            permits: Arc::new(tokio::sync::Semaphore::new(capacity as usize)),
+            capacity,
+        }
+    }
+
+    fn kib(&self, bytes: usize) -> u32 {
+        u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.capacity)
+    }
+
+    /// Waits until `bytes` may be read (a body larger than the gate takes
+    /// all of it), but no longer than `patience`: bodies hold their claim
+    /// until they are judged, and a case that waited on a claim its own
+    /// task holds would wait forever. Past it the body is read unclaimed,
+    /// a rare overshoot rather than a hang.
+    async fn reserve(
+        &self,
+        bytes: usize,
+        patience: Duration,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let claim = Arc::clone(&self.permits).acquire_many_owned(self.kib(bytes));
+        tokio::time::timeout(patience, claim).await.ok()?.ok()
+    }
+
+    /// Grows `held` to `bytes` if the gate has room now; never waits, since
+    /// a read that holds part of the gate and waits for more could wait on
+    /// others doing the same.
+    fn try_grow(&self, held: &mut tokio::sync::OwnedSemaphorePermit, bytes: usize) -> bool {
+        let want = self.kib(bytes);
+        let have = held.num_permits() as u32;
+        if want <= have {
+            return true;
+        }
+        match Arc::clone(&self.permits).try_acquire_many_owned(want - have) {
+            Ok(more) => {
+                held.merge(more);
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 /// One try of a request that got no answer.
@@ -216,11 +297,12 @@ impl Client {
         Ok(Client {
             http,
             fresh,
-            options,
             no_answer_run: AtomicUsize::new(0),
             gave_up: OnceLock::new(),
             sent: AtomicUsize::new(0),
             connection_retries: AtomicUsize::new(0),
+            bodies: BodyGate::new(gate_bytes(options.max_body_bytes)),
+            options,
         })
     }
 
@@ -379,7 +461,12 @@ impl Client {
                 _ => None,
             };
             match delay {
-                Some(d) => tokio::time::sleep(d).await,
+                Some(d) => {
+                    // The throttled answer is not kept: its claim on the
+                    // gate must not wait on the next read.
+                    drop(outcome);
+                    tokio::time::sleep(d).await
+                }
                 None => {
                     self.note(&outcome);
                     return Exchange {
@@ -441,76 +528,115 @@ impl Client {
                 )
             })
             .collect();
-        // Chunks are kept as they come and joined once, at their final
-        // size: a body grown by doubling would copy itself and leave blocks
-        // of every size behind, which several large answers in flight turn
-        // into tens of MiB the allocator does not give back.
-        let mut chunks = Vec::new();
-        let mut total = 0usize;
-        let mut truncated = false;
         // A body that says up front it is over the cap is not read to the
         // cap: the answer is judged "too large" either way, so only the
         // part a report shows is read.
-        let declared_over = response.content_length().is_some_and(|n| n > max as u64);
+        let declared = response.content_length();
+        let declared_over = declared.is_some_and(|n| n > max as u64);
         let keep = if declared_over {
             max.min(crate::runner::RECORDED_BODY)
         } else {
             max
         };
-        let read = async {
-            while let Some(chunk) = response.chunk().await.map_err(classify)? {
-                let whole = chunk.len();
-                let take = whole.min(keep.saturating_sub(total));
-                total += take;
+        // What the body will take, reserved before it is read: a declared
+        // length is read into one buffer of that size; an undeclared one
+        // as chunks, joined at the end (so twice what came), reserved as
+        // it grows.
+        let expected = declared.map(|n| (n as usize).min(keep));
+        let waiting = tokio::time::Instant::now();
+        let mut held = self
+            .bodies
+            .reserve(expected.unwrap_or(64 << 10), limit)
+            .await;
+        // Time spent waiting for other reads is not the target's: the
+        // body's deadline moves by it.
+        let mut deadline = deadline + waiting.elapsed();
+        let mut chunks = Vec::new();
+        let mut body: Vec<u8> = Vec::with_capacity(expected.unwrap_or(0));
+        let mut total = 0usize;
+        let mut truncated = false;
+        let read = loop {
+            let chunk = match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => break Ok(()),
+                Ok(Err(e)) => break Err(classify(e)),
+                Err(_) => {
+                    break Err(TransportError::BodyTimeout {
+                        ms,
+                        status,
+                        received: total,
+                    });
+                }
+            };
+            let whole = chunk.len();
+            let take = whole.min(keep.saturating_sub(total));
+            total += take;
+            if expected.is_some() {
+                body.extend_from_slice(&chunk[..take]);
+            } else {
+                // Chunks are kept as they come and joined once, at their
+                // final size: a body grown by doubling would copy itself
+                // and leave blocks of every size behind.
                 chunks.push(if take < whole {
                     chunk.slice(..take)
                 } else {
                     chunk
                 });
-                if take < whole {
-                    truncated = true;
-                    break;
-                }
-                if declared_over && total >= keep {
-                    break;
+                if let Some(permit) = held.as_mut()
+                    && !self.bodies.try_grow(permit, total.saturating_mul(2))
+                {
+                    // No room now: wait, holding nothing of the gate (so
+                    // no two reads wait on each other), for room for the
+                    // largest body.
+                    drop(held.take());
+                    let waiting = tokio::time::Instant::now();
+                    held = self.bodies.reserve(keep.saturating_mul(2), limit).await;
+                    deadline += waiting.elapsed();
                 }
             }
-            if declared_over {
+            if take < whole || (declared_over && total >= keep) {
                 truncated = true;
+                break Ok(());
             }
-            Ok::<(), TransportError>(())
         };
-        match tokio::time::timeout_at(deadline, read).await {
-            Ok(Ok(())) => {
-                // What is over the cap is never judged, so only what a
-                // report shows is kept of it.
-                let kept = if truncated {
-                    total.min(crate::runner::RECORDED_BODY)
-                } else {
-                    total
-                };
-                let mut body = Vec::with_capacity(kept);
-                for chunk in &chunks {
-                    let room = kept - body.len();
-                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                }
-                Ok(HttpResponse {
-                    status,
-                    headers,
-                    body,
-                    truncated,
-                    elapsed_ms: started.elapsed().as_millis() as u64,
-                    received: (truncated && total > kept).then_some(total),
-                })
-            }
-            Ok(Err(e)) => Err(e.into()),
-            Err(_) => Err(TransportError::BodyTimeout {
-                ms,
-                status,
-                received: total,
-            }
-            .into()),
+        if declared_over {
+            truncated = true;
         }
+        if let Err(e) = read {
+            return Err(e.into());
+        }
+        // What is over the cap is never judged, so only what a report
+        // shows is kept of it.
+        let kept = if truncated {
+            total.min(crate::runner::RECORDED_BODY)
+        } else {
+            total
+        };
+        if expected.is_some() {
+            body.truncate(kept);
+            // A declared length that was a lie leaves room unused.
+            if body.capacity() > body.len() * 2 {
+                body.shrink_to_fit();
+            }
+        } else {
+            body.reserve_exact(kept);
+            for chunk in &chunks {
+                let room = kept - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+        }
+        drop(chunks);
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+            truncated,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            received: (truncated && total > kept).then_some(total),
+            // Kept until the body is judged and dropped, or cut to what a
+            // report keeps: parsing it takes a few times its size.
+            hold: held.map(Hold::new).unwrap_or_default(),
+        })
     }
 }
 

@@ -349,7 +349,11 @@ pub(crate) fn judged_answer(
 ) -> Option<crate::engine::exchange::HttpResponse> {
     let response = exchange.outcome.as_mut().ok()?;
     let body = std::mem::take(&mut response.body);
+    // The claim on memory goes with the whole body, not with the part
+    // the report keeps.
+    let hold = std::mem::take(&mut response.hold);
     let mut whole = response.clone();
+    whole.hold = hold;
     response.body = body[..body.len().min(RECORDED_BODY)].to_vec();
     if body.len() > RECORDED_BODY {
         response.received = Some(body.len());

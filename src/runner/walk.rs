@@ -404,7 +404,7 @@ async fn walk_pages(
         crate::report::redact_with(&mut exchange, &shared.redact, &shared.secret_values);
         // The exchange keeps only the body's beginning from here on; the
         // page is judged whole.
-        let response = match super::judged_answer(&mut exchange) {
+        let mut response = match super::judged_answer(&mut exchange) {
             Some(r) => r,
             None => {
                 let why = match &exchange.outcome {
@@ -423,6 +423,10 @@ async fn walk_pages(
                 break None;
             }
         };
+        // The page's claim on memory for bodies (see `http::BodyGate`),
+        // held while it is judged and released before the walk waits on
+        // anything else.
+        let hold = std::mem::take(&mut response.hold);
         let ctx = Context {
             level,
             schemas: shared.schemas,
@@ -579,6 +583,10 @@ async fn walk_pages(
         // ended), a longer tail of empty pages is a listing that never ends.
         if items.is_empty() {
             empty_pages += 1;
+            if empty_pages > 1 {
+                // Learning the target's size sends requests of its own.
+                drop(hold);
+            }
             if empty_pages > 1
                 && let census = shared.census().await
                 && let Some(bound) = census.empty_page_bound()
@@ -599,10 +607,21 @@ async fn walk_pages(
             }
         }
         seen.extend(keys);
-        pages.push(items.to_vec());
-        match answer.value().and_then(|b| b.get("nextToken")) {
+        let next = answer.value().and_then(|b| b.get("nextToken")).cloned();
+        // The page's jobs are moved into the walk, not copied: a page may
+        // be as large as the body cap, and a copy of its jobs beside the
+        // parsed answer would double what judging it holds.
+        let jobs = match answer.into_value() {
+            Some(Value::Object(mut members)) => match members.remove("items") {
+                Some(Value::Array(jobs)) => jobs,
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        pages.push(jobs);
+        match next {
             Some(Value::String(token)) => {
-                body["nextToken"] = Value::String(token.clone());
+                body["nextToken"] = Value::String(token);
                 request.body = body.to_string().into_bytes();
             }
             None | Some(Value::Null) => break Some(()),
@@ -633,19 +652,35 @@ async fn walk_pages(
 }
 
 /// About how many bytes a JSON value holds in memory: its own slot plus
-/// its text, members and elements. An estimate, but one that grows with
-/// what is held however a target shapes its pages (many tiny jobs cost
-/// more than their JSON text).
+/// its text, members and elements, each allocation with the allocator's
+/// overhead. It grows with what is held however a target shapes its pages
+/// (many tiny jobs cost more than their JSON text), and errs high rather
+/// than low: the budget is meant to bound what the process really holds.
 fn held_bytes(value: &Value) -> usize {
+    /// A map (serde_json's `BTreeMap`) keeps up to 11 entries per node.
+    const NODE_ENTRIES: usize = 11;
+    /// What the allocator gives for `n` bytes: 8 bytes of its own, in
+    /// steps of 16, at least 32 (glibc on 64-bit targets).
+    fn block(n: usize) -> usize {
+        (n + 8).max(32).next_multiple_of(16)
+    }
     size_of::<Value>()
         + match value {
-            Value::String(s) => s.len(),
-            Value::Array(a) => a.iter().map(held_bytes).sum(),
-            // A map entry also holds its key and the map's own links.
-            Value::Object(o) => o
-                .iter()
-                .map(|(k, v)| k.len() + size_of::<String>() + 16 + held_bytes(v))
-                .sum(),
+            Value::String(s) if s.capacity() == 0 => 0,
+            Value::String(s) => block(s.capacity()),
+            Value::Array(a) => {
+                block(a.capacity() * size_of::<Value>()) + a.iter().map(held_bytes).sum::<usize>()
+            }
+            Value::Object(o) => {
+                // Measured with heaptrack: a job of five members costs
+                // about 1300 bytes of map, two nodes' worth.
+                let nodes = 2 * o.len().div_ceil(NODE_ENTRIES).max(1);
+                let node = block(NODE_ENTRIES * (size_of::<String>() + size_of::<Value>()) + 12);
+                nodes * node
+                    + o.iter()
+                        .map(|(k, v)| block(k.capacity()) + held_bytes(v) - size_of::<Value>())
+                        .sum::<usize>()
+            }
             _ => 0,
         }
 }

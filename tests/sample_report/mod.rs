@@ -50,6 +50,7 @@ pub fn response(status: u16, headers: &[(&str, &str)], body: serde_json::Value) 
         truncated: false,
         elapsed_ms: 7,
         received: None,
+        hold: Default::default(),
     }
 }
 

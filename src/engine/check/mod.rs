@@ -365,6 +365,13 @@ impl<'a> Answer<'a> {
     pub fn value(&self) -> Option<&Value> {
         self.json().ok()
     }
+
+    /// The parsed body, moved out: what a walk keeps of a page is then the
+    /// parsed jobs themselves, not a copy of them.
+    pub fn into_value(self) -> Option<Value> {
+        let _ = self.json();
+        self.body.into_inner().and_then(Result::ok)
+    }
 }
 
 /// Judges one answer. Snapshots are compared by the runner, which owns the

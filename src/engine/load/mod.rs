@@ -129,8 +129,13 @@ impl Suite {
 
 /// Parses and checks every file. All problems of all files are returned at
 /// once, so one run of `check` shows everything to fix.
+///
+/// Cases alone, with no catalogue at all: the requirement ids they name
+/// are not checked (a library user judging a few cases of their own). A
+/// suite that a run uses is loaded with its catalogues, even none, and
+/// then every id must be declared (see [`load_with_variables`]).
 pub fn load(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Diagnostic>> {
-    load_with_requirements(files, None, schemas)
+    load_all(files, &[], schemas, &BTreeSet::new(), false)
 }
 
 /// As [`load`], with the requirements catalogue: then every case must name
@@ -181,6 +186,18 @@ pub fn load_with_variables(
     schemas: &SchemaSet,
     variables: &BTreeSet<String>,
 ) -> Result<Suite, Vec<Diagnostic>> {
+    load_all(files, catalogues, schemas, variables, true)
+}
+
+/// Loads the files; `traced` checks requirement ids against the
+/// catalogues (see [`load`] for when they are not).
+fn load_all(
+    files: &[SourceFile],
+    catalogues: &[CatalogueSource],
+    schemas: &SchemaSet,
+    variables: &BTreeSet<String>,
+    traced: bool,
+) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut requirements = Vec::new();
     // Which catalogue declares each requirement, for the diagnostics.
@@ -215,7 +232,7 @@ pub fn load_with_variables(
     // Traced with or without catalogues: a case that names a requirement
     // no loaded catalogue declares is an error even when the built-in
     // suite (and its catalogue) is left out.
-    if problems.is_empty() {
+    if traced && problems.is_empty() {
         problems.extend(trace(catalogues, &declared_in, files, &suite));
     }
     if problems.is_empty() {

@@ -43,6 +43,22 @@ fn spellings(secret: &str) -> Vec<String> {
     ]
 }
 
+/// A listing of one job whose name holds `echoed`, written as Gson and PHP
+/// would: `=`, `+` and `/` escaped in the JSON text, so that decoding
+/// gives each secret back whole.
+fn echo_listing(echoed: &str) -> Answer {
+    let name = serde_json::to_string(echoed)
+        .unwrap_or_default()
+        .replace('=', "\\u003d")
+        .replace('+', "\\u002b")
+        .replace('/', "\\/");
+    Answer {
+        status: 200,
+        headers: vec![("content-type", "application/json".into())],
+        body: format!(r#"{{"items": [{{"jobId": "j1", "name": {name}}}]}}"#).into_bytes(),
+    }
+}
+
 /// The echo of the request's headers, written once in each spelling.
 fn echo_all(headers: &axum::http::HeaderMap) -> String {
     headers
@@ -95,18 +111,7 @@ async fn echoing_target() -> String {
             );
         }
         if body["maxResults"] == 2 {
-            // Written as Gson and PHP would: `=`, `+` and `/` escaped in
-            // the JSON text, so that decoding gives each secret back whole.
-            let name = serde_json::to_string(&echoed)
-                .unwrap_or_default()
-                .replace('=', "\\u003d")
-                .replace('+', "\\u002b")
-                .replace('/', "\\/");
-            return Answer {
-                status: 200,
-                headers: vec![("content-type", "application/json".into())],
-                body: format!(r#"{{"items": [{{"jobId": "j1", "name": {name}}}]}}"#).into_bytes(),
-            };
+            return echo_listing(&echoed);
         }
         let text = format!(
             "\u{1b}]0;pwned\u{7}\r\u{1b}[2K146 passed, 0 failed, ALL PASSED\0\u{202e}evil\n{}\n{echoed}",
@@ -330,6 +335,11 @@ async fn a_password_in_the_target_url_leaks_nowhere() {
         .replace('+', "%2B")
         .replace('=', "%3D");
     let target = url.replace("http://", &format!("http://alice:{encoded}@"));
+    // A target of its own for the exploration, which lists its echo on
+    // every request.
+    let explore_target = common::fake(|_, headers| echo_listing(&echo_all(headers)))
+        .await
+        .replace("http://", &format!("http://alice:{encoded}@"));
     let s = scratch("basic");
     s.write("settings.toml", format!("target = {target:?}\n"));
     let dir = s.0.clone();
@@ -358,9 +368,22 @@ async fn a_password_in_the_target_url_leaks_nowhere() {
             vec![
                 "run".into(),
                 "--target".into(),
-                target,
+                target.clone(),
                 "--print-config".into(),
             ],
+        );
+        // An exploration too, its failures saved: none may hold a secret.
+        let explored = binary()
+            .current_dir(&dir)
+            .args(["explore", "--seed", "1", "--budget", "40"])
+            .args(["--target", &explore_target])
+            .args(["--save-failures", "out/saved", "--json", "out/explore.json"])
+            .output()
+            .expect("binary runs");
+        assert!(
+            matches!(explored.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&explored.stderr)
         );
         let file_config = run(
             &dir,
@@ -392,6 +415,13 @@ async fn a_password_in_the_target_url_leaks_nowhere() {
     }
     outputs.extend(files(&s.0.join("out")));
     assert!(outputs.len() >= 10, "every report written: {outputs:?}");
+    assert!(
+        outputs
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().contains("out/saved/explore-s1.yaml")),
+        "the exploration saved its failures: {:?}",
+        outputs.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
     // The target did echo the credential, so the test tests something.
     let stdout = &outputs[0].1;
     assert!(stdout.contains("authorization: [REDACTED]"), "{stdout}");

@@ -449,7 +449,6 @@ fn parse_level(s: &str) -> Result<Level, String> {
 }
 
 fn main() -> ExitCode {
-    few_malloc_arenas();
     // Parsed in two steps so `run` can ask which options were given (the
     // settings file fills in only the others).
     let matches = Cli::command().get_matches();
@@ -1167,27 +1166,6 @@ fn fixture(args: &FixtureArgs) -> ExitCode {
                 ExitCode::from(EXIT_USAGE)
             }
         },
-    }
-}
-
-/// Makes glibc's malloc use one arena, before any thread starts.
-///
-/// By default glibc gives each thread that allocates an arena of its own,
-/// up to eight per core, and keeps what is freed in each for reuse. A run
-/// judges pages of up to the body cap on whichever worker thread picks the
-/// case up, so each arena grows to hold a few of them and the process
-/// holds several times what it uses at once: with 7 MB pages at `-j 16`,
-/// 100 to 160 MiB from one run to the next, against 100 MiB every time
-/// with one arena (`cargo bench --bench hostile_memory`). The run's
-/// threads are few (one per core), so they hardly wait on each other for
-/// it. Other C libraries keep their own policy.
-fn few_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a tuning parameter of the allocator; it is
-    // called before any other thread exists, and a refusal (a zero return)
-    // leaves glibc's default, which is only slower to give memory back.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 

@@ -216,6 +216,18 @@ impl Observed {
     }
 }
 
+impl Choice {
+    /// How the reference server chose, in a table cell: "the same", or
+    /// "chooses otherwise".
+    pub fn reference(&self) -> &'static str {
+        if self.as_reference {
+            "the same"
+        } else {
+            "chooses otherwise"
+        }
+    }
+}
+
 /// Whether the case is an info case that observes an open choice of the
 /// catalogue: [`made`] says what it saw, so it is not listed again among
 /// other observations.
@@ -250,14 +262,6 @@ fn compact(value: &Value) -> String {
         Value::Array(items) => items.iter().map(compact).collect::<Vec<_>>().join(" or "),
         other => other.to_string(),
     }
-}
-
-/// The choices one case observed (for a line of its own).
-pub fn of_case<'a>(report: &'a RunReport, case: &'a CaseReport) -> Vec<Choice> {
-    made(report)
-        .into_iter()
-        .filter(|c| c.case == case.id)
-        .collect()
 }
 
 /// Whether every info-level check of the case held: the case expects the

@@ -308,11 +308,7 @@ fn choices(out: &mut String, report: &RunReport) {
             escape(&c.choice),
             escape(&c.question),
             escape(&c.answer),
-            if c.as_reference {
-                "the same"
-            } else {
-                "chooses otherwise"
-            },
+            c.reference(),
             anchor(&c.case),
             escape(&c.case)
         );

@@ -233,11 +233,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
                     cell(&c.choice),
                     cell(&c.question),
                     cell(&c.answer),
-                    if c.as_reference {
-                        "the same"
-                    } else {
-                        "chooses otherwise"
-                    },
+                    c.reference(),
                     code(&c.case, true)
                 )
             })

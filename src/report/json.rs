@@ -107,6 +107,8 @@ struct Case<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     skip_cause: Option<super::SkipCause>,
     duration_ms: u64,
+    /// Requests the case sent, retries counted (its round trips).
+    requests: usize,
     checks: Vec<Check<'a>>,
     exchanges: Vec<ExchangeView<'a>>,
 }
@@ -177,6 +179,7 @@ fn case<'a>(report: &'a RunReport, c: &'a CaseReport) -> Case<'a> {
             _ => None,
         },
         duration_ms: c.duration_ms,
+        requests: c.requests,
         checks: c
             .checks
             .iter()

@@ -169,6 +169,9 @@ pub struct CaseReport {
     pub checks: Vec<CheckResult>,
     pub verdict: Verdict,
     pub duration_ms: u64,
+    /// Requests the case sent, each retry counted: its chain of dependent
+    /// round trips, since a case sends one request at a time.
+    pub requests: usize,
 }
 
 impl CaseReport {

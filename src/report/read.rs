@@ -112,6 +112,9 @@ struct Case {
     #[serde(default)]
     skip_cause: Option<super::SkipCause>,
     duration_ms: u64,
+    /// Absent from reports written before it was recorded.
+    #[serde(default)]
+    requests: usize,
     checks: Vec<Check>,
     exchanges: Vec<ExchangeView>,
 }
@@ -375,6 +378,7 @@ fn case_report(case: Case) -> Result<CaseReport, ParseError> {
         checks,
         verdict,
         duration_ms: case.duration_ms,
+        requests: case.requests,
     })
 }
 

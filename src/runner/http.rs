@@ -281,6 +281,30 @@ impl BodyGate {
     }
 }
 
+tokio::task_local! {
+    /// Requests sent by the case whose task this is: a case sends one
+    /// request at a time, so this is its chain of round trips (see
+    /// [`crate::report::CaseReport::requests`]).
+    static CASE_REQUESTS: std::cell::Cell<usize>;
+}
+
+/// Runs `work`, counting the requests it sends through any [`Client`].
+pub(crate) async fn counting<T>(work: impl std::future::Future<Output = T>) -> (T, usize) {
+    CASE_REQUESTS
+        .scope(std::cell::Cell::new(0), async move {
+            let out = work.await;
+            (out, CASE_REQUESTS.with(std::cell::Cell::get))
+        })
+        .await
+}
+
+/// Counts one request sent, for the run and for the case sending it.
+fn count_sent(sent: &AtomicUsize) {
+    sent.fetch_add(1, Ordering::Relaxed);
+    // Outside a case (the probe, explore's own requests) nothing counts it.
+    let _ = CASE_REQUESTS.try_with(|n| n.set(n.get() + 1));
+}
+
 /// One try of a request that got no answer.
 struct Failed {
     error: TransportError,
@@ -455,7 +479,7 @@ impl Client {
                     page: None,
                 };
             }
-            self.sent.fetch_add(1, Ordering::Relaxed);
+            count_sent(&self.sent);
             let outcome = match self.attempt(&self.http, &request).await {
                 Ok(response) => Ok(response),
                 // As AWS SDKs do: once, on a connection of its own, so a
@@ -470,7 +494,7 @@ impl Client {
                 }) => match over_budget() {
                     Some(_) => Err(error),
                     None => {
-                        self.sent.fetch_add(1, Ordering::Relaxed);
+                        count_sent(&self.sent);
                         self.connection_retries.fetch_add(1, Ordering::Relaxed);
                         self.attempt(&self.fresh, &request)
                             .await

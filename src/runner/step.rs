@@ -40,12 +40,21 @@ pub(super) fn blank_report(case: &LoadedCase) -> CaseReport {
         checks: Vec::new(),
         verdict: Verdict::Pass,
         duration_ms: 0,
+        requests: 0,
     }
 }
 
 /// Runs one case to its report.
 pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let started = Instant::now();
+    let (mut report, requests) = super::http::counting(run_steps(case, shared)).await;
+    report.requests = requests;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// Runs a case's steps (or skips it) and decides its verdict.
+async fn run_steps(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let c = &case.case;
     let mut report = blank_report(case);
     let skip = if c.fixture && shared.fixture.is_none() {
@@ -140,7 +149,6 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     // case counts as not run, with that reason, unless it already failed
     // (see `report::verdict::of_case`).
     report.verdict = crate::report::verdict::of_case(report.level, &report.checks);
-    report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }
 

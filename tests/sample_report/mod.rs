@@ -77,6 +77,7 @@ pub fn case(id: &str, level: Level, verifies: &str, requirements: &[&str]) -> Ca
         checks: Vec::new(),
         verdict: Verdict::Pass,
         duration_ms: 3,
+        requests: 1,
     }
 }
 

@@ -321,6 +321,36 @@ fn min_jobs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::
     Ok(Some(n))
 }
 
+/// The run's own variables, defined for every case unless a variable of
+/// the same name (`--var`) is given.
+///
+/// `small_page` is a `maxResults` for a case that needs a listing spread
+/// over several pages but is not about the page size itself: the largest
+/// size up to [`SMALL_PAGE_MAX`] that spreads the target's unfiltered
+/// listing over at least [`SPREAD_PAGES`] pages, when the target honours
+/// it, and 1 otherwise (1 is every server's: a page size the document
+/// allows and a listing of single jobs). So a case that needs at most
+/// `SPREAD_PAGES` pages of the unfiltered listing and declares as many in
+/// `requires: {min_jobs}` gets them on any target, in a handful of round
+/// trips rather than one per job.
+pub const BUILTIN_VARIABLES: [&str; 1] = [SMALL_PAGE];
+
+/// See [`BUILTIN_VARIABLES`].
+pub const SMALL_PAGE: &str = "small_page";
+
+/// The most jobs a `small_page` holds.
+pub const SMALL_PAGE_MAX: usize = 10;
+
+/// The fewest pages a `small_page` spreads the unfiltered listing over,
+/// when the target holds that many jobs.
+pub const SPREAD_PAGES: usize = 8;
+
+/// The `small_page` for a target listing `jobs` jobs (`None`: not known),
+/// before asking whether the target honours it.
+pub fn small_page_for(jobs: Option<usize>) -> usize {
+    jobs.map_or(1, |n| (n / SPREAD_PAGES).clamp(1, SMALL_PAGE_MAX))
+}
+
 /// Options of a page walk.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

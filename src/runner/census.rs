@@ -41,6 +41,14 @@ impl Census {
         }
     }
 
+    /// The fewest jobs the listing holds, when the run knows.
+    pub fn at_least(&self) -> Option<usize> {
+        match self {
+            Census::Exactly(n) | Census::Walked { jobs: n, .. } | Census::AtLeast(n) => Some(*n),
+            Census::Unknown(_) => None,
+        }
+    }
+
     /// How many pages without a job a walk of any query may take before
     /// it is a listing that never ends, when the run knows enough to say.
     /// A scan moves on by at least one job per page, or by one part of the
@@ -107,6 +115,26 @@ pub async fn count(shared: &super::Shared) -> Census {
         }
     }
     Census::Unknown(format!("the listing did not end within {MAX_PAGES} pages"))
+}
+
+/// Whether the target answers the unfiltered listing with `maxResults`
+/// `size` with a listing (not a refusal, which the document allows for any
+/// size, nor anything else: the cases then show what is wrong).
+pub async fn honours(shared: &super::Shared, size: usize) -> bool {
+    let request = HttpRequest {
+        method: "POST".into(),
+        url: super::join_url(&shared.target, "/jobs/list"),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: serde_json::json!({ "maxResults": size }).to_string().into_bytes(),
+    };
+    let exchange = shared.client.send(request, true).await;
+    let Ok(response) = exchange.outcome else {
+        return false;
+    };
+    (200..300).contains(&response.status)
+        && response
+            .json()
+            .is_ok_and(|page| check::items(&page).is_some())
 }
 
 #[cfg(test)]

@@ -400,6 +400,8 @@ pub struct Shared {
     pub secret_values: Vec<String>,
     /// How much data the target holds, learned at most once per run.
     census: tokio::sync::OnceCell<census::Census>,
+    /// The `${small_page}` of every case, learned at most once per run.
+    small_page: tokio::sync::OnceCell<usize>,
     /// Who hears the run's events; `None` when a case is run on its own.
     pub events: Option<EventSink>,
     /// When the run must end (`--deadline`), if ever.
@@ -463,6 +465,23 @@ impl Shared {
                 match &self.fixture {
                     Some(jobs) => census::Census::Exactly(jobs.len()),
                     None => census::count(self).await,
+                }
+            })
+            .await
+    }
+
+    /// The run's `${small_page}` (see [`crate::engine::case::BUILTIN_VARIABLES`]):
+    /// learned from the census and one request asking for that page size,
+    /// at most once per run.
+    pub async fn small_page(&self) -> usize {
+        *self
+            .small_page
+            .get_or_init(|| async {
+                let wanted = crate::engine::case::small_page_for(self.census().await.at_least());
+                if wanted > 1 && census::honours(self, wanted).await {
+                    wanted
+                } else {
+                    1
                 }
             })
             .await
@@ -575,6 +594,7 @@ impl Shared {
                 .map(|(k, v)| (k.clone(), crate::vars::typed(v)))
                 .collect(),
             census: tokio::sync::OnceCell::new(),
+            small_page: tokio::sync::OnceCell::new(),
             events: None,
             deadline,
             stop_reason: OnceLock::new(),

@@ -91,6 +91,15 @@ async fn run_steps(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let steps = c.steps();
     // The run's variables; a step's captures shadow them from then on.
     let mut vars: BTreeMap<String, Value> = shared.vars.clone();
+    // The run's own variables, learned only for the cases that use them.
+    let small_page = crate::engine::case::SMALL_PAGE;
+    if !vars.contains_key(small_page)
+        && steps
+            .iter()
+            .any(|s| crate::engine::load::variables_used(s).contains(small_page))
+    {
+        vars.insert(small_page.to_string(), shared.small_page().await.into());
+    }
     // The listings of named walks that a later step's relations compare
     // with, held (and charged to the budget) until the case ends.
     let mut listings = Listings::new(shared, &steps);

@@ -17,7 +17,7 @@ mod parse_error;
 mod validate;
 
 pub use diagnostic::Diagnostic;
-pub use validate::placeholders;
+pub use validate::{placeholders, variables_used};
 
 use super::case::{Case, CaseFile};
 use super::requirements::{Catalogue, Requirement};

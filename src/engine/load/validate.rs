@@ -111,7 +111,10 @@ pub(super) fn check_case(
             );
         }
         for var in variables_used(step) {
-            if !captured.contains(&var) && !variables.contains(&var) {
+            if !captured.contains(&var)
+                && !variables.contains(&var)
+                && !crate::engine::case::BUILTIN_VARIABLES.contains(&var.as_str())
+            {
                 out.push(undefined_variable(
                     file, case, &label, &var, &captured, variables,
                 ));
@@ -477,7 +480,8 @@ const JSON_TYPES: &[&str] = &[
 ];
 
 /// Variables a step's request refers to as `${name}`.
-fn variables_used(step: &Step) -> BTreeSet<String> {
+/// The variables a step's request refers to.
+pub fn variables_used(step: &Step) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let r = &step.request;
     let mut scan = |s: &str| found.extend(placeholders(s));

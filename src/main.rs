@@ -157,6 +157,15 @@ struct ListArgs {
     requirements: bool,
 }
 
+impl TargetArgs {
+    /// Cases at once: `-j`, or as many as the adaptive window may let
+    /// send at once.
+    fn cases_at_once(&self) -> usize {
+        self.concurrency
+            .map_or(runner::pace::MAX, usize::from)
+    }
+}
+
 /// Where the target is and how to talk to it: `run` and `explore` alike.
 #[derive(Args)]
 struct TargetArgs {
@@ -203,9 +212,16 @@ struct TargetArgs {
     /// before the run stops sending and fails the cases left. 0 never stops.
     #[arg(long, default_value_t = DEFAULT_MAX_TRANSPORT_FAILURES, value_name = "N")]
     max_transport_failures: usize,
-    /// Cases run at once; output order does not depend on it.
-    #[arg(short = 'j', long = "jobs", default_value_t = 4, value_name = "N")]
-    concurrency: usize,
+    /// Cases run at once; output order does not depend on it. Without it
+    /// the number follows the target: 8 requests in flight at first,
+    /// more while answers come back in time (up to 32), half as many
+    /// when the target throttles, times out or slows down.
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: Option<u16>,
+    /// At most N requests a second (throttled retries included), for a
+    /// target with a request quota.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<f64>,
     /// Retries of a throttled request (429 / ThrottlingException), with exponential backoff.
     #[arg(long, default_value_t = 3, value_name = "N")]
     retries: u32,
@@ -556,7 +572,8 @@ fn apply_target_settings(args: &mut TargetArgs, s: &Settings, m: &ArgMatches) {
         timeout => timeout,
         deadline => deadline,
         max_transport_failures => max_transport_failures,
-        jobs => concurrency,
+        jobs => concurrency as Some,
+        rate_limit => rate_limit as Some,
         retries => retries,
         insecure => insecure,
         max_body => max_body,
@@ -652,7 +669,8 @@ fn print_config(
             "max-transport-failures",
             Some(args.net.max_transport_failures.to_string()),
         ),
-        ("jobs", Some(args.net.concurrency.to_string())),
+        ("jobs", args.net.concurrency.map(|j| j.to_string())),
+        ("rate-limit", args.net.rate_limit.map(|r| format!("{r:?}"))),
         ("retries", Some(args.net.retries.to_string())),
         ("insecure", Some(args.net.insecure.to_string())),
         ("max-body", Some(args.net.max_body.to_string())),
@@ -723,6 +741,17 @@ impl Connection {
         }
         if !(net.timeout > 0.0 && net.timeout.is_finite()) {
             return Err(usage(&"--timeout must be a positive number of seconds"));
+        }
+        if net
+            .rate_limit
+            .is_some_and(|r| !(r > 0.0 && r.is_finite()))
+        {
+            return Err(usage(
+                &"--rate-limit must be a positive number of requests a second",
+            ));
+        }
+        if net.concurrency == Some(0) {
+            return Err(usage(&"--jobs must be 1 or more"));
         }
         let deadline = match Duration::try_from_secs_f64(net.deadline) {
             Ok(d) if d.is_zero() => None,
@@ -798,6 +827,8 @@ impl Connection {
             target_checks_signatures: net.target_checks_signatures,
             // An exploration sets its own, from --budget.
             budget: None,
+            rate_limit: net.rate_limit,
+            adaptive: net.concurrency.is_none(),
         }
     }
 }
@@ -887,7 +918,7 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         let options = RunOptions {
             target: target.url.clone(),
             client: target.client_options(connection.client_options(&args.net)),
-            concurrency: args.net.concurrency,
+            concurrency: args.net.cases_at_once(),
             fixture: target.fixture.clone(),
             faults: target.faults,
             snapshots: Some(snapshots),
@@ -1048,7 +1079,7 @@ fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
         let setup = explore::Setup {
             target: target.url.clone(),
             client: target.client_options(connection.client_options(&args.net)),
-            concurrency: args.net.concurrency,
+            concurrency: args.net.cases_at_once(),
             fixture: target.fixture.clone(),
             faults: target.faults,
             redact: args.net.redact.clone(),

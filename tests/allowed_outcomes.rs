@@ -61,7 +61,7 @@ fn shipped() -> Vec<LoadedCase> {
 
 async fn failing_cases(answer: fn() -> Answer) -> BTreeSet<String> {
     let url = common::fake_past_the_probe(move |_, _| answer()).await;
-    let report = common::run_shipped_suite(url, true, 8).await;
+    let report = common::run_shipped_suite(url, true, Some(8)).await;
     report
         .cases
         .iter()

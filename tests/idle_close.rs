@@ -166,7 +166,7 @@ async fn the_suite_passes_a_server_that_closes_idle_connections() {
     let (url, task) = serve_closing_idle(server::router(config)).await;
     let mut retries = Vec::new();
     for run in 1..=5 {
-        let report = common::run_shipped_suite(url.clone(), true, 8).await;
+        let report = common::run_shipped_suite(url.clone(), true, Some(8)).await;
         let failed = common::failures(&report);
         assert!(
             failed.is_empty(),

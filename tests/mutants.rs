@@ -66,7 +66,8 @@ async fn serve_variant(variant: Option<Variant>) -> (String, tokio::task::JoinHa
 /// Runs the whole suite; `fixture` says whether the target holds the
 /// canonical data set (a variant with other data must not claim it).
 async fn run_suite(url: String, fixture: bool) -> RunReport {
-    common::run_shipped_suite(url, fixture, 8).await
+    // As a run without -j does: the window adapts to each variant.
+    common::run_shipped_suite(url, fixture, None).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -84,7 +84,7 @@ async fn run_against_inverted_sort() -> RunReport {
 /// Runs the whole suite, snapshots included, against `app`.
 async fn run_against(app: Router) -> RunReport {
     let (url, _server) = common::serve(app).await;
-    common::run_shipped_suite(url, true, 4).await
+    common::run_shipped_suite(url, true, Some(4)).await
 }
 
 /// Four cases meet the same defect (a `jobStatus` outside the document's

@@ -259,6 +259,38 @@ impl Case {
         }
     }
 
+    /// A guess at the round trips the case takes, to start the longest
+    /// cases first: a run across a network lasts at least as long as its
+    /// longest case, so that one must not start last. A request is one; a
+    /// walk at `maxResults` 1 takes one per job, about
+    /// [`Case::ROUND_TRIPS_ONE_JOB_WALK`]; any other walk a handful, about
+    /// [`SPREAD_PAGES`] + 1. Only the order of starts depends on it.
+    pub fn round_trips(&self) -> usize {
+        let walk = |step: &Step| {
+            let one_job = step
+                .request
+                .body
+                .as_ref()
+                .and_then(|b| b.get("maxResults"))
+                .is_some_and(|m| m.as_u64() == Some(1));
+            if one_job {
+                Self::ROUND_TRIPS_ONE_JOB_WALK
+            } else {
+                SPREAD_PAGES + 1
+            }
+        };
+        if self.steps.is_empty() {
+            return 1;
+        }
+        self.steps
+            .iter()
+            .map(|s| if s.walk.is_some() { walk(s) } else { 1 })
+            .sum()
+    }
+
+    /// See [`Case::round_trips`]: a listing of a few dozen jobs.
+    pub const ROUND_TRIPS_ONE_JOB_WALK: usize = 30;
+
     /// The case's steps, whichever form it was written in.
     pub fn steps(&self) -> Vec<Step> {
         if self.steps.is_empty() {

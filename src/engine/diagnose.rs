@@ -215,6 +215,27 @@ pub fn complement(this: &[Value], part: &[Value], all: &[Value]) -> Vec<Diagnosi
     Vec::new()
 }
 
+/// The causes that fit a listing meant to hold every job of `theirs`
+/// that lacks some: its pages skipped jobs, and, if it lists a job twice,
+/// overlapped too. With `strictly`, only if it also lists nothing outside
+/// `theirs` (meant to be the same listing, it would otherwise be another).
+pub fn missing_from(this: &[Value], theirs: &[Value], strictly: bool) -> Vec<Diagnosis> {
+    let their_ids: HashSet<&str> = theirs.iter().map(id).collect();
+    let our_ids: HashSet<&str> = this.iter().map(id).collect();
+    let lacks = their_ids.iter().any(|j| !our_ids.contains(j));
+    let outside = our_ids.iter().any(|j| !their_ids.contains(j));
+    if !lacks || (strictly && outside) {
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
+    let repeats = this.iter().any(|j| !seen.insert(id(j)));
+    let mut found = vec![Diagnosis::PagesSkipJobs];
+    if repeats {
+        found.push(Diagnosis::PagesOverlap);
+    }
+    found
+}
+
 enum Verdict {
     Fits,
     /// The causes that fit; empty when none does.
@@ -981,6 +1002,21 @@ mod tests {
         ids.chars()
             .filter_map(|c| all.iter().find(|j| id(j) == c.to_string()).cloned())
             .collect()
+    }
+
+    #[test]
+    fn a_walk_of_the_same_rest_that_lists_fewer_jobs_skipped_some() {
+        let skips = [Diagnosis::PagesSkipJobs];
+        assert_eq!(missing_from(&jobs("ab"), &jobs("abcd"), true), skips);
+        assert_eq!(
+            missing_from(&jobs("aab"), &jobs("abcd"), true),
+            [Diagnosis::PagesSkipJobs, Diagnosis::PagesOverlap]
+        );
+        // A superset may hold more; the same listing may not.
+        assert_eq!(missing_from(&jobs("ae"), &jobs("abcd"), false), skips);
+        assert!(missing_from(&jobs("ae"), &jobs("abcd"), true).is_empty());
+        // Lacking nothing, it skipped nothing.
+        assert!(missing_from(&jobs("abcd"), &jobs("abc"), false).is_empty());
     }
 
     fn diagnose(request: Value, pages: &[&str], fixture: bool) -> Vec<Diagnosis> {

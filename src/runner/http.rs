@@ -68,6 +68,13 @@ pub struct ClientOptions {
     /// for no cap. A request over it is not sent (see
     /// [`TransportError::NotSent`]).
     pub budget: Option<Arc<RequestBudget>>,
+    /// At most this many requests started a second (`--rate-limit`), each
+    /// retry counted; `None` for no cap.
+    pub rate_limit: Option<f64>,
+    /// Let the number of requests in flight follow the target (see
+    /// [`super::pace`]): what a run does unless `-j` fixes the number of
+    /// cases at once.
+    pub adaptive: bool,
 }
 
 /// A number of requests that may be sent, shared by clients.
@@ -142,6 +149,8 @@ impl Default for ClientOptions {
             max_retained_bytes: DEFAULT_MAX_RETAINED,
             target_checks_signatures: false,
             budget: None,
+            rate_limit: None,
+            adaptive: false,
         }
     }
 }
@@ -176,6 +185,8 @@ pub struct Client {
     /// Bytes of answer bodies being read at once, across every case (see
     /// [`BodyGate`]).
     bodies: BodyGate,
+    /// How fast requests go (see [`super::pace`]).
+    pace: super::pace::Pace,
 }
 
 /// Bounds the bytes of answer bodies read at once, all cases together.
@@ -351,6 +362,7 @@ impl Client {
             sent: AtomicUsize::new(0),
             connection_retries: AtomicUsize::new(0),
             bodies: BodyGate::new(gate_bytes(options.max_body_bytes)),
+            pace: super::pace::Pace::new(options.rate_limit, options.adaptive),
             options,
         })
     }
@@ -479,8 +491,10 @@ impl Client {
                     page: None,
                 };
             }
+            let ticket = self.pace.enter().await;
             count_sent(&self.sent);
-            let outcome = match self.attempt(&self.http, &request).await {
+            let mut answered_in = None;
+            let outcome = match self.attempt(&self.http, &request, &mut answered_in).await {
                 Ok(response) => Ok(response),
                 // As AWS SDKs do: once, on a connection of its own, so a
                 // target that closes every connection gets no second
@@ -494,15 +508,20 @@ impl Client {
                 }) => match over_budget() {
                     Some(_) => Err(error),
                     None => {
+                        self.pace.turn().await;
                         count_sent(&self.sent);
                         self.connection_retries.fetch_add(1, Ordering::Relaxed);
-                        self.attempt(&self.fresh, &request)
+                        self.attempt(&self.fresh, &request, &mut answered_in)
                             .await
                             .map_err(|f| f.error)
                     }
                 },
                 Err(f) => Err(f.error),
             };
+            // A request that asks to be throttled says nothing of the
+            // target's load.
+            let signal = retry_throttling.then(|| load_signal(&outcome, answered_in)).flatten();
+            ticket.done(signal);
             let delay = match &outcome {
                 Ok(response) if retry_throttling && attempts <= retry.max_retries => {
                     throttled(response).then(|| backoff(retry, attempts, response))
@@ -535,6 +554,7 @@ impl Client {
         &self,
         http: &reqwest::Client,
         request: &HttpRequest,
+        answered_in: &mut Option<Duration>,
     ) -> Result<HttpResponse, Failed> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| TransportError::Request(format!("invalid method {:?}", request.method)))?;
@@ -566,6 +586,9 @@ impl Client {
             }
             Err(_) => return Err(TransportError::Timeout(ms).into()),
         };
+        // The time to the headers, not to the whole body: reading a body
+        // also waits for others' (the gate) and grows with its size.
+        *answered_in = Some(started.elapsed());
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -792,6 +815,24 @@ fn throttled(response: &HttpResponse) -> bool {
     error_signals(response, body.as_ref())
         .iter()
         .any(|(_, name)| normalise_error_name(name) == "ThrottlingException")
+}
+
+/// What an attempt says of the target's load (see [`super::pace`]): a
+/// throttled answer or a timeout pushes back; an answer tells how long the
+/// target took; other failures say nothing of load.
+fn load_signal(
+    outcome: &Result<HttpResponse, TransportError>,
+    answered_in: Option<Duration>,
+) -> Option<super::pace::Signal> {
+    use super::pace::Signal;
+    match outcome {
+        Ok(response) if throttled(response) || response.status == 503 => Some(Signal::PushedBack),
+        Ok(_) => answered_in.map(Signal::Answered),
+        Err(TransportError::Timeout(_) | TransportError::BodyTimeout { .. }) => {
+            Some(Signal::PushedBack)
+        }
+        Err(_) => None,
+    }
 }
 
 fn backoff(retry: RetryPolicy, attempt: u32, response: &HttpResponse) -> Duration {

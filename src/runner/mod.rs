@@ -12,6 +12,7 @@
 pub mod census;
 pub mod events;
 pub mod http;
+pub mod pace;
 pub mod select;
 pub mod sigv4;
 pub mod snapshot;
@@ -171,7 +172,12 @@ pub(crate) async fn run_until(
     // its case must still be reported, never silently dropped.
     let mut case_of: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut reports: Vec<Option<CaseReport>> = vec![None; selected.len()];
-    for index in 0..selected.len() {
+    // The longest cases start first (see `Case::round_trips`): across a
+    // network, a long chain of pages started last would keep the whole
+    // run waiting on it. Ties keep suite order; reports keep it always.
+    let mut starts: Vec<usize> = (0..selected.len()).collect();
+    starts.sort_by_key(|&i| std::cmp::Reverse(selected[i].case.round_trips()));
+    for index in starts {
         // A case's task is spawned only once it may run: a waiting task
         // holds its whole future, and over thousands of cases those add up
         // to more than everything the run records.

@@ -194,10 +194,12 @@ pub fn job(id: &str, status: &str, created: &str) -> Value {
 /// Runs the shipped suite, snapshots included, against `url` with no
 /// retries (a faulty variant must show its defect at once). `fixture` says
 /// whether the target holds the canonical data set.
+/// `concurrency`: cases at once, or `None` for what a run does without
+/// `-j` (a window of requests in flight that follows the target).
 pub async fn run_shipped_suite(
     url: String,
     fixture: bool,
-    concurrency: usize,
+    concurrency: Option<usize>,
 ) -> macie_conform::report::RunReport {
     use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -210,9 +212,10 @@ pub async fn run_shipped_suite(
                 max_retries: 0,
                 ..RetryPolicy::default()
             },
+            adaptive: concurrency.is_none(),
             ..ClientOptions::default()
         },
-        concurrency,
+        concurrency: concurrency.unwrap_or(runner::pace::MAX),
         fixture: fixture.then(|| Arc::new(runner::embedded_fixture())),
         faults: true,
         snapshots: Some(SnapshotStore::new(

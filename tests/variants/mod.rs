@@ -143,6 +143,10 @@ pub enum Choice {
     MicrosecondDates,
     /// HTTP: `Connection: close` on every answer.
     ConnectionClose,
+    /// Every answer after 150 ms: a server across a network, or a slow
+    /// one. The document sets no time to answer, and a steady pace is not
+    /// a server that is overloaded.
+    SlowAnswers,
     /// HTTP: bodies sent chunked, in several pieces.
     ChunkedBodies,
     /// HTTP: `Content-Type: application/json; charset=utf-8`.
@@ -182,6 +186,7 @@ pub const CHOICES: &[Choice] = &[
     Choice::EveryComparator,
     Choice::MicrosecondDates,
     Choice::ConnectionClose,
+    Choice::SlowAnswers,
     Choice::ChunkedBodies,
     Choice::CharsetInContentType,
     Choice::NullsRefused,
@@ -209,6 +214,7 @@ impl Choice {
             Choice::NullsForAbsentMembers
                 | Choice::DecoratedErrorTypes
                 | Choice::ConnectionClose
+                | Choice::SlowAnswers
                 | Choice::ChunkedBodies
                 | Choice::CharsetInContentType
         )
@@ -1017,6 +1023,10 @@ pub async fn middleware(
         Some(Variant::Different(c)) => Some(c),
         _ => None,
     };
+    if choice == Some(Choice::SlowAnswers) {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        return next.run(request).await;
+    }
     let (mut parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
@@ -1413,6 +1423,7 @@ impl Choice {
             Choice::EveryComparator => "EveryComparator",
             Choice::MicrosecondDates => "MicrosecondDates",
             Choice::ConnectionClose => "ConnectionClose",
+            Choice::SlowAnswers => "SlowAnswers",
             Choice::ChunkedBodies => "ChunkedBodies",
             Choice::CharsetInContentType => "CharsetInContentType",
             Choice::NullsRefused => "NullsRefused",
@@ -1451,6 +1462,7 @@ impl Choice {
             Choice::EveryComparator => "OC-7: every key and comparator pair answered, none refused",
             Choice::MicrosecondDates => "OC-17: date-times with six fractional digits",
             Choice::ConnectionClose => "HTTP: Connection: close on every answer",
+            Choice::SlowAnswers => "HTTP: every answer after 150 ms",
             Choice::ChunkedBodies => "HTTP: bodies sent chunked, in several pieces",
             Choice::CharsetInContentType => "HTTP: Content-Type: application/json; charset=utf-8",
             Choice::NullsRefused => "OC-15: request members set to null refused (400)",

@@ -51,8 +51,20 @@ pub fn relation_check<'a>(
     }
     let result = match (relation, listings.as_slice()) {
         (Relation::SubsetOf(_), [(name, theirs)]) => subset_of(this, name, theirs, level),
-        (Relation::SupersetOf(_), [(name, theirs)]) => superset_of(this, name, theirs, level),
-        (Relation::SameJobsAs(_), [(name, theirs)]) => same_jobs_as(this, name, theirs, level),
+        (Relation::SupersetOf(_), [(name, theirs)]) => {
+            let mut result = superset_of(this, name, theirs, level);
+            if result.failed() {
+                result.diagnoses = crate::engine::diagnose::missing_from(this, theirs, false);
+            }
+            result
+        }
+        (Relation::SameJobsAs(_), [(name, theirs)]) => {
+            let mut result = same_jobs_as(this, name, theirs, level);
+            if result.failed() {
+                result.diagnoses = crate::engine::diagnose::missing_from(this, theirs, true);
+            }
+            result
+        }
         (Relation::DisjointFrom(_), [(name, theirs)]) => disjoint_from(this, name, theirs, level),
         (Relation::ReversedFrom(_), [(name, theirs)]) => {
             reversed_from(this, name, theirs, request, level)

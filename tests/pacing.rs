@@ -1,0 +1,83 @@
+//! How fast a run sends, counted where it matters: at the server.
+
+mod common;
+
+use common::cli::{Scratch, binary, text};
+use macie_conform::server::{self, ServerConfig};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The reference server with faults, noting when each request arrives.
+async fn serve_noting_arrivals() -> (String, Arc<Mutex<Vec<Instant>>>) {
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let noted = Arc::clone(&arrivals);
+    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
+    config.faults = true;
+    let app = server::router(config).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            noted.lock().expect("arrivals").push(Instant::now());
+            next.run(request)
+        },
+    ));
+    let (url, _task) = common::serve(app).await;
+    (url, arrivals)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_keeps_the_requests_the_server_sees_at_or_under_the_rate() {
+    let (url, arrivals) = serve_noting_arrivals().await;
+    let scratch = Scratch::new("pacing");
+    // Taken before the run starts, so the run's own first request is at
+    // or after it: every arrival is then no earlier than its place in a
+    // schedule of one every 50 ms from here. A loaded machine only makes
+    // requests later, never earlier, so this cannot fail by timing.
+    let start = Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        binary()
+            .current_dir(&scratch.0)
+            .args(["run", "--fixture", "builtin", "--faults", "--target", &url])
+            .args(["--filter", "request.*", "--rate-limit", "20"])
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("the run ends");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let mut seen = arrivals.lock().expect("arrivals").clone();
+    seen.sort();
+    assert!(seen.len() >= 20, "only {} requests: too few to measure a rate", seen.len());
+    for (k, at) in seen.iter().enumerate() {
+        let earliest = Duration::from_millis(50) * k as u32;
+        assert!(
+            at.duration_since(start) >= earliest,
+            "request {k} of {} arrived {:?} after the start, ahead of one every 50 ms ({earliest:?})",
+            seen.len(),
+            at.duration_since(start)
+        );
+    }
+}
+
+#[test]
+fn a_rate_limit_or_job_count_that_cannot_be_is_refused_before_anything_is_sent() {
+    let scratch = Scratch::new("pacing");
+    for args in [
+        &["--rate-limit", "0"][..],
+        &["--rate-limit=-3"],
+        &["--rate-limit", "inf"],
+        &["-j", "0"],
+    ] {
+        let out = binary()
+            .current_dir(&scratch.0)
+            .args(["run", "--target", "http://127.0.0.1:9"])
+            .args(args)
+            .output()
+            .expect("the binary runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {:?}", text(&out));
+        let (_, shown) = text(&out);
+        let flag = args[0].trim_start_matches('-').split('=').next().unwrap_or_default();
+        assert!(
+            shown.contains(flag) || shown.contains("jobs"),
+            "{args:?}: the message names the option: {shown}"
+        );
+    }
+}

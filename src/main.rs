@@ -937,6 +937,7 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
             let bar = bar.clone();
             let style = style.clone();
             let live_failures = std::sync::atomic::AtomicUsize::new(0);
+            let requests = std::sync::atomic::AtomicUsize::new(0);
             move |event: &RunEvent<'_>| {
                 // Said once, as it happens; the cases it fails share one finding.
                 if let RunEvent::Stopped { reason, .. } = event {
@@ -948,6 +949,9 @@ fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
                 }
                 if let (Some(bar), RunEvent::CaseFinished { report, .. }) = (&bar, event) {
                     bar.inc(1);
+                    let sent = requests.fetch_add(report.requests, std::sync::atomic::Ordering::Relaxed)
+                        + report.requests;
+                    bar.set_message(format!("requests: {sent}"));
                     // One defect can fail a hundred cases; the first few
                     // show it as it happens, the findings group the rest.
                     if report.verdict == macie_conform::report::Verdict::Fail {
@@ -1299,13 +1303,18 @@ fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(total as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {elapsed}")
-    {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(PROGRESS) {
         bar.set_style(style);
     }
+    bar.set_message("requests: 0");
+    // Across a network a case may take seconds; the clock keeps moving.
+    bar.enable_steady_tick(Duration::from_millis(250));
     Some(bar)
 }
+
+/// The progress line of a run on a terminal: cases done, requests the
+/// finished cases sent, time so far.
+const PROGRESS: &str = "{bar:40} {pos}/{len} cases, {msg} {elapsed}";
 
 fn list(args: &ListArgs) -> ExitCode {
     let settings = match args.suite.settings() {
@@ -1455,4 +1464,12 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_progress_line_is_a_template_indicatif_reads() {
+        assert!(indicatif::ProgressStyle::with_template(super::PROGRESS).is_ok());
+    }
 }

@@ -161,8 +161,7 @@ impl TargetArgs {
     /// Cases at once: `-j`, or as many as the adaptive window may let
     /// send at once.
     fn cases_at_once(&self) -> usize {
-        self.concurrency
-            .map_or(runner::pace::MAX, usize::from)
+        self.concurrency.map_or(runner::pace::MAX, usize::from)
     }
 }
 
@@ -742,10 +741,7 @@ impl Connection {
         if !(net.timeout > 0.0 && net.timeout.is_finite()) {
             return Err(usage(&"--timeout must be a positive number of seconds"));
         }
-        if net
-            .rate_limit
-            .is_some_and(|r| !(r > 0.0 && r.is_finite()))
-        {
+        if net.rate_limit.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
             return Err(usage(
                 &"--rate-limit must be a positive number of requests a second",
             ));

@@ -45,7 +45,11 @@ async fn rate_limit_keeps_the_requests_the_server_sees_at_or_under_the_rate() {
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     let mut seen = arrivals.lock().expect("arrivals").clone();
     seen.sort();
-    assert!(seen.len() >= 20, "only {} requests: too few to measure a rate", seen.len());
+    assert!(
+        seen.len() >= 20,
+        "only {} requests: too few to measure a rate",
+        seen.len()
+    );
     for (k, at) in seen.iter().enumerate() {
         let earliest = Duration::from_millis(50) * k as u32;
         assert!(
@@ -74,10 +78,98 @@ fn a_rate_limit_or_job_count_that_cannot_be_is_refused_before_anything_is_sent()
             .expect("the binary runs");
         assert_eq!(out.status.code(), Some(2), "{args:?}: {:?}", text(&out));
         let (_, shown) = text(&out);
-        let flag = args[0].trim_start_matches('-').split('=').next().unwrap_or_default();
+        let flag = args[0]
+            .trim_start_matches('-')
+            .split('=')
+            .next()
+            .unwrap_or_default();
         assert!(
             shown.contains(flag) || shown.contains("jobs"),
             "{args:?}: the message names the option: {shown}"
         );
     }
+}
+
+/// A walk over several pages, at the run's `${small_page}`.
+const SMALL_PAGE_WALK: &str = r#"cases:
+  - id: t
+    verifies: test
+    level: must
+    steps:
+      - request:
+          body: {"maxResults": "${small_page}", "sortCriteria": {"attributeName": "createdAt", "orderBy": "ASC"}}
+        walk: {}
+        expect: {"status": 200, "semantics": ["page_size", "no_duplicates", "complete", "sort"]}
+"#;
+
+fn asked_page_size(report: &macie_conform::report::CaseReport) -> Option<u64> {
+    let first = report.exchanges.first()?;
+    let body: serde_json::Value = serde_json::from_slice(&first.request.body).ok()?;
+    body["maxResults"].as_u64()
+}
+
+#[tokio::test]
+async fn small_page_spreads_the_listing_over_a_handful_of_pages_when_the_target_honours_it() {
+    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
+    config.faults = true;
+    let (url, _task) = common::serve(server::router(config)).await;
+    let setup = common::Setup {
+        fixture: Some(macie_conform::runner::embedded_fixture()),
+        ..common::Setup::default()
+    };
+    let report = common::run_yaml(SMALL_PAGE_WALK, &url, setup).await;
+    assert_eq!(
+        report.verdict,
+        macie_conform::report::Verdict::Pass,
+        "{report:#?}"
+    );
+    // 79 jobs over at least 8 pages: 9 a page, so 9 pages (a server may
+    // end with an empty one), after the one request that asked whether 9
+    // is honoured.
+    assert_eq!(asked_page_size(&report), Some(9));
+    assert!(
+        (1 + 9..=1 + 10).contains(&report.requests),
+        "{} requests",
+        report.requests
+    );
+}
+
+#[tokio::test]
+async fn small_page_falls_back_to_one_job_a_page_on_a_target_that_refuses_more() {
+    // A correct server may refuse any maxResults above 1 (the document
+    // gives no range).
+    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
+    config.faults = true;
+    let app = server::router(config).layer(axum::middleware::from_fn(
+        |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let asked: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            if asked["maxResults"].as_u64().is_some_and(|n| n > 1) {
+                return axum::response::IntoResponse::into_response((
+                    axum::http::StatusCode::BAD_REQUEST,
+                    [("x-amzn-ErrorType", "ValidationException")],
+                    axum::Json(serde_json::json!({"message": "maxResults must be 1"})),
+                ));
+            }
+            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                .await
+        },
+    ));
+    let (url, _task) = common::serve(app).await;
+    let setup = common::Setup {
+        fixture: Some(macie_conform::runner::embedded_fixture()),
+        ..common::Setup::default()
+    };
+    let report = common::run_yaml(SMALL_PAGE_WALK, &url, setup).await;
+    assert_eq!(
+        report.verdict,
+        macie_conform::report::Verdict::Pass,
+        "{report:#?}"
+    );
+    assert_eq!(asked_page_size(&report), Some(1));
+    // The refused question, then one page per job and the last, empty or not.
+    assert!(report.requests >= 1 + 79, "{} requests", report.requests);
 }

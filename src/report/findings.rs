@@ -512,7 +512,7 @@ mod tests {
             checks,
             verdict: crate::report::Verdict::Fail,
             duration_ms: 0,
-        requests: 0,
+            requests: 0,
         }
     }
 

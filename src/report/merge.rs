@@ -290,7 +290,7 @@ mod tests {
             checks: Vec::new(),
             verdict: Verdict::Pass,
             duration_ms: 0,
-        requests: 0,
+            requests: 0,
         }
     }
 

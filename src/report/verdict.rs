@@ -435,7 +435,7 @@ mod tests {
             checks: Vec::new(),
             verdict,
             duration_ms: 0,
-        requests: 0,
+            requests: 0,
         }
     }
 

@@ -125,7 +125,9 @@ pub async fn honours(shared: &super::Shared, size: usize) -> bool {
         method: "POST".into(),
         url: super::join_url(&shared.target, "/jobs/list"),
         headers: vec![("content-type".into(), "application/json".into())],
-        body: serde_json::json!({ "maxResults": size }).to_string().into_bytes(),
+        body: serde_json::json!({ "maxResults": size })
+            .to_string()
+            .into_bytes(),
     };
     let exchange = shared.client.send(request, true).await;
     let Ok(response) = exchange.outcome else {

@@ -520,7 +520,9 @@ impl Client {
             };
             // A request that asks to be throttled says nothing of the
             // target's load.
-            let signal = retry_throttling.then(|| load_signal(&outcome, answered_in)).flatten();
+            let signal = retry_throttling
+                .then(|| load_signal(&outcome, answered_in))
+                .flatten();
             ticket.done(signal);
             let delay = match &outcome {
                 Ok(response) if retry_throttling && attempts <= retry.max_retries => {

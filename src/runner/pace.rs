@@ -354,7 +354,10 @@ mod tests {
             // Never ahead of one every 50 ms (a loaded machine only makes
             // a request later).
             let sent = pace.enter().await.sent() - start;
-            assert!(sent >= Duration::from_millis(50) * k, "request {k} at {sent:?}");
+            assert!(
+                sent >= Duration::from_millis(50) * k,
+                "request {k} at {sent:?}"
+            );
         }
     }
 }

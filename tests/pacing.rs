@@ -3,6 +3,9 @@
 mod common;
 
 use common::cli::{Scratch, binary, text};
+use macie_conform::runner::http::ClientOptions;
+use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
+use macie_conform::runner::{self, RunOptions};
 use macie_conform::server::{self, ServerConfig};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -172,4 +175,87 @@ async fn small_page_falls_back_to_one_job_a_page_on_a_target_that_refuses_more()
     assert_eq!(asked_page_size(&report), Some(1));
     // The refused question, then one page per job and the last, empty or not.
     assert!(report.requests >= 1 + 79, "{} requests", report.requests);
+}
+
+/// The reference server behind a quota: more than `QUOTA` requests at once
+/// are answered 429 `ThrottlingException`, as a documented error. Counts
+/// the requests and the throttled answers.
+const QUOTA: usize = 4;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_j_a_target_with_a_quota_is_backed_off_and_passes() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(AtomicUsize::new(0));
+    let throttled = Arc::new(AtomicUsize::new(0));
+    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
+    config.faults = true;
+    let (flight, all, refused) = (
+        Arc::clone(&in_flight),
+        Arc::clone(&seen),
+        Arc::clone(&throttled),
+    );
+    let app = server::router(config).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let (flight, all, refused) =
+                (Arc::clone(&flight), Arc::clone(&all), Arc::clone(&refused));
+            async move {
+                all.fetch_add(1, Ordering::SeqCst);
+                // A case that asks for a fault is answered as it asks.
+                let asks_fault = request.headers().contains_key(server::FAULT_HEADER);
+                if flight.fetch_add(1, Ordering::SeqCst) >= QUOTA && !asks_fault {
+                    flight.fetch_sub(1, Ordering::SeqCst);
+                    refused.fetch_add(1, Ordering::SeqCst);
+                    return axum::response::IntoResponse::into_response((
+                        axum::http::StatusCode::TOO_MANY_REQUESTS,
+                        [("x-amzn-ErrorType", "ThrottlingException")],
+                        axum::Json(serde_json::json!({"message": "Rate exceeded"})),
+                    ));
+                }
+                // A server that takes its time, so that requests pile up
+                // at it as they would across a network.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                let answer = next.run(request).await;
+                flight.fetch_sub(1, Ordering::SeqCst);
+                answer
+            }
+        },
+    ));
+    let (url, _task) = common::serve(app).await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
+    let options = RunOptions {
+        target: url,
+        // As a run without -j: the window adapts, throttled answers are
+        // retried as by default.
+        client: ClientOptions {
+            adaptive: true,
+            ..ClientOptions::default()
+        },
+        concurrency: runner::pace::MAX,
+        fixture: Some(Arc::new(runner::embedded_fixture())),
+        faults: true,
+        snapshots: Some(SnapshotStore::new(
+            root.join("snapshots"),
+            SnapshotMode::Check,
+        )),
+        redact: Vec::new(),
+        vars: Default::default(),
+        keep_passed_bodies: false,
+    };
+    let report = runner::run(&suite, &runner::Selection::default(), options, |_| {})
+        .await
+        .expect("the run starts");
+    let failures = common::failures(&report);
+    assert!(failures.is_empty(), "{failures:#?}");
+    // Starting at 8 in flight, the first episode is throttled; after it the
+    // window stays near the quota, and only its probes past it are.
+    let (all, refused) = (
+        seen.load(Ordering::SeqCst),
+        throttled.load(Ordering::SeqCst),
+    );
+    assert!(
+        refused * 5 <= all,
+        "{refused} of {all} requests throttled: the window did not back off"
+    );
 }

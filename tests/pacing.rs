@@ -174,7 +174,7 @@ async fn small_page_falls_back_to_one_job_a_page_on_a_target_that_refuses_more()
     );
     assert_eq!(asked_page_size(&report), Some(1));
     // The refused question, then one page per job and the last, empty or not.
-    assert!(report.requests >= 1 + 79, "{} requests", report.requests);
+    assert!(report.requests > 79, "{} requests", report.requests);
 }
 
 /// The reference server behind a quota: more than `QUOTA` requests at once

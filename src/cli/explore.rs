@@ -1,0 +1,152 @@
+//! `explore`: generated cases against a target.
+
+use super::prelude::*;
+
+/// `explore`: generated cases against a target, judged as the suite's
+/// are, with the same reports and exit codes as `run`.
+pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
+    let settings = match config::resolve(args.config.as_deref(), args.profile.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if let Some((_, s)) = &settings {
+        apply_target_settings(&mut args.net, s, matches);
+        apply_report_settings(&mut args.reports, s, matches);
+    }
+    if let Err(code) = check_region(&args.net) {
+        return code;
+    }
+    if args.budget == 0 {
+        eprintln!("error: --budget is the number of requests to send; give at least 1");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let paths = args.reports.paths();
+    // The folder for saved failures too, before the exploration is spent.
+    let save_folder = args.save_failures.as_deref().map_or(Ok(()), |dir| {
+        macie_conform::report::output::check_dir("--save-failures", dir)
+    });
+    if let Err(e) = paths.check().and(save_folder) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let connection = match Connection::prepare(&args.net) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..1 << 48));
+    let mut rerun = format!(
+        "macie-conform explore --seed {seed} --budget {}",
+        args.budget
+    );
+    if let Some(t) = &args.net.target {
+        rerun.push_str(&format!(
+            " --target {}",
+            macie_conform::report::without_credentials(t)
+        ));
+    }
+    if let Some(f) = &args.net.fixture {
+        rerun.push_str(&format!(" --fixture {}", f.display()));
+    }
+    if args.net.faults {
+        rerun.push_str(" --faults");
+    }
+    if let Some(p) = &args.profile {
+        rerun.push_str(&format!(" --profile {p}"));
+    }
+    eprintln!("explore: seed {seed}, budget {} requests", args.budget);
+    let style = Style {
+        color: color_wanted(),
+        redact: args.net.redact.clone(),
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    rt.block_on(async move {
+        let target = match connection.resolve(&args.net).await {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        let setup = explore::Setup {
+            target: target.url.clone(),
+            client: target.client_options(connection.client_options(&args.net)),
+            concurrency: args.net.cases_at_once(),
+            fixture: target.fixture.clone(),
+            faults: target.faults,
+            redact: args.net.redact.clone(),
+            keep_passed_bodies: args.reports.lists_every_exchange(),
+        };
+        let options = explore::ExploreOptions {
+            save_failures: args.save_failures.clone(),
+            shrink_attempts: args.shrink_attempts,
+            rerun,
+            ..explore::ExploreOptions::new(seed, args.budget)
+        };
+        let bar = spinner();
+        let listener: explore::Listener = {
+            let bar = bar.clone();
+            let style = style.clone();
+            let verbose = args.verbose;
+            let failed = std::sync::atomic::AtomicUsize::new(0);
+            Arc::new(move |event: &RunEvent<'_>| {
+                if let RunEvent::CaseFinished { report, .. } = event {
+                    let line = if verbose {
+                        Some(terminal::case_line(report, &style))
+                    } else if report.verdict == macie_conform::report::Verdict::Fail {
+                        // One defect can fail hundreds of generated cases;
+                        // the first few show it as it happens, the summary
+                        // groups the rest.
+                        match failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+                            n if n < LIVE_FAILURES => Some(terminal::case_line(report, &style)),
+                            n if n == LIVE_FAILURES => Some(
+                                "... further failed generated cases are not listed as they happen (-v lists them); the summary below groups them"
+                                    .to_string(),
+                            ),
+                            _ => None,
+                        }
+                    } else {
+                        None
+                    };
+                    match (&bar, line) {
+                        (Some(bar), line) => {
+                            bar.inc(1);
+                            if let Some(line) = line {
+                                bar.println(line);
+                            }
+                        }
+                        (None, Some(line)) => eprintln!("{line}"),
+                        (None, None) => {}
+                    }
+                }
+            })
+        };
+        let result = explore::explore(&setup, &options, listener).await;
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let embedded = target.is_embedded();
+        target.finish().await;
+        let mut report = match result {
+            Ok(r) => r,
+            Err(explore::ExploreError::Run(e)) => return fail(&e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        report.embedded = embedded;
+        let _ = write!(
+            std::io::stdout().lock(),
+            "{}",
+            terminal::render(&report, &style)
+        );
+        let certification = Certification::of(&report, false);
+        if let Err(code) = args.reports.write(&paths, &mut report, &style, certification) {
+            return code;
+        }
+        ExitCode::from(verdict::exit_status(&report, false, false))
+    })
+}

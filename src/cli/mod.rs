@@ -1,0 +1,157 @@
+//! The command line: one file per command, sharing the arguments
+//! (`args`), the settings file merge (`settings`), the target set-up
+//! (`connection`) and progress on a terminal (`progress`).
+
+pub(crate) mod args;
+pub(crate) mod connection;
+pub(crate) mod explore;
+pub(crate) mod merge;
+pub(crate) mod progress;
+pub(crate) mod run;
+pub(crate) mod serve;
+pub(crate) mod settings;
+pub(crate) mod suite;
+
+/// What every command file uses.
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use super::args::*;
+    pub(crate) use super::connection::*;
+    pub(crate) use super::progress::*;
+    pub(crate) use super::settings::*;
+    pub(crate) use super::{
+        BUILTIN_FIXTURE, EXIT_UNREACHABLE, EXIT_USAGE, color_wanted, fail, given, parse_header,
+        refuses_claim, runtime, snapshot_store,
+    };
+    pub(crate) use clap::parser::ValueSource;
+    pub(crate) use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+    pub(crate) use macie_conform::config::{self, Settings};
+    pub(crate) use macie_conform::engine::case::Level;
+    pub(crate) use macie_conform::explore;
+    pub(crate) use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
+    pub(crate) use macie_conform::report::suite_listing;
+    pub(crate) use macie_conform::report::terminal::{self, Style};
+    pub(crate) use macie_conform::report::verdict;
+    pub(crate) use macie_conform::runner::http::{
+        ClientOptions, DEFAULT_DEADLINE, DEFAULT_MAX_RETAINED, DEFAULT_MAX_TRANSPORT_FAILURES,
+        RequestSigner, RetryPolicy,
+    };
+    pub(crate) use macie_conform::runner::select::Partition;
+    pub(crate) use macie_conform::runner::sigv4::SigV4Signer;
+    pub(crate) use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
+    pub(crate) use macie_conform::runner::{
+        self, RunError, RunEvent, RunOptions, Selection, Target,
+    };
+    pub(crate) use macie_conform::server::{self, ServerConfig};
+    pub(crate) use macie_conform::vars;
+    pub(crate) use std::collections::BTreeMap;
+    pub(crate) use std::io::{IsTerminal, Write};
+    pub(crate) use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    pub(crate) use std::path::{Path, PathBuf};
+    pub(crate) use std::process::ExitCode;
+    pub(crate) use std::sync::Arc;
+    pub(crate) use std::time::Duration;
+}
+
+use prelude::*;
+
+pub(crate) const EXIT_USAGE: u8 = 2;
+
+/// `--fixture builtin`: the canonical data set the binary carries.
+pub(crate) const BUILTIN_FIXTURE: &str = "builtin";
+pub(crate) const EXIT_UNREACHABLE: u8 = 3;
+
+pub(crate) fn color_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Prints a library error and picks the exit code for it.
+pub(crate) fn fail(e: &RunError) -> ExitCode {
+    match e {
+        RunError::Cases(diagnostics) => {
+            let styled = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            for d in diagnostics {
+                eprintln!("{}", d.render(styled));
+            }
+            eprintln!(
+                "error: {} problem(s) in the case files; nothing was run",
+                diagnostics.len()
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
+        RunError::Unreachable { .. } | RunError::Untrusted { .. } | RunError::NotTheApi { .. } => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_UNREACHABLE)
+        }
+        _ => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+pub(crate) fn parse_header(raw: &str) -> Result<(String, String), String> {
+    match raw.split_once(':') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("--header {raw:?} is not `Name: value`")),
+    }
+}
+
+/// Whether the user gave `id` on the command line or by its environment
+/// variable: only then does it beat the settings file.
+pub(crate) fn given(matches: &ArgMatches, id: &str) -> bool {
+    matches!(
+        matches.value_source(id),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    )
+}
+
+/// With `--certify`, whether the run cannot back a conformance claim,
+/// saying why; `what` names the run in the message.
+pub(crate) fn refuses_claim(certify: bool, certification: &Certification, what: &str) -> bool {
+    if !certify {
+        return false;
+    }
+    if certification.passed() {
+        // What the claim covers, beyond the document: said with it.
+        eprintln!(
+            "certified: {what} supports a conformance claim {}",
+            certification.claim_line()
+        );
+        return false;
+    }
+    eprintln!("error: --certify: {what} does not support a conformance claim:");
+    for problem in &certification.problems {
+        eprintln!("  - {problem}");
+    }
+    true
+}
+
+/// Where snapshots are read and written. Given a folder, that folder alone
+/// (as before the suite was embedded). Without one, `./snapshots` (so a
+/// run from the repository root updates the repository's files) over the
+/// built-in copies; writing needs that folder to exist, since the built-in
+/// copies are inside the binary.
+pub(crate) fn snapshot_store(
+    dir: Option<&Path>,
+    mode: SnapshotMode,
+) -> Result<SnapshotStore, String> {
+    if let Some(dir) = dir {
+        return Ok(SnapshotStore::new(dir, mode));
+    }
+    let local = Path::new("snapshots");
+    if mode != SnapshotMode::Check && !local.is_dir() {
+        return Err(format!(
+            "--snapshots {mode} writes snapshot files, and there is no snapshots/ folder here: the built-in snapshots are inside the binary and cannot be rewritten; pass --snapshot-dir DIR (created if needed) to write them there"
+        ));
+    }
+    Ok(SnapshotStore::new(local, mode).with_builtin())
+}

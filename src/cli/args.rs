@@ -74,10 +74,7 @@ impl SuiteArgs {
     /// The settings file's settings for this run (its top level with the
     /// chosen profile over it), and the file they come from.
     pub(crate) fn settings(&self) -> Result<Option<(PathBuf, Settings)>, ExitCode> {
-        config::resolve(self.config.as_deref(), self.profile.as_deref()).map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(EXIT_USAGE)
-        })
+        super::settings::resolve(self.config.as_deref(), self.profile.as_deref())
     }
 
     /// Where the cases come from, and the variables they may use (by
@@ -313,13 +310,20 @@ pub(crate) struct RunArgs {
     /// skipped or unanswered, and nothing failed.
     #[arg(long)]
     pub(crate) certify: bool,
-    /// Fail the run (exit 1) when spec coverage is below this percentage.
-    #[arg(long, value_name = "PCT")]
-    pub(crate) min_coverage: Option<f64>,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
     /// Print the settings the run would use (settings file, profile and
     /// options together; secrets hidden) and exit without running.
     #[arg(long)]
     pub(crate) print_config: bool,
+}
+
+/// What else a run must reach to pass: `run` only.
+#[derive(Args)]
+pub(crate) struct GateArgs {
+    /// Fail the run (exit 1) when spec coverage is below this percentage.
+    #[arg(long, value_name = "PCT")]
+    pub(crate) min_coverage: Option<f64>,
 }
 
 #[derive(Args)]

@@ -5,16 +5,16 @@ use super::prelude::*;
 /// `explore`: generated cases against a target, judged as the suite's
 /// are, with the same reports and exit codes as `run`.
 pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
-    let settings = match config::resolve(args.config.as_deref(), args.profile.as_deref()) {
+    let settings = match super::settings::resolve(args.config.as_deref(), args.profile.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(code) => return code,
     };
-    if let Some((_, s)) = &settings {
-        apply_target_settings(&mut args.net, s, matches);
-        apply_report_settings(&mut args.reports, s, matches);
+    if let Some((file, s)) = &settings {
+        match with_settings("explore", matches, s, file) {
+            Ok((Command::Explore(merged), _)) => args = *merged,
+            Ok(_) => unreachable!("explore was read again as explore"),
+            Err(code) => return code,
+        }
     }
     if let Err(code) = check_region(&args.net) {
         return code;

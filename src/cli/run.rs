@@ -7,8 +7,16 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if let Some((_, s)) = &settings {
-        apply_settings(&mut args, s, matches);
+    let mut matches = matches.clone();
+    if let Some((file, s)) = &settings {
+        match with_settings("run", &matches, s, file) {
+            Ok((Command::Run(merged), merged_matches)) => {
+                args = *merged;
+                matches = merged_matches;
+            }
+            Ok(_) => unreachable!("run was read again as run"),
+            Err(code) => return code,
+        }
     }
     if let Err(code) = check_region(&args.net) {
         return code;
@@ -33,7 +41,16 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
     };
     if args.print_config {
         let source = settings.as_ref().map(|(p, _)| p.as_path());
-        print!("{}", print_config(&args, source, &variables));
+        print!(
+            "{}",
+            print_config(
+                &matches,
+                &args.net.redact,
+                source,
+                args.suite.profile.as_deref(),
+                &variables
+            )
+        );
         return ExitCode::SUCCESS;
     }
     let suite = match runner::load_suites(&sources) {
@@ -171,6 +188,7 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         let refused = refuses_claim(args.certify, &certification, "this run");
         let mut short = false;
         if let Some(Err(shortfall)) = args
+            .gate
             .min_coverage
             .map(|min| macie_conform::report::coverage::gate(&report, min))
         {

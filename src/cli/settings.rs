@@ -1,94 +1,153 @@
 //! The settings file under the command line: what it fills in, and
 //! `--print-config`.
+//!
+//! A setting is an option, defined once, as clap defines it: the options
+//! of the target, report and gate groups are the settings, under their
+//! long names. The file's values become those options' arguments, put
+//! before the command line's and read by clap again (as ripgrep reads its
+//! configuration file), so an option given on the command line (or by its
+//! environment variable) beats the file, every value is parsed and checked
+//! as on the command line, and `--print-config` lists what clap read.
+//! Adding an option to one of those groups makes it a setting: nothing
+//! here changes.
 
 use super::prelude::*;
+use clap::ArgAction;
+use macie_conform::config::Value;
 
-/// Sets each listed field of `$args` from the settings file `$s`, unless
-/// the option was given (`$m`).
-macro_rules! take_settings {
-    ($args:expr, $s:expr, $m:expr; $($key:ident => $field:ident $(as $wrap:ident)?),* $(,)?) => {$(
-        if let Some(v) = $s.$key.clone()
-            && !given($m, stringify!($field))
-        {
-            $args.$field = take_settings!(@wrap v $($wrap)?);
+/// The options a settings file may give, by long name, in help order.
+pub(crate) fn setting_keys() -> Vec<String> {
+    let groups = [
+        TargetArgs::augment_args(clap::Command::new("target")),
+        ReportArgs::augment_args(clap::Command::new("reports")),
+        GateArgs::augment_args(clap::Command::new("gate")),
+    ];
+    groups
+        .iter()
+        .flat_map(|g| g.get_arguments())
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .collect()
+}
+
+/// The settings file for a command, its keys checked: the top level with
+/// the chosen profile over it, and the file it comes from.
+pub(crate) fn resolve(
+    file: Option<&Path>,
+    profile: Option<&str>,
+) -> Result<Option<(PathBuf, Settings)>, ExitCode> {
+    let keys = setting_keys();
+    let known: Vec<&str> = keys.iter().map(String::as_str).collect();
+    config::resolve(file, profile, &known).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+/// The command `sub` read again with the settings file's options under
+/// the ones `given` holds (from the command line or the environment):
+/// its arguments and their matches. An option `sub` does not take (a
+/// setting of `run` only, for `explore`) is left out.
+pub(crate) fn with_settings(
+    sub: &str,
+    matches: &ArgMatches,
+    settings: &Settings,
+    file: &Path,
+) -> Result<(Command, ArgMatches), ExitCode> {
+    let cli = Cli::command();
+    let Some(command) = cli.find_subcommand(sub) else {
+        unreachable!("{sub} is a subcommand")
+    };
+    let usage = |key: &str, at: &config::Setting, what: &str| {
+        eprintln!(
+            "error: {}: line {}, column {}: `{key}` {what} (values are not shown: they may be secret)",
+            file.display(),
+            at.line,
+            at.column
+        );
+        ExitCode::from(EXIT_USAGE)
+    };
+    let mut from_file: Vec<String> = Vec::new();
+    for (key, setting) in &settings.values {
+        let Some(arg) = command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(key.as_str()))
+        else {
+            continue;
+        };
+        if given(matches, arg.get_id().as_str()) {
+            continue;
         }
-    )*};
-    (@wrap $v:ident Some) => { Some($v) };
-    (@wrap $v:ident) => { $v };
-}
-
-/// Fills in, from the settings file, every target option not given.
-pub(crate) fn apply_target_settings(args: &mut TargetArgs, s: &Settings, m: &ArgMatches) {
-    take_settings! { args, s, m;
-        target => target as Some,
-        fixture => fixture as Some,
-        faults => faults,
-        sigv4 => sigv4,
-        region => region as Some,
-        target_checks_signatures => target_checks_signatures,
-        header => headers,
-        redact_header => redact,
-        timeout => timeout,
-        deadline => deadline,
-        max_transport_failures => max_transport_failures,
-        jobs => concurrency as Some,
-        rate_limit => rate_limit as Some,
-        retries => retries,
-        insecure => insecure,
-        max_body => max_body,
-        max_retained => max_retained,
+        let flag = !arg.get_action().takes_values();
+        let mut tokens = Vec::new();
+        match (&setting.value, flag) {
+            (Value::Flag(true), true) => tokens.push(format!("--{key}")),
+            (Value::Flag(false), true) => {}
+            (_, true) => return Err(usage(key, setting, "takes true or false")),
+            (Value::Flag(_), false) => {
+                return Err(usage(key, setting, "takes a value, not true or false"));
+            }
+            (Value::One(v), false) => tokens.push(format!("--{key}={v}")),
+            (Value::Many(vs), false) => {
+                if !matches!(arg.get_action(), ArgAction::Append) {
+                    return Err(usage(key, setting, "takes one value, not an array"));
+                }
+                tokens.extend(vs.iter().map(|v| format!("--{key}={v}")));
+            }
+        }
+        // Each setting checked alone, so a bad one is named at its place
+        // in the file; clap's own message would quote the value.
+        if !tokens.is_empty() {
+            let alone = ["macie-conform".to_string(), sub.to_string()]
+                .into_iter()
+                .chain(tokens.iter().cloned());
+            if let Err(e) = Cli::command().try_get_matches_from(alone) {
+                let what = match e.kind() {
+                    clap::error::ErrorKind::InvalidValue
+                    | clap::error::ErrorKind::ValueValidation => "has a value it cannot take",
+                    _ => "cannot be used here",
+                };
+                return Err(usage(key, setting, what));
+            }
+        }
+        from_file.extend(tokens);
     }
+    // The command line as given, after the file's options: the file's
+    // fill in only what it left out.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let rest = argv.split_off(argv.len().min(2));
+    let argv = argv
+        .into_iter()
+        .chain(from_file.into_iter().map(Into::into))
+        .chain(rest);
+    let matches = Cli::command().try_get_matches_from(argv).map_err(|e| {
+        // Only the command line's own mistakes reach here (each setting
+        // was checked alone), or a setting that conflicts with an option
+        // given: clap names options, not values.
+        let _ = e.print();
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| {
+        let _ = e.print();
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    let Some(sub_matches) = matches.subcommand_matches(sub) else {
+        unreachable!("clap parsed the {sub} subcommand")
+    };
+    Ok((cli.command, sub_matches.clone()))
 }
 
-/// Fills in, from the settings file, every report option not given.
-pub(crate) fn apply_report_settings(args: &mut ReportArgs, s: &Settings, m: &ArgMatches) {
-    take_settings! { args, s, m;
-        junit => junit as Some,
-        json => json as Some,
-        html => html as Some,
-        markdown => markdown as Some,
-        report_dir => report_dir as Some,
-        product => product as Some,
-        product_version => product_version as Some,
-    }
-}
-
-/// Fills in, from the settings file, every `run` option not given.
-pub(crate) fn apply_settings(args: &mut RunArgs, s: &Settings, m: &ArgMatches) {
-    apply_target_settings(&mut args.net, s, m);
-    apply_report_settings(&mut args.reports, s, m);
-    take_settings! { args, s, m;
-        min_coverage => min_coverage as Some,
-    }
-}
-
-/// The settings a run uses, in the settings file's format, with the
-/// values of secret headers and secret-looking variables hidden.
+/// The settings a run uses, in the settings file's format, as clap read
+/// them, with the values of secret headers, a URL's password and
+/// secret-looking variables hidden.
 pub(crate) fn print_config(
-    args: &RunArgs,
+    matches: &ArgMatches,
+    redact: &[String],
     source: Option<&Path>,
+    profile: Option<&str>,
     variables: &BTreeMap<String, String>,
 ) -> String {
     use std::fmt::Write as _;
     let q = |s: &str| format!("{s:?}");
-    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| q(&p.display().to_string()));
-    let list = |v: &[String]| {
-        format!(
-            "[{}]",
-            v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
-        )
-    };
-    let headers: Vec<String> = args
-        .net
-        .headers
-        .iter()
-        .map(|raw| match parse_header(raw) {
-            Ok((name, _)) if macie_conform::report::is_secret(&name, &args.net.redact) => {
-                format!("{name}: {}", macie_conform::report::REDACTED)
-            }
-            _ => raw.clone(),
-        })
-        .collect();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -97,63 +156,48 @@ pub(crate) fn print_config(
             "settings file {}",
             p.display()
         )),
-        args.suite
-            .profile
-            .as_ref()
+        profile
             .map(|p| format!(", profile {p}"))
             .unwrap_or_default()
     );
-    let lines: Vec<(&str, Option<String>)> = vec![
-        // A password in the URL is as secret as a credential header.
-        (
-            "target",
-            args.net
-                .target
-                .as_deref()
-                .map(|t| q(&macie_conform::report::redact_credentials(t))),
-        ),
-        ("fixture", path(&args.net.fixture)),
-        ("faults", Some(args.net.faults.to_string())),
-        ("sigv4", Some(args.net.sigv4.to_string())),
-        ("region", args.net.region.as_deref().map(q)),
-        (
-            "target-checks-signatures",
-            Some(args.net.target_checks_signatures.to_string()),
-        ),
-        ("header", Some(list(&headers))),
-        ("redact-header", Some(list(&args.net.redact))),
-        ("timeout", Some(format!("{:?}", args.net.timeout))),
-        ("deadline", Some(format!("{:?}", args.net.deadline))),
-        (
-            "max-transport-failures",
-            Some(args.net.max_transport_failures.to_string()),
-        ),
-        ("jobs", args.net.concurrency.map(|j| j.to_string())),
-        ("rate-limit", args.net.rate_limit.map(|r| format!("{r:?}"))),
-        ("retries", Some(args.net.retries.to_string())),
-        ("insecure", Some(args.net.insecure.to_string())),
-        ("max-body", Some(args.net.max_body.to_string())),
-        ("max-retained", Some(args.net.max_retained.to_string())),
-        ("junit", path(&args.reports.junit)),
-        ("json", path(&args.reports.json)),
-        ("html", path(&args.reports.html)),
-        ("markdown", path(&args.reports.markdown)),
-        ("report-dir", path(&args.reports.report_dir)),
-        ("product", args.reports.product.as_deref().map(q)),
-        (
-            "product-version",
-            args.reports.product_version.as_deref().map(q),
-        ),
-        ("min-coverage", args.min_coverage.map(|v| format!("{v:?}"))),
-    ];
-    for (key, value) in lines {
-        match value {
-            Some(v) => {
-                let _ = writeln!(out, "{key} = {v}");
-            }
-            None => {
-                let _ = writeln!(out, "# {key} (not set)");
-            }
+    let cli = Cli::command();
+    let Some(run) = cli.find_subcommand("run") else {
+        unreachable!("run is a subcommand")
+    };
+    for key in setting_keys() {
+        let Some(arg) = run
+            .get_arguments()
+            .find(|a| a.get_long() == Some(key.as_str()))
+        else {
+            continue;
+        };
+        let id = arg.get_id().as_str();
+        if !arg.get_action().takes_values() {
+            let _ = writeln!(out, "{key} = {}", matches.get_flag(id));
+            continue;
+        }
+        let Some(raw) = matches.get_raw(id) else {
+            let _ = writeln!(out, "# {key} (not set)");
+            continue;
+        };
+        let values: Vec<String> = raw
+            .map(|v| shown(&key, &v.to_string_lossy(), redact))
+            .collect();
+        // Text and paths quoted, numbers as they are: as the file writes them.
+        let parser = arg.get_value_parser().type_id();
+        let textual = [
+            clap::builder::ValueParser::string(),
+            clap::builder::ValueParser::path_buf(),
+            clap::builder::ValueParser::os_string(),
+        ]
+        .iter()
+        .any(|p| p.type_id() == parser);
+        let spelled = |v: &String| if textual { q(v) } else { v.clone() };
+        if matches!(arg.get_action(), ArgAction::Append) {
+            let listed: Vec<String> = values.iter().map(|v| q(v)).collect();
+            let _ = writeln!(out, "{key} = [{}]", listed.join(", "));
+        } else if let Some(value) = values.first() {
+            let _ = writeln!(out, "{key} = {}", spelled(value));
         }
     }
     let _ = writeln!(out, "\n[vars]");
@@ -166,4 +210,52 @@ pub(crate) fn print_config(
         let _ = writeln!(out, "{name} = {}", q(shown));
     }
     out
+}
+
+/// A setting's value as `--print-config` may show it: a password in the
+/// target URL and the values of secret headers are as secret as a
+/// credential.
+fn shown(key: &str, value: &str, redact: &[String]) -> String {
+    match key {
+        "target" => macie_conform::report::redact_credentials(value),
+        "header" => match parse_header(value) {
+            Ok((name, _)) if macie_conform::report::is_secret(&name, redact) => {
+                format!("{name}: {}", macie_conform::report::REDACTED)
+            }
+            _ => value.to_string(),
+        },
+        _ => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_is_an_option_of_run_and_print_config_lists_it() {
+        let keys = setting_keys();
+        assert!(keys.len() >= 25, "{keys:?}");
+        let matches = Cli::command()
+            .try_get_matches_from(["macie-conform", "run"])
+            .expect("run parses");
+        let run = matches.subcommand_matches("run").expect("run");
+        let shown = print_config(run, &[], None, None, &BTreeMap::new());
+        for key in &keys {
+            assert!(
+                shown.contains(&format!("\n{key} = "))
+                    || shown.contains(&format!("\n# {key} (not set)")),
+                "{key} is not listed:\n{shown}"
+            );
+        }
+        // `explore` takes every target and report setting.
+        let cli = Cli::command();
+        let explore = cli.find_subcommand("explore").expect("explore");
+        for key in keys.iter().filter(|k| *k != "min-coverage") {
+            assert!(
+                explore.get_arguments().any(|a| a.get_long() == Some(key)),
+                "{key}"
+            );
+        }
+    }
 }

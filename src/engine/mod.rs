@@ -20,4 +20,5 @@ pub mod exchange;
 pub mod load;
 pub mod oracle;
 pub mod requirements;
+pub mod select;
 pub mod snapshot;

@@ -61,24 +61,6 @@ pub fn valid_id(id: &str) -> bool {
         && number.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Whether a failed check of this kind counts against every requirement of
-/// its case. These kinds judge whether the case got its answer at all (an
-/// answer, with the status asked for, that is JSON, matching an allowed
-/// outcome, from which a value could be captured, by a harness that did
-/// not break): without that answer none of the case's requirements was
-/// shown to hold, so `judged_by` does not name them.
-pub fn judges_every_requirement(kind: CheckKind) -> bool {
-    matches!(
-        kind,
-        CheckKind::Transport
-            | CheckKind::Status
-            | CheckKind::Json
-            | CheckKind::AnyOf
-            | CheckKind::Capture
-            | CheckKind::HarnessError
-    )
-}
-
 /// A check kind as the catalogue and the JSON report spell it (`json_path`,
 /// not the `JSONPath` shown to readers).
 pub fn kind_name(kind: CheckKind) -> String {

@@ -31,8 +31,8 @@
 
 use super::{CaseReport, RequirementInfo, RequirementResult, RunReport, Verdict};
 use crate::engine::case::Level;
+pub use crate::engine::check::judges_every_requirement;
 use crate::engine::check::{CheckKind, CheckResult};
-pub use crate::engine::requirements::judges_every_requirement;
 
 impl RequirementInfo {
     /// Whether a check of this kind, in a case that names the requirement,

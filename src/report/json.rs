@@ -51,9 +51,9 @@ struct Run<'a> {
     /// the kept-alive one before answering.
     connection_retries: usize,
     /// The implementation under test (`--product`, `--product-version`).
-    product: &'a super::output::Product,
+    product: &'a super::certification::Product,
     /// The outcome of `--certify`; null when the run made no claim.
-    certification: Option<&'a super::output::Certification>,
+    certification: Option<&'a super::certification::Certification>,
 }
 
 #[derive(Serialize)]

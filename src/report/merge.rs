@@ -274,8 +274,8 @@ fn or_none(options: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::select::{Partition, shard_of};
     use crate::report::{CaseReport, LevelTotals, SelectionReport, Verdict};
-    use crate::runner::select::{Partition, shard_of};
 
     fn case(id: &str, line: usize) -> CaseReport {
         CaseReport {

@@ -4,6 +4,7 @@
 //! it into text. Nothing here does I/O.
 
 pub mod attribution;
+pub mod certification;
 pub mod choices;
 pub mod coverage;
 pub mod detail;
@@ -81,7 +82,7 @@ impl SkipCause {
     /// Whether the cause is an optional capability the target did not
     /// declare: checking SigV4 signatures is not in the document, so a
     /// server that does not is no less conformant; a claim says which
-    /// optional capabilities it covers (see `output::Certification`).
+    /// optional capabilities it covers (see `certification::Certification`).
     pub fn optional(self) -> bool {
         self == SkipCause::NeedsSignatures
     }
@@ -375,10 +376,10 @@ pub struct RunReport {
     pub exploration: Option<Exploration>,
     /// The implementation under test as its vendor names it
     /// (`--product`, `--product-version`); set by the command after the run.
-    pub product: output::Product,
+    pub product: certification::Product,
     /// The outcome of `--certify`; `None` when the run made no claim. Set
     /// by the command after the run.
-    pub certification: Option<output::Certification>,
+    pub certification: Option<certification::Certification>,
 }
 
 /// Who and what a report is about, in the order every format shows it:
@@ -430,7 +431,7 @@ pub struct SelectionReport {
     /// from the JSON report when the run was not partitioned (and from a
     /// merge of every shard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition: Option<crate::runner::select::Partition>,
+    pub partition: Option<crate::engine::select::Partition>,
     /// Where the cases came from: the built-in suite (with its digest) or
     /// not, and the folders added with `--cases`.
     #[serde(flatten)]
@@ -438,6 +439,26 @@ pub struct SelectionReport {
 }
 
 impl SelectionReport {
+    /// `selection` as a report records it, with the size of the suite it
+    /// was taken from, so the verdict can tell a partial run.
+    pub fn of(
+        selection: &crate::engine::select::Selection,
+        suite: &crate::engine::load::Suite,
+    ) -> SelectionReport {
+        let mut totals = LevelTotals::default();
+        for case in &suite.cases {
+            totals.add(case.case.level);
+        }
+        SelectionReport {
+            suite: totals,
+            filters: selection.filters.clone(),
+            tags: selection.tags.clone(),
+            levels: selection.levels.clone(),
+            partition: selection.partition,
+            origin: suite.origin.clone(),
+        }
+    }
+
     /// A run with any of `--filter`, `--tag` or `--level` is partial, even
     /// if the pattern happens to match every case today: the suite grows,
     /// and a claim must not depend on what a pattern matched.

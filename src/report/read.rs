@@ -80,9 +80,9 @@ struct Run {
     #[serde(default)]
     connection_retries: usize,
     #[serde(default)]
-    product: Option<super::output::Product>,
+    product: Option<super::certification::Product>,
     #[serde(default)]
-    certification: Option<super::output::Certification>,
+    certification: Option<super::certification::Certification>,
 }
 
 #[derive(Deserialize)]
@@ -544,7 +544,7 @@ mod tests {
             filters: vec!["filter.*".into()],
             tags: Vec::new(),
             levels: vec![Level::Must],
-            partition: Some(crate::runner::select::Partition { shard: 2, of: 3 }),
+            partition: Some(crate::engine::select::Partition { shard: 2, of: 3 }),
             origin: crate::engine::load::SuiteOrigin {
                 no_builtin: true,
                 builtin_digest: None,

@@ -9,11 +9,14 @@
 //! step by step, `walk` follows a listing's pages, [`census`] counts the
 //! target's data, [`http`] sends one request, [`snapshot`] keeps the files.
 
+mod case;
 pub mod census;
 pub mod events;
 pub mod http;
+mod listings;
 pub mod pace;
-pub mod select;
+/// Selection is pure, so it lives in the engine; kept here by its old path.
+pub use crate::engine::select;
 pub mod sigv4;
 pub mod snapshot;
 mod step;
@@ -21,9 +24,9 @@ pub mod suite;
 pub mod target;
 mod walk;
 
+pub use case::run_case;
 pub use events::{EventSink, RunEvent};
 pub use select::{Selection, glob};
-pub use step::run_case;
 pub use suite::{
     REQUIREMENTS_FILE, SuiteSources, builtin_case_files, load_suite, load_suites, parse_fixture,
     read_case_files, read_fixture,
@@ -232,7 +235,7 @@ pub(crate) async fn run_until(
         fixture: shared.fixture.is_some(),
         // The caller knows whether it started the target; see `Target`.
         embedded: false,
-        selection: selection.report(suite),
+        selection: crate::report::SelectionReport::of(selection, suite),
         cases: reports.into_iter().flatten().collect(),
         requirements: suite
             .requirements
@@ -288,7 +291,7 @@ fn collect(
             } else {
                 "the harness cancelled this case before it finished".to_string()
             };
-            let mut report = step::blank_report(case);
+            let mut report = case::blank_report(case);
             report.checks.push(CheckResult::fail(
                     CheckKind::HarnessError,
                     Level::Must,
@@ -372,7 +375,7 @@ pub(crate) fn judged_answer(
 /// must level whatever the case's level: an info case that never ran
 /// observed nothing, and the run must not read as clean.
 fn stopped_report(case: &LoadedCase, cause: Unjudged, reason: &str) -> CaseReport {
-    let mut report = step::blank_report(case);
+    let mut report = case::blank_report(case);
     // A deadline leaves the case unverified; a target that stopped
     // answering never got to run it.
     let said = match cause {

@@ -39,7 +39,6 @@ pub use relation::relation_check;
 use super::case::{Expect, Level};
 use super::diagnose::Diagnosis;
 use super::exchange::HttpResponse;
-use super::requirements::judges_every_requirement;
 use crate::schema::SchemaSet;
 use body::{
     body_equals_check, body_excerpt, body_subset_check, jsonpath_check, schema_checks, schema_for,
@@ -90,6 +89,24 @@ pub enum CheckKind {
     /// The harness itself failed on the case (its task panicked): nothing
     /// was judged, so the case cannot count as passed.
     HarnessError,
+}
+
+/// Whether a failed check of this kind counts against every requirement of
+/// its case. These kinds judge whether the case got its answer at all (an
+/// answer, with the status asked for, that is JSON, matching an allowed
+/// outcome, from which a value could be captured, by a harness that did
+/// not break): without that answer none of the case's requirements was
+/// shown to hold, so `judged_by` does not name them.
+pub fn judges_every_requirement(kind: CheckKind) -> bool {
+    matches!(
+        kind,
+        CheckKind::Transport
+            | CheckKind::Status
+            | CheckKind::Json
+            | CheckKind::AnyOf
+            | CheckKind::Capture
+            | CheckKind::HarnessError
+    )
 }
 
 impl CheckKind {

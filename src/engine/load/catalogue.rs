@@ -39,7 +39,7 @@ pub(super) fn check_catalogue(file: &SourceFile, requirements: &[Requirement]) -
             .map(|k| ("judged_by", k))
             .chain(r.fallback_for.iter().map(|k| ("fallback_for", k)));
         for (list, kind) in lists {
-            if requirements::judges_every_requirement(kind.value) {
+            if crate::engine::check::judges_every_requirement(kind.value) {
                 out.push(
                     Diagnostic::spanned(
                         file,

@@ -1,7 +1,7 @@
 //! Which cases of a suite a run selects (`--filter`, `--tag`, `--level`).
 
 use crate::engine::case::Level;
-use crate::engine::load::{LoadedCase, Suite};
+use crate::engine::load::LoadedCase;
 
 /// Which cases to run.
 #[derive(Debug, Clone, Default)]
@@ -24,23 +24,6 @@ impl Selection {
             && (self.tags.is_empty() || self.tags.iter().any(|t| c.tags.contains(t)))
             && (self.levels.is_empty() || self.levels.contains(&c.level))
             && self.partition.is_none_or(|p| p.holds(case.id()))
-    }
-
-    /// The selection as a report records it, with the size of the suite it
-    /// was taken from, so the verdict can tell a partial run.
-    pub fn report(&self, suite: &Suite) -> crate::report::SelectionReport {
-        let mut totals = crate::report::LevelTotals::default();
-        for case in &suite.cases {
-            totals.add(case.case.level);
-        }
-        crate::report::SelectionReport {
-            suite: totals,
-            filters: self.filters.clone(),
-            tags: self.tags.clone(),
-            levels: self.levels.clone(),
-            partition: self.partition,
-            origin: suite.origin.clone(),
-        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! How much of a check's detail a report shows.
+//! What every format shows alike: how much of a check's detail, and the
+//! cases named in the requirement matrix.
 //!
 //! The core keeps every line of a diff (see `engine::diff`); a report that
 //! showed them all could run to megabytes for one listing, and a browser
@@ -145,6 +146,35 @@ pub fn excerpt(body: &[u8], pointer: Option<&str>) -> Option<String> {
         out.push_str(&format!("\n… {} more line(s)", all - lines.len()));
     }
     Some(out)
+}
+
+/// The cases column of the matrix: how many cases verify the requirement,
+/// and the ones that fail it by name (at most ten), so the matrix stays
+/// short however large the suite.
+pub fn matrix_cases(
+    report: &super::RunReport,
+    requirement: &str,
+    link: impl Fn(&str) -> String,
+) -> String {
+    let all: Vec<&super::CaseReport> = report.cases_for(requirement).collect();
+    // A failed case fails the requirement only through a check that counts
+    // against it (see super::attribution), so only those cases are named.
+    let mut failing: Vec<&super::CaseReport> =
+        report.failures_of(requirement).map(|(c, _)| c).collect();
+    failing.dedup_by(|a, b| a.id == b.id);
+    if failing.is_empty() {
+        return format!("{} case(s)", all.len());
+    }
+    let mut named: Vec<String> = failing.iter().take(10).map(|c| link(&c.id)).collect();
+    if failing.len() > 10 {
+        named.push(format!("and {} more", failing.len() - 10));
+    }
+    format!(
+        "{} of {} failing: {}",
+        failing.len(),
+        all.len(),
+        named.join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -326,7 +326,7 @@ fn requirements(out: &mut String, report: &RunReport) {
     );
     for r in &report.requirements {
         let result = report.requirement_result(&r.id);
-        let cases = matrix_cases(report, &r.id, |id| {
+        let cases = super::detail::matrix_cases(report, &r.id, |id| {
             format!("<a href=\"#{}\">{}</a>", anchor(id), escape(id))
         });
         let class = result.as_str().replace(' ', "_");
@@ -342,34 +342,6 @@ fn requirements(out: &mut String, report: &RunReport) {
         );
     }
     let _ = writeln!(out, "</table>");
-}
-
-/// The cases column of the matrix: how many cases verify the requirement,
-/// and the ones that fail it by name (at most ten), so the matrix stays
-/// short however large the suite.
-pub fn matrix_cases(
-    report: &RunReport,
-    requirement: &str,
-    link: impl Fn(&str) -> String,
-) -> String {
-    let all: Vec<&CaseReport> = report.cases_for(requirement).collect();
-    // A failed case fails the requirement only through a check that counts
-    // against it (see super::attribution), so only those cases are named.
-    let mut failing: Vec<&CaseReport> = report.failures_of(requirement).map(|(c, _)| c).collect();
-    failing.dedup_by(|a, b| a.id == b.id);
-    if failing.is_empty() {
-        return format!("{} case(s)", all.len());
-    }
-    let mut named: Vec<String> = failing.iter().take(10).map(|c| link(&c.id)).collect();
-    if failing.len() > 10 {
-        named.push(format!("and {} more", failing.len() - 10));
-    }
-    format!(
-        "{} of {} failing: {}",
-        failing.len(),
-        all.len(),
-        named.join(", ")
-    )
 }
 
 fn case_heading(case: &CaseReport) -> String {

@@ -169,7 +169,7 @@ pub fn render(report: &RunReport, style: &Style) -> String {
         );
         for r in &report.requirements {
             let result = report.requirement_result(&r.id);
-            let cases = super::html::matrix_cases(report, &r.id, |id| code(id, true));
+            let cases = super::detail::matrix_cases(report, &r.id, |id| code(id, true));
             let shown = match result {
                 super::RequirementResult::Fail => "**fail**".to_string(),
                 other => other.as_str().to_string(),

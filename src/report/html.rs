@@ -7,7 +7,7 @@
 
 use super::coverage::Coverage;
 use super::detail;
-use super::terminal::{self, Style};
+use super::terminal::Style;
 use super::verdict::{self, Assessment};
 use super::{CaseReport, RunReport, Verdict};
 use crate::engine::case::Level;
@@ -491,9 +491,9 @@ fn exchange_view(out: &mut String, exchange: &Exchange, style: &Style) {
     let _ = writeln!(
         out,
         "<p><strong>Reproduce</strong></p><pre>{}</pre>",
-        escape(&terminal::curl(r, style))
+        escape(&super::reproduce::curl(r, style))
     );
-    if let Some(note) = terminal::token_note(exchange) {
+    if let Some(note) = super::reproduce::token_note(exchange) {
         let _ = writeln!(out, "<p><em>{}</em></p>", escape(&note));
     }
 }

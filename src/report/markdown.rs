@@ -7,7 +7,7 @@
 //! fences longer than any backtick run inside.
 
 use super::detail;
-use super::terminal::{self, Style};
+use super::terminal::Style;
 use super::verdict::{self, Assessment};
 use super::{CaseReport, RunReport, Verdict};
 use crate::engine::case::Level;
@@ -571,7 +571,7 @@ fn representative(
         let _ = writeln!(out, "\nReproduce:\n");
         out.push_str(&fence(
             "sh",
-            &terminal::reproduce_commands(report, exchange, style).join("\n"),
+            &super::reproduce::reproduce_commands(report, exchange, style).join("\n"),
         ));
     }
     out.push('\n');

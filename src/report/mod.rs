@@ -9,6 +9,8 @@ pub mod choices;
 pub mod coverage;
 pub mod detail;
 pub mod escape;
+mod exploration;
+pub use exploration::*;
 pub mod findings;
 pub mod html;
 pub mod json;
@@ -17,6 +19,9 @@ pub mod markdown;
 pub mod merge;
 pub mod output;
 pub mod read;
+mod redact;
+pub mod reproduce;
+pub use redact::*;
 pub mod secrets;
 pub mod suite_listing;
 pub mod terminal;
@@ -276,63 +281,6 @@ impl Counts {
     }
 }
 
-/// Headers whose values never appear in any report, snapshot or log, on
-/// top of every header whose name says it carries a credential (see
-/// [`SECRET_NAME_PARTS`]).
-pub const ALWAYS_REDACTED: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "x-amz-security-token",
-    "cookie",
-    "set-cookie",
-];
-
-/// A header whose name contains one of these (case-insensitive) is secret:
-/// `X-Auth-Token`, `X-Api-Key`, `X-Session-Id`, `X-Client-Secret`, ...
-/// A name that says it carries a credential is trusted to; hiding a header
-/// that turns out harmless costs a reader one value, showing a key costs
-/// the key.
-pub const SECRET_NAME_PARTS: &[&str] = &[
-    "authorization",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "api-key",
-    "apikey",
-    "api_key",
-    "session",
-    "cookie",
-    "credential",
-];
-
-/// What a redacted header value is replaced with.
-pub const REDACTED: &str = "[REDACTED]";
-
-/// Whether a header's value must be hidden, given the user's extra names.
-pub fn is_secret(header: &str, extra: &[String]) -> bool {
-    let lower = header.to_ascii_lowercase();
-    ALWAYS_REDACTED.iter().any(|h| *h == lower)
-        || SECRET_NAME_PARTS.iter().any(|part| lower.contains(part))
-        || extra.iter().any(|h| h.eq_ignore_ascii_case(header))
-}
-
-/// Hides secrets in everything an exchange recorded: secret header values
-/// in the request and the response, and wherever those values (or the
-/// URL's password) recur, in the URL, other headers, bodies and transport
-/// errors (see [`secrets`]).
-pub fn redact(exchange: &mut Exchange, extra: &[String]) {
-    secrets::Secrets::of(exchange, extra).apply(exchange, extra);
-}
-
-/// [`redact`], also hiding `values` wherever they occur: the values of
-/// secret variables, which a case may put anywhere in a request.
-pub fn redact_with(exchange: &mut Exchange, extra: &[String], values: &[String]) {
-    secrets::Secrets::of(exchange, extra)
-        .with_values(values)
-        .apply(exchange, extra);
-}
-
 /// A whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -508,41 +456,6 @@ impl LevelTotals {
     }
 }
 
-/// Replaces `user:password@` in a URL with `[REDACTED]@`: credentials in a
-/// target URL are as secret as an `Authorization` header, and saying they
-/// were there tells a reader why a copied `curl` line is refused.
-pub fn redact_credentials(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://{REDACTED}{}", &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
-/// Strips `user:password@` from a URL, so a target given with credentials
-/// can be shown and recorded.
-pub fn without_credentials(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
-            // Both setters only fail on URLs that cannot have credentials,
-            // which these URLs just showed they can.
-            let _ = parsed.set_username("");
-            let _ = parsed.set_password(None);
-            let text = parsed.to_string();
-            // Url adds a `/` to a bare host; keep the user's spelling.
-            if url.ends_with('/') {
-                text
-            } else {
-                text.trim_end_matches('/').to_string()
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
 /// A requirement of the catalogue, as reports show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RequirementInfo {
@@ -701,68 +614,4 @@ impl RunReport {
             .iter()
             .filter(|c| c.verdict == Verdict::Unanswered)
     }
-}
-
-/// What an exploration (`macie-conform explore`) did, beside the cases it
-/// generated and ran: every report of one shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Exploration {
-    pub seed: u64,
-    /// Requests it was allowed to send while exploring.
-    pub budget: usize,
-    /// Requests sent while exploring (learning included, shrinking not).
-    pub requests: usize,
-    /// Requests sent while shrinking and re-checking failures.
-    pub shrink_requests: usize,
-    /// Whether `--deadline` ended it: before its budget was spent, or
-    /// while it was shrinking failures.
-    pub deadline_reached: bool,
-    /// Cases generated and run.
-    pub cases: usize,
-    /// Key and comparator pairs the target refused (OC-7), as `key CMP`.
-    pub refused_pairs: Vec<String>,
-    /// The shrunk failures, in the order they were found.
-    pub failures: Vec<ShrunkFailure>,
-    /// The case file the confirmed failures were written to, if any.
-    pub saved_to: Option<String>,
-    /// The command that repeats this exploration.
-    pub rerun: String,
-}
-
-impl Exploration {
-    /// What the deadline cut short, when it ended the exploration.
-    pub fn deadline_note(&self) -> Option<String> {
-        self.deadline_reached.then(|| {
-            format!(
-                "the run's deadline (--deadline) ended this exploration after {} of its {} requests{}; raise --deadline or lower --budget to explore all of it",
-                self.requests,
-                self.budget,
-                if self.requests >= self.budget {
-                    ", while it was shrinking failures"
-                } else {
-                    ""
-                }
-            )
-        })
-    }
-}
-
-/// One failure of an exploration, shrunk to a small case.
-#[derive(Debug, Clone, Serialize)]
-pub struct ShrunkFailure {
-    /// The generated case that failed first.
-    pub found_by: String,
-    /// The shrunk case's id (in the saved file, when there is one).
-    pub id: String,
-    /// The kind of question (`listing`, `narrow`, `invalid`, ...).
-    pub kind: String,
-    /// Smaller versions that still failed, one after the other.
-    pub steps_taken: usize,
-    /// Whether the shrunk case failed again when run once more; only
-    /// confirmed failures are saved.
-    pub confirmed: bool,
-    /// Its failed must and should checks, from that last run.
-    pub failed_checks: Vec<String>,
-    /// The shrunk case as case-file text.
-    pub yaml: String,
 }

@@ -5,11 +5,16 @@
 
 use super::detail;
 use super::escape::{block, line};
+use super::reproduce::{commands, reproduce};
 use super::{CaseReport, Conformance, RunReport, Verdict};
 use crate::engine::case::Level;
 use crate::engine::check::Outcome;
-use crate::engine::exchange::{Exchange, HttpRequest};
+use crate::engine::exchange::Exchange;
 use std::fmt::Write;
+
+mod exploration;
+use exploration::EXPLORED_DETAILS_SHOWN;
+pub use exploration::exploration;
 
 /// How to render.
 #[derive(Debug, Clone, Default)]
@@ -404,129 +409,6 @@ fn representative_checks(case: &CaseReport, examples: &[usize], style: &Style) -
     out
 }
 
-/// How to send a request again: its `curl`, and for the embedded server,
-/// which ends with the run, how to start one to send it to.
-pub fn reproduce(report: &RunReport, exchange: &Exchange, style: &Style, indent: &str) -> String {
-    let mut out = format!("{indent}reproduce:\n");
-    for command in reproduce_commands(report, exchange, style) {
-        let _ = writeln!(out, "{indent}  {command}");
-    }
-    out
-}
-
-/// The shell lines that send a request again (comments start with `#`):
-/// the `curl` as the run sent it, or, when the target was the embedded
-/// server (which stopped with the run), the command that starts one and
-/// the `curl` addressed to it.
-pub fn reproduce_commands(report: &RunReport, exchange: &Exchange, style: &Style) -> Vec<String> {
-    commands(exchange, style, report.embedded)
-}
-
-fn commands(exchange: &Exchange, style: &Style, embedded: bool) -> Vec<String> {
-    let mut lines = Vec::new();
-    if embedded {
-        lines.push("# the embedded reference server stopped with the run; start one first".into());
-        lines.push("macie-conform serve --port 8080 --faults &".into());
-        let mut request = exchange.request.clone();
-        request.url = rebased(&request.url, "http://127.0.0.1:8080");
-        lines.push(curl(&request, style));
-    } else {
-        lines.push(curl(&exchange.request, style));
-    }
-    if let Some(note) = token_note(exchange) {
-        lines.push(format!("# {note}"));
-    }
-    lines
-}
-
-/// `url` with its scheme, host and port replaced by `origin`.
-pub fn rebased(url: &str, origin: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let path_at = url[after_scheme..]
-        .find('/')
-        .map_or(url.len(), |i| after_scheme + i);
-    format!("{origin}{}", &url[path_at..])
-}
-
-/// What an exploration did: its shrunk failures, where they were saved,
-/// what the target refused, and how to explore the same way again.
-pub fn exploration(e: &super::Exploration, style: &Style) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n{}",
-        style.paint(
-            "1",
-            &format!(
-                "Explored: seed {}, {} generated case(s), {} request(s) of a budget of {}{}",
-                e.seed,
-                e.cases,
-                e.requests,
-                e.budget,
-                if e.shrink_requests > 0 {
-                    format!(", {} more shrinking failures", e.shrink_requests)
-                } else {
-                    String::new()
-                }
-            )
-        )
-    );
-    if let Some(note) = e.deadline_note() {
-        let _ = writeln!(out, "  {}", style.paint("1;33", &note));
-    }
-    if !e.refused_pairs.is_empty() {
-        let _ = writeln!(
-            out,
-            "  the target refused these filter pairs (open choice OC-7, not a failure): {}",
-            e.refused_pairs.join(", ")
-        );
-    }
-    for f in &e.failures {
-        let _ = writeln!(
-            out,
-            "  {} {} (found by {}, {} step(s) smaller){}",
-            if f.confirmed {
-                style.paint("1;31", "shrunk failure")
-            } else {
-                style.paint("1;33", "not confirmed")
-            },
-            line(&f.id),
-            line(&f.found_by),
-            f.steps_taken,
-            if f.confirmed {
-                ""
-            } else {
-                ": it passed when run again, so the target may answer differently from one request to the next; it is not saved"
-            }
-        );
-        for check in &f.failed_checks {
-            let _ = writeln!(out, "      {}", line(check));
-        }
-        for yaml in f.yaml.lines() {
-            let _ = writeln!(out, "      {}", line(yaml));
-        }
-    }
-    if let Some(path) = &e.saved_to {
-        let _ = writeln!(
-            out,
-            "  failures saved to {}; replay them with `macie-conform run --cases {}`",
-            line(path),
-            line(
-                std::path::Path::new(path)
-                    .parent()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default()
-                    .as_str()
-            )
-        );
-    }
-    let _ = writeln!(out, "  explore the same way again: {}", line(&e.rerun));
-    out
-}
-
-/// Failed generated cases an exploration details on a terminal.
-const EXPLORED_DETAILS_SHOWN: usize = 5;
-
 /// Cases a finding lists in full on a terminal; the rest are counted.
 const FINDING_CASES_SHOWN: usize = 5;
 
@@ -689,67 +571,6 @@ pub fn details_in(report: Option<&RunReport>, case: &CaseReport, style: &Style) 
     out
 }
 
-/// Said beside a reproduction of a walk's later page: its nextToken came
-/// from the page before, and a server may accept a token only then.
-pub fn token_note(exchange: &Exchange) -> Option<String> {
-    let page = exchange.page.filter(|&p| p > 1)?;
-    Some(format!(
-        "page {page} of a walk: this request carries the nextToken that page {} returned; if the server no longer accepts it, walk again from page 1",
-        page - 1
-    ))
-}
-
-/// A `curl` command that sends the same request, with secrets redacted.
-pub fn curl(request: &HttpRequest, style: &Style) -> String {
-    let mut parts = vec![
-        "curl".to_string(),
-        "-sS".to_string(),
-        "-i".to_string(),
-        "-X".to_string(),
-        request.method.clone(),
-        shell_quote(&request.url),
-    ];
-    for (k, v) in &request.headers {
-        let value = if style.is_redacted(k) {
-            super::REDACTED
-        } else {
-            v.as_str()
-        };
-        parts.push("-H".into());
-        parts.push(shell_quote(&format!("{k}: {value}")));
-    }
-    if !request.body.is_empty() {
-        parts.push("--data-binary".into());
-        parts.push(shell_quote(&String::from_utf8_lossy(&request.body)));
-    }
-    parts.join(" ")
-}
-
-/// Single-quotes for POSIX shells. Text with control characters (a
-/// nextToken or body a target filled with them) is written as ANSI-C
-/// quoting (`$'...\x1b...'`, bash, zsh and ksh): the command still sends
-/// the same bytes, and no raw control character reaches the terminal or a
-/// report.
-fn shell_quote(s: &str) -> String {
-    if !s.chars().any(super::escape::is_dangerous) {
-        return format!("'{}'", s.replace('\'', r"'\''"));
-    }
-    let mut out = String::from("$'");
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            c if super::escape::is_dangerous(c) && (c as u32) < 0x80 => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if super::escape::is_dangerous(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
-
 /// "Choices your server made": each open choice an info case observed,
 /// in words, one line per distinct answer, marked where it is not the
 /// reference server's.
@@ -853,22 +674,4 @@ pub fn summary(report: &RunReport, style: &Style) -> String {
         }
     );
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rebased;
-
-    #[test]
-    fn a_url_is_rebased_onto_another_origin_keeping_its_path() {
-        assert_eq!(
-            rebased("http://127.0.0.1:41234/jobs/list", "http://127.0.0.1:8080"),
-            "http://127.0.0.1:8080/jobs/list"
-        );
-        assert_eq!(
-            rebased("https://host/base/jobs/list?x=1", "http://127.0.0.1:8080"),
-            "http://127.0.0.1:8080/base/jobs/list?x=1"
-        );
-        assert_eq!(rebased("http://host", "http://o"), "http://o");
-    }
 }

@@ -9,6 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::gate::{BodyGate, gate_bytes};
+pub use super::transport::no_answer;
+use super::transport::{chain, classify, closed_before_answer};
+
 /// Signs a request just before it is sent (for example AWS SigV4). It sees
 /// the final method, URL, headers and body.
 pub trait RequestSigner: Send + Sync {
@@ -187,109 +191,6 @@ pub struct Client {
     bodies: BodyGate,
     /// How fast requests go (see [`super::pace`]).
     pace: super::pace::Pace,
-}
-
-/// Bounds the bytes of answer bodies read at once, all cases together.
-///
-/// Each body is read whole before it is judged, and at `-j 16` sixteen
-/// bodies of up to `--max-body` may be read at once: 7 MB pages took a run
-/// to 340 MiB. A read reserves its body's size here first (what
-/// `Content-Length` declares, or, without one, what has come so far) and
-/// waits while other reads hold the rest; small bodies hardly wait at all.
-/// Judging a body is synchronous, so once read it is parsed and dropped
-/// before its task waits again: what is in memory at once is the bodies
-/// this gate admits, the ones being judged (one per worker thread), and
-/// what walks keep, which `--max-retained` bounds.
-///
-/// The gate is apart from the retained-bytes budget on purpose: a walk
-/// holds its pages while it reads the next one, so a read that waited on
-/// that budget could wait on its own walk forever.
-struct BodyGate {
-    permits: Arc<tokio::sync::Semaphore>,
-    /// The gate's size in KiB (its permits).
-    capacity: u32,
-}
-
-/// Gives the memory the allocator holds free back to the system (glibc).
-///
-/// Called before a large body is read: glibc keeps what is freed in the
-/// arena of the thread that allocated it, and a run judges pages near the
-/// body cap on whichever worker thread picks their case up, so without it
-/// each arena kept a few such pages (7 MB pages at `-j 16`: 141–147 MiB,
-/// against 97–102 MiB; `cargo bench --bench hostile_memory`). One arena
-/// would do the same for every allocation but halved the rate of cases
-/// run (`cargo bench --bench harness`); a trim before large bodies only
-/// costs what large bodies are rare enough to afford.
-fn trim() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free memory to the system; it takes
-    // the allocator's own locks.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// What [`BodyGate`] admits at once: the body cap, and at least 8 MiB.
-/// Bodies of a few KiB, which a correct server sends, pass side by side by
-/// the thousand; bodies near the cap are read one after the other.
-fn gate_bytes(max_body: usize) -> usize {
-    max_body.max(8 << 20)
-}
-
-impl BodyGate {
-    fn new(bytes: usize) -> BodyGate {
-        let capacity = u32::try_from(bytes.div_ceil(1024))
-            .unwrap_or(u32::MAX)
-            .min(tokio::sync::Semaphore::MAX_PERMITS as u32);
-        BodyGate {
-            permits: Arc::new(tokio::sync::Semaphore::new(capacity as usize)),
-            capacity,
-        }
-    }
-
-    fn kib(&self, bytes: usize) -> u32 {
-        u32::try_from(bytes.div_ceil(1024))
-            .unwrap_or(u32::MAX)
-            .clamp(1, self.capacity)
-    }
-
-    /// Waits until `bytes` may be read (a body larger than the gate takes
-    /// all of it), but no longer than `patience`: bodies hold their claim
-    /// until they are judged, and a case that waited on a claim its own
-    /// task holds would wait forever. Past it the body is read unclaimed,
-    /// a rare overshoot rather than a hang.
-    async fn reserve(
-        &self,
-        bytes: usize,
-        patience: Duration,
-    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let claim = Arc::clone(&self.permits).acquire_many_owned(self.kib(bytes));
-        let claim = tokio::time::timeout(patience, claim).await.ok()?.ok();
-        // The large bodies read before this one have been judged and
-        // dropped by now (the gate admits them one or two at a time).
-        if bytes >= 1 << 20 {
-            trim();
-        }
-        claim
-    }
-
-    /// Grows `held` to `bytes` if the gate has room now; never waits, since
-    /// a read that holds part of the gate and waits for more could wait on
-    /// others doing the same.
-    fn try_grow(&self, held: &mut tokio::sync::OwnedSemaphorePermit, bytes: usize) -> bool {
-        let want = self.kib(bytes);
-        let have = held.num_permits() as u32;
-        if want <= have {
-            return true;
-        }
-        match Arc::clone(&self.permits).try_acquire_many_owned(want - have) {
-            Ok(more) => {
-                held.merge(more);
-                true
-            }
-            Err(_) => false,
-        }
-    }
 }
 
 tokio::task_local! {
@@ -749,60 +650,6 @@ fn basic_credentials(url: &str) -> Option<(String, String)> {
     ))
 }
 
-fn closed_before_answer(e: &reqwest::Error) -> bool {
-    use std::io::ErrorKind;
-    if e.is_connect() || e.is_timeout() || tls_failure(e).is_some() {
-        return false;
-    }
-    let mut through_hyper = false;
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if let Some(h) = err.downcast_ref::<hyper::Error>() {
-            if h.is_incomplete_message() {
-                return true;
-            }
-            through_hyper = true;
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            // Only an I/O error hyper met on the connection: anywhere
-            // else it is not about a connection the target closed.
-            if through_hyper
-                && matches!(
-                    io.kind(),
-                    ErrorKind::ConnectionReset
-                        | ErrorKind::BrokenPipe
-                        | ErrorKind::ConnectionAborted
-                        | ErrorKind::UnexpectedEof
-                )
-            {
-                return true;
-            }
-            // An io::Error's `source()` skips the error it wraps.
-            current = io
-                .get_ref()
-                .map(|inner| inner as &(dyn std::error::Error + 'static));
-        } else {
-            current = err.source();
-        }
-    }
-    false
-}
-
-/// Whether a failure means the target gave no (complete) answer: nothing
-/// listens, no TLS it accepts, no headers in time, a body that stalled, a
-/// broken connection. A request that could not be built is the harness's
-/// or the case's doing, not the target's.
-pub fn no_answer(e: &TransportError) -> bool {
-    match e {
-        TransportError::Connect(_)
-        | TransportError::Tls(_)
-        | TransportError::Timeout(_)
-        | TransportError::BodyTimeout { .. }
-        | TransportError::Broken(_) => true,
-        TransportError::Request(_) | TransportError::NotSent { .. } => false,
-    }
-}
-
 /// A throttling answer: 429, or an error named ThrottlingException.
 fn throttled(response: &HttpResponse) -> bool {
     if response.status == 429 {
@@ -846,75 +693,4 @@ fn backoff(retry: RetryPolicy, attempt: u32, response: &HttpResponse) -> Duratio
         .base_delay
         .saturating_mul(1u32 << (attempt - 1).min(16));
     asked.unwrap_or(exponential).min(retry.max_delay)
-}
-
-fn classify(e: reqwest::Error) -> TransportError {
-    let text = chain(&e);
-    if let Some(tls) = tls_failure(&e) {
-        TransportError::Tls(tls)
-    } else if e.is_connect() {
-        // The outer layers only repeat the URL; the root cause says what happened.
-        TransportError::Connect(root_cause(&e))
-    } else if e.is_timeout() {
-        TransportError::Timeout(0)
-    } else if e.is_builder() {
-        TransportError::Request(text)
-    } else {
-        TransportError::Broken(text)
-    }
-}
-
-/// The certificate problem behind an error, in words, if that is what it is.
-fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    use rustls::{CertificateError, Error};
-    let mut current = Some(e);
-    while let Some(err) = current {
-        if let Some(tls) = err.downcast_ref::<Error>() {
-            return Some(match tls {
-                Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
-                    "the certificate is not signed by an authority this machine trusts (self-signed or private CA)".into()
-                }
-                Error::InvalidCertificate(
-                    CertificateError::Expired | CertificateError::ExpiredContext { .. },
-                ) => "the certificate has expired".into(),
-                Error::InvalidCertificate(
-                    CertificateError::NotValidForName
-                    | CertificateError::NotValidForNameContext { .. },
-                ) => "the certificate is not valid for this host name".into(),
-                other => other.to_string(),
-            });
-        }
-        // An io::Error's `source()` skips the error it wraps, which is
-        // where rustls puts its own (sometimes inside another io::Error).
-        current = match err.downcast_ref::<std::io::Error>() {
-            Some(io) => io
-                .get_ref()
-                .map(|inner| inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        };
-    }
-    None
-}
-
-fn root_cause(e: &dyn std::error::Error) -> String {
-    let mut current = e;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
-}
-
-/// An error with its causes, which is where the useful words are
-/// ("connection refused", "invalid HTTP version", ...).
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }

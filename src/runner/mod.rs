@@ -12,9 +12,11 @@
 mod case;
 pub mod census;
 pub mod events;
+mod gate;
 pub mod http;
 mod listings;
 pub mod pace;
+mod transport;
 /// Selection is pure, so it lives in the engine; kept here by its old path.
 pub use crate::engine::select;
 pub mod sigv4;

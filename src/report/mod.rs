@@ -23,6 +23,7 @@ mod redact;
 pub mod reproduce;
 pub use redact::*;
 pub mod secrets;
+pub mod style;
 pub mod suite_listing;
 pub mod terminal;
 pub mod verdict;

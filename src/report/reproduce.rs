@@ -2,7 +2,7 @@
 //! shows beside a failure, rebased onto the embedded server's address when
 //! that is what answered it.
 
-use super::terminal::Style;
+use super::style::Style;
 use super::*;
 use crate::engine::exchange::{Exchange, HttpRequest};
 use std::fmt::Write as _;

@@ -13,30 +13,9 @@ use crate::engine::exchange::Exchange;
 use std::fmt::Write;
 
 mod exploration;
+pub use super::style::Style;
 use exploration::EXPLORED_DETAILS_SHOWN;
 pub use exploration::exploration;
-
-/// How to render.
-#[derive(Debug, Clone, Default)]
-pub struct Style {
-    pub color: bool,
-    /// Further header names (case-insensitive) to redact.
-    pub redact: Vec<String>,
-}
-
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    pub fn is_redacted(&self, header: &str) -> bool {
-        super::is_secret(header, &self.redact)
-    }
-}
 
 /// The one-line form of a case's result, as shown while running. The
 /// reason may quote the target, so control characters in it are escaped

@@ -22,3 +22,4 @@ pub mod oracle;
 pub mod requirements;
 pub mod select;
 pub mod snapshot;
+pub mod walk;

@@ -5,9 +5,10 @@ use super::listings::{Listings, held_bytes};
 use super::step::{StepRun, build_request, capture};
 use super::{Retained, Shared};
 use crate::engine::case::{Expect, Level, Semantic};
-use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome};
+use crate::engine::check::{self, CheckKind, CheckResult, Context, Outcome, Unjudged};
 use crate::engine::exchange::{Exchange, HttpRequest};
 use crate::engine::snapshot as snap;
+use crate::engine::walk::{self as engine_walk, Reference, Walked};
 use crate::report::CaseReport;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -83,103 +84,54 @@ pub(super) async fn run_walk(
     let all: Vec<Value> = walked.iter().flatten().cloned().collect();
     let sizes: Vec<usize> = walked.iter().map(Vec::len).collect();
     let checks_from = report.checks.len();
-    if guarded {
-        let judged = check::guard::judged_request(Some(&request_json));
-        let must = Context {
-            level: Level::Must,
-            request: judged.as_ref(),
-            ..ctx
+    // `complete` compares with the same listing at the server's own page
+    // size: fetched here, judged with the rest below.
+    let reference = if step.expect.semantics.contains(&Semantic::Complete) {
+        let request = engine_walk::reference_request(&request_json);
+        let mut first_ref = first.clone();
+        first_ref.body = request.to_string().into_bytes();
+        let mut scratch = CaseReport {
+            exchanges: Vec::new(),
+            checks: Vec::new(),
+            ..report.clone()
         };
-        report.checks.extend([
-            check::filter_check(&must, &all, Level::Must),
-            check::sort_check(&must, &all, Level::Must, "the walk"),
-            check::no_duplicates_check(&walked, Level::Must),
-            check::oracle_check(&must, &all, true, Level::Must),
-        ]);
-    }
-    for semantic in &step.expect.semantics {
-        let result = match semantic {
-            Semantic::Filter => check::filter_check(&ctx, &all, level),
-            Semantic::Sort => check::sort_check(&ctx, &all, level, "the walk"),
-            Semantic::PageSize => {
-                let sizes: Vec<usize> = walked.iter().map(Vec::len).collect();
-                check::page_size_check(Some(&request_json), &sizes, level)
-            }
-            Semantic::NoDuplicates => check::no_duplicates_check(&walked, level),
-            Semantic::Complete => {
-                // The reference: the same listing at the server's own page size.
-                let mut reference = request_json.clone();
-                if let Some(obj) = reference.as_object_mut() {
-                    obj.remove("maxResults");
-                    obj.remove("nextToken");
-                }
-                let mut first_ref = first.clone();
-                first_ref.body = reference.to_string().into_bytes();
-                let mut scratch = CaseReport {
-                    exchanges: Vec::new(),
-                    checks: Vec::new(),
-                    ..report.clone()
-                };
-                let reference_plan = WalkPlan {
-                    first: &first_ref,
-                    request_json: &reference,
-                    may_refuse: false,
-                    ..plan
-                };
-                match walk_pages(shared, &reference_plan, &mut held, &mut scratch).await {
-                    WalkEnd::Listing(pages) => {
-                        let reference_items: Vec<Value> = pages.into_iter().flatten().collect();
-                        check::complete_check(&all, &reference_items, level)
-                    }
-                    WalkEnd::Refused | WalkEnd::Broken => {
-                        match scratch.failed_checks().next() {
-                            // A reference walk the run's limits cut (its
-                            // budget spent) judged nothing, as they did not.
-                            Some(failure) => {
-                                let mut check = CheckResult::fail(
-                                    CheckKind::Complete,
-                                    level,
-                                    format!(
-                                        "the reference walk (no maxResults) failed: {}",
-                                        failure.message
-                                    ),
-                                );
-                                check.unjudged = failure.unjudged;
-                                check
-                            }
-                            // Cut short by the harness's own limits (max_pages,
-                            // the retained-bytes budget): a correct server may
-                            // simply hold a longer listing, so nothing was
-                            // compared and nothing failed.
-                            None => {
-                                use crate::engine::check::Unjudged;
-                                let why = scratch
-                                    .checks
-                                    .iter()
-                                    .find_map(|c| c.unjudged)
-                                    .unwrap_or(Unjudged::PageLimit);
-                                let limit = match why {
-                                    Unjudged::RetainedBudget => "its listing outgrew the retained-bytes budget (--max-retained)".to_string(),
-                                    _ => format!(
-                                        "it stopped after {max_pages} pages while nextToken kept coming"
-                                    ),
-                                };
-                                CheckResult::skip(
-                                    CheckKind::Complete,
-                                    level,
-                                    format!(
-                                        "not verified: the reference walk (no maxResults) was cut short: {limit}"
-                                    ),
-                                )
-                                .unjudged(why)
-                            }
-                        }
-                    }
-                }
-            }
+        let reference_plan = WalkPlan {
+            first: &first_ref,
+            request_json: &request,
+            may_refuse: false,
+            ..plan
         };
-        report.checks.push(result);
-    }
+        match walk_pages(shared, &reference_plan, &mut held, &mut scratch).await {
+            WalkEnd::Listing(pages) => Reference::Listing(pages.into_iter().flatten().collect()),
+            WalkEnd::Refused | WalkEnd::Broken => match scratch.failed_checks().next() {
+                Some(failure) => Reference::Failed {
+                    message: failure.message.clone(),
+                    unjudged: failure.unjudged,
+                },
+                None => Reference::CutShort {
+                    why: scratch
+                        .checks
+                        .iter()
+                        .find_map(|c| c.unjudged)
+                        .unwrap_or(Unjudged::PageLimit),
+                    max_pages,
+                },
+            },
+        }
+    } else {
+        Reference::NotWalked
+    };
+    report.checks.extend(engine_walk::listing_checks(
+        &ctx,
+        &step.expect.semantics,
+        Walked {
+            pages: &walked,
+            all: &all,
+        },
+        &reference,
+        guarded,
+    ));
+    drop(reference);
     // The pages are no longer needed, and the listing takes the jobs
     // without a copy: a long listing is held once, not three times.
     drop(walked);

@@ -16,13 +16,9 @@ use crate::model::{
 use serde_json::Value;
 use std::cmp::Ordering;
 
-/// One filter condition as the oracle understands it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
-    pub key: ListJobsFilterKey,
-    pub comparator: JobComparator,
-    pub values: Vec<String>,
-}
+/// One filter condition: the model's, the one type the oracle, the
+/// generator and the reference server share.
+pub type Term = crate::model::FilterTerm;
 
 /// The parts of a request that decide which jobs are listed and in what order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

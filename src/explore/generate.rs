@@ -54,23 +54,18 @@ pub fn listed_pair(key: Key, cmp: Cmp) -> bool {
     }
 }
 
-/// One filter term.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
-    pub key: Key,
-    pub cmp: Cmp,
-    pub values: Vec<String>,
-}
+/// One filter condition of a generated request: the model's.
+pub type Term = crate::model::FilterTerm;
 
 impl Term {
     fn json(&self) -> Value {
-        json!({"key": self.key.as_str(), "comparator": self.cmp.as_str(), "values": self.values})
+        json!({"key": self.key.as_str(), "comparator": self.comparator.as_str(), "values": self.values})
     }
 
     /// Whether a server may refuse the term: a pair the document does not
     /// list (OC-7), or a value no job can hold (OC-9).
     fn may_be_refused(&self) -> bool {
-        !listed_pair(self.key, self.cmp)
+        !listed_pair(self.key, self.comparator)
             || self.values.iter().any(|v| match self.key {
                 Key::JobType => JobType::from_wire(v).is_none(),
                 Key::JobStatus => JobStatus::from_wire(v).is_none(),
@@ -92,7 +87,7 @@ impl Term {
         if self.values.len() > NAMED {
             values.push(format!("{} other values", self.values.len() - NAMED));
         }
-        format!("{} {} {}", self.key, self.cmp, values.join(" or "))
+        format!("{} {} {}", self.key, self.comparator, values.join(" or "))
     }
 }
 
@@ -352,8 +347,8 @@ impl Recipe {
                 probe.verifies = format!(
                     "A filter on {} {} is {}, and its listing honours it.",
                     term.key,
-                    term.cmp,
-                    if listed_pair(term.key, term.cmp) {
+                    term.comparator,
+                    if listed_pair(term.key, term.comparator) {
                         "accepted (the document gives the key this comparator)"
                     } else {
                         "refused with a ValidationException or accepted (OC-7)"

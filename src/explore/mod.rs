@@ -195,7 +195,7 @@ pub async fn explore(
         if let Recipe::Pair { term } = recipe
             && refused(case)
         {
-            knowledge.refused.insert((term.key, term.cmp));
+            knowledge.refused.insert((term.key, term.comparator));
         }
     }
 

@@ -35,7 +35,7 @@ pub fn learning(rng: &mut fastrand::Rng, k: &Knowledge) -> Vec<Recipe> {
             out.push(Recipe::Pair {
                 term: Term {
                     key,
-                    cmp,
+                    comparator: cmp,
                     values: vec![value],
                 },
             });
@@ -55,7 +55,7 @@ pub fn learning(rng: &mut fastrand::Rng, k: &Knowledge) -> Vec<Recipe> {
             query: Query {
                 includes: vec![Term {
                     key: Key::Name,
-                    cmp,
+                    comparator: cmp,
                     values: vec![value.to_string()],
                 }],
                 ..Query::default()
@@ -121,7 +121,7 @@ pub(super) fn one(rng: &mut fastrand::Rng, k: &Knowledge) -> Recipe {
             .unwrap_or((Key::JobType, Cmp::Eq));
             let term = Term {
                 key,
-                cmp,
+                comparator: cmp,
                 values: vec![value_for(rng, k, key, cmp)],
             };
             Recipe::Widen {
@@ -174,7 +174,7 @@ pub(super) fn one(rng: &mut fastrand::Rng, k: &Knowledge) -> Recipe {
             Recipe::Impossible {
                 term: Term {
                     key,
-                    cmp: Cmp::Eq,
+                    comparator: Cmp::Eq,
                     values: vec![value],
                 },
             }
@@ -240,7 +240,11 @@ pub(super) fn random_term(rng: &mut fastrand::Rng, k: &Knowledge) -> Term {
         _ => rng.usize(100..=300),
     };
     let values = (0..n).map(|_| value_for(rng, k, key, cmp)).collect();
-    Term { key, cmp, values }
+    Term {
+        key,
+        comparator: cmp,
+        values,
+    }
 }
 
 pub(super) fn random_query(rng: &mut fastrand::Rng, k: &Knowledge) -> Query {

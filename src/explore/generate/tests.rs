@@ -111,7 +111,7 @@ fn smaller_recipes_are_smaller() {
     let q = Query {
         includes: vec![Term {
             key: Key::Name,
-            cmp: Cmp::Contains,
+            comparator: Cmp::Contains,
             values: vec!["abcd".into(), "x".into()],
         }],
         excludes: Vec::new(),

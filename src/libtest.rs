@@ -251,7 +251,7 @@ impl ConformanceBuilder {
                 ExitCode::from(2)
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", with_remedy(&e));
                 ExitCode::from(2)
             }
         }
@@ -403,4 +403,55 @@ async fn serve(app: Router) -> Result<Served, SetupError> {
         shutdown,
         task,
     })
+}
+
+/// A setup error with what would fix it, in the builder's terms.
+fn with_remedy(e: &SetupError) -> String {
+    use crate::runner::Remedy as R;
+    let SetupError::Run(run) = e else {
+        return e.to_string();
+    };
+    let fix = match run.remedy() {
+        Some(R::NameCasesFolder) => "name the folder of your case files with .cases_dir(..)",
+        Some(R::LeaveBuiltinOut) => {
+            "call .no_builtin() to run that folder instead of the built-in copy"
+        }
+        Some(R::FixtureFormat) => {
+            ".fixture_file(..) takes the JSON array of job summaries the target serves"
+        }
+        Some(R::BaseUrl) => "give .target(..) a base URL such as http://127.0.0.1:8080",
+        Some(R::StartServer) => {
+            "is the server running and is the URL right? .router(..) serves an axum router in-process instead"
+        }
+        Some(R::SkipVerification) => {
+            "for a test server with its own certificate, set insecure in .client_options(..)"
+        }
+        Some(R::SignRequests) => "the target wants AWS SigV4-signed requests: give a .signer(..)",
+        Some(R::CheckSigning) => {
+            "the requests were signed: check the signer's credentials, the region the target expects, and this machine's clock"
+        }
+        Some(R::CheckTargetPath) => {
+            "check the path prefix and port of .target(..), and that the server implements the operation"
+        }
+        _ => return run.to_string(),
+    };
+    format!("{run}; {fix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setup_error_is_worded_with_the_builders_methods() {
+        let untrusted = SetupError::Run(RunError::Untrusted {
+            url: "https://127.0.0.1:9".into(),
+            reason: "self-signed".into(),
+        });
+        let said = with_remedy(&untrusted);
+        assert!(said.contains(".client_options(..)"), "{said}");
+        assert!(!said.contains("--"), "{said}");
+        let folder = SetupError::Run(RunError::NoCases("mine".into()));
+        assert!(with_remedy(&folder).contains(".cases_dir(..)"));
+    }
 }

@@ -81,14 +81,48 @@ pub(crate) fn fail(e: &RunError) -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
         RunError::Unreachable { .. } | RunError::Untrusted { .. } | RunError::NotTheApi { .. } => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", with_remedy(e));
             ExitCode::from(EXIT_UNREACHABLE)
         }
         _ => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", with_remedy(e));
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// A library error with what would fix it, in the command line's terms.
+pub(crate) fn with_remedy(e: &RunError) -> String {
+    match e.remedy().and_then(remedy) {
+        Some(fix) => format!("{e}; {fix}"),
+        None => e.to_string(),
+    }
+}
+
+/// What would fix an error, said with the options that do it.
+fn remedy(remedy: runner::Remedy) -> Option<&'static str> {
+    use runner::Remedy as R;
+    Some(match remedy {
+        R::NameCasesFolder => "name the folder of your case files with --cases DIR",
+        R::LeaveBuiltinOut => "pass --no-builtin to run that folder instead of the built-in copy",
+        R::FixtureFormat => "--fixture takes the JSON array of job summaries the target serves",
+        R::BaseUrl => "give --target a base URL such as http://127.0.0.1:8080",
+        R::StartServer => "is the server running and is the URL right?",
+        R::SkipVerification => {
+            "if it is a test server with its own certificate, add --insecure to skip verification"
+        }
+        R::SignRequests => {
+            "the target wants AWS SigV4-signed requests: pass --sigv4, with the region in --region or AWS_REGION and credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile of the shared credentials file (AWS_PROFILE)"
+        }
+        R::CheckSigning => {
+            "the request was signed with --sigv4: check the secret access key (and session token) of the credentials it used, the region (--region, AWS_REGION) the target expects, and this machine's clock"
+        }
+        R::CheckTargetPath => {
+            "check the path prefix in --target, the port, and that the server implements the operation"
+        }
+        // A remedy added to the library and not worded here yet.
+        _ => return None,
+    })
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {

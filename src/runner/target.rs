@@ -33,7 +33,7 @@ pub async fn probe(client: &Client, target: &str) -> Result<(), RunError> {
             Some(error) => Err(RunError::Signature {
                 url,
                 error,
-                fix: if signing { SIGNED_FIX } else { UNSIGNED_FIX },
+                signed: signing,
             }),
             None => match not_the_api(&response) {
                 Some(found) => Err(RunError::NotTheApi { url, found }),
@@ -102,9 +102,6 @@ const SIGNATURE_ERRORS: [&str; 8] = [
     "InvalidClientTokenId",
     "ExpiredTokenException",
 ];
-
-const SIGNED_FIX: &str = "the request was signed with --sigv4: check the secret access key (and session token) of the credentials it used, the region (--region, AWS_REGION) the target expects, and this machine's clock";
-const UNSIGNED_FIX: &str = "the target wants AWS SigV4-signed requests: pass --sigv4, with the region in --region or AWS_REGION and credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile of the shared credentials file (AWS_PROFILE)";
 
 /// The probe's answer refuses its signature (or its lack of one): the
 /// error's name, with the target's message when it gives one.

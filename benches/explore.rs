@@ -23,21 +23,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
+    let arg = |name: &str| common::arg(name).and_then(|v| v.parse::<u64>().ok());
     let budget = arg("--budget").unwrap_or(5_000) as usize;
     let jobs = arg("--jobs").unwrap_or(4) as usize;
     let seed = arg("--seed").unwrap_or(1);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime = common::runtime();
     runtime.block_on(async move {
         let config = ServerConfig::embedded()
             .expect("the embedded fixture loads")

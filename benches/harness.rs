@@ -38,13 +38,7 @@ use common::raw_rate;
 use macie_conform::server::{self, ServerConfig};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let arg = common::arg;
     let cases: usize = arg("--cases")
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
@@ -57,11 +51,7 @@ fn main() {
 
     let dir = std::env::temp_dir().join(format!("macie-conform-bench-{}", std::process::id()));
     let bodies = write_suite(&dir, cases);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime = common::runtime();
     let config = ServerConfig::embedded().expect("the embedded fixture loads");
     let running = runtime
         .block_on(server::spawn(config, ([127, 0, 0, 1], 0).into()))

@@ -18,6 +18,8 @@
 //! - `chunked`: every answer is a chunked body that never ends, so it is
 //!   read to the cap and cut there.
 
+mod common;
+
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,11 +50,7 @@ fn main() {
         .cloned()
         .unwrap_or_else(|| "4".into());
     let binary = env!("CARGO_BIN_EXE_macie-conform");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime = common::runtime();
     println!("peak RSS of `macie-conform run -j {jobs}` (default settings otherwise)");
     let (baseline, seconds) = measure(binary, None, &jobs);
     println!(

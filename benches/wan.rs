@@ -24,6 +24,8 @@
 //!
 //! Figures are printed, never asserted: they depend on the machine.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -36,13 +38,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let arg = common::arg;
     let delays: Vec<u64> = arg("--delays")
         .unwrap_or_else(|| "0,25,50".into())
         .split(',')
@@ -57,11 +53,7 @@ fn main() {
         .map(|a| a.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
     let binary = env!("CARGO_BIN_EXE_macie-conform");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime = common::runtime();
     let counted = Arc::new(AtomicUsize::new(0));
     let server = runtime.block_on(serve_counting(Arc::clone(&counted)));
     let dir = std::env::temp_dir().join(format!("macie-conform-wan-{}", std::process::id()));

@@ -157,6 +157,15 @@ pub fn parse(path: &Path, text: &str, known: &[&str]) -> Result<ConfigFile, Conf
 /// The file's tables, with where each key and value is written.
 type Table = BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>;
 
+/// The name among `known` nearest to a mistyped `name`, if one is close.
+fn nearest<'a>(known: impl Iterator<Item = &'a str>, name: &str) -> Option<String> {
+    known
+        .map(|k| (strsim::levenshtein(k, name), k))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.to_string())
+}
+
 /// "line L, column C: what", at the start of `span` in `text`.
 fn at(text: &str, span: std::ops::Range<usize>, what: &str) -> String {
     let (line, column) = line_column(text, span.start);
@@ -211,12 +220,7 @@ fn settings_of(
         }
         if !known.contains(&name) {
             let (line, column) = line_column(text, key.span().start);
-            let suggestion = known
-                .iter()
-                .map(|k| (strsim::levenshtein(k, name), k))
-                .filter(|(d, _)| *d <= 3)
-                .min_by_key(|(d, _)| *d)
-                .map(|(_, k)| k.to_string());
+            let suggestion = nearest(known.iter().copied(), name);
             return Err(ConfigError::UnknownKey {
                 path: path.to_path_buf(),
                 key: name.to_string(),
@@ -336,12 +340,7 @@ pub fn select(
     };
     let Some(chosen) = config.profile.remove(name) else {
         let known: Vec<String> = config.profile.keys().cloned().collect();
-        let suggestion = known
-            .iter()
-            .map(|k| (strsim::levenshtein(k, name), k))
-            .filter(|(d, _)| *d <= 3)
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, k)| k.clone());
+        let suggestion = nearest(known.iter().map(String::as_str), name);
         return Err(ConfigError::UnknownProfile {
             path: path.to_path_buf(),
             name: name.into(),

@@ -3,19 +3,30 @@
 mod common;
 
 use common::cli::{Scratch, binary, text};
-use macie_conform::runner::http::ClientOptions;
-use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
-use macie_conform::runner::{self, RunOptions};
 use macie_conform::server::{self, ServerConfig};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The reference server's configuration, with fault injection.
+fn reference() -> ServerConfig {
+    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
+    config.faults = true;
+    config
+}
+
+/// A case run against a target that holds the fixture.
+fn holding_the_fixture() -> common::Setup {
+    common::Setup {
+        fixture: Some(macie_conform::runner::embedded_fixture()),
+        ..common::Setup::default()
+    }
+}
 
 /// The reference server with faults, noting when each request arrives.
 async fn serve_noting_arrivals() -> (String, Arc<Mutex<Vec<Instant>>>) {
     let arrivals = Arc::new(Mutex::new(Vec::new()));
     let noted = Arc::clone(&arrivals);
-    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
-    config.faults = true;
+    let config = reference();
     let app = server::router(config).layer(axum::middleware::from_fn(
         move |request: axum::extract::Request, next: axum::middleware::Next| {
             noted.lock().expect("arrivals").push(Instant::now());
@@ -113,14 +124,9 @@ fn asked_page_size(report: &macie_conform::report::CaseReport) -> Option<u64> {
 
 #[tokio::test]
 async fn small_page_spreads_the_listing_over_a_handful_of_pages_when_the_target_honours_it() {
-    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
-    config.faults = true;
+    let config = reference();
     let (url, _task) = common::serve(server::router(config)).await;
-    let setup = common::Setup {
-        fixture: Some(macie_conform::runner::embedded_fixture()),
-        ..common::Setup::default()
-    };
-    let report = common::run_yaml(SMALL_PAGE_WALK, &url, setup).await;
+    let report = common::run_yaml(SMALL_PAGE_WALK, &url, holding_the_fixture()).await;
     assert_eq!(
         report.verdict,
         macie_conform::report::Verdict::Pass,
@@ -141,8 +147,7 @@ async fn small_page_spreads_the_listing_over_a_handful_of_pages_when_the_target_
 async fn small_page_falls_back_to_one_job_a_page_on_a_target_that_refuses_more() {
     // A correct server may refuse any maxResults above 1 (the document
     // gives no range).
-    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
-    config.faults = true;
+    let config = reference();
     let app = server::router(config).layer(axum::middleware::from_fn(
         |request: axum::extract::Request, next: axum::middleware::Next| async move {
             let (parts, body) = request.into_parts();
@@ -162,11 +167,7 @@ async fn small_page_falls_back_to_one_job_a_page_on_a_target_that_refuses_more()
         },
     ));
     let (url, _task) = common::serve(app).await;
-    let setup = common::Setup {
-        fixture: Some(macie_conform::runner::embedded_fixture()),
-        ..common::Setup::default()
-    };
-    let report = common::run_yaml(SMALL_PAGE_WALK, &url, setup).await;
+    let report = common::run_yaml(SMALL_PAGE_WALK, &url, holding_the_fixture()).await;
     assert_eq!(
         report.verdict,
         macie_conform::report::Verdict::Pass,
@@ -188,8 +189,7 @@ async fn without_j_a_target_with_a_quota_is_backed_off_and_passes() {
     let in_flight = Arc::new(AtomicUsize::new(0));
     let seen = Arc::new(AtomicUsize::new(0));
     let throttled = Arc::new(AtomicUsize::new(0));
-    let mut config = ServerConfig::embedded().expect("the embedded fixture loads");
-    config.faults = true;
+    let config = reference();
     let (flight, all, refused) = (
         Arc::clone(&in_flight),
         Arc::clone(&seen),
@@ -222,30 +222,9 @@ async fn without_j_a_target_with_a_quota_is_backed_off_and_passes() {
         },
     ));
     let (url, _task) = common::serve(app).await;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
-    let options = RunOptions {
-        target: url,
-        // As a run without -j: the window adapts, throttled answers are
-        // retried as by default.
-        client: ClientOptions {
-            adaptive: true,
-            ..ClientOptions::default()
-        },
-        concurrency: runner::pace::MAX,
-        fixture: Some(Arc::new(runner::embedded_fixture())),
-        faults: true,
-        snapshots: Some(SnapshotStore::new(
-            root.join("snapshots"),
-            SnapshotMode::Check,
-        )),
-        redact: Vec::new(),
-        vars: Default::default(),
-        keep_passed_bodies: false,
-    };
-    let report = runner::run(&suite, &runner::Selection::default(), options, |_| {})
-        .await
-        .expect("the run starts");
+    // As a run without -j: the window adapts, throttled answers are
+    // retried as by default.
+    let report = common::run_shipped_suite_retrying(url, true, None, 3).await;
     let failures = common::failures(&report);
     assert!(failures.is_empty(), "{failures:#?}");
     // Starting at 8 in flight, the first episode is throttled; after it the

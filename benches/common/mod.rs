@@ -1,5 +1,8 @@
-//! The baseline every bench divides by: a plain reqwest loop, judging
-//! nothing, against the same server in the same run.
+//! What the benches share: the baseline every bench divides by (a plain
+//! reqwest loop, judging nothing, against the same server in the same
+//! run), their `--name value` arguments and their runtime. Each bench uses
+//! part of it, hence `dead_code` allowed.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -46,4 +49,22 @@ pub async fn raw_rate(requests: &[(String, String, Vec<u8>)], count: usize, jobs
         let _ = worker.await;
     }
     count as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The value after `--name` on the bench's command line.
+pub fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+/// A two-thread runtime: the CI machine's cores.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
 }

@@ -201,6 +201,17 @@ pub async fn run_shipped_suite(
     fixture: bool,
     concurrency: Option<usize>,
 ) -> macie_conform::report::RunReport {
+    run_shipped_suite_retrying(url, fixture, concurrency, 0).await
+}
+
+/// [`run_shipped_suite`], retrying a throttled request up to `retries`
+/// times (the CLI's default is 3).
+pub async fn run_shipped_suite_retrying(
+    url: String,
+    fixture: bool,
+    concurrency: Option<usize>,
+    retries: u32,
+) -> macie_conform::report::RunReport {
     use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
@@ -209,7 +220,7 @@ pub async fn run_shipped_suite(
         client: ClientOptions {
             timeout: Duration::from_secs(10),
             retry: RetryPolicy {
-                max_retries: 0,
+                max_retries: retries,
                 ..RetryPolicy::default()
             },
             adaptive: concurrency.is_none(),

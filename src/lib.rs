@@ -11,42 +11,52 @@
 //!
 //! ## Running the suite from code
 //!
-//! ```no_run
-//! use macie_conform::report::terminal::{self, Style};
-//! use macie_conform::runner::{self, RunEvent, RunOptions, Selection, Target};
-//! use macie_conform::runner::http::ClientOptions;
+//! Every use starts from one entry point, [`harness::Harness`]: where the
+//! target is, what it holds, how to talk to it. The `macie-conform`
+//! binary, `explore` and the `cargo test` builder all start there.
 //!
-//! # async fn example() -> Result<(), runner::RunError> {
+//! ```no_run
+//! use macie_conform::harness::Harness;
+//! use macie_conform::report::terminal::{self, Style};
+//! use macie_conform::runner::{self, RunEvent, Selection};
+//!
+//! # async fn example() -> Result<(), macie_conform::harness::HarnessError> {
 //! // The built-in suite, compiled into the crate; add folders of your own
 //! // cases to `dirs`.
 //! let suite = runner::load_suites(&runner::SuiteSources::default())?;
-//! // No URL: the embedded reference server, which holds the canonical data.
-//! let target = Target::resolve(None, None, false).await?;
-//! let options = RunOptions {
-//!     target: target.url.clone(),
-//!     client: target.client_options(ClientOptions::default()),
-//!     concurrency: 4,
-//!     fixture: target.fixture.clone(),
-//!     faults: target.faults,
-//!     snapshots: None,
-//!     redact: Vec::new(),
-//!     vars: Default::default(),
-//!     keep_passed_bodies: true,
-//! };
-//! let report = runner::run(&suite, &Selection::default(), options, |event| {
-//!     if let RunEvent::CaseFinished { report, .. } = event {
-//!         eprintln!("{}: {:?}", report.id, report.verdict);
-//!     }
-//! })
-//! .await?;
-//! target.finish().await;
+//! // No target: the embedded reference server, which holds the canonical data.
+//! let running = Harness::new().start().await?;
+//! let report = running
+//!     .run(&suite, &Selection::default(), |event| {
+//!         if let RunEvent::CaseFinished { report, .. } = event {
+//!             eprintln!("{}: {:?}", report.id, report.verdict);
+//!         }
+//!     })
+//!     .await?;
+//! running.finish().await;
 //! print!("{}", terminal::render(&report, &Style::default()));
 //! # Ok(())
 //! # }
 //! ```
 //!
+//! Exploring the same target takes its set-up from the same start:
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use macie_conform::{explore, harness::Harness};
+//! use std::sync::Arc;
+//! let running = Harness::new().target("http://127.0.0.1:8080").start().await?;
+//! let options = explore::ExploreOptions::new(1, 500);
+//! let report = explore::explore(&running.explore_setup(), &options, Arc::new(|_| {})).await?;
+//! running.finish().await;
+//! # let _ = report;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! To run the suite as tests of your own crate's `cargo test`, one test
-//! per case against your axum app, see [`libtest`].
+//! per case against your axum app, see [`libtest`] (its builder starts a
+//! [`harness::Harness`] too).
 //!
 //! ## How it is built
 //!
@@ -65,6 +75,8 @@
 //!   the events reporters listen to.
 //! - [`report`]: the report model (verdict, findings, requirement matrix,
 //!   coverage) and one renderer per format.
+//! - [`harness`]: the one entry point: a target prepared (a URL, a router
+//!   served on loopback, or the embedded server) with its client and limits.
 //! - [`explore`]: generative exploration on top of the runner: requests
 //!   drawn from the request schema and the target's data, written as cases
 //!   and judged by the same checks, with failures shrunk and saved as case
@@ -80,6 +92,7 @@ pub mod config;
 pub mod engine;
 pub mod explore;
 pub mod files;
+pub mod harness;
 pub mod libtest;
 pub mod model;
 pub mod report;

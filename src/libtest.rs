@@ -54,11 +54,12 @@
 //! methods. The settings file (`macie-conform.toml`) is the CLI's and is
 //! not read here: what it says, the builder says in code.
 
+use crate::harness::{Harness, HarnessError};
 use crate::report::Verdict;
 use crate::report::terminal::{self, Style};
 use crate::runner::http::{ClientOptions, RequestSigner};
 use crate::runner::snapshot::{SnapshotMode, SnapshotStore};
-use crate::runner::{self, RunError, RunOptions, Shared, SuiteSources, Target};
+use crate::runner::{self, RunError, SuiteSources};
 use axum::Router;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
@@ -90,12 +91,15 @@ pub enum SetupError {
     TwoTargets(String),
 }
 
-/// Where the cases are sent.
-enum Server {
-    /// The embedded reference server.
-    Reference,
-    Url(String),
-    Router(Router),
+impl From<HarnessError> for SetupError {
+    fn from(e: HarnessError) -> Self {
+        match e {
+            HarnessError::Run(e) => SetupError::Run(e),
+            HarnessError::Bind { addr, source } => SetupError::Bind { addr, source },
+            // Said in the builder's terms.
+            HarnessError::TwoTargets(url) => SetupError::TwoTargets(url),
+        }
+    }
 }
 
 /// The conformance suite as libtest tests; built by [`Conformance::builder`].
@@ -268,29 +272,9 @@ impl ConformanceBuilder {
             Some(Fixture::Jobs(jobs)) => Some(Arc::new(jobs.clone())),
             None => None,
         };
-        let server = match (self.router, self.url) {
-            (Some(_), Some(url)) => return Err(SetupError::TwoTargets(url)),
-            (Some(app), None) => Server::Router(app),
-            (None, Some(url)) => Server::Url(url),
-            (None, None) => Server::Reference,
-        };
         // Trials run on libtest's threads, each blocking on this runtime;
         // the served router lives on its worker threads meanwhile.
         let runtime = Arc::new(tokio::runtime::Runtime::new().map_err(SetupError::Runtime)?);
-        let (target, served) = runtime.block_on(async {
-            let served = match &server {
-                Server::Router(app) => Some(serve(app.clone()).await?),
-                _ => None,
-            };
-            let url = match (&server, &served) {
-                (Server::Url(url), _) => Some(url.clone()),
-                (_, Some(s)) => Some(s.url()),
-                _ => None,
-            };
-            let mut target = Target::resolve(url.as_deref(), fixture, self.faults).await?;
-            target.checks_signatures |= self.checks_signatures;
-            Ok::<_, SetupError>((target, served))
-        })?;
         let mode = SnapshotMode::from_insta_env();
         let snapshots = match self.snapshots {
             Some(dir) => SnapshotStore::new(dir, mode),
@@ -302,22 +286,26 @@ impl ConformanceBuilder {
             }
             None => SnapshotStore::new("snapshots", SnapshotMode::Check).with_builtin(),
         };
-        let shared = Arc::new(Shared::new(RunOptions {
-            target: target.url.clone(),
-            client: target.client_options(self.client),
-            concurrency: 1,
-            fixture: target.fixture.clone(),
-            faults: target.faults,
-            snapshots: Some(snapshots),
-            redact: Vec::new(),
-            vars: self.vars,
-            keep_passed_bodies: true,
-        })?);
+        // The same preparation as `macie-conform run`, one case at a time.
+        let mut harness = Harness::new()
+            .target_or_embedded(self.url)
+            .fixture(fixture)
+            .faults(self.faults)
+            .checks_signatures(self.checks_signatures)
+            .client(self.client)
+            .concurrency(Some(1))
+            .snapshots(Some(snapshots))
+            .vars(self.vars);
+        if let Some(app) = self.router {
+            harness = harness.router(app);
+        }
+        let running = runtime.block_on(harness.start())?;
+        let shared = Arc::new(running.shared()?);
         // As `macie-conform run` does: a target that cannot be reached, or
         // refuses every request's signature, is one error that says what
         // to fix, not hundreds of failed tests that each say the same.
         if let Err(e) = runtime.block_on(runner::probe(&shared.client, &shared.target)) {
-            runtime.block_on(stop(target, served));
+            runtime.block_on(running.finish());
             return Err(e.into());
         }
         let trials = suite
@@ -349,60 +337,9 @@ impl ConformanceBuilder {
             })
             .collect();
         let conclusion = libtest_mimic::run(args, trials);
-        runtime.block_on(stop(target, served));
+        runtime.block_on(running.finish());
         Ok(conclusion.exit_code())
     }
-}
-
-/// Stops the servers the run started: the reference server or the
-/// user's router.
-async fn stop(target: Target, served: Option<Served>) {
-    target.finish().await;
-    if let Some(served) = served {
-        served.stop().await;
-    }
-}
-
-/// The user's router, listening on a free loopback port.
-struct Served {
-    addr: SocketAddr,
-    shutdown: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Served {
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    async fn stop(self) {
-        let _ = self.shutdown.send(());
-        // The run is over; a server failing as it stops changes no verdict.
-        let _ = self.task.await;
-    }
-}
-
-async fn serve(app: Router) -> Result<Served, SetupError> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| SetupError::Bind { addr, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| SetupError::Bind { addr, source })?;
-    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
-    Ok(Served {
-        addr,
-        shutdown,
-        task,
-    })
 }
 
 /// A setup error with what would fix it, in the builder's terms.

@@ -115,14 +115,6 @@ pub(crate) struct ListArgs {
     pub(crate) requirements: bool,
 }
 
-impl TargetArgs {
-    /// Cases at once: `-j`, or as many as the adaptive window may let
-    /// send at once.
-    pub(crate) fn cases_at_once(&self) -> usize {
-        self.concurrency.map_or(runner::pace::MAX, usize::from)
-    }
-}
-
 /// Where the target is and how to talk to it: `run` and `explore` alike.
 #[derive(Args)]
 pub(crate) struct TargetArgs {

@@ -88,16 +88,32 @@ impl Connection {
         })
     }
 
-    /// The target: the URL given, or the embedded reference server,
-    /// started now (and said so).
-    pub(crate) async fn resolve(&self, net: &TargetArgs) -> Result<Target, ExitCode> {
-        let target = Target::resolve(net.target.as_deref(), self.fixture.clone(), net.faults)
-            .await
-            .map_err(|e| fail(&e))?;
-        if target.is_embedded() {
-            eprintln!("target: embedded reference server at {}", target.url);
+    /// The harness for these target options: the URL given, or the
+    /// embedded reference server, with the client and the limits.
+    pub(crate) fn harness(&self, net: &TargetArgs) -> Harness {
+        Harness::new()
+            .target_or_embedded(net.target.clone())
+            .fixture(self.fixture.clone())
+            .faults(net.faults)
+            .client(self.client_options(net))
+            .concurrency(net.concurrency.map(usize::from))
+            .redact(net.redact.clone())
+    }
+
+    /// Starts `harness` (the embedded reference server, when no URL was
+    /// given, said so).
+    pub(crate) async fn start(harness: Harness) -> Result<Running, ExitCode> {
+        let running = harness.start().await.map_err(|e| match e {
+            HarnessError::Run(e) => fail(&e),
+            other => {
+                eprintln!("error: {other}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        })?;
+        if running.is_embedded() {
+            eprintln!("target: embedded reference server at {}", running.url());
         }
-        Ok(target)
+        Ok(running)
     }
 
     pub(crate) fn client_options(&self, net: &TargetArgs) -> ClientOptions {

@@ -66,19 +66,14 @@ pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
         Err(code) => return code,
     };
     rt.block_on(async move {
-        let target = match connection.resolve(&args.net).await {
-            Ok(t) => t,
+        let harness = connection
+            .harness(&args.net)
+            .keep_passed_bodies(args.reports.lists_every_exchange());
+        let running = match Connection::start(harness).await {
+            Ok(r) => r,
             Err(code) => return code,
         };
-        let setup = explore::Setup {
-            target: target.url.clone(),
-            client: target.client_options(connection.client_options(&args.net)),
-            concurrency: args.net.cases_at_once(),
-            fixture: target.fixture.clone(),
-            faults: target.faults,
-            redact: args.net.redact.clone(),
-            keep_passed_bodies: args.reports.lists_every_exchange(),
-        };
+        let setup = running.explore_setup();
         let options = explore::ExploreOptions {
             save_failures: args.save_failures.clone(),
             shrink_attempts: args.shrink_attempts,
@@ -127,8 +122,8 @@ pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
-        let embedded = target.is_embedded();
-        target.finish().await;
+        let embedded = running.is_embedded();
+        running.finish().await;
         let mut report = match result {
             Ok(r) => r,
             Err(explore::ExploreError::Run(e)) => return fail(&e),

@@ -28,6 +28,7 @@ mod prelude {
     pub(crate) use macie_conform::config::{self, Settings};
     pub(crate) use macie_conform::engine::case::Level;
     pub(crate) use macie_conform::explore;
+    pub(crate) use macie_conform::harness::{Harness, HarnessError, Running};
     pub(crate) use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
     pub(crate) use macie_conform::report::suite_listing;
     pub(crate) use macie_conform::report::terminal::{self, Style};

@@ -97,21 +97,15 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         Err(code) => return code,
     };
     rt.block_on(async move {
-        let target = match connection.resolve(&args.net).await {
-            Ok(t) => t,
-            Err(code) => return code,
-        };
-        let options = RunOptions {
-            target: target.url.clone(),
-            client: target.client_options(connection.client_options(&args.net)),
-            concurrency: args.net.cases_at_once(),
-            fixture: target.fixture.clone(),
-            faults: target.faults,
-            snapshots: Some(snapshots),
-            redact: args.net.redact.clone(),
-            vars: variables,
+        let harness = connection
+            .harness(&args.net)
+            .snapshots(Some(snapshots))
+            .vars(variables)
             // Only these reports list the exchanges of passed cases.
-            keep_passed_bodies: args.reports.lists_every_exchange(),
+            .keep_passed_bodies(args.reports.lists_every_exchange());
+        let running = match Connection::start(harness).await {
+            Ok(r) => r,
+            Err(code) => return code,
         };
         let selected = suite.cases.iter().filter(|c| selection.selects(c)).count();
         if selected == 0 {
@@ -154,19 +148,18 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
                 }
             }
         };
-        let result = runner::run(&suite, &selection, options, on_event).await;
+        // The report says whether the run started the embedded server:
+        // shards against it each start their own, on ports of their own,
+        // and merge-reports needs to know it is one target.
+        let result = running.run(&suite, &selection, on_event).await;
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
-        let embedded = target.is_embedded();
-        target.finish().await;
+        running.finish().await;
         let mut report = match result {
             Ok(r) => r,
             Err(e) => return fail(&e),
         };
-        // Shards against the embedded server each start their own, on
-        // ports of their own; merge-reports needs to know it is one target.
-        report.embedded = embedded;
         // Cases finish in any order; -v lists them in suite order, after.
         if args.verbose {
             eprint!("{}", terminal::case_lines(&report, &style));

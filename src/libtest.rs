@@ -317,9 +317,8 @@ impl ConformanceBuilder {
                 let kind = case.case.level.to_string();
                 // Ignored rather than failed: the target did not declare
                 // what these cases need, so they say nothing about it.
-                let ignored = (case.case.fixture && shared.fixture.is_none())
-                    || (case.case.faults && !shared.faults)
-                    || (case.case.signatures && !shared.client.options().target_checks_signatures);
+                // The same rule `run` skips them by.
+                let ignored = runner::undeclared_need(&case, &shared).is_some();
                 Trial::test(case.id().to_string(), move || {
                     let report = runtime.block_on(runner::run_case(&case, &shared));
                     match report.verdict {

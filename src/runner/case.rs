@@ -40,29 +40,39 @@ pub async fn run_case(case: &LoadedCase, shared: &Shared) -> CaseReport {
     report
 }
 
+/// What the case needs that the target has not declared, if anything: the
+/// canonical data set, fault injection, or signature checking. Such a case
+/// says nothing about the target, so it is skipped (by `run`) or ignored
+/// (by the `cargo test` builder), never failed.
+pub fn undeclared_need(case: &LoadedCase, shared: &Shared) -> Option<SkipCause> {
+    let c = &case.case;
+    if c.fixture && shared.fixture.is_none() {
+        Some(SkipCause::NeedsFixture)
+    } else if c.faults && !shared.faults {
+        Some(SkipCause::NeedsFaults)
+    } else if c.signatures && !shared.client.options().target_checks_signatures {
+        Some(SkipCause::NeedsSignatures)
+    } else {
+        None
+    }
+}
+
 /// Runs a case's steps (or skips it) and decides its verdict.
 async fn run_steps(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let c = &case.case;
     let mut report = blank_report(case);
-    let skip = if c.fixture && shared.fixture.is_none() {
-        Some((
-            SkipCause::NeedsFixture,
-            "needs the canonical data set; pass --fixture builtin if the target serves it (macie-conform fixture writes it)",
-        ))
-    } else if c.faults && !shared.faults {
-        Some((
-            SkipCause::NeedsFaults,
-            "needs fault injection (x-macie-conform-fault); pass --faults if the target honours it",
-        ))
-    } else if c.signatures && !shared.client.options().target_checks_signatures {
-        Some((
-            SkipCause::NeedsSignatures,
-            "needs a target that checks SigV4 signatures; pass --target-checks-signatures if the target verifies them",
-        ))
-    } else {
-        None
-    };
-    if let Some((cause, reason)) = skip {
+    if let Some(cause) = undeclared_need(case, shared) {
+        let reason = match cause {
+            SkipCause::NeedsFixture => {
+                "needs the canonical data set; pass --fixture builtin if the target serves it (macie-conform fixture writes it)"
+            }
+            SkipCause::NeedsFaults => {
+                "needs fault injection (x-macie-conform-fault); pass --faults if the target honours it"
+            }
+            _ => {
+                "needs a target that checks SigV4 signatures; pass --target-checks-signatures if the target verifies them"
+            }
+        };
         report.verdict = Verdict::Skip(SkipReason::new(cause, reason));
         return report;
     }

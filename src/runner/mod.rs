@@ -26,7 +26,7 @@ pub mod suite;
 pub mod target;
 mod walk;
 
-pub use case::run_case;
+pub use case::{run_case, undeclared_need};
 pub use events::{EventSink, RunEvent};
 
 pub use select::{Selection, glob};

@@ -50,7 +50,6 @@ pub enum HarnessError {
 }
 
 /// What a run is pointed at and how it talks to it; see the module docs.
-#[derive(Default)]
 pub struct Harness {
     url: Option<String>,
     router: Option<axum::Router>,
@@ -65,12 +64,27 @@ pub struct Harness {
     keep_passed_bodies: bool,
 }
 
+impl Default for Harness {
+    fn default() -> Self {
+        Harness::new()
+    }
+}
+
 impl Harness {
     /// The embedded reference server, with the default client and limits.
     pub fn new() -> Harness {
         Harness {
+            url: None,
+            router: None,
+            fixture: None,
+            faults: false,
+            checks_signatures: false,
+            client: ClientOptions::default(),
+            concurrency: None,
+            snapshots: None,
+            redact: Vec::new(),
+            vars: BTreeMap::new(),
             keep_passed_bodies: true,
-            ..Harness::default()
         }
     }
 
@@ -305,4 +319,52 @@ async fn serve(app: axum::Router) -> Result<Served, HarnessError> {
         shutdown,
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference() -> axum::Router {
+        crate::server::router(crate::server::ServerConfig::embedded().expect("fixture"))
+    }
+
+    #[tokio::test]
+    async fn a_router_is_served_on_loopback_and_a_url_beside_it_is_refused() {
+        let running = Harness::new()
+            .router(reference())
+            .start()
+            .await
+            .expect("the router is served");
+        assert!(!running.is_embedded());
+        assert!(
+            running.url().starts_with("http://127.0.0.1:"),
+            "{}",
+            running.url()
+        );
+        // The served router answers the probe as the operation would.
+        let client = crate::runner::http::Client::new(ClientOptions::default()).expect("client");
+        crate::runner::probe(&client, running.url())
+            .await
+            .expect("the router answers");
+        running.finish().await;
+
+        let both = Harness::new()
+            .router(reference())
+            .target("http://127.0.0.1:9")
+            .start()
+            .await;
+        assert!(matches!(both, Err(HarnessError::TwoTargets(url)) if url == "http://127.0.0.1:9"));
+    }
+
+    #[tokio::test]
+    async fn without_a_target_the_embedded_server_runs_with_the_fixture_and_faults() {
+        let running = Harness::new().start().await.expect("embedded server");
+        assert!(running.is_embedded());
+        let options = running.options();
+        assert!(options.fixture.is_some() && options.faults);
+        // Without -j and without an adaptive window, four cases at once.
+        assert_eq!(options.concurrency, 4);
+        running.finish().await;
+    }
 }

@@ -112,11 +112,8 @@ impl Conformance {
     /// folder exists).
     pub fn builder() -> ConformanceBuilder {
         ConformanceBuilder {
-            router: None,
-            url: None,
+            harness: Harness::new(),
             fixture: None,
-            faults: false,
-            checks_signatures: false,
             client: ClientOptions::default(),
             vars: BTreeMap::new(),
             cases: Vec::new(),
@@ -128,11 +125,9 @@ impl Conformance {
 
 /// What [`Conformance::builder`] collects; [`run`](Self::run) runs it.
 pub struct ConformanceBuilder {
-    router: Option<Router>,
-    url: Option<String>,
+    /// Where the target is and what it offers; the rest is added at run.
+    harness: Harness,
     fixture: Option<Fixture>,
-    faults: bool,
-    checks_signatures: bool,
     client: ClientOptions,
     vars: BTreeMap<String, String>,
     cases: Vec<PathBuf>,
@@ -148,13 +143,13 @@ enum Fixture {
 impl ConformanceBuilder {
     /// Serves `app` in-process on a free loopback port for the run.
     pub fn router(mut self, app: Router) -> Self {
-        self.router = Some(app);
+        self.harness = self.harness.router(app);
         self
     }
 
     /// Sends the cases to a server already running at this base URL.
     pub fn target(mut self, url: impl Into<String>) -> Self {
-        self.url = Some(url.into());
+        self.harness = self.harness.target(url);
         self
     }
 
@@ -175,14 +170,14 @@ impl ConformanceBuilder {
 
     /// The target honours the fault-injection header; the fault cases run.
     pub fn faults(mut self, on: bool) -> Self {
-        self.faults = on;
+        self.harness = self.harness.faults(on);
         self
     }
 
     /// The target refuses requests without a valid SigV4 signature; the
     /// cases about that run.
     pub fn checks_signatures(mut self, on: bool) -> Self {
-        self.checks_signatures = on;
+        self.harness = self.harness.checks_signatures(on);
         self
     }
 
@@ -287,18 +282,13 @@ impl ConformanceBuilder {
             None => SnapshotStore::new("snapshots", SnapshotMode::Check).with_builtin(),
         };
         // The same preparation as `macie-conform run`, one case at a time.
-        let mut harness = Harness::new()
-            .target_or_embedded(self.url)
+        let harness = self
+            .harness
             .fixture(fixture)
-            .faults(self.faults)
-            .checks_signatures(self.checks_signatures)
             .client(self.client)
             .concurrency(Some(1))
             .snapshots(Some(snapshots))
             .vars(self.vars);
-        if let Some(app) = self.router {
-            harness = harness.router(app);
-        }
         let running = runtime.block_on(harness.start())?;
         let shared = Arc::new(running.shared()?);
         // As `macie-conform run` does: a target that cannot be reached, or

@@ -37,7 +37,9 @@
 //! detail the `macie-conform run` terminal report prints.
 //!
 //! Cases that need something the target has not declared are *ignored*,
-//! not failed, so `-- --ignored` shows what a fuller declaration would add:
+//! not failed. `-- --ignored` runs them as if the target declared
+//! everything, so it shows what a fuller declaration would add (and
+//! whether the target would live up to it):
 //!
 //! - [`fixture`](ConformanceBuilder::fixture_file): the target serves the
 //!   canonical data set (the cases that check results against it);
@@ -59,7 +61,7 @@ use crate::report::Verdict;
 use crate::report::terminal::{self, Style};
 use crate::runner::http::{ClientOptions, RequestSigner};
 use crate::runner::snapshot::{SnapshotMode, SnapshotStore};
-use crate::runner::{self, RunError, SuiteSources};
+use crate::runner::{self, RunError, Shared, SuiteSources};
 use axum::Router;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
@@ -288,7 +290,8 @@ impl ConformanceBuilder {
             .client(self.client)
             .concurrency(Some(1))
             .snapshots(Some(snapshots))
-            .vars(self.vars);
+            .vars(self.vars)
+            .vocabulary(crate::runner::Vocabulary::CargoTest);
         let running = runtime.block_on(harness.start())?;
         let shared = Arc::new(running.shared()?);
         // As `macie-conform run` does: a target that cannot be reached, or
@@ -298,17 +301,30 @@ impl ConformanceBuilder {
             runtime.block_on(running.finish());
             return Err(e.into());
         }
+        // An ignored case runs only when asked for (`-- --ignored`), and
+        // then as if the target declared everything: the canonical data
+        // set, fault injection and signature checks. Skipping it again
+        // would report a test that checked nothing as passed.
+        let declaring_all = {
+            let mut options = running.options();
+            options
+                .fixture
+                .get_or_insert_with(|| Arc::new(runner::embedded_fixture()));
+            options.faults = true;
+            options.client.target_checks_signatures = true;
+            Arc::new(Shared::new(options)?)
+        };
         let trials = suite
             .cases
             .into_iter()
             .map(|case| {
-                let shared = Arc::clone(&shared);
-                let runtime = Arc::clone(&runtime);
-                let kind = case.case.level.to_string();
                 // Ignored rather than failed: the target did not declare
                 // what these cases need, so they say nothing about it.
                 // The same rule `run` skips them by.
                 let ignored = runner::undeclared_need(&case, &shared).is_some();
+                let shared = Arc::clone(if ignored { &declaring_all } else { &shared });
+                let runtime = Arc::clone(&runtime);
+                let kind = case.case.level.to_string();
                 Trial::test(case.id().to_string(), move || {
                     let report = runtime.block_on(runner::run_case(&case, &shared));
                     match report.verdict {
@@ -379,5 +395,26 @@ mod tests {
         assert!(!said.contains("--"), "{said}");
         let folder = SetupError::Run(RunError::NoCases("mine".into()));
         assert!(with_remedy(&folder).contains(".cases_dir(..)"));
+    }
+
+    /// The fault cases, run by hand with `--ignored` against a server that
+    /// does not honour the fault header: they fail, where they used to be
+    /// skipped and counted as passed.
+    #[test]
+    fn an_ignored_case_run_by_hand_is_judged_as_if_declared() {
+        let run = |faults: bool| {
+            let config = crate::server::ServerConfig::embedded()
+                .expect("embedded fixture")
+                .with_faults(faults);
+            let mut args = Arguments::from_iter(["conformance", "--ignored", "--quiet"]);
+            args.filter = Some("errors.ValidationException".into());
+            args.test_threads = Some(1);
+            Conformance::builder()
+                .router(crate::server::router(config))
+                .embedded_fixture()
+                .run_with_args(&args)
+        };
+        assert_eq!(run(false), ExitCode::from(101), "a server without fault injection");
+        assert_eq!(run(true), ExitCode::SUCCESS, "a server that honours it");
     }
 }

@@ -16,7 +16,7 @@
 mod common;
 
 use common::raw_rate;
-use macie_conform::explore::{self, ExploreOptions, Setup};
+use macie_conform::explore::{self, ExploreOptions};
 use macie_conform::runner::http::ClientOptions;
 use macie_conform::server::{self, ServerConfig};
 use std::sync::Arc;
@@ -36,15 +36,7 @@ fn main() {
             .await
             .expect("the reference server starts on loopback");
         let url = running.url();
-        let setup = Setup {
-            target: url.clone(),
-            client: ClientOptions::default(),
-            concurrency: jobs,
-            fixture: Some(Arc::new(macie_conform::runner::target::embedded_fixture())),
-            faults: true,
-            redact: Vec::new(),
-            keep_passed_bodies: true,
-        };
+        let setup = { let mut o = explore::Setup::new(url.clone()); o.client = ClientOptions::default(); o.concurrency = jobs; o.fixture = Some(Arc::new(macie_conform::runner::target::embedded_fixture())); o.faults = true; o.redact = Vec::new(); o.keep_passed_bodies = true; o };
         let options = ExploreOptions::new(seed, budget);
         let started = Instant::now();
         let report = explore::explore(&setup, &options, Arc::new(|_| {}))

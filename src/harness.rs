@@ -9,13 +9,15 @@
 //! use macie_conform::harness::Harness;
 //! use macie_conform::runner::{self, Selection, SuiteSources};
 //!
-//! let suite = runner::load_suites(&SuiteSources {
-//!     builtin: true,
-//!     dirs: Vec::new(),
-//!     variables: Default::default(),
-//! })?;
-//! let running = Harness::new().target("http://127.0.0.1:8080").start().await?;
-//! let report = running.run(&suite, &Selection::default(), |_| {}).await?;
+//! let suite = runner::load_suites(&SuiteSources::default())?;
+//! let mut only_sorting = Selection::default();
+//! only_sorting.tags.push("sort".into());
+//! let running = Harness::new()
+//!     .target("http://127.0.0.1:8080")
+//!     .select(only_sorting)
+//!     .start()
+//!     .await?;
+//! let report = running.run(&suite, |_| {}).await?;
 //! running.finish().await;
 //! println!("{} cases", report.cases.len());
 //! # Ok(())
@@ -27,7 +29,7 @@ use crate::explore;
 use crate::report::RunReport;
 use crate::runner::http::ClientOptions;
 use crate::runner::snapshot::SnapshotStore;
-use crate::runner::{self, RunError, RunEvent, RunOptions, Selection, Shared, Target};
+use crate::runner::{self, RunError, RunEvent, RunOptions, Selection, Shared, Target, Vocabulary};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -62,6 +64,8 @@ pub struct Harness {
     redact: Vec<String>,
     vars: BTreeMap<String, String>,
     keep_passed_bodies: bool,
+    selection: Selection,
+    words: Vocabulary,
 }
 
 impl Default for Harness {
@@ -85,6 +89,8 @@ impl Harness {
             redact: Vec::new(),
             vars: BTreeMap::new(),
             keep_passed_bodies: true,
+            selection: Selection::default(),
+            words: Vocabulary::Harness,
         }
     }
 
@@ -163,6 +169,19 @@ impl Harness {
         self
     }
 
+    /// Which cases [`Running::run`] runs (by default, all of them).
+    pub fn select(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
+    }
+
+    /// How hints name settings: in this builder's terms unless a front
+    /// end (the CLI, the `cargo test` builder) says it has others.
+    pub fn vocabulary(mut self, words: Vocabulary) -> Self {
+        self.words = words;
+        self
+    }
+
     /// Starts what the run needs (the embedded server, or the router) and
     /// resolves the target. Nothing is sent yet.
     pub async fn start(self) -> Result<Running, HarnessError> {
@@ -192,6 +211,8 @@ impl Harness {
             redact: self.redact,
             vars: self.vars,
             keep_passed_bodies: self.keep_passed_bodies,
+            selection: self.selection,
+            words: self.words,
         })
     }
 }
@@ -206,6 +227,8 @@ pub struct Running {
     redact: Vec<String>,
     vars: BTreeMap<String, String>,
     keep_passed_bodies: bool,
+    selection: Selection,
+    words: Vocabulary,
 }
 
 impl Running {
@@ -236,7 +259,13 @@ impl Running {
             redact: self.redact.clone(),
             vars: self.vars.clone(),
             keep_passed_bodies: self.keep_passed_bodies,
+            words: self.words,
         }
+    }
+
+    /// Which cases [`Running::run`] runs.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
     }
 
     /// What every case of a run against this target shares, to run cases
@@ -245,14 +274,14 @@ impl Running {
         Shared::new(self.options())
     }
 
-    /// Runs the selected cases of `suite`; `on_event` hears them.
+    /// Runs the selected cases of `suite` (see [`Harness::select`]);
+    /// `on_event` hears them.
     pub async fn run(
         &self,
         suite: &Suite,
-        selection: &Selection,
         on_event: impl Fn(&RunEvent<'_>) + Send + Sync + 'static,
     ) -> Result<RunReport, RunError> {
-        let mut report = runner::run(suite, selection, self.options(), on_event).await?;
+        let mut report = runner::run(suite, &self.selection, self.options(), on_event).await?;
         report.embedded = self.is_embedded();
         Ok(report)
     }
@@ -267,6 +296,7 @@ impl Running {
             faults: self.target.faults,
             redact: self.redact.clone(),
             keep_passed_bodies: self.keep_passed_bodies,
+            words: self.words,
         }
     }
 

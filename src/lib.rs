@@ -18,7 +18,7 @@
 //! ```no_run
 //! use macie_conform::harness::Harness;
 //! use macie_conform::report::terminal::{self, Style};
-//! use macie_conform::runner::{self, RunEvent, Selection};
+//! use macie_conform::runner::{self, RunEvent};
 //!
 //! # async fn example() -> Result<(), macie_conform::harness::HarnessError> {
 //! // The built-in suite, compiled into the crate; add folders of your own
@@ -27,7 +27,7 @@
 //! // No target: the embedded reference server, which holds the canonical data.
 //! let running = Harness::new().start().await?;
 //! let report = running
-//!     .run(&suite, &Selection::default(), |event| {
+//!     .run(&suite, |event| {
 //!         if let RunEvent::CaseFinished { report, .. } = event {
 //!             eprintln!("{}: {:?}", report.id, report.verdict);
 //!         }

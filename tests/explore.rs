@@ -10,7 +10,7 @@ mod common;
 mod variants;
 
 use common::cli::{Scratch, binary};
-use macie_conform::explore::{self, ExploreOptions, Setup};
+use macie_conform::explore::{self, ExploreOptions};
 use macie_conform::report::{RunReport, Verdict};
 use macie_conform::runner::http::ClientOptions;
 use macie_conform::runner::{self, RunOptions, Selection, SuiteSources};
@@ -27,18 +27,19 @@ const SEED: u64 = 7;
 
 /// `fixture`: whether explore is told the target holds the canonical data
 /// set, so the oracle compares exact answers too.
-fn setup_with(url: String, fixture: bool) -> Setup {
-    Setup {
-        target: url,
-        client: ClientOptions {
-            timeout: Duration::from_secs(20),
-            ..ClientOptions::default()
-        },
-        concurrency: 8,
-        fixture: fixture.then(|| Arc::new(runner::target::embedded_fixture())),
-        faults: true,
-        redact: Vec::new(),
-        keep_passed_bodies: false,
+fn setup_with(url: String, fixture: bool) -> explore::Setup {
+    {
+        let mut o = explore::Setup::new(url);
+        o.client = {
+            let mut o = ClientOptions::default();
+            o.timeout = Duration::from_secs(20);
+            o
+        };
+        o.concurrency = 8;
+        o.fixture = fixture.then(|| Arc::new(runner::target::embedded_fixture()));
+        o.faults = true;
+        o.keep_passed_bodies = false;
+        o
     }
 }
 
@@ -62,10 +63,11 @@ async fn explore_variant_with(
 
 /// Without shrinking: only whether something fails.
 fn detect(seed: u64) -> ExploreOptions {
-    ExploreOptions {
-        shrink_attempts: 0,
-        max_shrunk: 0,
-        ..ExploreOptions::new(seed, BUDGET)
+    {
+        let mut o = ExploreOptions::new(seed, BUDGET);
+        o.shrink_attempts = 0;
+        o.max_shrunk = 0;
+        o
     }
 }
 
@@ -155,9 +157,10 @@ async fn explore_never_fails_a_correct_server_whatever_it_chose() {
         for variant in
             std::iter::once(None).chain(CHOICES.iter().map(|&c| Some(Variant::Different(c))))
         {
-            let options = ExploreOptions {
-                budget: 300,
-                ..detect(seed)
+            let options = {
+                let mut o = detect(seed);
+                o.budget = 300;
+                o
             };
             let report = explore_variant(variant, &options).await;
             runs += 1;
@@ -250,11 +253,12 @@ async fn the_same_seed_sends_the_same_requests() {
 async fn a_shrunk_failure_is_saved_and_replays_with_run() {
     let dir = scratch("shrunk");
     let variant = Some(Variant::Faulty(variants::Mutant::NeTreatedAsEq));
-    let options = ExploreOptions {
-        save_failures: Some(dir.0.clone()),
-        shrink_attempts: 40,
-        max_shrunk: 2,
-        ..ExploreOptions::new(SEED, BUDGET)
+    let options = {
+        let mut o = ExploreOptions::new(SEED, BUDGET);
+        o.save_failures = Some(dir.0.clone());
+        o.shrink_attempts = 40;
+        o.max_shrunk = 2;
+        o
     };
     let report = explore_variant(variant, &options).await;
     let exploration = report.exploration.as_ref().expect("an exploration report");
@@ -289,16 +293,14 @@ async fn a_shrunk_failure_is_saved_and_replays_with_run() {
             let report = runner::run(
                 &suite,
                 &Selection::default(),
-                RunOptions {
-                    target: url,
-                    client: ClientOptions::default(),
-                    concurrency: 2,
-                    fixture: Some(Arc::new(runner::target::embedded_fixture())),
-                    faults: true,
-                    snapshots: None,
-                    redact: Vec::new(),
-                    vars: Default::default(),
-                    keep_passed_bodies: false,
+                {
+                    let mut o = RunOptions::new(url);
+                    o.client = ClientOptions::default();
+                    o.concurrency = 2;
+                    o.fixture = Some(Arc::new(runner::target::embedded_fixture()));
+                    o.faults = true;
+                    o.keep_passed_bodies = false;
+                    o
                 },
                 |_| {},
             )
@@ -621,9 +623,10 @@ async fn the_budget_bounds_every_request_shrinking_included() {
         ),
     );
     let (url, task) = common::serve(app).await;
-    let options = ExploreOptions {
-        shrink_attempts: 200,
-        ..ExploreOptions::new(3, 300)
+    let options = {
+        let mut o = ExploreOptions::new(3, 300);
+        o.shrink_attempts = 200;
+        o
     };
     let report = explore::explore(&setup_with(url, true), &options, Arc::new(|_| {}))
         .await

@@ -186,14 +186,16 @@ async fn misbehave(mut socket: TcpStream, head: String) {
 }
 
 fn client(timeout: Duration, max_body_bytes: usize) -> ClientOptions {
-    ClientOptions {
-        timeout,
-        max_body_bytes,
-        retry: RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        },
-        ..ClientOptions::default()
+    {
+        let mut o = ClientOptions::default();
+        o.timeout = timeout;
+        o.max_body_bytes = max_body_bytes;
+        o.retry = {
+            let mut o = RetryPolicy::default();
+            o.max_retries = 0;
+            o
+        };
+        o
     }
 }
 
@@ -234,16 +236,13 @@ fn suite(text: &str) -> Suite {
 }
 
 fn options(target: &str, client: ClientOptions, concurrency: usize) -> RunOptions {
-    RunOptions {
-        target: target.to_string(),
-        client,
-        concurrency,
-        fixture: None,
-        faults: false,
-        snapshots: None,
-        redact: Vec::new(),
-        vars: Default::default(),
-        keep_passed_bodies: true,
+    {
+        let mut o = RunOptions::new(target.to_string());
+        o.client = client;
+        o.concurrency = concurrency;
+        // The hints these tests read are the command line's.
+        o.words = macie_conform::runner::Vocabulary::Cli;
+        o
     }
 }
 
@@ -766,10 +765,12 @@ async fn a_retry_after_of_an_hour_is_capped() {
     })
     .await;
     let mut s = Setup::default();
-    s.client.retry = RetryPolicy {
-        max_retries: 2,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
+    s.client.retry = {
+        let mut o = RetryPolicy::default();
+        o.max_retries = 2;
+        o.base_delay = Duration::from_millis(5);
+        o.max_delay = Duration::from_millis(50);
+        o
     };
     let started = std::time::Instant::now();
     let r = bounded(run_yaml(&one_case(CASE), &url, s)).await;
@@ -790,10 +791,12 @@ async fn throttling_forever_gives_up_after_the_retries() {
     })
     .await;
     let mut s = Setup::default();
-    s.client.retry = RetryPolicy {
-        max_retries: 2,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
+    s.client.retry = {
+        let mut o = RetryPolicy::default();
+        o.max_retries = 2;
+        o.base_delay = Duration::from_millis(5);
+        o.max_delay = Duration::from_millis(20);
+        o
     };
     let r = bounded(run_yaml(&one_case(CASE), &url, s)).await;
     assert_fails(
@@ -1159,9 +1162,10 @@ async fn a_target_that_stops_answering_stops_the_run() {
     let limit = 3;
     let concurrency = 2;
     let cases = 40;
-    let client = ClientOptions {
-        max_transport_failures: limit,
-        ..client(Duration::from_millis(200), 8 << 20)
+    let client = {
+        let mut o = client(Duration::from_millis(200), 8 << 20);
+        o.max_transport_failures = limit;
+        o
     };
     let stops = Arc::new(std::sync::Mutex::new(Vec::new()));
     let heard = Arc::clone(&stops);
@@ -1254,9 +1258,10 @@ async fn failures_between_answers_do_not_stop_the_run() {
         }
     })
     .await;
-    let client = ClientOptions {
-        max_transport_failures: 2,
-        ..client(Duration::from_secs(2), 8 << 20)
+    let client = {
+        let mut o = client(Duration::from_secs(2), 8 << 20);
+        o.max_transport_failures = 2;
+        o
     };
     let report = bounded(runner::run(
         &suite(&many_cases(10)),
@@ -1296,9 +1301,10 @@ async fn the_deadline_ends_a_slow_run() {
     })
     .await;
     let cases = 40;
-    let client = ClientOptions {
-        deadline: Some(Duration::from_millis(1000)),
-        ..client(Duration::from_secs(5), 8 << 20)
+    let client = {
+        let mut o = client(Duration::from_secs(5), 8 << 20);
+        o.deadline = Some(Duration::from_millis(1000));
+        o
     };
     // 40 cases of 150 ms one at a time would take 6 s.
     let report = bounded(runner::run(
@@ -1410,9 +1416,10 @@ async fn walks_that_fit_the_budget_give_it_back() {
             .map(|i| format!("  - id: w{i}\n    verifies: test\n    level: must\n{walk}"))
             .collect::<String>()
     );
-    let client = ClientOptions {
-        max_retained_bytes: 4 << 20,
-        ..client(Duration::from_secs(5), 8 << 20)
+    let client = {
+        let mut o = client(Duration::from_secs(5), 8 << 20);
+        o.max_retained_bytes = 4 << 20;
+        o
     };
     let report = bounded(runner::run(
         &suite(&text),

@@ -259,9 +259,10 @@ fn listing_request(url: &str) -> HttpRequest {
 }
 
 fn client() -> Client {
-    Client::new(ClientOptions {
-        timeout: Duration::from_secs(10),
-        ..ClientOptions::default()
+    Client::new({
+        let mut o = ClientOptions::default();
+        o.timeout = Duration::from_secs(10);
+        o
     })
     .expect("client")
 }
@@ -376,9 +377,10 @@ async fn a_target_that_never_answers_is_not_sent_again() {
             held.push(stream);
         }
     });
-    let client = Client::new(ClientOptions {
-        timeout: Duration::from_millis(300),
-        ..ClientOptions::default()
+    let client = Client::new({
+        let mut o = ClientOptions::default();
+        o.timeout = Duration::from_millis(300);
+        o
     })
     .expect("client");
     let exchange = client.send(listing_request(&url), false).await;

@@ -62,16 +62,13 @@ async fn hostile_report() -> RunReport {
         SchemaSet::embedded().expect("schemas"),
     )
     .expect("cases");
-    let options = RunOptions {
-        target: url.clone(),
-        client: ClientOptions::default(),
-        concurrency: 1,
-        fixture: None,
-        faults: false,
-        snapshots: None,
-        redact: Vec::new(),
-        vars: Default::default(),
-        keep_passed_bodies: true,
+    let options = {
+        let mut o = RunOptions::new(url.clone());
+        // Reports as the command line writes them.
+        o.words = macie_conform::runner::Vocabulary::Cli;
+        o.client = ClientOptions::default();
+        o.concurrency = 1;
+        o
     };
     let mut report = runner::run(&suite, &Selection::default(), options, |_| {})
         .await

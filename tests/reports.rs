@@ -76,23 +76,23 @@ async fn run() -> RunReport {
         schemas,
     )
     .expect("cases load");
-    let options = RunOptions {
-        target: url,
-        client: ClientOptions {
-            headers: vec![
+    let options = {
+        let mut o = RunOptions::new(url);
+        // Reports as the command line writes them.
+        o.words = macie_conform::runner::Vocabulary::Cli;
+        o.client = {
+            let mut o = ClientOptions::default();
+            o.headers = vec![
                 ("Authorization".into(), SECRET_AUTH.into()),
                 ("X-Amz-Security-Token".into(), SECRET_TOKEN.into()),
                 ("X-Vendor-Key".into(), SECRET_CUSTOM.into()),
-            ],
-            ..ClientOptions::default()
-        },
-        concurrency: 2,
-        fixture: Some(Arc::new(runner::embedded_fixture())),
-        faults: false,
-        snapshots: None,
-        redact: vec!["x-vendor-key".into()],
-        vars: Default::default(),
-        keep_passed_bodies: true,
+            ];
+            o
+        };
+        o.concurrency = 2;
+        o.fixture = Some(Arc::new(runner::embedded_fixture()));
+        o.redact = vec!["x-vendor-key".into()];
+        o
     };
     runner::run(&suite, &Selection::default(), options, |_| {})
         .await
@@ -334,19 +334,17 @@ async fn an_info_case_without_an_answer_is_unanswered_in_every_format() {
         SchemaSet::embedded().expect("schemas"),
     )
     .expect("cases load");
-    let options = RunOptions {
-        target: url,
-        client: ClientOptions {
-            timeout: std::time::Duration::from_millis(500),
-            ..ClientOptions::default()
-        },
-        concurrency: 2,
-        fixture: None,
-        faults: false,
-        snapshots: None,
-        redact: Vec::new(),
-        vars: Default::default(),
-        keep_passed_bodies: true,
+    let options = {
+        let mut o = RunOptions::new(url);
+        // Reports as the command line writes them.
+        o.words = macie_conform::runner::Vocabulary::Cli;
+        o.client = {
+            let mut o = ClientOptions::default();
+            o.timeout = std::time::Duration::from_millis(500);
+            o
+        };
+        o.concurrency = 2;
+        o
     };
     let report = runner::run(&suite, &Selection::default(), options, |_| {})
         .await

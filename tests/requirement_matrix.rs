@@ -152,16 +152,13 @@ async fn findings_report() -> RunReport {
         schemas,
     )
     .expect("cases load");
-    let options = RunOptions {
-        target: url,
-        client: ClientOptions::default(),
-        concurrency: 2,
-        fixture: None,
-        faults: false,
-        snapshots: None,
-        redact: Vec::new(),
-        vars: Default::default(),
-        keep_passed_bodies: true,
+    let options = {
+        let mut o = RunOptions::new(url);
+        // Reports as the command line writes them.
+        o.words = macie_conform::runner::Vocabulary::Cli;
+        o.client = ClientOptions::default();
+        o.concurrency = 2;
+        o
     };
     runner::run(&suite, &Selection::default(), options, |_| {})
         .await

@@ -74,12 +74,7 @@ pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
             Err(code) => return code,
         };
         let setup = running.explore_setup();
-        let options = explore::ExploreOptions {
-            save_failures: args.save_failures.clone(),
-            shrink_attempts: args.shrink_attempts,
-            rerun,
-            ..explore::ExploreOptions::new(seed, args.budget)
-        };
+        let options = { let mut o = explore::ExploreOptions::new(seed, args.budget); o.save_failures = args.save_failures.clone(); o.shrink_attempts = args.shrink_attempts; o.rerun = rerun; o };
         let bar = spinner();
         let listener: explore::Listener = {
             let bar = bar.clone();

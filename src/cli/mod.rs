@@ -41,7 +41,7 @@ mod prelude {
     pub(crate) use macie_conform::runner::sigv4::SigV4Signer;
     pub(crate) use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
     pub(crate) use macie_conform::runner::{
-        self, RunError, RunEvent, RunOptions, Selection, Target,
+        self, RunError, RunEvent, RunOptions, Selection, Target, Vocabulary,
     };
     pub(crate) use macie_conform::server::{self, ServerConfig};
     pub(crate) use macie_conform::vars;

@@ -61,11 +61,13 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let selection = Selection {
-        filters: args.filter.clone(),
-        tags: args.tag.clone(),
-        levels: args.level.clone(),
-        partition: args.partition,
+    let selection = {
+        let mut o = Selection::default();
+        o.filters = args.filter.clone();
+        o.tags = args.tag.clone();
+        o.levels = args.level.clone();
+        o.partition = args.partition;
+        o
     };
     // A claim rests on the whole built-in suite: said before anything is
     // sent, since such a run could never back one.
@@ -101,13 +103,18 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
             .harness(&args.net)
             .snapshots(Some(snapshots))
             .vars(variables)
+            .select(selection)
             // Only these reports list the exchanges of passed cases.
             .keep_passed_bodies(args.reports.lists_every_exchange());
         let running = match Connection::start(harness).await {
             Ok(r) => r,
             Err(code) => return code,
         };
-        let selected = suite.cases.iter().filter(|c| selection.selects(c)).count();
+        let selected = suite
+            .cases
+            .iter()
+            .filter(|c| running.selection().selects(c))
+            .count();
         if selected == 0 {
             eprintln!("error: no case matches the selection (--filter/--tag/--level/--partition)");
             return ExitCode::from(EXIT_USAGE);
@@ -151,7 +158,7 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         // The report says whether the run started the embedded server:
         // shards against it each start their own, on ports of their own,
         // and merge-reports needs to know it is one target.
-        let result = running.run(&suite, &selection, on_event).await;
+        let result = running.run(&suite, on_event).await;
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }

@@ -5,6 +5,7 @@ use crate::engine::load::LoadedCase;
 
 /// Which cases to run.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Selection {
     /// Id patterns (`*` matches any run of characters); empty selects all.
     pub filters: Vec<String>,

@@ -104,7 +104,7 @@ fn complete(all: &[Value], reference: &Reference, level: Level) -> CheckResult {
         Reference::CutShort { why, max_pages } => {
             let limit = match why {
                 Unjudged::RetainedBudget => {
-                    "its listing outgrew the retained-bytes budget (--max-retained)".to_string()
+                    "its listing outgrew the retained-bytes budget of the run".to_string()
                 }
                 _ => format!("it stopped after {max_pages} pages while nextToken kept coming"),
             };

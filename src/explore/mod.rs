@@ -44,6 +44,7 @@ use std::sync::Arc;
 
 /// What to explore and how far.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ExploreOptions {
     pub seed: u64,
     /// Requests to send while exploring (learning included). The last
@@ -92,6 +93,7 @@ pub enum ExploreError {
 
 /// The target and how to talk to it, for every round.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Setup {
     pub target: String,
     pub client: ClientOptions,
@@ -102,9 +104,27 @@ pub struct Setup {
     pub redact: Vec<String>,
     /// Keep the answer bodies of passed cases (for JSON, HTML, Markdown).
     pub keep_passed_bodies: bool,
+    /// How hints name settings (see [`crate::runner::Vocabulary`]).
+    pub words: crate::runner::Vocabulary,
 }
 
 impl Setup {
+    /// An exploration of `target` with the default client, four cases at
+    /// a time, and no data set or fault injection declared. Usually taken
+    /// from [`crate::harness::Running::explore_setup`].
+    pub fn new(target: impl Into<String>) -> Setup {
+        Setup {
+            target: target.into(),
+            client: ClientOptions::default(),
+            concurrency: 4,
+            fixture: None,
+            faults: false,
+            redact: Vec::new(),
+            keep_passed_bodies: true,
+            words: crate::runner::Vocabulary::default(),
+        }
+    }
+
     fn options(&self, concurrency: usize) -> RunOptions {
         RunOptions {
             target: self.target.clone(),
@@ -116,6 +136,7 @@ impl Setup {
             redact: self.redact.clone(),
             vars: Default::default(),
             keep_passed_bodies: self.keep_passed_bodies,
+            words: self.words,
         }
     }
 }

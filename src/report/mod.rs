@@ -108,8 +108,8 @@ impl SkipCause {
                 "were not verified (walks cut short at a limit of the harness)".into(),
             ),
             SkipCause::Deadline => (
-                "was not judged within the run's limits (--deadline, --budget)".into(),
-                "were not judged within the run's limits (--deadline, --budget)".into(),
+                "was not judged within the run's limits (its deadline or request budget)".into(),
+                "were not judged within the run's limits (its deadline or request budget)".into(),
             ),
             SkipCause::Other => return None,
         })

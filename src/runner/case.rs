@@ -5,6 +5,7 @@ use super::listings::Listings;
 use super::step::{StepRun, diagnose_listing, run_step, unexplained};
 use super::walk::run_walk;
 use super::{RunEvent, Shared};
+use super::{Setting, Vocabulary};
 use crate::engine::check;
 use crate::engine::load::LoadedCase;
 use crate::report::{CaseReport, SkipCause, SkipReason, Verdict};
@@ -62,16 +63,26 @@ async fn run_steps(case: &LoadedCase, shared: &Shared) -> CaseReport {
     let c = &case.case;
     let mut report = blank_report(case);
     if let Some(cause) = undeclared_need(case, shared) {
+        let words = shared.words;
         let reason = match cause {
-            SkipCause::NeedsFixture => {
-                "needs the canonical data set; pass --fixture builtin if the target serves it (macie-conform fixture writes it)"
-            }
-            SkipCause::NeedsFaults => {
-                "needs fault injection (x-macie-conform-fault); pass --faults if the target honours it"
-            }
-            _ => {
-                "needs a target that checks SigV4 signatures; pass --target-checks-signatures if the target verifies them"
-            }
+            SkipCause::NeedsFixture => format!(
+                "needs the canonical data set; {} if the target serves it{}",
+                words.declare(Setting::Fixture),
+                // Only the CLI has the command that writes the data set.
+                if words == Vocabulary::Cli {
+                    " (macie-conform fixture writes it)"
+                } else {
+                    ""
+                }
+            ),
+            SkipCause::NeedsFaults => format!(
+                "needs fault injection (x-macie-conform-fault); {} if the target honours it",
+                words.declare(Setting::Faults)
+            ),
+            _ => format!(
+                "needs a target that checks SigV4 signatures; {} if the target verifies them",
+                words.declare(Setting::ChecksSignatures)
+            ),
         };
         report.verdict = Verdict::Skip(SkipReason::new(cause, reason));
         return report;

@@ -21,6 +21,7 @@ pub trait RequestSigner: Send + Sync {
 
 /// Retries of throttled requests.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt; 0 turns retrying off.
     pub max_retries: u32,
@@ -41,7 +42,10 @@ impl Default for RetryPolicy {
 }
 
 /// Settings of the HTTP client.
+/// Start from `ClientOptions::default()` and set the fields you need
+/// (fields may be added).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ClientOptions {
     pub timeout: Duration,
     pub max_body_bytes: usize,

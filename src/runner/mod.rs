@@ -25,9 +25,11 @@ mod step;
 pub mod suite;
 pub mod target;
 mod walk;
+pub mod words;
 
 pub use case::{run_case, undeclared_need};
 pub use events::{EventSink, RunEvent};
+pub use words::{Setting, Vocabulary};
 
 pub use select::{Selection, glob};
 pub use suite::{
@@ -156,7 +158,10 @@ impl RunError {
     }
 }
 
-/// How to run.
+/// How to run. Start from [`RunOptions::new`] and set the fields you need:
+/// fields may be added, so it cannot be written as a literal outside this
+/// crate.
+#[non_exhaustive]
 pub struct RunOptions {
     /// Base URL; the path of each case is appended (a path prefix is kept).
     pub target: String,
@@ -183,6 +188,29 @@ pub struct RunOptions {
     /// thousands of cases these bodies are most of a run's memory. Without
     /// them an exchange keeps its status, headers and body length.
     pub keep_passed_bodies: bool,
+    /// How hints name settings: in the terms of the front end that
+    /// started the run (see [`Vocabulary`]).
+    pub words: Vocabulary,
+}
+
+impl RunOptions {
+    /// A run against `target` with the default client, four cases at a
+    /// time, no data set, fault injection or snapshots declared, and every
+    /// answer body kept.
+    pub fn new(target: impl Into<String>) -> RunOptions {
+        RunOptions {
+            target: target.into(),
+            client: ClientOptions::default(),
+            concurrency: 4,
+            fixture: None,
+            faults: false,
+            snapshots: None,
+            redact: Vec::new(),
+            vars: Default::default(),
+            keep_passed_bodies: true,
+            words: Vocabulary::default(),
+        }
+    }
 }
 
 /// Runs the selected cases; `on_event` hears what happens as it happens
@@ -480,6 +508,8 @@ pub struct Shared {
     /// is judged.
     pub(crate) coverage: crate::report::coverage::Tally,
     keep_passed_bodies: bool,
+    /// How hints name settings (see [`Vocabulary`]).
+    pub words: Vocabulary,
 }
 
 /// Bytes taken from the run's retained-bytes budget, given back when
@@ -582,17 +612,21 @@ impl Shared {
                 .options()
                 .deadline
                 .map_or(0, |d| d.as_secs_f64().ceil() as u64);
+            let deadline = self.words.name(Setting::Deadline);
+            let selection = self.words.name(Setting::Selection);
             (
                 Unjudged::Deadline,
                 format!(
-                    "the run reached its deadline of {seconds} s (--deadline) and stopped sending before this case ended; raise --deadline, or select fewer cases with --filter, --tag or --level"
+                    "the run reached its deadline of {seconds} s ({deadline}) and stopped sending before this case ended; raise {deadline}, or select fewer cases with {selection}"
                 ),
             )
         } else if let Some((count, last)) = self.client.gave_up() {
+            let timeout = self.words.name(Setting::Timeout);
+            let limit = self.words.name(Setting::MaxTransportFailures);
             (
                 Unjudged::TargetStopped,
                 format!(
-                    "the target stopped answering ({count} requests in a row got no answer, the last: {last}), so the run stopped sending. Check that the target is up and answers within --timeout; --max-transport-failures sets the limit"
+                    "the target stopped answering ({count} requests in a row got no answer, the last: {last}), so the run stopped sending. Check that the target is up and answers within {timeout}; {limit} sets the limit"
                 ),
             )
         } else {
@@ -649,7 +683,8 @@ impl Shared {
             target: options.target,
             fixture: options.fixture,
             faults: options.faults,
-            snapshots: options.snapshots,
+            // The store's hints speak as the rest of the run does.
+            snapshots: options.snapshots.map(|s| s.with_words(options.words)),
             redact: options.redact,
             secret_values: crate::vars::secret_values(&options.vars),
             vars: options
@@ -665,6 +700,7 @@ impl Shared {
             retained: AtomicUsize::new(0),
             coverage: crate::report::coverage::Tally::default(),
             keep_passed_bodies: options.keep_passed_bodies,
+            words: options.words,
         })
     }
 }

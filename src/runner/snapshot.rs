@@ -100,6 +100,9 @@ pub struct SnapshotStore {
     /// embedded in the binary (`crate::builtin::SNAPSHOTS`), so the
     /// built-in suite checks its snapshots from any folder.
     builtin: bool,
+    /// How hints name the snapshot mode (set by the front end; see
+    /// [`super::Vocabulary`]).
+    words: super::Vocabulary,
 }
 
 /// What is stored under a snapshot's name, compared with a fresh answer.
@@ -119,7 +122,14 @@ impl SnapshotStore {
             dir: dir.into(),
             mode,
             builtin: false,
+            words: super::Vocabulary::default(),
         }
+    }
+
+    /// This store, naming the snapshot mode in its hints as `words` does.
+    pub fn with_words(mut self, words: super::Vocabulary) -> Self {
+        self.words = words;
+        self
     }
 
     /// This store, reading a snapshot that `dir` lacks from the built-in
@@ -186,14 +196,24 @@ impl SnapshotStore {
             (SnapshotMode::Check, stored) => {
                 let fail = failure(&fresh, &stored, level);
                 let (message, detail) = describe(name, &path, &fresh, &stored);
-                let hint = match stored {
-                    Stored::Missing => {
+                let hint = match (&stored, self.words) {
+                    (Stored::Missing, super::Vocabulary::Cli) => {
                         "run with --snapshots new (or update) and review, \
                          e.g. `macie-conform run --snapshots new`, then `cargo insta review`"
+                            .to_string()
                     }
-                    _ => {
+                    (_, super::Vocabulary::Cli) => {
                         "if the change is intended, run with --snapshots new and review it (or update)"
+                            .to_string()
                     }
+                    (Stored::Missing, words) => format!(
+                        "run with {} and review with `cargo insta review`",
+                        words.name(super::Setting::SnapshotsNew)
+                    ),
+                    (_, words) => format!(
+                        "if the change is intended, run with {} and review it with `cargo insta review`",
+                        words.name(super::Setting::SnapshotsNew)
+                    ),
                 };
                 with_detail(fail(format!("{message}; {hint}")), detail)
             }
@@ -338,8 +358,9 @@ mod tests {
             let _ = std::fs::remove_dir_all(&dir);
             Scratch(dir)
         }
+        /// A store whose hints are the command line's, as these tests read.
         fn store(&self, mode: SnapshotMode) -> SnapshotStore {
-            SnapshotStore::new(self.0.clone(), mode)
+            SnapshotStore::new(self.0.clone(), mode).with_words(crate::runner::Vocabulary::Cli)
         }
         fn snap(&self) -> PathBuf {
             self.0.join("case.one.snap")
@@ -381,6 +402,21 @@ mod tests {
         assert_eq!(r.kind, CheckKind::Snapshot);
         assert_eq!(r.level, Level::Should);
         r
+    }
+
+    #[test]
+    fn a_cargo_test_user_is_told_their_own_way_to_record_snapshots() {
+        let s = Scratch::new();
+        let words = crate::runner::Vocabulary::CargoTest;
+        let store = s.store(SnapshotMode::Check).with_words(words);
+        let missing = store.compare("case.one", SOURCE, &old(), Level::Must);
+        s.stored(&old());
+        let changed = store.compare("case.one", SOURCE, &new(), Level::Must);
+        for r in [missing, changed] {
+            assert_eq!(r.outcome, Outcome::Fail, "{r:?}");
+            assert!(r.message.contains("INSTA_UPDATE=new"), "{}", r.message);
+            assert!(!r.message.contains("--"), "no flag: {}", r.message);
+        }
     }
 
     #[test]

@@ -438,9 +438,10 @@ async fn walk_pages(
                 CheckKind::LastPage,
                 level,
                 format!(
-                    "not verified: the listing has grown past the retained-bytes budget of {} MiB after {} page(s); raise --max-retained to judge it, or check that nextToken ends",
+                    "not verified: the listing has grown past the retained-bytes budget of {} MiB after {} page(s); raise {} to judge it, or check that nextToken ends",
                     budget.div_ceil(1 << 20),
-                    pages.len()
+                    pages.len(),
+                    shared.words.name(super::Setting::MaxRetained)
                 ),
             )
             .unjudged(crate::engine::check::Unjudged::RetainedBudget);

@@ -114,13 +114,15 @@ impl Default for Setup {
     fn default() -> Self {
         Setup {
             fixture: None,
-            client: ClientOptions {
-                timeout: Duration::from_secs(5),
-                retry: RetryPolicy {
-                    max_retries: 0,
-                    ..RetryPolicy::default()
-                },
-                ..ClientOptions::default()
+            client: {
+                let mut o = ClientOptions::default();
+                o.timeout = Duration::from_secs(5);
+                o.retry = {
+                    let mut o = RetryPolicy::default();
+                    o.max_retries = 0;
+                    o
+                };
+                o
             },
             snapshots: None,
         }
@@ -138,16 +140,16 @@ pub async fn run_yaml(yaml: &str, url: &str, setup: Setup) -> CaseReport {
         schemas,
     )
     .unwrap_or_else(|d| panic!("{}", d.iter().map(ToString::to_string).collect::<String>()));
-    let shared = Shared::new(RunOptions {
-        target: url.to_string(),
-        client: setup.client,
-        concurrency: 1,
-        fixture: setup.fixture.map(Arc::new),
-        faults: true,
-        snapshots: setup.snapshots,
-        redact: Vec::new(),
-        vars: Default::default(),
-        keep_passed_bodies: true,
+    let shared = Shared::new({
+        let mut o = RunOptions::new(url.to_string());
+        o.client = setup.client;
+        // The hints these tests read are the command line's.
+        o.words = macie_conform::runner::Vocabulary::Cli;
+        o.concurrency = 1;
+        o.fixture = setup.fixture.map(Arc::new);
+        o.faults = true;
+        o.snapshots = setup.snapshots;
+        o
     })
     .expect("shared");
     runner::run_case(&suite.cases[0], &shared).await
@@ -215,27 +217,27 @@ pub async fn run_shipped_suite_retrying(
     use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let suite = runner::load_suite(&root.join("cases")).expect("suite loads");
-    let options = RunOptions {
-        target: url,
-        client: ClientOptions {
-            timeout: Duration::from_secs(10),
-            retry: RetryPolicy {
-                max_retries: retries,
-                ..RetryPolicy::default()
-            },
-            adaptive: concurrency.is_none(),
-            ..ClientOptions::default()
-        },
-        concurrency: concurrency.unwrap_or(runner::pace::MAX),
-        fixture: fixture.then(|| Arc::new(runner::embedded_fixture())),
-        faults: true,
-        snapshots: Some(SnapshotStore::new(
+    let options = {
+        let mut o = RunOptions::new(url);
+        o.client = {
+            let mut o = ClientOptions::default();
+            o.timeout = Duration::from_secs(10);
+            o.retry = {
+                let mut o = RetryPolicy::default();
+                o.max_retries = retries;
+                o
+            };
+            o.adaptive = concurrency.is_none();
+            o
+        };
+        o.concurrency = concurrency.unwrap_or(runner::pace::MAX);
+        o.fixture = fixture.then(|| Arc::new(runner::embedded_fixture()));
+        o.faults = true;
+        o.snapshots = Some(SnapshotStore::new(
             root.join("snapshots"),
             SnapshotMode::Check,
-        )),
-        redact: Vec::new(),
-        vars: Default::default(),
-        keep_passed_bodies: true,
+        ));
+        o
     };
     runner::run(&suite, &runner::Selection::default(), options, |_| {})
         .await

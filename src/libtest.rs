@@ -414,7 +414,11 @@ mod tests {
                 .embedded_fixture()
                 .run_with_args(&args)
         };
-        assert_eq!(run(false), ExitCode::from(101), "a server without fault injection");
+        assert_eq!(
+            run(false),
+            ExitCode::from(101),
+            "a server without fault injection"
+        );
         assert_eq!(run(true), ExitCode::SUCCESS, "a server that honours it");
     }
 }

@@ -74,49 +74,22 @@ pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
             Err(code) => return code,
         };
         let setup = running.explore_setup();
-        let options = { let mut o = explore::ExploreOptions::new(seed, args.budget); o.save_failures = args.save_failures.clone(); o.shrink_attempts = args.shrink_attempts; o.rerun = rerun; o };
-        let bar = spinner();
+        let mut options = explore::ExploreOptions::new(seed, args.budget);
+        options.save_failures = args.save_failures.clone();
+        options.shrink_attempts = args.shrink_attempts;
+        options.rerun = rerun;
+        let live = Arc::new(Live {
+            every_case: args.verbose,
+            lines_off_terminal: true,
+            more: "... further failed generated cases are not listed as they happen (-v lists them); the summary below groups them",
+            ..Live::new(spinner(), style.clone())
+        });
         let listener: explore::Listener = {
-            let bar = bar.clone();
-            let style = style.clone();
-            let verbose = args.verbose;
-            let failed = std::sync::atomic::AtomicUsize::new(0);
-            Arc::new(move |event: &RunEvent<'_>| {
-                if let RunEvent::CaseFinished { report, .. } = event {
-                    let line = if verbose {
-                        Some(terminal::case_line(report, &style))
-                    } else if report.verdict == macie_conform::report::Verdict::Fail {
-                        // One defect can fail hundreds of generated cases;
-                        // the first few show it as it happens, the summary
-                        // groups the rest.
-                        match failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
-                            n if n < LIVE_FAILURES => Some(terminal::case_line(report, &style)),
-                            n if n == LIVE_FAILURES => Some(
-                                "... further failed generated cases are not listed as they happen (-v lists them); the summary below groups them"
-                                    .to_string(),
-                            ),
-                            _ => None,
-                        }
-                    } else {
-                        None
-                    };
-                    match (&bar, line) {
-                        (Some(bar), line) => {
-                            bar.inc(1);
-                            if let Some(line) = line {
-                                bar.println(line);
-                            }
-                        }
-                        (None, Some(line)) => eprintln!("{line}"),
-                        (None, None) => {}
-                    }
-                }
-            })
+            let live = Arc::clone(&live);
+            Arc::new(move |event: &RunEvent<'_>| live.hear(event))
         };
         let result = explore::explore(&setup, &options, listener).await;
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
+        live.done();
         let embedded = running.is_embedded();
         running.finish().await;
         let mut report = match result {
@@ -128,15 +101,16 @@ pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
             }
         };
         report.embedded = embedded;
-        let _ = write!(
-            std::io::stdout().lock(),
-            "{}",
-            terminal::render(&report, &style)
-        );
-        let certification = Certification::of(&report, false);
-        if let Err(code) = args.reports.write(&paths, &mut report, &style, certification) {
-            return code;
+        // An exploration backs no claim and has no coverage gate.
+        Finish {
+            reports: &args.reports,
+            paths: &paths,
+            style: &style,
+            certify: false,
+            verbose: false,
+            min_coverage: None,
+            what: "this exploration",
         }
-        ExitCode::from(verdict::exit_status(&report, false, false))
+        .finish(report)
     })
 }

@@ -25,7 +25,7 @@ pub(crate) fn merge_reports(args: &MergeArgs) -> ExitCode {
         }
     }
     let count = shards.len();
-    let mut report = match macie_conform::report::merge::merge(shards) {
+    let report = match macie_conform::report::merge::merge(shards) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot merge the reports: {e}");
@@ -41,18 +41,14 @@ pub(crate) fn merge_reports(args: &MergeArgs) -> ExitCode {
         color: color_wanted(),
         redact: Vec::new(),
     };
-    let _ = write!(
-        std::io::stdout().lock(),
-        "{}",
-        terminal::render(&report, &style)
-    );
-    let certification = Certification::of(&report, args.certify);
-    if let Err(code) = args
-        .out
-        .write(&paths, &mut report, &style, certification.clone())
-    {
-        return code;
+    Finish {
+        reports: &args.out,
+        paths: &paths,
+        style: &style,
+        certify: args.certify,
+        verbose: false,
+        min_coverage: None,
+        what: "the merged run",
     }
-    let refused = refuses_claim(args.certify, &certification, "the merged run");
-    ExitCode::from(verdict::exit_status(&report, refused, false))
+    .finish(report)
 }

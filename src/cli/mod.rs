@@ -5,6 +5,7 @@
 pub(crate) mod args;
 pub(crate) mod connection;
 pub(crate) mod explore;
+pub(crate) mod finish;
 pub(crate) mod merge;
 pub(crate) mod progress;
 pub(crate) mod run;
@@ -17,6 +18,7 @@ pub(crate) mod suite;
 mod prelude {
     pub(crate) use super::args::*;
     pub(crate) use super::connection::*;
+    pub(crate) use super::finish::Finish;
     pub(crate) use super::progress::*;
     pub(crate) use super::settings::*;
     pub(crate) use super::{

@@ -119,82 +119,33 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
             eprintln!("error: no case matches the selection (--filter/--tag/--level/--partition)");
             return ExitCode::from(EXIT_USAGE);
         }
-        let bar = progress_bar(selected);
+        let live = Arc::new(Live {
+            more: "... further failed cases are not listed as they happen (-v lists them); the findings below group them",
+            ..Live::new(progress_bar(selected), style.clone())
+        });
         let on_event = {
-            let bar = bar.clone();
-            let style = style.clone();
-            let live_failures = std::sync::atomic::AtomicUsize::new(0);
-            let requests = std::sync::atomic::AtomicUsize::new(0);
-            move |event: &RunEvent<'_>| {
-                // Said once, as it happens; the cases it fails share one finding.
-                if let RunEvent::Stopped { reason, .. } = event {
-                    let line = format!("stopped: {reason}");
-                    match &bar {
-                        Some(bar) => bar.println(line),
-                        None => eprintln!("{line}"),
-                    }
-                }
-                if let (Some(bar), RunEvent::CaseFinished { report, .. }) = (&bar, event) {
-                    bar.inc(1);
-                    let sent = requests.fetch_add(report.requests, std::sync::atomic::Ordering::Relaxed)
-                        + report.requests;
-                    bar.set_message(format!("requests: {sent}"));
-                    // One defect can fail a hundred cases; the first few
-                    // show it as it happens, the findings group the rest.
-                    if report.verdict == macie_conform::report::Verdict::Fail {
-                        match live_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
-                            n if n < LIVE_FAILURES => {
-                                bar.println(terminal::case_line(report, &style))
-                            }
-                            n if n == LIVE_FAILURES => bar.println(
-                                "... further failed cases are not listed as they happen (-v lists them); the findings below group them",
-                            ),
-                            _ => {}
-                        }
-                    }
-                }
-            }
+            let live = Arc::clone(&live);
+            move |event: &RunEvent<'_>| live.hear(event)
         };
         // The report says whether the run started the embedded server:
         // shards against it each start their own, on ports of their own,
         // and merge-reports needs to know it is one target.
         let result = running.run(&suite, on_event).await;
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
+        live.done();
         running.finish().await;
-        let mut report = match result {
+        let report = match result {
             Ok(r) => r,
             Err(e) => return fail(&e),
         };
-        // Cases finish in any order; -v lists them in suite order, after.
-        if args.verbose {
-            eprint!("{}", terminal::case_lines(&report, &style));
+        Finish {
+            reports: &args.reports,
+            paths: &paths,
+            style: &style,
+            certify: args.certify,
+            verbose: args.verbose,
+            min_coverage: args.gate.min_coverage,
+            what: "this run",
         }
-        let mut stdout = std::io::stdout().lock();
-        let rendered = if args.verbose {
-            terminal::render_all(&report, &style)
-        } else {
-            terminal::render(&report, &style)
-        };
-        let _ = write!(stdout, "{rendered}");
-        let certification = Certification::of(&report, args.certify);
-        if let Err(code) = args
-            .reports
-            .write(&paths, &mut report, &style, certification.clone())
-        {
-            return code;
-        }
-        let refused = refuses_claim(args.certify, &certification, "this run");
-        let mut short = false;
-        if let Some(Err(shortfall)) = args
-            .gate
-            .min_coverage
-            .map(|min| macie_conform::report::coverage::gate(&report, min))
-        {
-            eprintln!("error: {shortfall}");
-            short = true;
-        }
-        ExitCode::from(verdict::exit_status(&report, refused, short))
+        .finish(report)
     })
 }

@@ -31,7 +31,7 @@ fn main() {
 
     let mut out = String::new();
     out.push_str("/// The built-in case files, as (name shown to users, text).\n");
-    out.push_str("pub const CASE_FILES: &[(&str, &str)] = &[\n");
+    out.push_str("pub(crate) const CASE_FILES: &[(&str, &str)] = &[\n");
     for path in &case_files {
         let name = path.strip_prefix(&root).expect("under the root");
         let name = name.to_string_lossy().replace('\\', "/");
@@ -45,11 +45,11 @@ fn main() {
     let requirements = cases.join("requirements.yaml");
     let _ = writeln!(
         out,
-        "/// The built-in requirements catalogue, as (name, text).\npub const REQUIREMENTS: (&str, &str) = (\"cases/requirements.yaml\", include_str!({:?}));",
+        "/// The built-in requirements catalogue, as (name, text).\npub(crate) const REQUIREMENTS: (&str, &str) = (\"cases/requirements.yaml\", include_str!({:?}));",
         requirements.display().to_string()
     );
     out.push_str("/// The reviewed snapshots, as (snapshot name, file text).\n");
-    out.push_str("pub const SNAPSHOTS: &[(&str, &str)] = &[\n");
+    out.push_str("pub(crate) const SNAPSHOTS: &[(&str, &str)] = &[\n");
     for path in &snaps {
         let stem = path
             .file_stem()

@@ -8,10 +8,10 @@ include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 /// The case-file schema, which `macie-conform init` writes beside a new
 /// suite folder for editors (the repository path is not there).
-pub const CASE_SCHEMA: &str = include_str!("../schemas/case.schema.json");
+pub(crate) const CASE_SCHEMA: &str = include_str!("../schemas/case.schema.json");
 
 /// The embedded text of the reviewed snapshot `name`, if there is one.
-pub fn snapshot(name: &str) -> Option<&'static str> {
+pub(crate) fn snapshot(name: &str) -> Option<&'static str> {
     SNAPSHOTS
         .binary_search_by(|(n, _)| n.cmp(&name))
         .ok()
@@ -23,7 +23,7 @@ pub fn snapshot(name: &str) -> Option<&'static str> {
 /// catalogue, the schema it points at, an example settings file and a
 /// CI snippet. `dir` is the folder as the user named it, for the commands
 /// the files show.
-pub fn starter_files(dir: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn starter_files(dir: &str) -> Vec<(&'static str, String)> {
     let fill = |text: &str| text.replace("__DIR__", dir);
     vec![
         ("example.yaml", fill(include_str!("starter/example.yaml"))),

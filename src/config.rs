@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The file read when `--config` is not given, if it exists.
-pub const DEFAULT_FILE: &str = "macie-conform.toml";
+pub(crate) const DEFAULT_FILE: &str = "macie-conform.toml";
 
 /// What the file gives one setting, as the command line would take it:
 /// the settings are the command's own options (the CLI decides which, from
 /// its option definitions, so a setting is defined once), and the file's
 /// values become their arguments.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// `true` or `false`: a flag set, or left as it is.
     Flag(bool),
     /// One value, spelled as on the command line (numbers as written).
@@ -27,7 +27,7 @@ pub enum Value {
 /// A setting's value and where it is written (1-based), for errors that
 /// point at it without showing it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Setting {
+pub(crate) struct Setting {
     pub value: Value,
     pub line: usize,
     pub column: usize,
@@ -37,7 +37,7 @@ pub struct Setting {
 /// option names (`max-body`, `report-dir`); options that may be repeated
 /// are arrays (`header = ["X-Tenant: ci"]`), variables a table.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub values: BTreeMap<String, Setting>,
     /// Variables, as `--var` gives them (below `--var` and `--vars-file`,
     /// above `MACIE_CONFORM_VAR_<NAME>`).
@@ -47,7 +47,7 @@ pub struct Settings {
 impl Settings {
     /// `self` with every setting `over` gives replaced; variables are
     /// merged name by name.
-    pub fn overridden_by(mut self, over: Settings) -> Settings {
+    pub(crate) fn overridden_by(mut self, over: Settings) -> Settings {
         self.values.extend(over.values);
         self.vars = match (self.vars, over.vars) {
             (Some(mut base), Some(more)) => {
@@ -62,13 +62,13 @@ impl Settings {
 
 /// The whole file: top-level settings and the profiles.
 #[derive(Debug, Clone, Default)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     pub defaults: Settings,
     pub profile: BTreeMap<String, Settings>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("cannot read the settings file {}: {reason}; check the path given to --config", path.display())]
     Unreadable { path: PathBuf, reason: String },
     #[error("{}: {reason}", path.display())]
@@ -111,7 +111,7 @@ fn known_profiles(known: &[String]) -> String {
 /// Parses a settings file's text; `path` names it in errors. `known` are
 /// the keys a settings file may give (the options the CLI takes from it);
 /// any other, at the top level or in a profile, is an error.
-pub fn parse(path: &Path, text: &str, known: &[&str]) -> Result<ConfigFile, ConfigError> {
+pub(crate) fn parse(path: &Path, text: &str, known: &[&str]) -> Result<ConfigFile, ConfigError> {
     let malformed = |reason: String| ConfigError::Malformed {
         path: path.to_path_buf(),
         reason,
@@ -305,7 +305,7 @@ fn without_values(error: &toml::de::Error, text: &str) -> String {
 /// The settings a run uses: the top level with the profile's over it.
 /// `file` is `--config` or, when absent, `macie-conform.toml` if it exists.
 /// Returns the file read (if any) with the merged settings.
-pub fn resolve(
+pub(crate) fn resolve(
     file: Option<&Path>,
     profile: Option<&str>,
     known: &[&str],
@@ -330,7 +330,7 @@ pub fn resolve(
 }
 
 /// The top level with the named profile over it.
-pub fn select(
+pub(crate) fn select(
     path: &Path,
     mut config: ConfigFile,
     profile: Option<&str>,

@@ -19,11 +19,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The prefix of environment variables that define variables.
-pub const ENV_PREFIX: &str = "MACIE_CONFORM_VAR_";
+pub(crate) const ENV_PREFIX: &str = "MACIE_CONFORM_VAR_";
 
 /// A variable whose name contains one of these (case-insensitive) holds a
 /// secret: its value is hidden in every report.
-pub const SECRET_VAR_PARTS: &[&str] = &[
+pub(crate) const SECRET_VAR_PARTS: &[&str] = &[
     "secret",
     "token",
     "password",
@@ -36,7 +36,7 @@ pub const SECRET_VAR_PARTS: &[&str] = &[
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum VarsError {
+pub(crate) enum VarsError {
     // The value is not shown: it may be a secret typed without its name.
     #[error(
         "a --var value is not `name=value` (it is not shown: it may be secret); write it as --var page=2"
@@ -79,13 +79,13 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Whether a variable's value must be hidden in output.
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     SECRET_VAR_PARTS.iter().any(|part| lower.contains(part))
 }
 
 /// Parses one `--var name=value`.
-pub fn parse_assignment(raw: &str) -> Result<(String, String), VarsError> {
+pub(crate) fn parse_assignment(raw: &str) -> Result<(String, String), VarsError> {
     let Some((name, value)) = raw.split_once('=') else {
         return Err(VarsError::NotAssignment { raw: raw.into() });
     };
@@ -100,7 +100,7 @@ pub fn parse_assignment(raw: &str) -> Result<(String, String), VarsError> {
 }
 
 /// Parses the text of a vars file (see the module documentation).
-pub fn parse_file_text(path: &Path, text: &str) -> Result<Vec<(String, String)>, VarsError> {
+pub(crate) fn parse_file_text(path: &Path, text: &str) -> Result<Vec<(String, String)>, VarsError> {
     let mut out: Vec<(String, String, usize)> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line_no = n + 1;
@@ -136,7 +136,7 @@ pub fn parse_file_text(path: &Path, text: &str) -> Result<Vec<(String, String)>,
 }
 
 /// Reads a vars file.
-pub fn read_file(path: &Path) -> Result<Vec<(String, String)>, VarsError> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<(String, String)>, VarsError> {
     let text = std::fs::read_to_string(path).map_err(|e| VarsError::Unreadable {
         path: path.into(),
         reason: e.to_string(),
@@ -147,7 +147,7 @@ pub fn read_file(path: &Path) -> Result<Vec<(String, String)>, VarsError> {
 /// The variables defined by environment entries `MACIE_CONFORM_VAR_<NAME>`,
 /// names lower-cased. Entries with names that are not valid variable names
 /// are an error, so a typo in CI is not silently ignored.
-pub fn from_env(
+pub(crate) fn from_env(
     env: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Vec<(String, String)>, VarsError> {
     let mut out = Vec::new();
@@ -167,18 +167,9 @@ pub fn from_env(
 }
 
 /// Every variable, by precedence: `--var` over `--vars-file` over the
+/// `vars` of the settings file (see [`crate::config`]) over the
 /// environment (a later `--var` of one name beats an earlier one).
-pub fn resolve(
-    cli: &[String],
-    file: Option<&Path>,
-    env: impl IntoIterator<Item = (String, String)>,
-) -> Result<BTreeMap<String, String>, VarsError> {
-    resolve_with_settings(cli, file, &BTreeMap::new(), env)
-}
-
-/// As [`resolve`], with the `vars` of the settings file (see
-/// [`crate::config`]) between `--vars-file` and the environment.
-pub fn resolve_with_settings(
+pub(crate) fn resolve_with_settings(
     cli: &[String],
     file: Option<&Path>,
     settings: &BTreeMap<String, String>,
@@ -207,7 +198,7 @@ pub fn resolve_with_settings(
 
 /// The values of the process's `MACIE_CONFORM_VAR_*` environment entries
 /// (entries whose value is not Unicode are left out).
-pub fn process_env() -> impl Iterator<Item = (String, String)> {
+pub(crate) fn process_env() -> impl Iterator<Item = (String, String)> {
     std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
 }
 
@@ -215,7 +206,7 @@ pub fn process_env() -> impl Iterator<Item = (String, String)> {
 /// `${name}` in a body takes the value with a JSON type, so `maxResults:
 /// ${page}` sends a number. A value that reads as a JSON number, `true`,
 /// `false` or `null` is that; any other value is a string.
-pub fn typed(value: &str) -> Value {
+pub(crate) fn typed(value: &str) -> Value {
     match serde_json::from_str::<Value>(value.trim()) {
         Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) if !value.trim().is_empty() => v,
         _ => Value::String(value.to_string()),
@@ -224,7 +215,7 @@ pub fn typed(value: &str) -> Value {
 
 /// The values to hide in every output: those of variables whose names say
 /// they hold a secret.
-pub fn secret_values(vars: &BTreeMap<String, String>) -> Vec<String> {
+pub(crate) fn secret_values(vars: &BTreeMap<String, String>) -> Vec<String> {
     vars.iter()
         .filter(|(name, _)| is_secret_name(name))
         .map(|(_, value)| value.clone())
@@ -283,9 +274,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("vars");
         std::fs::write(&file, "a=file\nb=file\n").unwrap();
-        let vars = resolve(
+        let vars = resolve_with_settings(
             &["a=cli".to_string()],
             Some(&file),
+            &BTreeMap::new(),
             env(&[
                 ("MACIE_CONFORM_VAR_A", "env"),
                 ("MACIE_CONFORM_VAR_B", "env"),

@@ -229,7 +229,7 @@ impl ReportArgs {
     pub(crate) fn write(
         &self,
         paths: &ReportPaths,
-        report: &mut macie_conform::report::RunReport,
+        report: &mut crate::report::RunReport,
         style: &Style,
         certification: Certification,
     ) -> Result<(), ExitCode> {
@@ -367,7 +367,7 @@ pub(crate) struct MergeArgs {
     /// about twice its size); a larger one is refused.
     #[arg(
         long,
-        default_value_t = macie_conform::report::read::DEFAULT_MAX_REPORT_BYTES,
+        default_value_t = crate::report::read::DEFAULT_MAX_REPORT_BYTES,
         value_name = "BYTES"
     )]
     pub(crate) max_report_bytes: u64,

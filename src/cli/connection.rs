@@ -56,7 +56,7 @@ impl Connection {
             // The word names the built-in copy (what `fixture` writes); a
             // file of that name is `./builtin`.
             Some(path) if path.as_os_str() == BUILTIN_FIXTURE => Some(Arc::new(
-                runner::parse_fixture(macie_conform::server::EMBEDDED_FIXTURE)
+                runner::parse_fixture(crate::server::EMBEDDED_FIXTURE)
                     .map_err(|e| usage(&e))?,
             )),
             Some(path) => Some(Arc::new(runner::read_fixture(path).map_err(|e| fail(&e))?)),
@@ -118,27 +118,24 @@ impl Connection {
     }
 
     pub(crate) fn client_options(&self, net: &TargetArgs) -> ClientOptions {
-        {
-            let mut o = ClientOptions::default();
-            o.timeout = Duration::from_secs_f64(net.timeout);
-            o.max_body_bytes = net.max_body;
-            o.insecure = net.insecure;
-            o.headers = self.headers.clone();
-            o.retry = {
-                let mut o = RetryPolicy::default();
-                o.max_retries = net.retries;
-                o
-            };
-            o.signer = self.signer.clone();
-            o.max_transport_failures = net.max_transport_failures;
-            o.deadline = self.deadline;
-            o.max_retained_bytes = net.max_retained;
-            o.target_checks_signatures = net.target_checks_signatures;
-            o.// An exploration sets its own = // An exploration sets its own; o.from --budget.
-            budget = None;
-            o.rate_limit = net.rate_limit;
-            o.adaptive = net.concurrency.is_none();
-            o
+        ClientOptions {
+            timeout: Duration::from_secs_f64(net.timeout),
+            max_body_bytes: net.max_body,
+            insecure: net.insecure,
+            headers: self.headers.clone(),
+            retry: RetryPolicy {
+                max_retries: net.retries,
+                ..RetryPolicy::default()
+            },
+            signer: self.signer.clone(),
+            max_transport_failures: net.max_transport_failures,
+            deadline: self.deadline,
+            max_retained_bytes: net.max_retained,
+            target_checks_signatures: net.target_checks_signatures,
+            // An exploration sets its own, from --budget.
+            budget: None,
+            rate_limit: net.rate_limit,
+            adaptive: net.concurrency.is_none(),
         }
     }
 }

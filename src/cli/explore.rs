@@ -26,7 +26,7 @@ pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
     let paths = args.reports.paths();
     // The folder for saved failures too, before the exploration is spent.
     let save_folder = args.save_failures.as_deref().map_or(Ok(()), |dir| {
-        macie_conform::report::output::check_dir("--save-failures", dir)
+        crate::report::output::check_dir("--save-failures", dir)
     });
     if let Err(e) = paths.check().and(save_folder) {
         eprintln!("error: {e}");
@@ -44,7 +44,7 @@ pub(crate) fn explore(mut args: ExploreArgs, matches: &ArgMatches) -> ExitCode {
     if let Some(t) = &args.net.target {
         rerun.push_str(&format!(
             " --target {}",
-            macie_conform::report::without_credentials(t)
+            crate::report::without_credentials(t)
         ));
     }
     if let Some(f) = &args.net.fixture {

@@ -22,7 +22,7 @@ pub(crate) struct Finish<'a> {
 
 impl Finish<'_> {
     /// Shows, writes, certifies and gates `report`; the exit code.
-    pub(crate) fn finish(&self, mut report: macie_conform::report::RunReport) -> ExitCode {
+    pub(crate) fn finish(&self, mut report: crate::report::RunReport) -> ExitCode {
         let style = self.style;
         // Cases finish in any order; -v lists them in suite order, after.
         if self.verbose {
@@ -45,7 +45,7 @@ impl Finish<'_> {
         let mut short = false;
         if let Some(Err(shortfall)) = self
             .min_coverage
-            .map(|min| macie_conform::report::coverage::gate(&report, min))
+            .map(|min| crate::report::coverage::gate(&report, min))
         {
             eprintln!("error: {shortfall}");
             short = true;

@@ -16,7 +16,7 @@ pub(crate) fn merge_reports(args: &MergeArgs) -> ExitCode {
     }
     let mut shards = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
-        match macie_conform::report::read::read_at_most(path, args.max_report_bytes) {
+        match crate::report::read::read_at_most(path, args.max_report_bytes) {
             Ok(report) => shards.push((path.clone(), report)),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -25,7 +25,7 @@ pub(crate) fn merge_reports(args: &MergeArgs) -> ExitCode {
         }
     }
     let count = shards.len();
-    let report = match macie_conform::report::merge::merge(shards) {
+    let report = match crate::report::merge::merge(shards) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot merge the reports: {e}");

@@ -1,6 +1,9 @@
 //! The command line: one file per command, sharing the arguments
 //! (`args`), the settings file merge (`settings`), the target set-up
-//! (`connection`) and progress on a terminal (`progress`).
+//! (`connection`), progress on a terminal (`progress`) and the end of a
+//! run (`finish`). It lives in the library so that the modules only it
+//! uses (settings files, variables, starter files) stay private to the
+//! crate; `src/main.rs` calls [`main`]. Not part of the library's API.
 
 pub(crate) mod args;
 pub(crate) mod connection;
@@ -12,6 +15,38 @@ pub(crate) mod run;
 pub(crate) mod serve;
 pub(crate) mod settings;
 pub(crate) mod suite;
+
+use clap::{CommandFactory, FromArgMatches};
+
+/// The `macie-conform` command: parses the arguments, runs the command,
+/// and maps its outcome to the documented exit codes.
+pub fn main() -> std::process::ExitCode {
+    use args::{Cli, Command};
+    // Parsed in two steps so `run` can ask which options were given (the
+    // settings file fills in only the others).
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match cli.command {
+        Command::Run(args) => {
+            let Some(run_matches) = matches.subcommand_matches("run") else {
+                unreachable!("clap parsed the run subcommand")
+            };
+            run::run(*args, run_matches)
+        }
+        Command::Explore(args) => {
+            let Some(explore_matches) = matches.subcommand_matches("explore") else {
+                unreachable!("clap parsed the explore subcommand")
+            };
+            explore::explore(*args, explore_matches)
+        }
+        Command::List(args) => suite::list(&args),
+        Command::Check(args) => suite::check(&args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Init(args) => suite::init(&args),
+        Command::Fixture(args) => suite::fixture(&args),
+        Command::MergeReports(args) => merge::merge_reports(&args),
+    }
+}
 
 /// What every command file uses.
 #[allow(unused_imports)]
@@ -27,26 +62,26 @@ mod prelude {
     };
     pub(crate) use clap::parser::ValueSource;
     pub(crate) use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-    pub(crate) use macie_conform::config::{self, Settings};
-    pub(crate) use macie_conform::engine::case::Level;
-    pub(crate) use macie_conform::explore;
-    pub(crate) use macie_conform::harness::{Harness, HarnessError, Running};
-    pub(crate) use macie_conform::report::output::{Certification, Product, ReportPaths, RunInfo};
-    pub(crate) use macie_conform::report::suite_listing;
-    pub(crate) use macie_conform::report::terminal::{self, Style};
-    pub(crate) use macie_conform::report::verdict;
-    pub(crate) use macie_conform::runner::http::{
+    pub(crate) use crate::config::{self, Settings};
+    pub(crate) use crate::engine::case::Level;
+    pub(crate) use crate::explore;
+    pub(crate) use crate::harness::{Harness, HarnessError, Running};
+    pub(crate) use crate::report::output::{Certification, Product, ReportPaths, RunInfo};
+    pub(crate) use crate::report::suite_listing;
+    pub(crate) use crate::report::terminal::{self, Style};
+    pub(crate) use crate::report::verdict;
+    pub(crate) use crate::runner::http::{
         ClientOptions, DEFAULT_DEADLINE, DEFAULT_MAX_RETAINED, DEFAULT_MAX_TRANSPORT_FAILURES,
         RequestSigner, RetryPolicy,
     };
-    pub(crate) use macie_conform::runner::select::Partition;
-    pub(crate) use macie_conform::runner::sigv4::SigV4Signer;
-    pub(crate) use macie_conform::runner::snapshot::{SnapshotMode, SnapshotStore};
-    pub(crate) use macie_conform::runner::{
+    pub(crate) use crate::runner::select::Partition;
+    pub(crate) use crate::runner::sigv4::SigV4Signer;
+    pub(crate) use crate::runner::snapshot::{SnapshotMode, SnapshotStore};
+    pub(crate) use crate::runner::{
         self, RunError, RunEvent, RunOptions, Selection, Target, Vocabulary,
     };
-    pub(crate) use macie_conform::server::{self, ServerConfig};
-    pub(crate) use macie_conform::vars;
+    pub(crate) use crate::server::{self, ServerConfig};
+    pub(crate) use crate::vars;
     pub(crate) use std::collections::BTreeMap;
     pub(crate) use std::io::{IsTerminal, Write};
     pub(crate) use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -123,8 +158,6 @@ fn remedy(remedy: runner::Remedy) -> Option<&'static str> {
         R::CheckTargetPath => {
             "check the path prefix in --target, the port, and that the server implements the operation"
         }
-        // A remedy added to the library and not worded here yet.
-        _ => return None,
     })
 }
 

@@ -88,7 +88,7 @@ impl Live {
                 }
                 if self.every_case {
                     self.say(terminal::case_line(report, &self.style));
-                } else if report.verdict == macie_conform::report::Verdict::Fail {
+                } else if report.verdict == crate::report::Verdict::Fail {
                     // One defect can fail a hundred cases; the first few
                     // show it as it happens, the findings group the rest.
                     match self.failures.fetch_add(1, Relaxed) {

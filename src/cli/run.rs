@@ -61,13 +61,11 @@ pub(crate) fn run(mut args: RunArgs, matches: &ArgMatches) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let selection = {
-        let mut o = Selection::default();
-        o.filters = args.filter.clone();
-        o.tags = args.tag.clone();
-        o.levels = args.level.clone();
-        o.partition = args.partition;
-        o
+    let selection = Selection {
+        filters: args.filter.clone(),
+        tags: args.tag.clone(),
+        levels: args.level.clone(),
+        partition: args.partition,
     };
     // A claim rests on the whole built-in suite: said before anything is
     // sent, since such a run could never back one.

@@ -13,7 +13,7 @@
 
 use super::prelude::*;
 use clap::ArgAction;
-use macie_conform::config::Value;
+use crate::config::Value;
 
 /// The options a settings file may give, by long name, in help order.
 pub(crate) fn setting_keys() -> Vec<String> {
@@ -203,7 +203,7 @@ pub(crate) fn print_config(
     let _ = writeln!(out, "\n[vars]");
     for (name, value) in variables {
         let shown = if vars::is_secret_name(name) {
-            macie_conform::report::REDACTED
+            crate::report::REDACTED
         } else {
             value
         };
@@ -217,10 +217,10 @@ pub(crate) fn print_config(
 /// credential.
 fn shown(key: &str, value: &str, redact: &[String]) -> String {
     match key {
-        "target" => macie_conform::report::redact_credentials(value),
+        "target" => crate::report::redact_credentials(value),
         "header" => match parse_header(value) {
-            Ok((name, _)) if macie_conform::report::is_secret(&name, redact) => {
-                format!("{name}: {}", macie_conform::report::REDACTED)
+            Ok((name, _)) if crate::report::is_secret(&name, redact) => {
+                format!("{name}: {}", crate::report::REDACTED)
             }
             _ => value.to_string(),
         },

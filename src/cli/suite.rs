@@ -4,14 +4,14 @@ use super::prelude::*;
 
 /// `fixture`: the canonical data set, as the embedded server serves it.
 pub(crate) fn fixture(args: &FixtureArgs) -> ExitCode {
-    let text = macie_conform::server::EMBEDDED_FIXTURE;
+    let text = crate::server::EMBEDDED_FIXTURE;
     let jobs = runner::parse_fixture(text).map_or(0, |j| j.len());
     match &args.output {
         None => {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
-        Some(path) => match macie_conform::files::write_replacing(path, text.as_bytes()) {
+        Some(path) => match crate::files::write_replacing(path, text.as_bytes()) {
             Ok(()) => {
                 eprintln!(
                     "wrote the canonical data set ({jobs} jobs) to {}; load it into the server under test, then run with --fixture builtin",
@@ -77,7 +77,7 @@ pub(crate) fn check(args: &SuiteArgs) -> ExitCode {
 /// any of its files exists: a user's edited case is never replaced.
 pub(crate) fn init(args: &InitArgs) -> ExitCode {
     let shown = args.dir.display().to_string();
-    let files = macie_conform::builtin::starter_files(&shown);
+    let files = crate::builtin::starter_files(&shown);
     let taken: Vec<String> = files
         .iter()
         .map(|(name, _)| args.dir.join(name))

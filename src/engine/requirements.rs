@@ -9,7 +9,7 @@ use serde_saphyr::Spanned;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Catalogue {
+pub(crate) struct Catalogue {
     pub requirements: Vec<Requirement>,
 }
 
@@ -47,7 +47,7 @@ impl Requirement {
 }
 
 /// Requirement ids look like `LCJ-AREA-123`.
-pub fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     let mut parts = id.split('-');
     let (Some(prefix), Some(area), Some(number), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -63,7 +63,7 @@ pub fn valid_id(id: &str) -> bool {
 
 /// A check kind as the catalogue and the JSON report spell it (`json_path`,
 /// not the `JSONPath` shown to readers).
-pub fn kind_name(kind: CheckKind) -> String {
+pub(crate) fn kind_name(kind: CheckKind) -> String {
     match serde_json::to_value(kind) {
         Ok(serde_json::Value::String(name)) => name,
         _ => kind.as_str().to_string(),

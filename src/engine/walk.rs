@@ -10,14 +10,14 @@ use serde_json::Value;
 
 /// A walk's pages, in order, and the same jobs as one listing.
 #[derive(Debug, Clone, Copy)]
-pub struct Walked<'a> {
+pub(crate) struct Walked<'a> {
     pub pages: &'a [Vec<Value>],
     pub all: &'a [Value],
 }
 
 /// The same query walked at the server's own page size, for `complete`.
 #[derive(Debug, Clone)]
-pub enum Reference {
+pub(crate) enum Reference {
     /// Not walked: the step does not ask for `complete`.
     NotWalked,
     /// Every job of that walk, in order.
@@ -35,7 +35,7 @@ pub enum Reference {
 
 /// The request of the reference walk: the walk's own, without a page size
 /// or a token, so the server pages it as it likes.
-pub fn reference_request(request: &Value) -> Value {
+pub(crate) fn reference_request(request: &Value) -> Value {
     let mut reference = request.clone();
     if let Some(members) = reference.as_object_mut() {
         members.remove("maxResults");
@@ -47,7 +47,7 @@ pub fn reference_request(request: &Value) -> Value {
 /// The checks of a walk's listing: for an info case (`guarded`), first at
 /// must level what every correct server does whatever it chose (see
 /// `check::guard`), then every semantic the step names, in its order.
-pub fn listing_checks(
+pub(crate) fn listing_checks(
     ctx: &Context<'_>,
     semantics: &[Semantic],
     walked: Walked<'_>,

@@ -25,13 +25,13 @@ use std::collections::BTreeSet;
 mod draw;
 mod flaw;
 mod smaller;
-pub use draw::{draw, learning, rng};
+pub(crate) use draw::{draw, learning, rng};
 use flaw::*;
 use smaller::*;
 
 /// What explore has learned about the target before it generates.
 #[derive(Debug, Clone, Default)]
-pub struct Knowledge {
+pub(crate) struct Knowledge {
     /// Jobs the target listed (the first pages of its unfiltered listing).
     pub jobs: Vec<Value>,
     /// Whether `jobs` is the whole listing, so counts can be estimated.
@@ -46,7 +46,7 @@ pub struct Knowledge {
 
 /// The pairs every server accepts: the comparators the document gives each
 /// key (OC-7 lists them; any other pair may be refused).
-pub fn listed_pair(key: Key, cmp: Cmp) -> bool {
+pub(crate) fn listed_pair(key: Key, cmp: Cmp) -> bool {
     match key {
         Key::JobType | Key::JobStatus => matches!(cmp, Cmp::Eq | Cmp::Ne),
         Key::Name => matches!(cmp, Cmp::Eq | Cmp::Ne | Cmp::Contains | Cmp::StartsWith),
@@ -55,7 +55,7 @@ pub fn listed_pair(key: Key, cmp: Cmp) -> bool {
 }
 
 /// One filter condition of a generated request: the model's.
-pub type Term = crate::model::FilterTerm;
+pub(crate) type Term = crate::model::FilterTerm;
 
 impl Term {
     fn json(&self) -> Value {
@@ -109,14 +109,14 @@ fn utc_date_time(v: &str) -> bool {
 
 /// The members of a request that decide its listing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Query {
+pub(crate) struct Query {
     pub includes: Vec<Term>,
     pub excludes: Vec<Term>,
     pub sort: Option<(Attr, OrderBy)>,
 }
 
 impl Query {
-    pub fn body(&self, page: Option<u32>) -> Value {
+    pub(crate) fn body(&self, page: Option<u32>) -> Value {
         let mut body = serde_json::Map::new();
         if !self.includes.is_empty() || !self.excludes.is_empty() {
             let mut fc = serde_json::Map::new();
@@ -205,7 +205,7 @@ impl Query {
 
 /// A malformed part of an otherwise valid request.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Flaw {
+pub(crate) enum Flaw {
     /// The body's JSON text with its last character cut off.
     Truncated,
     /// The body's JSON text followed by more text.
@@ -222,14 +222,14 @@ pub enum Flaw {
 
 /// A step of a path into a request body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
+pub(crate) enum Seg {
     Member(&'static str),
     Index(usize),
 }
 
 /// How a token is mangled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mangle {
+pub(crate) enum Mangle {
     Append,
     Prepend,
     Doubled,
@@ -238,7 +238,7 @@ pub enum Mangle {
 /// One kind of question, with everything needed to ask it again, or a
 /// smaller version of it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Recipe {
+pub(crate) enum Recipe {
     /// Learns whether the target accepts a key and comparator pair.
     Pair { term: Term },
     /// The whole listing at the target's own page size.
@@ -275,12 +275,12 @@ pub enum Recipe {
 
 /// Most pages an explored walk follows; a longer one is not verified,
 /// never failed, and costs no more of the budget.
-pub const MAX_PAGES: usize = 200;
+pub(crate) const MAX_PAGES: usize = 200;
 
 /// The same, when the target holds more than explore read: most listings
 /// are then long, and a walk cut off verifies nothing, so it should cost
 /// little.
-pub const MAX_PAGES_LARGE: usize = 50;
+pub(crate) const MAX_PAGES_LARGE: usize = 50;
 
 fn walk(may_refuse: bool, k: &Knowledge) -> Option<WalkOptions> {
     Some(WalkOptions {
@@ -295,7 +295,7 @@ fn walk(may_refuse: bool, k: &Knowledge) -> Option<WalkOptions> {
 
 impl Recipe {
     /// A short name for ids, tags and the report.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Recipe::Pair { .. } => "pair",
             Recipe::Census => "census",
@@ -313,7 +313,7 @@ impl Recipe {
     }
 
     /// The recipe as a case named `id`.
-    pub fn probe(&self, id: &str, k: &Knowledge) -> Probe {
+    pub(crate) fn probe(&self, id: &str, k: &Knowledge) -> Probe {
         let mut probe = Probe {
             id: id.to_string(),
             verifies: String::new(),
@@ -562,7 +562,7 @@ impl Recipe {
     /// Smaller versions of the recipe, smallest change first: fewer
     /// terms, fewer values, shorter strings, smaller pages. Each keeps
     /// what makes the question meaningful (the term a relation is about).
-    pub fn smaller(&self) -> Vec<Recipe> {
+    pub(crate) fn smaller(&self) -> Vec<Recipe> {
         match self {
             Recipe::Listing { query, page } => {
                 let mut out: Vec<Recipe> = smaller_queries(query)

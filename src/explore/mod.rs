@@ -21,8 +21,8 @@
 //! round draws from its own stream of the seed, and what is learned comes
 //! only from the target's answers.
 
-pub mod generate;
-pub mod probe;
+pub(crate) mod generate;
+pub(crate) mod probe;
 mod shrink;
 
 use crate::engine::case::Level;

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 /// One generated case.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Probe {
+pub(crate) struct Probe {
     pub id: String,
     pub verifies: String,
     pub level: Level,
@@ -27,7 +27,7 @@ pub struct Probe {
 
 /// One request or walk of a probe.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProbeStep {
+pub(crate) struct ProbeStep {
     pub name: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Body,
@@ -40,14 +40,14 @@ pub struct ProbeStep {
 
 /// A request body: JSON, or bytes that are not (malformed input).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Body {
+pub(crate) enum Body {
     Json(Value),
     Raw(String),
 }
 
 /// Options of a walk step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WalkOptions {
+pub(crate) struct WalkOptions {
     /// A well-formed 400 ValidationException to the first request is an
     /// observation: the request uses something the target may refuse.
     pub may_refuse: bool,
@@ -56,7 +56,7 @@ pub struct WalkOptions {
 
 impl Probe {
     /// The probe as one item of a case file's `cases:` list.
-    pub fn to_yaml(&self) -> String {
+    pub(crate) fn to_yaml(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "  - id: {}", self.id);
         let _ = writeln!(out, "    verifies: {}", quoted(&self.verifies));
@@ -128,7 +128,7 @@ impl Probe {
 const DEFAULT_MAX_PAGES: usize = 1_000;
 
 /// A whole case file holding `probes`, under a comment.
-pub fn case_file(comment: &str, probes: &[&Probe]) -> String {
+pub(crate) fn case_file(comment: &str, probes: &[&Probe]) -> String {
     let mut out = String::new();
     for line in comment.lines() {
         let _ = writeln!(out, "# {line}");
@@ -145,7 +145,7 @@ pub fn case_file(comment: &str, probes: &[&Probe]) -> String {
 
 /// A JSON value in YAML flow style: JSON itself, except that strings are
 /// written so YAML reads them back unchanged (see [`quoted`]).
-pub fn flow(value: &Value) -> String {
+pub(crate) fn flow(value: &Value) -> String {
     let mut out = String::new();
     write_flow(value, &mut out);
     out
@@ -185,7 +185,7 @@ fn write_flow(value: &Value, out: &mut String) {
 /// count as printable escaped (DEL, the C1 controls, a byte-order mark,
 /// U+FFFE and U+FFFF), and line and paragraph separators are escaped so a
 /// reader's editor does not break the line.
-pub fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

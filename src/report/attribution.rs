@@ -31,7 +31,7 @@
 
 use super::{CaseReport, RequirementInfo, RequirementResult, RunReport, Verdict};
 use crate::engine::case::Level;
-pub use crate::engine::check::judges_every_requirement;
+pub(crate) use crate::engine::check::judges_every_requirement;
 use crate::engine::check::{CheckKind, CheckResult};
 
 impl RequirementInfo {

@@ -11,13 +11,13 @@ use std::borrow::Cow;
 
 /// Lines of a diff shown, header included; a longer diff ends with a note
 /// saying how many lines were left out.
-pub const MAX_DIFF_LINES: usize = 80;
+pub(crate) const MAX_DIFF_LINES: usize = 80;
 
 /// The part of `detail` a report shows: a diff longer than
 /// [`MAX_DIFF_LINES`] is cut, with a note; any other detail is shown whole
 /// (its producer already bounds it, as the schema check does at 20
 /// violations).
-pub fn shown(detail: &str) -> Cow<'_, str> {
+pub(crate) fn shown(detail: &str) -> Cow<'_, str> {
     if !diff::is_diff(detail) {
         return Cow::Borrowed(detail);
     }
@@ -50,7 +50,7 @@ const EXCERPT_CHARS: usize = 1_200;
 /// `pointer` (a JSON Pointer), pretty-printed, or else the body's
 /// beginning; cut to a few lines either way. The body was redacted when it
 /// was recorded; renderers escape what this returns.
-pub fn excerpt(body: &[u8], pointer: Option<&str>) -> Option<String> {
+pub(crate) fn excerpt(body: &[u8], pointer: Option<&str>) -> Option<String> {
     if body.is_empty() {
         return None;
     }
@@ -151,7 +151,7 @@ pub fn excerpt(body: &[u8], pointer: Option<&str>) -> Option<String> {
 /// The cases column of the matrix: how many cases verify the requirement,
 /// and the ones that fail it by name (at most ten), so the matrix stays
 /// short however large the suite.
-pub fn matrix_cases(
+pub(crate) fn matrix_cases(
     report: &super::RunReport,
     requirement: &str,
     link: impl Fn(&str) -> String,

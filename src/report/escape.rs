@@ -15,7 +15,7 @@ use std::borrow::Cow;
 /// Unicode line and paragraph separators (which some viewers treat as line
 /// breaks), and the bidi embeddings, overrides and isolates (which reorder
 /// the text around them, the "Trojan Source" trick).
-pub fn is_dangerous(c: char) -> bool {
+pub(crate) fn is_dangerous(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}'
         | '\u{7f}'..='\u{9f}'
@@ -27,14 +27,14 @@ pub fn is_dangerous(c: char) -> bool {
 
 /// Text shown on one line: every dangerous character escaped, newlines and
 /// tabs included, so target text cannot start a line of its own.
-pub fn line(text: &str) -> Cow<'_, str> {
+pub(crate) fn line(text: &str) -> Cow<'_, str> {
     escape(text, is_dangerous)
 }
 
 /// Text shown as a block of lines (a diff, a body, a detail): newlines and
 /// tabs stay, since they are the block's layout; every other dangerous
 /// character, CR included, is escaped.
-pub fn block(text: &str) -> Cow<'_, str> {
+pub(crate) fn block(text: &str) -> Cow<'_, str> {
     escape(text, |c| c != '\n' && c != '\t' && is_dangerous(c))
 }
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 /// Why shard reports cannot be merged. Every message names the files.
 #[derive(Debug, thiserror::Error)]
-pub enum MergeError {
+pub(crate) enum MergeError {
     #[error(
         "no report to merge; give the JSON reports of every shard (run --partition K/N --json FILE)"
     )]
@@ -106,7 +106,7 @@ pub enum MergeError {
 
 /// Merges the reports of every shard of one run, each with the file it
 /// was read from (for the messages).
-pub fn merge(shards: Vec<(PathBuf, RunReport)>) -> Result<RunReport, MergeError> {
+pub(crate) fn merge(shards: Vec<(PathBuf, RunReport)>) -> Result<RunReport, MergeError> {
     let Some((first_path, first)) = shards.first() else {
         return Err(MergeError::NoReports);
     };

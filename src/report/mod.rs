@@ -3,12 +3,12 @@
 //! The runner fills a [`RunReport`]; renderers (one module per format) turn
 //! it into text. Nothing here does I/O.
 
-pub mod attribution;
+pub(crate) mod attribution;
 pub mod certification;
 pub mod choices;
 pub mod coverage;
-pub mod detail;
-pub mod escape;
+pub(crate) mod detail;
+pub(crate) mod escape;
 mod exploration;
 pub use exploration::*;
 pub mod findings;
@@ -16,15 +16,15 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
-pub mod merge;
-pub mod output;
+pub(crate) mod merge;
+pub(crate) mod output;
 pub mod read;
 mod redact;
-pub mod reproduce;
+pub(crate) mod reproduce;
 pub use redact::*;
-pub mod secrets;
+pub(crate) mod secrets;
 pub mod style;
-pub mod suite_listing;
+pub(crate) mod suite_listing;
 pub mod terminal;
 pub mod verdict;
 

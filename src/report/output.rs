@@ -11,19 +11,19 @@ use std::path::{Path, PathBuf};
 
 /// File names inside a `--report-dir` bundle. Fixed, so a customer
 /// comparing two bundles finds the same files in each.
-pub const JUNIT_FILE: &str = "junit.xml";
-pub const JSON_FILE: &str = "report.json";
-pub const HTML_FILE: &str = "report.html";
-pub const MARKDOWN_FILE: &str = "report.md";
-pub const RUN_INFO_FILE: &str = "run-info.json";
+pub(crate) const JUNIT_FILE: &str = "junit.xml";
+pub(crate) const JSON_FILE: &str = "report.json";
+pub(crate) const HTML_FILE: &str = "report.html";
+pub(crate) const MARKDOWN_FILE: &str = "report.md";
+pub(crate) const RUN_INFO_FILE: &str = "run-info.json";
 
-pub use super::certification::{
-    Capability, Certification, OpenChoice, Product, RUN_INFO_VERSION, RunInfo,
+pub(crate) use super::certification::{
+    Certification, Product, RunInfo,
 };
 
 /// Why a report cannot be written.
 #[derive(Debug, thiserror::Error)]
-pub enum OutputError {
+pub(crate) enum OutputError {
     #[error(
         "cannot write report {path}: the folder {folder} does not exist; create it or choose another {option} path"
     )]
@@ -77,7 +77,7 @@ pub enum OutputError {
 
 /// Every report a run was asked for.
 #[derive(Debug, Clone, Default)]
-pub struct ReportPaths {
+pub(crate) struct ReportPaths {
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub html: Option<PathBuf>,
@@ -90,7 +90,7 @@ impl ReportPaths {
     /// Checks that every report can be written, without writing any: each
     /// file's folder exists and takes a new file, and the bundle folder
     /// exists or can be created.
-    pub fn check(&self) -> Result<(), OutputError> {
+    pub(crate) fn check(&self) -> Result<(), OutputError> {
         for (option, path) in self.files() {
             check_file(option, path)?;
         }
@@ -114,7 +114,7 @@ impl ReportPaths {
 
     /// Checks that no report overwrites one of `inputs` (the shard
     /// reports `merge-reports` reads).
-    pub fn check_inputs(&self, inputs: &[PathBuf]) -> Result<(), OutputError> {
+    pub(crate) fn check_inputs(&self, inputs: &[PathBuf]) -> Result<(), OutputError> {
         // An input is read at its path, and through any link there.
         let inputs: Vec<PathBuf> = inputs
             .iter()
@@ -171,7 +171,7 @@ impl ReportPaths {
 
     /// Writes every report asked for, and the bundle; returns the files
     /// written. Stops at the first that cannot be written.
-    pub fn write(
+    pub(crate) fn write(
         &self,
         report: &RunReport,
         style: &Style,
@@ -270,7 +270,7 @@ fn check_file(option: &'static str, path: &Path) -> Result<(), OutputError> {
 /// Checks, before anything is sent, that a folder `option` names (the
 /// bundle folder, `explore --save-failures`) exists or can be created and
 /// takes new files.
-pub fn check_dir(option: &'static str, dir: &Path) -> Result<(), OutputError> {
+pub(crate) fn check_dir(option: &'static str, dir: &Path) -> Result<(), OutputError> {
     // The nearest folder that exists is where the bundle folder would be
     // created (or is the bundle folder itself).
     let mut existing = dir.to_path_buf();

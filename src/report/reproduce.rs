@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 /// How to send a request again: its `curl`, and for the embedded server,
 /// which ends with the run, how to start one to send it to.
-pub fn reproduce(report: &RunReport, exchange: &Exchange, style: &Style, indent: &str) -> String {
+pub(crate) fn reproduce(report: &RunReport, exchange: &Exchange, style: &Style, indent: &str) -> String {
     let mut out = format!("{indent}reproduce:\n");
     for command in reproduce_commands(report, exchange, style) {
         let _ = writeln!(out, "{indent}  {command}");
@@ -21,7 +21,7 @@ pub fn reproduce(report: &RunReport, exchange: &Exchange, style: &Style, indent:
 /// the `curl` as the run sent it, or, when the target was the embedded
 /// server (which stopped with the run), the command that starts one and
 /// the `curl` addressed to it.
-pub fn reproduce_commands(report: &RunReport, exchange: &Exchange, style: &Style) -> Vec<String> {
+pub(crate) fn reproduce_commands(report: &RunReport, exchange: &Exchange, style: &Style) -> Vec<String> {
     commands(exchange, style, report.embedded)
 }
 
@@ -43,7 +43,7 @@ pub(super) fn commands(exchange: &Exchange, style: &Style, embedded: bool) -> Ve
 }
 
 /// `url` with its scheme, host and port replaced by `origin`.
-pub fn rebased(url: &str, origin: &str) -> String {
+pub(crate) fn rebased(url: &str, origin: &str) -> String {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
     let path_at = url[after_scheme..]
         .find('/')
@@ -53,7 +53,7 @@ pub fn rebased(url: &str, origin: &str) -> String {
 
 /// Said beside a reproduction of a walk's later page: its nextToken came
 /// from the page before, and a server may accept a token only then.
-pub fn token_note(exchange: &Exchange) -> Option<String> {
+pub(crate) fn token_note(exchange: &Exchange) -> Option<String> {
     let page = exchange.page.filter(|&p| p > 1)?;
     Some(format!(
         "page {page} of a walk: this request carries the nextToken that page {} returned; if the server no longer accepts it, walk again from page 1",
@@ -62,7 +62,7 @@ pub fn token_note(exchange: &Exchange) -> Option<String> {
 }
 
 /// A `curl` command that sends the same request, with secrets redacted.
-pub fn curl(request: &HttpRequest, style: &Style) -> String {
+pub(crate) fn curl(request: &HttpRequest, style: &Style) -> String {
     let mut parts = vec![
         "curl".to_string(),
         "-sS".to_string(),

@@ -24,12 +24,12 @@ use std::borrow::Cow;
 /// and messages would make reports unreadable and would even point at the
 /// value (the `[REDACTED]` marks spell out where it occurs); a credential
 /// that short is no secret anyway, since it is guessed in a few tries.
-pub const MIN_SECRET_LEN: usize = 4;
+pub(crate) const MIN_SECRET_LEN: usize = 4;
 
 /// The secret values of one exchange, longest first (so a secret that
 /// contains another is hidden whole).
 #[derive(Debug, Default, Clone)]
-pub struct Secrets {
+pub(crate) struct Secrets {
     values: Vec<String>,
 }
 
@@ -37,7 +37,7 @@ impl Secrets {
     /// What `exchange` holds that must not be shown: the values of its
     /// secret headers (request and response; see [`is_secret`]), and the
     /// password of its URL.
-    pub fn of(exchange: &Exchange, extra: &[String]) -> Secrets {
+    pub(crate) fn of(exchange: &Exchange, extra: &[String]) -> Secrets {
         let mut values = Vec::new();
         let mut headers: Vec<&(String, String)> = exchange.request.headers.iter().collect();
         if let Ok(response) = &exchange.outcome {
@@ -53,7 +53,7 @@ impl Secrets {
     }
 
     /// These secrets and `values` too (the values of secret variables).
-    pub fn with_values(self, values: &[String]) -> Secrets {
+    pub(crate) fn with_values(self, values: &[String]) -> Secrets {
         if values.is_empty() {
             return self;
         }
@@ -74,7 +74,7 @@ impl Secrets {
 
     /// `text` with every secret value, and every URL's `user:password@`,
     /// replaced.
-    pub fn text(&self, text: &str) -> String {
+    pub(crate) fn text(&self, text: &str) -> String {
         self.changed(text).unwrap_or_else(|| text.to_string())
     }
 
@@ -104,7 +104,7 @@ impl Secrets {
 
     /// `bytes` (a body, maybe not UTF-8) with every secret value replaced,
     /// in whatever spelling it is written.
-    pub fn bytes(&self, bytes: &[u8]) -> Vec<u8> {
+    pub(crate) fn bytes(&self, bytes: &[u8]) -> Vec<u8> {
         let mut out = bytes.to_vec();
         for value in &self.values {
             out = replace_all(&out, value);
@@ -125,7 +125,7 @@ impl Secrets {
 
     /// Hides the secrets in everything `exchange` recorded: secret header
     /// values whole, every other text searched.
-    pub fn apply(&self, exchange: &mut Exchange, extra: &[String]) {
+    pub(crate) fn apply(&self, exchange: &mut Exchange, extra: &[String]) {
         let request = &mut exchange.request;
         if let Some(url) = self.changed(&request.url) {
             request.url = url;
@@ -215,7 +215,7 @@ fn url_password(url: &str) -> Vec<String> {
 }
 
 /// `text` with every `%XX` turned back into its byte.
-pub fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
+pub(crate) fn percent_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -375,7 +375,7 @@ fn spellings(hay: &[u8], c: char) -> Vec<usize> {
 /// `[REDACTED]@`, wherever the URL sits (an HTTP library's error message,
 /// a `Location` header): the URL's password may be shorter than
 /// [`MIN_SECRET_LEN`], or spelt differently from the target given.
-pub fn strip_url_credentials(text: &str) -> Cow<'_, str> {
+pub(crate) fn strip_url_credentials(text: &str) -> Cow<'_, str> {
     if !text.contains("://") || !text.contains('@') {
         return Cow::Borrowed(text);
     }

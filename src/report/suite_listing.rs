@@ -6,7 +6,7 @@ use crate::engine::load::Suite;
 
 /// `list`: a line per case (id, level, tags, what it verifies, what it
 /// needs from the target), tab-separated for `cut` and `grep`.
-pub fn listing(suite: &Suite) -> String {
+pub(crate) fn listing(suite: &Suite) -> String {
     let mut out = String::new();
     for loaded in &suite.cases {
         let c = &loaded.case;
@@ -32,7 +32,7 @@ pub fn listing(suite: &Suite) -> String {
 
 /// `list --requirements`: the traceability matrix, a line per
 /// requirement with its level, section and the cases that verify it.
-pub fn traceability(suite: &Suite) -> String {
+pub(crate) fn traceability(suite: &Suite) -> String {
     let mut out = String::new();
     for r in &suite.requirements {
         let cases: Vec<&str> = suite.cases_for(r.id()).map(|c| c.id()).collect();
@@ -49,7 +49,7 @@ pub fn traceability(suite: &Suite) -> String {
 }
 
 /// `check`: case counts per level and requirement coverage.
-pub fn summary(suite: &Suite) -> String {
+pub(crate) fn summary(suite: &Suite) -> String {
     let levels: Vec<String> = Level::ALL
         .iter()
         .map(|l| {

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 /// Counting stops here: no case may need more, and a target with millions
 /// of jobs must not be walked to the end just to learn that it has enough.
-pub const LIMIT: usize = crate::engine::case::MAX_MIN_JOBS;
+pub(crate) const LIMIT: usize = crate::engine::case::MAX_MIN_JOBS;
 
 /// A walk that never ends is cut off here (a broken target; its cases
 /// report what is wrong with it).
@@ -76,7 +76,7 @@ impl Census {
 
 /// Walks the unfiltered listing (no `maxResults`, so at the target's own
 /// page size) and counts jobs up to [`LIMIT`].
-pub async fn count(shared: &super::Shared) -> Census {
+pub(crate) async fn count(shared: &super::Shared) -> Census {
     let mut body = serde_json::json!({});
     let mut counted = 0usize;
     for pages in 1..=MAX_PAGES {
@@ -120,7 +120,7 @@ pub async fn count(shared: &super::Shared) -> Census {
 /// Whether the target answers the unfiltered listing with `maxResults`
 /// `size` with a listing (not a refusal, which the document allows for any
 /// size, nor anything else: the cases then show what is wrong).
-pub async fn honours(shared: &super::Shared, size: usize) -> bool {
+pub(crate) async fn honours(shared: &super::Shared, size: usize) -> bool {
     let request = HttpRequest {
         method: "POST".into(),
         url: super::join_url(&shared.target, "/jobs/list"),

@@ -10,7 +10,7 @@
 //! target's data, [`http`] sends one request, [`snapshot`] keeps the files.
 
 mod case;
-pub mod census;
+pub(crate) mod census;
 pub mod events;
 mod gate;
 pub mod http;

@@ -53,7 +53,7 @@ impl IntoResponse for ApiError {
 /// message, so this is the one place that knows the suffix's wording; it is
 /// cut only where it names the error's own position, so a message that
 /// itself says "at line" keeps its words.
-pub fn json_reason(e: &serde_json::Error) -> String {
+pub(crate) fn json_reason(e: &serde_json::Error) -> String {
     let text = e.to_string();
     if e.line() == 0 {
         return text;

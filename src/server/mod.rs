@@ -9,7 +9,7 @@
 //! which comparators apply to which key, ...) is listed in
 //! `docs/open-choices.md`.
 
-pub mod error;
+pub(crate) mod error;
 pub mod request;
 pub mod sigv4;
 pub mod store;

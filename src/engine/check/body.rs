@@ -122,7 +122,7 @@ pub(super) fn schema_checks(
 
 /// A JSON Pointer with its array positions as `*`: the same member of any
 /// job.
-pub fn masked_pointer(p: &str) -> String {
+pub(super) fn masked_pointer(p: &str) -> String {
     if p.is_empty() {
         return "/".into();
     }

@@ -14,13 +14,13 @@ pub(super) const AWKWARD: &[&str] = &[
 
 /// A random generator seeded from the run's seed and a stream number, so
 /// each round draws the same numbers whatever happened before.
-pub fn rng(seed: u64, stream: u64) -> fastrand::Rng {
+pub(crate) fn rng(seed: u64, stream: u64) -> fastrand::Rng {
     fastrand::Rng::with_seed(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// The learning round's recipes: the census and every key and comparator
 /// pair, with a value from the data.
-pub fn learning(rng: &mut fastrand::Rng, k: &Knowledge) -> Vec<Recipe> {
+pub(crate) fn learning(rng: &mut fastrand::Rng, k: &Knowledge) -> Vec<Recipe> {
     let mut out = vec![Recipe::Census];
     for &key in Key::ALL {
         for &cmp in Cmp::ALL {
@@ -84,7 +84,7 @@ pub(super) fn exact_date_time(rng: &mut fastrand::Rng, k: &Knowledge) -> String 
 }
 
 /// `n` recipes drawn at random.
-pub fn draw(rng: &mut fastrand::Rng, k: &Knowledge, n: usize) -> Vec<Recipe> {
+pub(crate) fn draw(rng: &mut fastrand::Rng, k: &Knowledge, n: usize) -> Vec<Recipe> {
     (0..n).map(|_| one(rng, k)).collect()
 }
 

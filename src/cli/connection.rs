@@ -56,8 +56,7 @@ impl Connection {
             // The word names the built-in copy (what `fixture` writes); a
             // file of that name is `./builtin`.
             Some(path) if path.as_os_str() == BUILTIN_FIXTURE => Some(Arc::new(
-                runner::parse_fixture(crate::server::EMBEDDED_FIXTURE)
-                    .map_err(|e| usage(&e))?,
+                runner::parse_fixture(crate::server::EMBEDDED_FIXTURE).map_err(|e| usage(&e))?,
             )),
             Some(path) => Some(Arc::new(runner::read_fixture(path).map_err(|e| fail(&e))?)),
             None => None,

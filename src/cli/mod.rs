@@ -18,13 +18,27 @@ pub(crate) mod suite;
 
 use clap::{CommandFactory, FromArgMatches};
 
+/// The command line's definition, as `--help` shows it. `run` and
+/// `explore` list the options a new user needs first under "Start here";
+/// where that heading would hold a single option, it is put back in its
+/// group.
+pub(crate) fn command() -> clap::Command {
+    let back = |id: &'static str, heading: &'static str| {
+        move |c: clap::Command| c.mut_arg(id, |a| a.help_heading(heading))
+    };
+    args::Cli::command()
+        .mut_subcommand("list", back("cases", args::CASES))
+        .mut_subcommand("check", back("cases", args::CASES))
+        .mut_subcommand("merge-reports", back("report_dir", args::REPORTS))
+}
+
 /// The `macie-conform` command: parses the arguments, runs the command,
 /// and maps its outcome to the documented exit codes.
 pub fn main() -> std::process::ExitCode {
     use args::{Cli, Command};
     // Parsed in two steps so `run` can ask which options were given (the
     // settings file fills in only the others).
-    let matches = Cli::command().get_matches();
+    let matches = command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
         Command::Run(args) => {
@@ -60,8 +74,6 @@ mod prelude {
         BUILTIN_FIXTURE, EXIT_UNREACHABLE, EXIT_USAGE, color_wanted, fail, given, parse_header,
         refuses_claim, runtime, snapshot_store,
     };
-    pub(crate) use clap::parser::ValueSource;
-    pub(crate) use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
     pub(crate) use crate::config::{self, Settings};
     pub(crate) use crate::engine::case::Level;
     pub(crate) use crate::explore;
@@ -82,6 +94,8 @@ mod prelude {
     };
     pub(crate) use crate::server::{self, ServerConfig};
     pub(crate) use crate::vars;
+    pub(crate) use clap::parser::ValueSource;
+    pub(crate) use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
     pub(crate) use std::collections::BTreeMap;
     pub(crate) use std::io::{IsTerminal, Write};
     pub(crate) use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -12,8 +12,8 @@
 //! here changes.
 
 use super::prelude::*;
-use clap::ArgAction;
 use crate::config::Value;
+use clap::ArgAction;
 
 /// The options a settings file may give, by long name, in help order.
 pub(crate) fn setting_keys() -> Vec<String> {
@@ -53,7 +53,7 @@ pub(crate) fn with_settings(
     settings: &Settings,
     file: &Path,
 ) -> Result<(Command, ArgMatches), ExitCode> {
-    let cli = Cli::command();
+    let cli = super::command();
     let Some(command) = cli.find_subcommand(sub) else {
         unreachable!("{sub} is a subcommand")
     };
@@ -100,7 +100,7 @@ pub(crate) fn with_settings(
             let alone = ["macie-conform".to_string(), sub.to_string()]
                 .into_iter()
                 .chain(tokens.iter().cloned());
-            if let Err(e) = Cli::command().try_get_matches_from(alone) {
+            if let Err(e) = super::command().try_get_matches_from(alone) {
                 let what = match e.kind() {
                     clap::error::ErrorKind::InvalidValue
                     | clap::error::ErrorKind::ValueValidation => "has a value it cannot take",
@@ -119,7 +119,7 @@ pub(crate) fn with_settings(
         .into_iter()
         .chain(from_file.into_iter().map(Into::into))
         .chain(rest);
-    let matches = Cli::command().try_get_matches_from(argv).map_err(|e| {
+    let matches = super::command().try_get_matches_from(argv).map_err(|e| {
         // Only the command line's own mistakes reach here (each setting
         // was checked alone), or a setting that conflicts with an option
         // given: clap names options, not values.
@@ -160,7 +160,7 @@ pub(crate) fn print_config(
             .map(|p| format!(", profile {p}"))
             .unwrap_or_default()
     );
-    let cli = Cli::command();
+    let cli = super::command();
     let Some(run) = cli.find_subcommand("run") else {
         unreachable!("run is a subcommand")
     };
@@ -236,7 +236,7 @@ mod tests {
     fn every_setting_is_an_option_of_run_and_print_config_lists_it() {
         let keys = setting_keys();
         assert!(keys.len() >= 25, "{keys:?}");
-        let matches = Cli::command()
+        let matches = super::command()
             .try_get_matches_from(["macie-conform", "run"])
             .expect("run parses");
         let run = matches.subcommand_matches("run").expect("run");
@@ -249,7 +249,7 @@ mod tests {
             );
         }
         // `explore` takes every target and report setting.
-        let cli = Cli::command();
+        let cli = super::command();
         let explore = cli.find_subcommand("explore").expect("explore");
         for key in keys.iter().filter(|k| *k != "min-coverage") {
             assert!(

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # What Schemathesis catches on the variants of the reference server
-# (tests/variants: 37 faulty ones and 22 correct ones that choose
+# (the faulty variants and the correct ones that choose
 # differently where the document is open).
 #
-# Needs: cargo, and Schemathesis 4 (4.32.5 here; see the README, "The
-# contract checked with Schemathesis"), found as $SCHEMATHESIS, else
+# Needs: cargo, and Schemathesis 4 (4.32.5 here; see
+# docs/internals/schemathesis.md), found as $SCHEMATHESIS, else
 # /tmp/st/bin/schemathesis, else `schemathesis` on PATH. Uses loopback
 # only.
 #

@@ -22,7 +22,7 @@ use variants::{ALL, CHOICES, Variant};
 /// test` quick, large enough to reach every kind of question.
 const BUDGET: usize = 400;
 
-/// The seed of the faulty-variant sweep; the README's table comes from it.
+/// The seed of the faulty-variant sweep; the table in docs/internals/schemathesis.md comes from it.
 const SEED: u64 = 7;
 
 /// `fixture`: whether explore is told the target holds the canonical data
@@ -107,7 +107,7 @@ async fn explore_catches_faulty_variants_without_hand_written_cases() {
             .filter(|c| c.verdict == Verdict::Fail)
             .filter_map(|c| c.id.rsplit('.').next())
             .collect();
-        // One line per variant, for the README's table.
+        // One line per variant, for the table in docs/internals/schemathesis.md.
         println!(
             "explore-table {} {} {blind_failures}",
             mutant.name(),

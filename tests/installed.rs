@@ -316,7 +316,7 @@ fn writing_snapshots_needs_a_real_folder() {
 
 /// The vendor's path, from an empty folder with the installed binary and
 /// nothing else: write the canonical data set, start a server that holds
-/// it and honours fault injection, and certify it with the README's
+/// it and honours fault injection, and certify it with the vendor guide's
 /// command as written.
 #[test]
 fn a_vendor_certifies_a_prepared_server_from_an_empty_folder() {
@@ -341,24 +341,32 @@ fn a_vendor_certifies_a_prepared_server_from_an_empty_folder() {
 
     let (_guard, url) = serve(&i, &["--fixture", "jobs.json", "--faults"]);
 
-    // The README's command, with the server's URL.
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    // The vendor guide's command, with the server's URL.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/vendor.md"))
+        .expect("docs/vendor.md");
     let command = readme
         .lines()
-        .skip_while(|l| !l.starts_with("macie-conform run --target URL --fixture builtin"))
+        .skip_while(|l| {
+            !l.starts_with("macie-conform run --target http://127.0.0.1:4566 --fixture builtin")
+        })
         .take(2)
         .collect::<Vec<_>>()
         .join(" ")
         .replace('\\', " ");
     assert!(
         command.contains("--certify"),
-        "the README's example: {command}"
+        "the vendor guide's example: {command}"
     );
     let args: Vec<String> = shell_words(&command)
         .into_iter()
         .skip(1)
-        .map(|a| if a == "URL" { url.clone() } else { a })
+        .map(|a| {
+            if a == "http://127.0.0.1:4566" {
+                url.clone()
+            } else {
+                a
+            }
+        })
         .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, stdout, stderr) = i.run(&args);
@@ -404,7 +412,7 @@ fn serve(i: &Installed, args: &[&str]) -> (Killed, String) {
 }
 
 /// Splits a command line as a POSIX shell would for plain words and
-/// double-quoted strings (all the README's example uses).
+/// double-quoted strings (all the vendor guide's example uses).
 fn shell_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();

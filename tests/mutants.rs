@@ -5,7 +5,7 @@
 //! answer before the client does (tests/variants). The whole suite runs
 //! against every variant; at least one must or should case has to fail, and
 //! against the unchanged server every case has to pass. The score is
-//! printed (run with `--nocapture`) and recorded in the README.
+//! printed (run with `--nocapture`) and recorded in docs/internals/proof.md.
 
 mod common;
 mod variants;
@@ -93,7 +93,7 @@ async fn the_suite_catches_every_faulty_variant_and_passes_the_correct_server() 
         let report = run_suite(url, true).await;
         task.abort();
         // A deliberately faulty server's report, for looking at the HTML
-        // report in a browser (see the README).
+        // report in a browser (see docs/internals/proof.md).
         if let Some(dir) = std::env::var_os("MACIE_CONFORM_MUTANT_REPORTS") {
             let dir = std::path::PathBuf::from(dir);
             let _ = std::fs::create_dir_all(&dir);

@@ -227,9 +227,9 @@ fn the_settings_file_init_writes_loads() {
 }
 
 #[test]
-fn the_readme_example_settings_file_loads() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+fn the_ci_guides_example_settings_file_loads() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci.md"))
+        .expect("docs/ci.md");
     let start = readme.find("```toml\n").expect("a toml block") + "```toml\n".len();
     let end = start + readme[start..].find("```").expect("its end");
     let s = folder();

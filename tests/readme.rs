@@ -1,11 +1,28 @@
-//! The README is part of the product: its set-up commands and its case
-//! example must stay true.
+//! The README and the guide are part of the product: the README opens with
+//! its two set-up commands and stays short, and the guide's case example
+//! and cargo test example stay true (`tests/docs.rs` runs their commands).
 
 use macie_conform::engine::load::{SourceFile, load};
 use macie_conform::schema::SchemaSet;
 
 fn readme() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
+    page("README.md")
+}
+
+fn page(path: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A newcomer reads it to the end: under about 150 lines, the rest is in
+/// docs/.
+#[test]
+fn readme_is_short() {
+    let lines = readme().lines().count();
+    assert!(
+        lines <= 150,
+        "README.md has {lines} lines; move detail to docs/"
+    );
 }
 
 /// The code blocks of a Markdown text, with their info strings.
@@ -49,19 +66,15 @@ fn readme_opens_with_the_two_set_up_commands() {
 
 #[test]
 fn the_case_format_example_loads() {
-    let text = readme();
-    let section = text
-        .split("## The case format")
-        .nth(1)
-        .expect("case format section");
-    let (_, yaml) = blocks(section)
+    let text = page("docs/cases.md");
+    let (_, yaml) = blocks(&text)
         .into_iter()
         .find(|(info, _)| info == "yaml")
         .expect("a YAML example");
     let schemas = SchemaSet::embedded().expect("schemas");
     let suite = load(
         &[SourceFile {
-            name: "README.md".into(),
+            name: "docs/cases.md".into(),
             text: yaml,
         }],
         schemas,
@@ -72,12 +85,8 @@ fn the_case_format_example_loads() {
 
 #[test]
 fn the_own_cargo_test_example_is_the_user_crate_test() {
-    let text = readme();
-    let section = text
-        .split("## In your own cargo test")
-        .nth(1)
-        .expect("an \"In your own cargo test\" section");
-    let (_, rust) = blocks(section)
+    let text = page("docs/cargo-test.md");
+    let (_, rust) = blocks(&text)
         .into_iter()
         .find(|(info, _)| info == "rust")
         .expect("a Rust example");
@@ -88,6 +97,6 @@ fn the_own_cargo_test_example_is_the_user_crate_test() {
     .expect("tests/user-crate/tests/conformance.rs");
     assert_eq!(
         rust, file,
-        "the README's example and tests/user-crate/tests/conformance.rs differ; change both"
+        "docs/cargo-test.md's example and tests/user-crate/tests/conformance.rs differ; change both"
     );
 }

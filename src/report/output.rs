@@ -17,9 +17,7 @@ pub(crate) const HTML_FILE: &str = "report.html";
 pub(crate) const MARKDOWN_FILE: &str = "report.md";
 pub(crate) const RUN_INFO_FILE: &str = "run-info.json";
 
-pub(crate) use super::certification::{
-    Certification, Product, RunInfo,
-};
+pub(crate) use super::certification::{Certification, Product, RunInfo};
 
 /// Why a report cannot be written.
 #[derive(Debug, thiserror::Error)]

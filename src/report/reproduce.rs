@@ -9,7 +9,12 @@ use std::fmt::Write as _;
 
 /// How to send a request again: its `curl`, and for the embedded server,
 /// which ends with the run, how to start one to send it to.
-pub(crate) fn reproduce(report: &RunReport, exchange: &Exchange, style: &Style, indent: &str) -> String {
+pub(crate) fn reproduce(
+    report: &RunReport,
+    exchange: &Exchange,
+    style: &Style,
+    indent: &str,
+) -> String {
     let mut out = format!("{indent}reproduce:\n");
     for command in reproduce_commands(report, exchange, style) {
         let _ = writeln!(out, "{indent}  {command}");
@@ -21,7 +26,11 @@ pub(crate) fn reproduce(report: &RunReport, exchange: &Exchange, style: &Style, 
 /// the `curl` as the run sent it, or, when the target was the embedded
 /// server (which stopped with the run), the command that starts one and
 /// the `curl` addressed to it.
-pub(crate) fn reproduce_commands(report: &RunReport, exchange: &Exchange, style: &Style) -> Vec<String> {
+pub(crate) fn reproduce_commands(
+    report: &RunReport,
+    exchange: &Exchange,
+    style: &Style,
+) -> Vec<String> {
     commands(exchange, style, report.embedded)
 }
 

@@ -128,8 +128,8 @@ impl RequestBudget {
 
 /// Default of [`ClientOptions::max_retained_bytes`]: a listing of tens of
 /// thousands of job summaries fits; with the other limits' defaults, a
-/// run stays well under 128 MiB whatever the target sends (README,
-/// Robustness).
+/// run stays well under 128 MiB whatever the target sends (docs/ci.md,
+/// limits; docs/internals/benchmarks.md, memory).
 pub const DEFAULT_MAX_RETAINED: usize = 32 << 20;
 
 /// Default of [`ClientOptions::max_transport_failures`]: enough that a few

@@ -22,10 +22,12 @@
 //! - `curl` is run against the page's server when curl is installed.
 //! - Anything else fails: a command the reader cannot trust to work.
 
+mod common;
+
+use common::cli::Scratch;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PLACEHOLDER: &str = "http://127.0.0.1:4566";
 
@@ -140,29 +142,6 @@ fn expected_exit(comment: Option<&str>) -> i32 {
         .unwrap_or(0)
 }
 
-/// A scratch folder removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "macie-conform-docs-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch folder");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A process killed when dropped.
 struct Killed(Child);
 
@@ -173,14 +152,11 @@ impl Drop for Killed {
     }
 }
 
+/// The binary in `dir`, with nothing from the developer's shell deciding
+/// what it does.
 fn command(dir: &Path) -> Command {
-    let mut c = Command::new(binary());
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("MACIE_CONFORM_TARGET")
-        .env_remove("MACIE_CONFORM_CONFIG")
-        .env_remove("MACIE_CONFORM_PROFILE")
-        .stdin(Stdio::null());
+    let mut c = common::cli::binary();
+    c.current_dir(dir).env("NO_COLOR", "1").stdin(Stdio::null());
     c
 }
 
@@ -219,7 +195,7 @@ impl PageRun {
         if let Some((_, url, _)) = &self.target {
             return Ok(url.clone());
         }
-        let home = Scratch::new("target");
+        let home = Scratch::new("docs-target");
         let out = command(&home.0)
             .args(["fixture", "-o", "jobs.json"])
             .output()
@@ -396,7 +372,7 @@ fn run_page(page: &Path) -> Vec<String> {
         .display()
         .to_string();
     let mut run = PageRun {
-        dir: Scratch::new("page"),
+        dir: Scratch::new("docs-page"),
         target: None,
         served: Vec::new(),
     };

@@ -53,7 +53,7 @@ pub(crate) fn with_settings(
     settings: &Settings,
     file: &Path,
 ) -> Result<(Command, ArgMatches), ExitCode> {
-    let cli = super::command();
+    let cli = crate::cli::command();
     let Some(command) = cli.find_subcommand(sub) else {
         unreachable!("{sub} is a subcommand")
     };
@@ -100,7 +100,7 @@ pub(crate) fn with_settings(
             let alone = ["macie-conform".to_string(), sub.to_string()]
                 .into_iter()
                 .chain(tokens.iter().cloned());
-            if let Err(e) = super::command().try_get_matches_from(alone) {
+            if let Err(e) = crate::cli::command().try_get_matches_from(alone) {
                 let what = match e.kind() {
                     clap::error::ErrorKind::InvalidValue
                     | clap::error::ErrorKind::ValueValidation => "has a value it cannot take",
@@ -119,13 +119,15 @@ pub(crate) fn with_settings(
         .into_iter()
         .chain(from_file.into_iter().map(Into::into))
         .chain(rest);
-    let matches = super::command().try_get_matches_from(argv).map_err(|e| {
-        // Only the command line's own mistakes reach here (each setting
-        // was checked alone), or a setting that conflicts with an option
-        // given: clap names options, not values.
-        let _ = e.print();
-        ExitCode::from(EXIT_USAGE)
-    })?;
+    let matches = crate::cli::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| {
+            // Only the command line's own mistakes reach here (each setting
+            // was checked alone), or a setting that conflicts with an option
+            // given: clap names options, not values.
+            let _ = e.print();
+            ExitCode::from(EXIT_USAGE)
+        })?;
     let cli = Cli::from_arg_matches(&matches).map_err(|e| {
         let _ = e.print();
         ExitCode::from(EXIT_USAGE)
@@ -160,7 +162,7 @@ pub(crate) fn print_config(
             .map(|p| format!(", profile {p}"))
             .unwrap_or_default()
     );
-    let cli = super::command();
+    let cli = crate::cli::command();
     let Some(run) = cli.find_subcommand("run") else {
         unreachable!("run is a subcommand")
     };
@@ -236,7 +238,7 @@ mod tests {
     fn every_setting_is_an_option_of_run_and_print_config_lists_it() {
         let keys = setting_keys();
         assert!(keys.len() >= 25, "{keys:?}");
-        let matches = super::command()
+        let matches = crate::cli::command()
             .try_get_matches_from(["macie-conform", "run"])
             .expect("run parses");
         let run = matches.subcommand_matches("run").expect("run");
@@ -249,7 +251,7 @@ mod tests {
             );
         }
         // `explore` takes every target and report setting.
-        let cli = super::command();
+        let cli = crate::cli::command();
         let explore = cli.find_subcommand("explore").expect("explore");
         for key in keys.iter().filter(|k| *k != "min-coverage") {
             assert!(

@@ -263,6 +263,7 @@ impl ConformanceBuilder {
             builtin: self.builtin,
             dirs: self.cases.clone(),
             variables: self.vars.keys().cloned().collect(),
+            words: runner::Vocabulary::CargoTest,
         })?;
         let fixture = match &self.fixture {
             Some(Fixture::File(path)) => Some(Arc::new(runner::read_fixture(path)?)),

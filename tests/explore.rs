@@ -279,12 +279,10 @@ async fn a_shrunk_failure_is_saved_and_replays_with_run() {
     assert!(std::path::Path::new(saved).is_file());
 
     // `run --cases DIR` without the built-in suite: the saved cases alone.
-    let suite = runner::load_suites(&SuiteSources {
-        builtin: false,
-        dirs: vec![dir.0.clone()],
-        variables: Default::default(),
-    })
-    .expect("the saved file loads");
+    let mut sources = SuiteSources::default();
+    sources.builtin = false;
+    sources.dirs = vec![dir.0.clone()];
+    let suite = runner::load_suites(&sources).expect("the saved file loads");
     assert_eq!(suite.cases.len(), confirmed.len());
     let run_against = |variant: Option<Variant>| {
         let suite = suite.clone();

@@ -118,6 +118,7 @@ impl SuiteArgs {
             builtin: !self.no_builtin,
             dirs: self.cases.clone(),
             variables: variables.keys().cloned().collect(),
+            words: Vocabulary::Cli,
         };
         Ok((sources, variables))
     }

@@ -150,7 +150,7 @@ fn request_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Err
     if has_scheme(&path) {
         return Err(refuse(
             format!("path {path:?} is an absolute URL"),
-            "a case's path is appended to the target URL (--target); write only the path, such as `path: /jobs/list`",
+            "a case's path is appended to the target's base URL; write only the path, such as `path: /jobs/list`",
         ));
     }
     if !path.starts_with('/') {

@@ -230,7 +230,7 @@ impl fmt::Display for TransportError {
             TransportError::Request(e) => write!(f, "request could not be sent: {e}"),
             TransportError::NotSent { budget } => write!(
                 f,
-                "not sent: the request budget of {budget} (--budget) is spent"
+                "not sent: the exploration's request budget of {budget} is spent"
             ),
         }
     }

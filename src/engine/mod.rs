@@ -23,3 +23,4 @@ pub(crate) mod requirements;
 pub mod select;
 pub mod snapshot;
 pub(crate) mod walk;
+pub mod words;

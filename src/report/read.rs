@@ -453,8 +453,10 @@ fn transport_error(text: &str) -> TransportError {
     if let Some(rest) = text.strip_prefix("connection broke: ") {
         return TransportError::Broken(rest.to_string());
     }
+    // The second wording is the one reports of earlier versions hold.
     if let Some(budget) = text
-        .strip_prefix("not sent: the request budget of ")
+        .strip_prefix("not sent: the exploration's request budget of ")
+        .or_else(|| text.strip_prefix("not sent: the request budget of "))
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
     {

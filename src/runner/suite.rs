@@ -264,13 +264,18 @@ pub fn load_suite(dir: &Path) -> Result<Suite, RunError> {
 
 /// Where a run's cases come from: the built-in suite (embedded in the
 /// binary) and the user's folders, in that order.
+/// Start from `SuiteSources::default()` and set the fields you need
+/// (fields may be added).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SuiteSources {
     pub builtin: bool,
     pub dirs: Vec<PathBuf>,
     /// Names of the run's variables: a case may use them as `${name}`
     /// (any other name must be captured by an earlier step).
     pub variables: std::collections::BTreeSet<String>,
+    /// How the loader's hints name settings (see [`super::Vocabulary`]).
+    pub words: super::Vocabulary,
 }
 
 impl Default for SuiteSources {
@@ -280,6 +285,7 @@ impl Default for SuiteSources {
             builtin: true,
             dirs: Vec::new(),
             variables: Default::default(),
+            words: Default::default(),
         }
     }
 }
@@ -387,7 +393,13 @@ pub fn load_suites(sources: &SuiteSources) -> Result<Suite, RunError> {
         files.append(&mut found);
     }
     let schemas = SchemaSet::embedded().map_err(|e| RunError::Schemas(e.to_string()))?;
-    match load::load_with_variables(&files, &catalogues, schemas, &sources.variables) {
+    match load::load_with_variables(
+        &files,
+        &catalogues,
+        schemas,
+        &sources.variables,
+        sources.words,
+    ) {
         Ok(mut suite) if problems.is_empty() => {
             suite.origin = load::SuiteOrigin {
                 no_builtin: !sources.builtin,

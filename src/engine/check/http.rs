@@ -46,7 +46,7 @@ pub(super) fn error_hint(response: &HttpResponse) -> String {
         // so the reader needs to see where the target pointed.
         return match response.header("location") {
             Some(to) => format!(
-                " (a redirect to {}, which the harness does not follow; if the API lives there, pass that as --target)",
+                " (a redirect to {}, which the harness does not follow; if the API lives there, make that the target)",
                 truncate(to, 300)
             ),
             None => " (a redirect with no Location header)".into(),

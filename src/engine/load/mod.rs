@@ -21,6 +21,7 @@ pub use validate::{placeholders, variables_used};
 
 use super::case::{Case, CaseFile};
 use super::requirements::{Catalogue, Requirement};
+use super::words::Vocabulary;
 use crate::schema::SchemaSet;
 use catalogue::{check_catalogue, trace};
 use parse_error::{is_unknown_anchor, parse_diagnostic};
@@ -135,7 +136,7 @@ impl Suite {
 /// suite that a run uses is loaded with its catalogues, even none, and
 /// then every id must be declared (see [`load_with_variables`]).
 pub fn load(files: &[SourceFile], schemas: &SchemaSet) -> Result<Suite, Vec<Diagnostic>> {
-    load_all(files, &[], schemas, &BTreeSet::new(), false)
+    load_all(files, &[], schemas, &Known::none(), false)
 }
 
 /// As [`load`], with the requirements catalogue: then every case must name
@@ -174,19 +175,53 @@ pub fn load_with_catalogues(
     catalogues: &[CatalogueSource],
     schemas: &SchemaSet,
 ) -> Result<Suite, Vec<Diagnostic>> {
-    load_with_variables(files, catalogues, schemas, &BTreeSet::new())
+    load_with_variables(
+        files,
+        catalogues,
+        schemas,
+        &BTreeSet::new(),
+        Vocabulary::default(),
+    )
 }
 
-/// As [`load_with_catalogues`], with the names of the run's variables
-/// (`--var` and the like): a `${name}` that is neither one of them nor
-/// captured by an earlier step of its case is an error.
+/// As [`load_with_catalogues`], with the names of the run's variables: a
+/// `${name}` that is neither one of them nor captured by an earlier step of
+/// its case is an error. Hints name settings as `words` does.
 pub fn load_with_variables(
     files: &[SourceFile],
     catalogues: &[CatalogueSource],
     schemas: &SchemaSet,
     variables: &BTreeSet<String>,
+    words: Vocabulary,
 ) -> Result<Suite, Vec<Diagnostic>> {
-    load_all(files, catalogues, schemas, variables, true)
+    let known = Known {
+        names: variables.clone(),
+        words,
+    };
+    load_all(files, catalogues, schemas, &known, true)
+}
+
+/// The run's variables, and how hints tell the user to define one.
+pub(crate) struct Known {
+    names: BTreeSet<String>,
+    pub(crate) words: Vocabulary,
+}
+
+impl Known {
+    fn none() -> Known {
+        Known {
+            names: BTreeSet::new(),
+            words: Vocabulary::default(),
+        }
+    }
+}
+
+/// The names, wherever a set of them is asked for.
+impl std::ops::Deref for Known {
+    type Target = BTreeSet<String>;
+    fn deref(&self) -> &BTreeSet<String> {
+        &self.names
+    }
 }
 
 /// Loads the files; `traced` checks requirement ids against the
@@ -195,7 +230,7 @@ fn load_all(
     files: &[SourceFile],
     catalogues: &[CatalogueSource],
     schemas: &SchemaSet,
-    variables: &BTreeSet<String>,
+    variables: &Known,
     traced: bool,
 ) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
@@ -296,7 +331,7 @@ fn yaml_options() -> serde_saphyr::Options {
 fn load_cases(
     files: &[SourceFile],
     schemas: &SchemaSet,
-    variables: &BTreeSet<String>,
+    variables: &Known,
 ) -> Result<Suite, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut suite = Suite::default();
@@ -304,7 +339,7 @@ fn load_cases(
         problems.append(&mut found);
         suite.cases.extend(cases);
     }
-    problems.extend(duplicate_ids(&suite, files));
+    problems.extend(duplicate_ids(&suite, files, variables.words));
     problems.extend(snapshot_collisions(&suite, files));
     if problems.is_empty() {
         Ok(suite)
@@ -319,7 +354,7 @@ fn load_cases(
 fn load_files(
     files: &[SourceFile],
     schemas: &SchemaSet,
-    variables: &BTreeSet<String>,
+    variables: &Known,
 ) -> Vec<(Vec<Diagnostic>, Vec<LoadedCase>)> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -359,7 +394,7 @@ fn load_files(
 fn load_file(
     file: &SourceFile,
     schemas: &SchemaSet,
-    variables: &BTreeSet<String>,
+    variables: &Known,
 ) -> (Vec<Diagnostic>, Vec<LoadedCase>) {
     match serde_saphyr::from_str_with_options::<CaseFile>(&file.text, yaml_options()) {
         Ok(parsed) => {
@@ -397,7 +432,7 @@ fn case_by_case(
     file: &SourceFile,
     first: &serde_saphyr::Error,
     schemas: &SchemaSet,
-    variables: &BTreeSet<String>,
+    variables: &Known,
 ) -> (Vec<Diagnostic>, Vec<LoadedCase>) {
     let first = parse_diagnostic(file, first);
     let Some(starts) = case_lines(file) else {

@@ -361,13 +361,27 @@ fn a_variable_of_the_run_may_be_used_and_a_capture_may_shadow_it() {
         text: text.into(),
     }];
     let defined: BTreeSet<String> = ["page".to_string()].into();
-    load_with_variables(&files, &[], schemas, &defined).expect("loads with the variable");
-    let problems = load_with_variables(&files, &[], schemas, &BTreeSet::new())
+    let cli = Vocabulary::Cli;
+    load_with_variables(&files, &[], schemas, &defined, cli).expect("loads with the variable");
+    let problems = load_with_variables(&files, &[], schemas, &BTreeSet::new(), cli)
         .expect_err("the first step's ${page} is undefined without it");
     assert_eq!(problems.len(), 1, "the second step uses the capture");
     let shown = problems[0].to_string();
     assert!(shown.contains("cases/t.yaml:7:31"), "{shown}");
     assert!(shown.contains("no variables are defined"), "{shown}");
+    assert!(shown.contains("--var page=VALUE"), "{shown}");
+    // A cargo test user is told the builder's way.
+    let problems = load_with_variables(
+        &files,
+        &[],
+        schemas,
+        &BTreeSet::new(),
+        Vocabulary::CargoTest,
+    )
+    .expect_err("undefined");
+    let shown = problems[0].to_string();
+    assert!(shown.contains(".var(\"page\", VALUE)"), "{shown}");
+    assert!(!shown.contains("--var"), "{shown}");
 }
 
 /// A case `r` whose steps are `steps` (YAML, indented as list items under

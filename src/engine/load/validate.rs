@@ -21,7 +21,7 @@ pub(super) fn check_case(
     file: &SourceFile,
     case: &Case,
     schemas: &SchemaSet,
-    variables: &BTreeSet<String>,
+    variables: &super::Known,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let id = &case.id.value;
@@ -397,7 +397,7 @@ fn undefined_variable(
     label: &str,
     var: &str,
     captured: &BTreeSet<String>,
-    variables: &BTreeSet<String>,
+    variables: &super::Known,
 ) -> Diagnostic {
     let message = format!(
         "{label}: `${{{var}}}` is not a defined variable, and no earlier step captures `{var}`"
@@ -408,7 +408,7 @@ fn undefined_variable(
         None => Diagnostic::spanned(file, &case.id, message),
     };
     let d = if variables.is_empty() {
-        d.note("no variables are defined (--var, --vars-file, MACIE_CONFORM_VAR_<NAME>)")
+        d.note("no variables are defined for this run")
     } else {
         let names: Vec<&str> = variables.iter().map(String::as_str).collect();
         d.note(format!("defined variables: {}", names.join(", ")))
@@ -421,8 +421,8 @@ fn undefined_variable(
     match closest(&known, var) {
         Some(near) => d.help(format!("did you mean `${{{near}}}`?")),
         None => d.help(format!(
-            "define it (--var {var}=VALUE, a --vars-file line `{var}=VALUE`, or MACIE_CONFORM_VAR_{}), or add `capture: {{{var}: JSONPATH}}` to an earlier step",
-            var.to_ascii_uppercase()
+            "define it ({}), or add `capture: {{{var}: JSONPATH}}` to an earlier step",
+            variables.words.define_variable(var)
         )),
     }
 }
@@ -522,7 +522,11 @@ pub fn placeholders(s: &str) -> Vec<String> {
     out
 }
 
-pub(super) fn duplicate_ids(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnostic> {
+pub(super) fn duplicate_ids(
+    suite: &Suite,
+    files: &[SourceFile],
+    words: crate::engine::words::Vocabulary,
+) -> Vec<Diagnostic> {
     let mut first: HashMap<&str, &LoadedCase> = HashMap::new();
     let mut out = Vec::new();
     for case in &suite.cases {
@@ -541,7 +545,10 @@ pub(super) fn duplicate_ids(suite: &Suite, files: &[SourceFile]) -> Vec<Diagnost
                         format!("duplicate case id `{}`", case.id()),
                     )
                     .note(format!("first used at {}:{}", original.file, original.line))
-                    .help("ids must be unique across the suite (the built-in cases and every --cases folder); rename one of them"),
+                    .help(format!(
+                        "ids must be unique across the suite (the built-in cases and every {}); rename one of them",
+                        words.name(crate::engine::words::Setting::CasesFolder)
+                    )),
                 );
             }
         }

@@ -2,8 +2,9 @@
 //! (a [`Setting`]); the front end that started the run knows what the user
 //! can type: the CLI has options, the `cargo test` builder has methods, a
 //! program using [`crate::harness::Harness`] has its builder. The run is
-//! given the front end's [`Vocabulary`], so a `cargo test` user is never
-//! told to pass a flag they do not have.
+//! given the front end's [`Vocabulary`] (and so is the loader, through
+//! `runner::SuiteSources`), so a `cargo test` user is never told to pass
+//! a flag they do not have.
 
 /// A setting that a message may point the user to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,10 @@ pub enum Setting {
     Selection,
     /// Record snapshots that are missing or differ, for review.
     SnapshotsNew,
+    /// Define a variable for case files (`{var}` stands for its name).
+    Variable,
+    /// A folder of the user's own cases.
+    CasesFolder,
 }
 
 /// The words of one front end.
@@ -52,6 +57,13 @@ impl Vocabulary {
         }
     }
 
+    /// How the user defines the variable `var`.
+    pub fn define_variable(self, var: &str) -> String {
+        self.name(Setting::Variable)
+            .replace("{var}", var)
+            .replace("{VAR}", &var.to_ascii_uppercase())
+    }
+
     /// What the user types to change the setting.
     pub fn name(self, setting: Setting) -> &'static str {
         use Setting as S;
@@ -66,6 +78,10 @@ impl Vocabulary {
                 S::MaxRetained => "--max-retained",
                 S::Selection => "--filter, --tag or --level",
                 S::SnapshotsNew => "--snapshots new",
+                S::Variable => {
+                    "--var {var}=VALUE, a --vars-file line `{var}=VALUE`, or MACIE_CONFORM_VAR_{VAR}"
+                }
+                S::CasesFolder => "--cases folder",
             },
             Vocabulary::CargoTest => match setting {
                 S::Fixture => ".embedded_fixture() (or .fixture_file(PATH))",
@@ -79,6 +95,8 @@ impl Vocabulary {
                 S::MaxRetained => "ClientOptions::max_retained_bytes (.client_options)",
                 S::Selection => "a test name filter (cargo test NAME)",
                 S::SnapshotsNew => "INSTA_UPDATE=new",
+                S::Variable => ".var(\"{var}\", VALUE)",
+                S::CasesFolder => ".cases_dir(..) folder",
             },
             Vocabulary::Harness => match setting {
                 S::Fixture => "Harness::fixture",
@@ -90,6 +108,8 @@ impl Vocabulary {
                 S::MaxRetained => "ClientOptions::max_retained_bytes",
                 S::Selection => "the Selection",
                 S::SnapshotsNew => "SnapshotMode::New",
+                S::Variable => "Harness::vars (and SuiteSources::variables)",
+                S::CasesFolder => "SuiteSources::dirs folder",
             },
         }
     }
@@ -111,6 +131,8 @@ mod tests {
             Setting::MaxRetained,
             Setting::Selection,
             Setting::SnapshotsNew,
+            Setting::Variable,
+            Setting::CasesFolder,
         ];
         for s in all {
             assert!(Vocabulary::Cli.name(s).starts_with("--"), "{s:?}");

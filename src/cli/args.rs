@@ -171,8 +171,9 @@ pub(crate) struct TargetArgs {
     /// Per-request time limit in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS", help_heading = LIMITS)]
     pub(crate) timeout: f64,
-    /// Time limit of the whole run, in seconds; cases that have not ended
-    /// by then are not judged, and the run is incomplete. 0 for none.
+    /// Time limit of the whole run, in seconds. A run's cases that have
+    /// not ended by then fail with that one reason; an exploration's are
+    /// left unjudged. 0 for none.
     #[arg(long, default_value_t = DEFAULT_DEADLINE.as_secs_f64(), value_name = "SECONDS", help_heading = LIMITS)]
     pub(crate) deadline: f64,
     /// Requests in a row that may get no answer (refused, timed out, broken)

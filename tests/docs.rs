@@ -21,6 +21,11 @@
 //!   from this folder or a git URL.
 //! - `curl` is run against the page's server when curl is installed.
 //! - Anything else fails: a command the reader cannot trust to work.
+//!
+//! A `yaml` block (a CI configuration) must parse, and each `macie-conform`
+//! command in its strings is checked, not run: the binary parses it, with
+//! the CI's `$VARIABLES` as sample values, and `--help` after it, so an
+//! unknown option or a bad value fails while nothing is sent.
 
 mod common;
 
@@ -362,8 +367,82 @@ fn check_install(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Runs or checks every `sh` line of `page`; the failures, each with its
-/// line number.
+/// The `macie-conform` commands in the strings of a YAML document (CI
+/// steps), continuation lines joined.
+fn yaml_commands(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => {
+            let joined = text.replace("\\\n", " ");
+            for line in joined.lines() {
+                let line = line.trim().trim_start_matches("- ").trim();
+                if line.starts_with("macie-conform ") {
+                    out.push(line.to_string());
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| yaml_commands(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| yaml_commands(v, out)),
+        _ => {}
+    }
+}
+
+/// Checks a CI step's command without running it: CI variables get sample
+/// values, shell redirections and `&` are dropped, and `--help` makes the
+/// binary parse every option and value, then stop.
+fn check_ci_command(line: &str) -> Result<(), String> {
+    let sample = line
+        .replace("$CI_NODE_INDEX/$CI_NODE_TOTAL", "1/3")
+        .replace("$CI_NODE_INDEX", "1")
+        .replace("${{ matrix.shard }}", "1");
+    let sample = dollar_values(&sample);
+    let (words, _) = split(&sample);
+    let mut args = Vec::new();
+    let mut rest = words.iter().skip(1);
+    while let Some(word) = rest.next() {
+        match word.as_str() {
+            ">" | ">>" | "2>" => {
+                rest.next();
+            }
+            w if w == "&" || w.starts_with("2>&") => {}
+            w => args.push(w.to_string()),
+        }
+    }
+    let out = Command::new(binary())
+        .args(&args)
+        .arg("--help")
+        .output()
+        .map_err(|e| e.to_string())?;
+    match out.status.code() {
+        Some(0) => Ok(()),
+        code => Err(format!("exit {code:?}: {}", tail(&out.stderr))),
+    }
+}
+
+/// `$NAME`, `${NAME}` and `${{ expr }}` replaced by a sample word.
+fn dollar_values(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let skip = if let Some(inner) = after.strip_prefix("{{") {
+            inner.find("}}").map_or(after.len(), |end| end + 4)
+        } else if let Some(inner) = after.strip_prefix('{') {
+            inner.find('}').map_or(after.len(), |end| end + 2)
+        } else {
+            after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len())
+        };
+        out.push_str("sample");
+        rest = &after[skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs or checks every `sh` line of `page`, and checks its CI
+/// configurations; the failures, each with its line number.
 fn run_page(page: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(page).expect("page");
     let name = page
@@ -378,6 +457,21 @@ fn run_page(page: &Path) -> Vec<String> {
     };
     let mut failures = Vec::new();
     for (info, first, body) in blocks(&text) {
+        if info == "yaml" || info == "yml" {
+            match serde_saphyr::from_str::<serde_json::Value>(&body) {
+                Ok(document) => {
+                    let mut commands = Vec::new();
+                    yaml_commands(&document, &mut commands);
+                    for command in commands {
+                        if let Err(why) = check_ci_command(&command) {
+                            failures.push(format!("{name}:{first}: {command}\n  {why}"));
+                        }
+                    }
+                }
+                Err(e) => failures.push(format!("{name}:{first}: not YAML: {e}")),
+            }
+            continue;
+        }
         if info != "sh" {
             continue;
         }
@@ -680,6 +774,28 @@ fn help_is_grouped_and_fits_in_100_columns() {
         .filter(|l| l.trim_start().starts_with('-'))
         .collect();
     assert_eq!(first.len(), 5, "{first:?}");
+}
+
+#[test]
+fn ci_steps_are_read_with_sample_values() {
+    assert_eq!(
+        dollar_values("--json \"shard-${{ matrix.shard }}.json\" --product-version $SHA x"),
+        "--json \"shard-sample.json\" --product-version sample x"
+    );
+    assert!(
+        check_ci_command("macie-conform run --fixture builtin --faults > a.log 2>&1 &").is_ok()
+    );
+    assert!(check_ci_command("macie-conform run --fixtur builtin").is_err());
+    assert!(
+        check_ci_command("macie-conform run --partition $CI_NODE_INDEX/$CI_NODE_TOTAL").is_ok()
+    );
+    let doc: serde_json::Value = serde_saphyr::from_str(
+        "steps:\n  - run: |\n      echo hi\n      macie-conform run \\\n        --faults\n",
+    )
+    .expect("YAML");
+    let mut found = Vec::new();
+    yaml_commands(&doc, &mut found);
+    assert_eq!(found, ["macie-conform run    --faults"]);
 }
 
 #[test]

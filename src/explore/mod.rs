@@ -528,7 +528,7 @@ fn over_budget(check: &CheckResult) -> bool {
 /// whose requests it left unsent was not judged, so it is skipped.
 fn skip_over_budget(cases: &mut [CaseReport]) {
     const NOT_JUDGED: &str =
-        "not judged: the exploration's request budget (--budget) was spent before this case ended";
+        "not judged: the exploration's request budget was spent before this case ended";
     for case in cases
         .iter_mut()
         .filter(|c| c.checks.iter().any(over_budget))
@@ -547,7 +547,7 @@ fn skip_over_budget(cases: &mut [CaseReport]) {
 /// skipped, and the exploration says its deadline ended it.
 fn skip_cut_short(cases: &mut [CaseReport]) {
     const NOT_JUDGED: &str =
-        "not judged: the exploration reached its deadline (--deadline) before this case ended";
+        "not judged: the exploration reached its deadline before this case ended";
     for case in cases.iter_mut().filter(|c| cut_short(c)) {
         for check in case.checks.iter_mut().filter(|c| past_deadline(c)) {
             check.outcome = Outcome::Skip;

@@ -359,6 +359,34 @@ mod tests {
         crate::server::router(crate::server::ServerConfig::embedded().expect("fixture"))
     }
 
+    /// The front end's words and the selection reach everything the run
+    /// builds: a skip reason in a run from this harness names the
+    /// `cargo test` builder's method, and only the selected cases run.
+    #[tokio::test]
+    async fn words_and_selection_reach_the_run() {
+        let mut only = Selection::default();
+        only.filters.push("errors.ValidationException".into());
+        let running = Harness::new()
+            .router(reference())
+            .vocabulary(Vocabulary::CargoTest)
+            .select(only)
+            .start()
+            .await
+            .expect("served");
+        assert_eq!(running.explore_setup().words, Vocabulary::CargoTest);
+        let suite = runner::load_suites(&runner::SuiteSources::default()).expect("suite");
+        let report = running.run(&suite, |_| {}).await.expect("runs");
+        running.finish().await;
+        assert!(!report.cases.is_empty());
+        for case in &report.cases {
+            assert!(case.id.starts_with("errors.ValidationException"), "{}", case.id);
+            let crate::report::Verdict::Skip(reason) = &case.verdict else {
+                panic!("{}: fault injection was not declared", case.id);
+            };
+            assert!(reason.contains("call .faults(true)"), "{reason}");
+        }
+    }
+
     #[tokio::test]
     async fn a_router_is_served_on_loopback_and_a_url_beside_it_is_refused() {
         let running = Harness::new()

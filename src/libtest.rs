@@ -48,6 +48,8 @@
 //! - [`checks_signatures(true)`](ConformanceBuilder::checks_signatures):
 //!   it refuses requests without a valid SigV4 signature.
 //!
+//! A case that needs more jobs than the target holds is ignored too.
+//!
 //! A server already running elsewhere is a URL instead of a router
 //! ([`target`](ConformanceBuilder::target)), and neither gives the
 //! embedded reference server, which declares all three. Headers, a SigV4
@@ -244,7 +246,7 @@ impl ConformanceBuilder {
     /// [`run`](Self::run) with arguments of your own.
     pub fn run_with_args(self, args: &Arguments) -> ExitCode {
         match self.try_run(args) {
-            Ok(code) => code,
+            Ok(conclusion) => conclusion.exit_code(),
             Err(SetupError::Run(RunError::Cases(diagnostics))) => {
                 for d in diagnostics {
                     eprintln!("{d}");
@@ -258,7 +260,7 @@ impl ConformanceBuilder {
         }
     }
 
-    fn try_run(self, args: &Arguments) -> Result<ExitCode, SetupError> {
+    fn try_run(self, args: &Arguments) -> Result<libtest_mimic::Conclusion, SetupError> {
         let suite = runner::load_suites(&SuiteSources {
             builtin: self.builtin,
             dirs: self.cases.clone(),
@@ -315,6 +317,10 @@ impl ConformanceBuilder {
             options.client.target_checks_signatures = true;
             Arc::new(Shared::new(options)?)
         };
+        // How many jobs the target holds, learned once: a case needing
+        // more is ignored up front, as one needing an undeclared
+        // capability is, rather than run, skipped and shown as passed.
+        let census = runtime.block_on(shared.census()).clone();
         let trials = suite
             .cases
             .into_iter()
@@ -322,17 +328,32 @@ impl ConformanceBuilder {
                 // Ignored rather than failed: the target did not declare
                 // what these cases need, so they say nothing about it.
                 // The same rule `run` skips them by.
-                let ignored = runner::undeclared_need(&case, &shared).is_some();
-                let shared = Arc::clone(if ignored { &declaring_all } else { &shared });
+                let undeclared = runner::undeclared_need(&case, &shared).is_some();
+                let too_few = case
+                    .case
+                    .requires
+                    .min_jobs
+                    .is_some_and(|min| census.shortfall(min).is_some());
+                let ignored = undeclared || too_few;
+                let shared = Arc::clone(if undeclared { &declaring_all } else { &shared });
                 let runtime = Arc::clone(&runtime);
                 let kind = case.case.level.to_string();
                 Trial::test(case.id().to_string(), move || {
                     let report = runtime.block_on(runner::run_case(&case, &shared));
                     match report.verdict {
-                        Verdict::Pass
-                        | Verdict::Observed
-                        | Verdict::Skip(_)
-                        | Verdict::Unanswered => Ok(()),
+                        Verdict::Pass | Verdict::Observed | Verdict::Unanswered => Ok(()),
+                        // Asked for by name (`--ignored`) and still not
+                        // run: say so, rather than pass a test that
+                        // checked nothing.
+                        Verdict::Skip(reason) if ignored => {
+                            Err(Failed::from(format!("not run: {reason}")))
+                        }
+                        // A limit of the harness (a walk cut short at the
+                        // retained-bytes budget, the deadline): not a
+                        // fault of the target, and libtest has no third
+                        // outcome; the run's report would say "not
+                        // verified".
+                        Verdict::Skip(_) => Ok(()),
                         Verdict::Fail => {
                             Err(Failed::from(terminal::details(&report, &Style::default())))
                         }
@@ -344,7 +365,7 @@ impl ConformanceBuilder {
             .collect();
         let conclusion = libtest_mimic::run(args, trials);
         runtime.block_on(running.finish());
-        Ok(conclusion.exit_code())
+        Ok(conclusion)
     }
 }
 
@@ -421,5 +442,51 @@ mod tests {
             "a server without fault injection"
         );
         assert_eq!(run(true), ExitCode::SUCCESS, "a server that honours it");
+    }
+
+    /// A case needing more jobs than the target holds is ignored, not run,
+    /// skipped and counted as passed; asked for by name it fails, saying
+    /// why it could not run.
+    #[test]
+    fn a_case_needing_more_jobs_than_the_target_holds_is_ignored() {
+        let conclusion = |extra: &[&str]| {
+            let config = crate::server::ServerConfig::synthetic(1).expect("one job");
+            let mut args = Arguments::from_iter(["conformance", "--quiet"].iter().chain(extra));
+            args.filter = Some("page.token.reused".into());
+            args.exact = true;
+            Conformance::builder()
+                .router(crate::server::router(config))
+                .try_run(&args)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let plain = conclusion(&[]);
+        assert_eq!((plain.num_passed, plain.num_ignored), (0, 1));
+        let asked = conclusion(&["--ignored"]);
+        assert_eq!((asked.num_passed, asked.num_failed), (0, 1));
+    }
+
+    /// The loader's hints speak the builder's words: an undefined
+    /// variable is told `.var(..)`, not `--var`.
+    #[test]
+    fn a_load_error_names_the_builders_method() {
+        let dir = std::env::temp_dir().join(format!("libtest-words-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("folder");
+        std::fs::write(
+            dir.join("mine.yaml"),
+            "cases:\n  - id: mine.a\n    verifies: x\n    level: must\n    request: {body: {maxResults: \"${page}\"}}\n    expect: {status: 200}\n",
+        )
+        .expect("case file");
+        let result = Conformance::builder()
+            .cases_dir(&dir)
+            .no_builtin()
+            .try_run(&Arguments::from_iter(["conformance", "--list"]));
+        let _ = std::fs::remove_dir_all(&dir);
+        let Err(SetupError::Run(RunError::Cases(diagnostics))) = result else {
+            panic!("a load error");
+        };
+        let said: String = diagnostics.iter().map(ToString::to_string).collect();
+        assert!(said.contains(".var(\"page\", VALUE)"), "{said}");
+        assert!(!said.contains("--var"), "{said}");
     }
 }

@@ -379,7 +379,11 @@ mod tests {
         running.finish().await;
         assert!(!report.cases.is_empty());
         for case in &report.cases {
-            assert!(case.id.starts_with("errors.ValidationException"), "{}", case.id);
+            assert!(
+                case.id.starts_with("errors.ValidationException"),
+                "{}",
+                case.id
+            );
             let crate::report::Verdict::Skip(reason) = &case.verdict else {
                 panic!("{}: fault injection was not declared", case.id);
             };
